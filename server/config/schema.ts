@@ -1,0 +1,92 @@
+import type { Schema } from 'jsonschema';
+
+// The config file's JSON Schema. Each subsystem owns its section; start-up validates the whole file
+// once and reports every problem with its key path (server/config/load.ts).
+
+const secrets = { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 };
+
+export const sourceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'verify'],
+  properties: {
+    name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
+    insecure: { type: 'boolean' },
+    description: { type: 'string' },
+    verify: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['scheme'],
+      properties: {
+        scheme: { enum: ['standard-webhooks', 'openai', 'github', 'stripe', 'shopify', 'hmac', 'none'] },
+        secrets,
+        toleranceSeconds: { type: 'integer', minimum: 1 },
+        header: { type: 'string', minLength: 1 },
+        algorithm: { enum: ['sha1', 'sha256', 'sha384', 'sha512'] },
+        encoding: { enum: ['hex', 'base64'] },
+        prefix: { type: 'string' },
+        idHeader: { type: 'string', minLength: 1 },
+      },
+    },
+  },
+};
+
+export const storeSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    driver: { enum: ['lowdb', 'memory'] },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxEvents: { type: 'integer', minimum: 1 },
+        maxAgeDays: { type: 'number', exclusiveMinimum: 0 },
+      },
+    },
+  },
+};
+
+export const limitsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    bodyBytes: { type: 'integer', minimum: 1024, maximum: 104_857_600 },
+    jsonBodyBytes: { type: 'integer', minimum: 1024, maximum: 104_857_600 },
+    rejections: { type: 'integer', minimum: 10, maximum: 100_000 },
+  },
+};
+
+const upstreamSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'baseURL'],
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    baseURL: { type: 'string', minLength: 1 },
+    apiKey: { type: 'string' },
+    models: { type: 'array', items: { type: 'string' } },
+  },
+};
+
+export const aiSchema = {
+  type: 'object',
+  properties: {
+    upstreams: { type: 'array', items: upstreamSchema },
+    concurrency: { type: 'integer', minimum: 1 },
+    retentionDays: { type: 'number', exclusiveMinimum: 0 },
+  },
+};
+
+/** Sections owned by subsystems register here (see server/subsystems.ts). */
+export const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    sources: { type: 'array', items: sourceSchema },
+    store: storeSchema,
+    limits: limitsSchema,
+    workflows: { type: 'object' },
+    ai: aiSchema,
+  } as Record<string, Schema>,
+};

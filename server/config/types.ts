@@ -1,0 +1,45 @@
+import type { RetentionPolicy } from '../store/types.ts';
+
+export type Scheme = 'standard-webhooks' | 'openai' | 'github' | 'stripe' | 'shopify' | 'hmac' | 'none';
+
+export interface VerifyConfig {
+  scheme: Scheme;
+  secrets: string[];
+  toleranceSeconds: number;
+  header?: string;
+  algorithm?: 'sha1' | 'sha256' | 'sha384' | 'sha512';
+  encoding?: 'hex' | 'base64';
+  prefix?: string;
+  idHeader?: string;
+}
+
+export interface SourceConfig {
+  name: string;
+  insecure: boolean;
+  description?: string;
+  verify: VerifyConfig;
+}
+
+export interface RelayConfig {
+  /** The config file read, if any. */
+  file: string | null;
+  port: number;
+  host: string;
+  dataDir: string;
+  sources: SourceConfig[];
+  store: { driver: 'lowdb' | 'memory'; retention: RetentionPolicy };
+  limits: { bodyBytes: number; jsonBodyBytes: number; rejections: number };
+  /** The validated file as written (after ${ENV} interpolation): subsystems read their own section. */
+  sections: Record<string, unknown>;
+}
+
+export const DEFAULTS = {
+  port: 8080,
+  host: '127.0.0.1',
+  dataDir: './data',
+  toleranceSeconds: 300,
+  retention: { maxEvents: 100_000, maxAgeDays: 7 },
+  bodyBytes: 1_048_576,
+  jsonBodyBytes: 1_048_576,
+  rejections: 1000,
+} as const;

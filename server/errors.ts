@@ -1,0 +1,61 @@
+// Two kinds of failure (style.md §3): untrusted input becomes an HttpError that one handler maps to a
+// coded JSON body; misconfiguration is a ConfigError that stops start-up with the key path and the fix.
+
+/** Every error code the HTTP surface can return, with its status. README's table is checked against this. */
+export const ERROR_CODES = {
+  bad_request: 400,
+  invalid_json: 400,
+  invalid_request: 400,
+  unauthorized: 401,
+  signature_missing: 401,
+  signature_invalid: 401,
+  timestamp_out_of_tolerance: 401,
+  forbidden: 403,
+  not_found: 404,
+  source_not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  store_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class HttpError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly details?: Record<string, unknown>;
+  constructor(code: ErrorCode | string, message: string, status?: number, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'HttpError';
+    this.code = code;
+    this.status = status ?? (ERROR_CODES as Record<string, number>)[code] ?? 400;
+    this.details = details;
+  }
+}
+
+/** Registers codes that subsystems add (delivery, workflows, AI), so the catalogue stays one list. */
+export function defineErrorCodes(codes: Record<string, number>): void {
+  Object.assign(ERROR_CODES as Record<string, number>, codes);
+}
+
+export class ConfigError extends Error {
+  readonly file: string | undefined;
+  readonly keyPath: string;
+  constructor(keyPath: string, message: string, file?: string) {
+    super(`${file ? `${file}: ` : ''}${keyPath ? `${keyPath}: ` : ''}${message}`);
+    this.name = 'ConfigError';
+    this.file = file;
+    this.keyPath = keyPath;
+  }
+}
+
+/** The store cannot take writes (disk full, closed): ingest answers 503 and stores nothing. */
+export class StoreUnavailableError extends HttpError {
+  constructor(message = 'The event store is not accepting writes right now.', cause?: unknown) {
+    super('store_unavailable', message, 503);
+    if (cause) this.cause = cause;
+  }
+}

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto';
+import type { RelayContext, Routers, Subsystem } from '../context.ts';
+import { HttpError } from '../errors.ts';
+import { hashToken } from '../http/auth.ts';
+
+interface TokenRow {
+  id: string;
+  name: string;
+  sources: string[] | null;
+  hash: string;
+  created_at: string;
+}
+
+const view = ({ hash: _hash, ...row }: TokenRow) => ({ object: 'token', ...row });
+
+/** Read-only subscriber tokens (events, stream, Socket.IO), optionally limited to sources. Only hashes are kept. */
+export function tokensApi(ctx: RelayContext): Subsystem {
+  const table = ctx.storage.tables.table<TokenRow>('tokens', 'small');
+  const byHash = new Map<string, TokenRow>();
+  return {
+    name: 'tokens',
+    async start() {
+      await table.open();
+      for (const row of table.values()) byHash.set(row.hash, row);
+      ctx.auth.addResolver((token) => {
+        const row = byHash.get(hashToken(token));
+        return row ? { role: 'reader', tokenId: row.id, sources: row.sources } : null;
+      });
+    },
+    async stop() {
+      await table.close();
+    },
+    routes({ v1 }: Routers) {
+      v1.post('/tokens', ctx.auth.admin, async (req, res) => {
+        const body = (req.body ?? {}) as { name?: unknown; sources?: unknown };
+        if (typeof body.name !== 'string' || body.name.trim() === '' || body.name.length > 200) {
+          throw new HttpError('invalid_request', '"name" must be a non-empty string (at most 200 characters).');
+        }
+        const sources = body.sources ?? null;
+        if (sources !== null && !(Array.isArray(sources) && sources.every((s) => typeof s === 'string'))) {
+          throw new HttpError('invalid_request', '"sources" must be a list of source names.');
+        }
+        const token = `hrt_${randomBytes(24).toString('base64url')}`;
+        const row: TokenRow = {
+          id: ctx.newId('tok'),
+          name: body.name,
+          sources: sources as string[] | null,
+          hash: hashToken(token),
+          created_at: new Date(ctx.clock.now()).toISOString(),
+        };
+        await table.put(row);
+        byHash.set(row.hash, row);
+        res.status(201).json({ ...view(row), token });
+      });
+      v1.get('/tokens', ctx.auth.admin, (_req, res) => {
+        res.json({ object: 'list', data: [...table.values()].map(view) });
+      });
+      v1.delete('/tokens/:id', ctx.auth.admin, async (req, res) => {
+        const row = table.get(String(req.params.id));
+        if (!row) throw new HttpError('not_found', `No token with id "${req.params.id}".`);
+        byHash.delete(row.hash);
+        await table.delete(row.id);
+        res.json({ id: row.id, object: 'token', deleted: true });
+      });
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import express, { type Express } from 'express';
+import type { RelayContext, Subsystem } from '../context.ts';
+import { ingestRouter } from '../ingest/route.ts';
+import { errorHandler, notFound } from './errors.ts';
+
+/** Builds the Express app: ops routes, ingest (raw bytes), /v1 (JSON), subsystem routes, errors. */
+export function createApp(ctx: RelayContext, subsystems: Subsystem[]): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    const ok = await ctx.storage.events.writable();
+    res
+      .status(ok ? 200 : 503)
+      .json(ok ? { status: 'ready' } : { error: { code: 'store_unavailable', message: 'The store is not writable.' } });
+  });
+  app.get('/metrics', async (_req, res) => {
+    res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+
+  app.use(ingestRouter(ctx));
+
+  const v1 = express.Router();
+  v1.use(express.json({ limit: ctx.config.limits.jsonBodyBytes }));
+  const root = express.Router();
+  for (const subsystem of subsystems) subsystem.routes?.({ v1, root });
+  app.use('/v1', v1);
+  app.use(root);
+
+  app.use(notFound);
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

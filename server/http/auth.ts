@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { HttpError } from '../errors.ts';
+import { safeEqual } from '../ingest/verifiers/verifier.ts';
+
+export interface Principal {
+  role: 'admin' | 'reader';
+  tokenId: string | null;
+  /** Sources a reader may see; null = all. */
+  sources: string[] | null;
+}
+
+/** Resolves a presented token to a principal; the tokens subsystem registers one for subscriber tokens. */
+export type TokenResolver = (token: string) => Principal | null;
+
+export interface Auth {
+  authenticate(token: string | undefined): Principal | null;
+  addResolver(resolver: TokenResolver): void;
+  /** Management routes: the admin token only. */
+  admin: RequestHandler;
+  /** Read routes (events, stream, Socket.IO): admin or subscriber token; `?access_token=` accepted. */
+  reader: RequestHandler;
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function principalOf(res: Response): Principal {
+  return res.locals.principal as Principal;
+}
+
+export function canReadSource(principal: Principal, source: string): boolean {
+  return principal.sources === null || principal.sources.includes(source);
+}
+
+function bearer(req: Request): string | undefined {
+  const value = req.headers.authorization;
+  if (value?.startsWith('Bearer ')) return value.slice(7).trim();
+  return undefined;
+}
+
+export function createAuth(adminToken: string): Auth {
+  const resolvers: TokenResolver[] = [];
+  const admin: Principal = { role: 'admin', tokenId: null, sources: null };
+  function authenticate(token: string | undefined): Principal | null {
+    if (!token) return null;
+    if (safeEqual(token, adminToken)) return admin;
+    for (const resolve of resolvers) {
+      const found = resolve(token);
+      if (found) return found;
+    }
+    return null;
+  }
+  const unauthorized = () => new HttpError('unauthorized', 'Send "Authorization: Bearer <token>" with a valid token.');
+  return {
+    authenticate,
+    addResolver: (resolver) => void resolvers.push(resolver),
+    admin: function requireAdmin(req: Request, res: Response, next: NextFunction) {
+      const principal = authenticate(bearer(req));
+      if (!principal) return next(unauthorized());
+      if (principal.role !== 'admin') return next(new HttpError('forbidden', 'This route needs the admin token.'));
+      res.locals.principal = principal;
+      next();
+    },
+    reader: function requireReader(req: Request, res: Response, next: NextFunction) {
+      const query = typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
+      const principal = authenticate(bearer(req) ?? query);
+      if (!principal) return next(unauthorized());
+      res.locals.principal = principal;
+      next();
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { createHmac } from 'node:crypto';
+import type { VerifyConfig } from '../../config/types.ts';
+import { ConfigError } from '../../errors.ts';
+import { header, invalid, missing, safeEqual, type IncomingWebhook, type Verifier } from './verifier.ts';
+
+interface BodyHmacOptions {
+  scheme: string;
+  header: string;
+  algorithm: string;
+  encoding: 'hex' | 'base64';
+  prefix: string;
+  idHeader?: string;
+}
+
+/** HMAC over the raw body, carried in one header: GitHub, Shopify and the generic `hmac` scheme. */
+function bodyHmacVerifier(config: VerifyConfig, at: string, options: BodyHmacOptions): Verifier {
+  if (config.secrets.length === 0) throw new ConfigError(`${at}.secrets`, 'expected at least one secret');
+  const { scheme, algorithm, encoding, prefix } = options;
+  return {
+    scheme,
+    verify(request: IncomingWebhook) {
+      const value = header(request, options.header);
+      if (!value) throw missing(options.header);
+      const candidates = value.split(',').map((s) => s.trim());
+      for (const secret of config.secrets) {
+        const expected = prefix + createHmac(algorithm, secret).update(request.body).digest(encoding);
+        if (candidates.some((c) => safeEqual(c, expected))) {
+          return { scheme, providerId: options.idHeader ? (header(request, options.idHeader) ?? null) : null };
+        }
+      }
+      throw invalid();
+    },
+  };
+}
+
+export const githubVerifier = (config: VerifyConfig, at: string): Verifier =>
+  bodyHmacVerifier(config, at, {
+    scheme: 'github',
+    header: 'x-hub-signature-256',
+    algorithm: 'sha256',
+    encoding: 'hex',
+    prefix: 'sha256=',
+    idHeader: 'x-github-delivery',
+  });
+
+export const shopifyVerifier = (config: VerifyConfig, at: string): Verifier =>
+  bodyHmacVerifier(config, at, {
+    scheme: 'shopify',
+    header: 'x-shopify-hmac-sha256',
+    algorithm: 'sha256',
+    encoding: 'base64',
+    prefix: '',
+    idHeader: 'x-shopify-webhook-id',
+  });
+
+export function genericHmacVerifier(config: VerifyConfig, at: string): Verifier {
+  if (!config.header) throw new ConfigError(`${at}.header`, 'the hmac scheme needs the header that carries the signature');
+  return bodyHmacVerifier(config, at, {
+    scheme: 'hmac',
+    header: config.header,
+    algorithm: config.algorithm ?? 'sha256',
+    encoding: config.encoding ?? 'hex',
+    prefix: config.prefix ?? '',
+    idHeader: config.idHeader ?? 'webhook-id',
+  });
+}

@@ -1,0 +1,49 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { HttpError } from '../../errors.ts';
+
+/** A webhook as it arrived: lower-cased headers and the raw body bytes, before anything parsed them. */
+export interface IncomingWebhook {
+  headers: Readonly<Record<string, string | undefined>>;
+  body: Buffer;
+  /** Milliseconds since the epoch, from the relay's clock. */
+  now: number;
+}
+
+export interface Verification {
+  scheme: string;
+  /** The provider's own message id, used for de-duplication (webhook-id, X-GitHub-Delivery, ...). */
+  providerId: string | null;
+}
+
+/** One verification scheme, configured with a source's secrets. Throws HttpError on a bad request. */
+export interface Verifier {
+  readonly scheme: string;
+  verify(request: IncomingWebhook): Verification;
+}
+
+export const missing = (what: string) => new HttpError('signature_missing', `The ${what} header is missing.`);
+export const invalid = (what = 'signature') =>
+  new HttpError('signature_invalid', `The ${what} does not match the body with any configured secret.`);
+
+/** Constant-time string comparison; hashing first keeps the comparison length-independent. */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}
+
+export function checkTimestamp(seconds: number, now: number, toleranceSeconds: number): void {
+  if (!Number.isFinite(seconds)) throw new HttpError('signature_invalid', 'The signature timestamp is not a number.');
+  const skew = Math.abs(now / 1000 - seconds);
+  if (skew > toleranceSeconds) {
+    throw new HttpError(
+      'timestamp_out_of_tolerance',
+      `The signature timestamp is ${Math.round(skew)} s away from the relay's clock (tolerance ${toleranceSeconds} s).`,
+    );
+  }
+}
+
+export function header(request: IncomingWebhook, name: string): string | undefined {
+  const value = request.headers[name.toLowerCase()];
+  return value === undefined || value === '' ? undefined : value;
+}

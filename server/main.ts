@@ -1,0 +1,159 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createEventBus } from './bus.ts';
+import { type Clock, systemClock } from './clock.ts';
+import type { RelayConfig } from './config/types.ts';
+import type { RelayContext, Subsystem, SubsystemFactory } from './context.ts';
+import { createEventService } from './events/event-service.ts';
+import { createApp } from './http/app.ts';
+import { createAuth } from './http/auth.ts';
+import { createIdFactory, type IdFactory } from './ids.ts';
+import { resolveAdminToken } from './ops/admin-token.ts';
+import { createLogger, type Logger } from './ops/logger.ts';
+import { createMetrics } from './ops/metrics.ts';
+import { lockDataDir } from './store/data-dir-lock.ts';
+import { createStorage } from './store/driver.ts';
+import { defaultSubsystems } from './subsystems.ts';
+
+export interface RelayOptions {
+  config: RelayConfig;
+  logger?: Logger;
+  clock?: Clock;
+  fetch?: typeof fetch;
+  newId?: IdFactory;
+  /** Overrides HOOKRELAY_ADMIN_TOKEN and the data dir's token file. */
+  adminToken?: string;
+  subsystems?: SubsystemFactory[];
+  /** Grace period for open connections on stop. */
+  drainMs?: number;
+}
+
+export interface Relay {
+  readonly ctx: RelayContext;
+  readonly adminToken: string;
+  readonly server: Server;
+  /** http://host:port, once started. */
+  url: string;
+  start(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The composition root: config → data dir lock → store → bus → subsystems → HTTP. Nothing else
+ * constructs these parts. start() and stop() are idempotent and awaited.
+ */
+export async function createRelay(options: RelayOptions): Promise<Relay> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger();
+  const clock = options.clock ?? systemClock;
+  const newId = options.newId ?? createIdFactory(() => clock.now());
+  const onDisk = config.store.driver !== 'memory';
+  const unlock = onDisk ? await lockDataDir(await ensureDir(config.dataDir)) : async () => {};
+  try {
+    const admin = options.adminToken
+      ? { token: options.adminToken, file: null, created: false }
+      : await resolveAdminToken(onDisk ? config.dataDir : null, process.env.HOOKRELAY_ADMIN_TOKEN);
+    if (admin.file) logger.info({ file: admin.file, created: admin.created }, 'admin token is kept in this file');
+    const storage = createStorage({
+      driver: config.store.driver,
+      dataDir: config.dataDir,
+      retention: config.store.retention,
+      now: () => clock.now(),
+      newId,
+    });
+    await storage.events.open();
+    const bus = createEventBus((err, event) => logger.error({ err, event: event.id }, 'an event listener failed'));
+    const ctx: RelayContext = {
+      config,
+      logger,
+      clock,
+      newId,
+      storage,
+      bus,
+      events: createEventService(storage.events, bus),
+      metrics: createMetrics(),
+      auth: createAuth(admin.token),
+      fetch: options.fetch ?? globalThis.fetch,
+    };
+    return await assemble(ctx, admin.token, options, unlock);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+}
+
+async function ensureDir(dir: string): Promise<string> {
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+async function assemble(
+  ctx: RelayContext,
+  adminToken: string,
+  options: RelayOptions,
+  unlock: () => Promise<void>,
+): Promise<Relay> {
+  const subsystems: Subsystem[] = [];
+  for (const factory of options.subsystems ?? defaultSubsystems) subsystems.push(await factory(ctx));
+  const app = createApp(ctx, subsystems);
+  const server = createServer(app);
+  server.keepAliveTimeout = 5000;
+  for (const s of subsystems) s.attach?.(server);
+  const started: Subsystem[] = [];
+  let starting: Promise<string> | null = null;
+  let stopping: Promise<void> | null = null;
+
+  const relay: Relay = {
+    ctx,
+    adminToken,
+    server,
+    url: '',
+    start() {
+      starting ??= (async () => {
+        for (const s of subsystems) {
+          await s.start?.();
+          started.push(s);
+        }
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(ctx.config.port, ctx.config.host, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+        const { port } = server.address() as AddressInfo;
+        const host = ctx.config.host.includes(':') ? `[${ctx.config.host}]` : ctx.config.host;
+        relay.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+        ctx.logger.info({ url: relay.url, sources: ctx.config.sources.map((s) => s.name) }, 'hookrelay is listening');
+        return relay.url;
+      })();
+      return starting;
+    },
+    stop() {
+      stopping ??= (async () => {
+        await starting?.catch(() => {});
+        await closeServer(server, options.drainMs ?? 10_000);
+        for (const s of started.reverse()) {
+          await s.stop?.().catch((err: unknown) => ctx.logger.error({ err, subsystem: s.name }, 'stop failed'));
+        }
+        await ctx.storage.events.close();
+        await unlock();
+        ctx.logger.info('hookrelay stopped');
+      })();
+      return stopping;
+    },
+  };
+  return relay;
+}
+
+/** Stops accepting, lets in-flight requests finish (each answers only after its write), then closes. */
+async function closeServer(server: Server, drainMs: number): Promise<void> {
+  if (!server.listening) return;
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), drainMs);
+  timer.unref();
+  await closed;
+  clearTimeout(timer);
+}

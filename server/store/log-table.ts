@@ -1,0 +1,95 @@
+import { mkdir, open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { JsonlAppender, readJsonLines } from './jsonl.ts';
+import { MemoryTable } from './memory-table.ts';
+import type { Row, Table } from './table.ts';
+
+type LogLine<T> = { id: string; v: T } | { id: string; d: 1 };
+
+/**
+ * A table kept as a JSON-lines log of upserts and deletes, replayed on open. Each put appends one line
+ * (group-committed with its neighbours); the log is compacted when it holds more than twice the live
+ * rows, so the file stays proportional to what the table holds.
+ */
+export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> {
+  #appender: JsonlAppender | null = null;
+  #lines = 0;
+  #compacting: Promise<void> | null = null;
+
+  private readonly file: string;
+
+  constructor(name: string, file: string) {
+    super(name);
+    this.file = file;
+  }
+
+  override async open(): Promise<void> {
+    await mkdir(dirname(this.file), { recursive: true });
+    const lines = await readJsonLines<LogLine<T>>(this.file);
+    for (const line of lines) {
+      if ('d' in line) this.rows.delete(line.id);
+      else this.rows.set(line.id, line.v);
+    }
+    this.#lines = lines.length;
+    this.#appender = await JsonlAppender.open(this.file);
+    if (this.#needsCompaction()) await this.#compact();
+  }
+
+  override async close(): Promise<void> {
+    await this.#compacting;
+    await this.#appender?.close();
+    this.#appender = null;
+  }
+
+  override async put(row: T): Promise<void> {
+    await this.putMany([row]);
+  }
+
+  override async putMany(rows: readonly T[]): Promise<void> {
+    if (rows.length === 0) return;
+    for (const row of rows) this.rows.set(row.id, row);
+    await this.#write(rows.map((row) => JSON.stringify({ id: row.id, v: row })).join('\n'), rows.length);
+  }
+
+  override async delete(id: string): Promise<boolean> {
+    if (!this.rows.delete(id)) return false;
+    await this.#write(JSON.stringify({ id, d: 1 }), 1);
+    return true;
+  }
+
+  async #write(lines: string, count: number): Promise<void> {
+    while (this.#compacting) await this.#compacting;
+    if (!this.#appender) throw new Error(`table ${this.name} is closed`);
+    this.#lines += count;
+    await this.#appender.append(`${lines}\n`);
+    if (this.#needsCompaction()) this.#compacting ??= this.#compact().finally(() => (this.#compacting = null));
+  }
+
+  #needsCompaction(): boolean {
+    return this.#lines > 1000 && this.#lines > this.rows.size * 2;
+  }
+
+  /** Rewrites the live rows to a temporary file, fsyncs it and renames it over the log. */
+  async #compact(): Promise<void> {
+    const tmp = `${this.file}.compact`;
+    const handle = await open(tmp, 'w');
+    try {
+      let chunk: string[] = [];
+      for (const row of this.rows.values()) {
+        chunk.push(JSON.stringify({ id: row.id, v: row }));
+        if (chunk.length === 500) {
+          await handle.write(`${chunk.join('\n')}\n`);
+          chunk = [];
+        }
+      }
+      if (chunk.length) await handle.write(`${chunk.join('\n')}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await this.#appender?.close();
+    await rename(tmp, this.file);
+    this.#lines = this.rows.size;
+    this.#appender = await JsonlAppender.open(this.file);
+  }
+}

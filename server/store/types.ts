@@ -1,0 +1,82 @@
+// The event store seam (style.md §1): memory and lowdb/JSONL implementations pass one contract suite
+// (test/store/event-store.contract.ts); a PostgreSQL implementation joins them later.
+
+export interface RelayEvent {
+  id: string;
+  source: string;
+  type: string;
+  received_at: string;
+  provider_id: string | null;
+  headers: Record<string, string>;
+  payload: unknown;
+  verified: { scheme: string };
+}
+
+/** What ingest (or an internal producer) hands the store; the store assigns id and received_at. */
+export interface NewEvent {
+  source: string;
+  type: string;
+  provider_id: string | null;
+  headers: Record<string, string>;
+  payload: unknown;
+  verified: { scheme: string };
+  raw: Buffer;
+  content_type: string;
+}
+
+export interface AppendResult {
+  event: RelayEvent;
+  duplicate: boolean;
+}
+
+export interface RawBody {
+  raw: Buffer;
+  content_type: string;
+}
+
+export interface EventQuery {
+  source?: string;
+  /** Exact type, or a prefix glob ending in `*` such as `response.*`. */
+  type?: string;
+  /** Only events whose id sorts after this cursor. */
+  after?: string;
+  limit: number;
+}
+
+export interface EventPage {
+  data: RelayEvent[];
+  has_more: boolean;
+  last_id: string | null;
+}
+
+export interface Rejection {
+  at: string;
+  source: string;
+  status: number;
+  code: string;
+  ip: string;
+  headers: Record<string, string>;
+}
+
+export interface RetentionPolicy {
+  maxEvents: number;
+  maxAgeDays: number;
+}
+
+export interface EventStore {
+  open(): Promise<void>;
+  /** Flushes and releases files. Idempotent. */
+  close(): Promise<void>;
+  /** Durable before it resolves. The same (source, provider_id) again resolves to the first event. */
+  append(event: NewEvent): Promise<AppendResult>;
+  get(id: string): Promise<RelayEvent | undefined>;
+  getRaw(id: string): Promise<RawBody | undefined>;
+  list(query: EventQuery): Promise<EventPage>;
+  /** Id of the oldest event still kept, for detecting cursors older than retention. */
+  oldestId(): Promise<string | null>;
+  count(): Promise<number>;
+  recordRejection(rejection: Rejection): Promise<void>;
+  listRejections(query: { source?: string; limit: number }): Promise<Rejection[]>;
+  /** For /readyz: can the store take a write right now? */
+  writable(): Promise<boolean>;
+}

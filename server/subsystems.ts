@@ -1,0 +1,6 @@
+import type { SubsystemFactory } from './context.ts';
+import { eventsApi } from './events/routes.ts';
+import { tokensApi } from './events/tokens.ts';
+
+/** The relay's parts in start order (stopped in reverse). One line each. */
+export const defaultSubsystems: SubsystemFactory[] = [tokensApi, eventsApi];
