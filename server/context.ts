@@ -8,6 +8,7 @@ import type { Auth } from './http/auth.ts';
 import type { IdFactory } from './ids.ts';
 import type { Logger } from './ops/logger.ts';
 import type { Metrics } from './ops/metrics.ts';
+import type { Services } from './services.ts';
 import type { Storage } from './store/driver.ts';
 
 /** Everything a subsystem may use, built once by the composition root (server/main.ts). */
@@ -22,6 +23,7 @@ export interface RelayContext {
   metrics: Metrics;
   auth: Auth;
   fetch: typeof fetch;
+  services: Services;
 }
 
 export interface Routers {

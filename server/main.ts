@@ -11,6 +11,7 @@ import { createIdFactory, type IdFactory } from './ids.ts';
 import { resolveAdminToken } from './ops/admin-token.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
+import { createServices } from './services.ts';
 import { lockDataDir } from './store/data-dir-lock.ts';
 import { createStorage } from './store/driver.ts';
 import { defaultSubsystems } from './subsystems.ts';
@@ -74,6 +75,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       metrics: createMetrics(),
       auth: createAuth(admin.token),
       fetch: options.fetch ?? globalThis.fetch,
+      services: createServices(),
     };
     return await assemble(ctx, admin.token, options, unlock);
   } catch (error) {
