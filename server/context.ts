@@ -40,6 +40,8 @@ export interface Subsystem {
   /** Called with the HTTP server once it exists (Socket.IO attaches here). */
   attach?(server: Server): void;
   start?(): Promise<void>;
+  /** The server stops accepting: end long-lived connections (streams, websockets) so it can close. */
+  closing?(): void;
   /** Stops taking work and drains; called in reverse start order. */
   stop?(): Promise<void>;
 }

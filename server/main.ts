@@ -135,7 +135,9 @@ async function assemble(
     stop() {
       stopping ??= (async () => {
         await starting?.catch(() => {});
-        await closeServer(server, options.drainMs ?? 10_000);
+        const closed = closeServer(server, options.drainMs ?? 10_000);
+        for (const s of started) s.closing?.();
+        await closed;
         for (const s of started.reverse()) {
           await s.stop?.().catch((err: unknown) => ctx.logger.error({ err, subsystem: s.name }, 'stop failed'));
         }

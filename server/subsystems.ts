@@ -2,6 +2,7 @@ import type { SubsystemFactory } from './context.ts';
 import { eventsApi } from './events/routes.ts';
 import { tokensApi } from './events/tokens.ts';
 import { consoleUi } from './http/console.ts';
+import { liveStream } from './live/index.ts';
 
 /** The relay's parts in start order (stopped in reverse). One line each. */
-export const defaultSubsystems: SubsystemFactory[] = [tokensApi, eventsApi, consoleUi];
+export const defaultSubsystems: SubsystemFactory[] = [tokensApi, liveStream, eventsApi, consoleUi];

@@ -1,4 +1,5 @@
 import type { Schema } from 'jsonschema';
+import { streamSchema } from '../live/config.ts';
 
 // The config file's JSON Schema. Each subsystem owns its section; start-up validates the whole file
 // once and reports every problem with its key path (server/config/load.ts).
@@ -88,5 +89,6 @@ export const configSchema = {
     limits: limitsSchema,
     workflows: { type: 'object' },
     ai: aiSchema,
+    stream: streamSchema,
   } as Record<string, Schema>,
 };

@@ -43,7 +43,6 @@ export function eventsApi(ctx: RelayContext): Subsystem {
         res.json({ object: 'list', data: kept, has_more: hasMore || data.length > limit, last_id: kept.at(-1)?.id ?? null });
       });
       v1.get('/events/:id', ctx.auth.reader, async (req, res) => {
-        if (req.params.id === 'stream') throw new HttpError('not_found', 'The live stream is not enabled.');
         res.json(await readable(req, res));
       });
       v1.get('/events/:id/raw', ctx.auth.reader, async (req, res) => {
