@@ -1,7 +1,8 @@
+import { aiSubsystem } from './ai/subsystem.ts';
 import type { SubsystemFactory } from './context.ts';
 import { eventsApi } from './events/routes.ts';
 import { tokensApi } from './events/tokens.ts';
 import { consoleUi } from './http/console.ts';
 
 /** The relay's parts in start order (stopped in reverse). One line each. */
-export const defaultSubsystems: SubsystemFactory[] = [tokensApi, eventsApi, consoleUi];
+export const defaultSubsystems: SubsystemFactory[] = [tokensApi, eventsApi, aiSubsystem, consoleUi];

@@ -1,4 +1,5 @@
 import type { Schema } from 'jsonschema';
+import { aiSectionSchema } from '../ai/config.ts';
 
 // The config file's JSON Schema. Each subsystem owns its section; start-up validates the whole file
 // once and reports every problem with its key path (server/config/load.ts).
@@ -57,27 +58,6 @@ export const limitsSchema = {
   },
 };
 
-const upstreamSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'baseURL'],
-  properties: {
-    name: { type: 'string', minLength: 1 },
-    baseURL: { type: 'string', minLength: 1 },
-    apiKey: { type: 'string' },
-    models: { type: 'array', items: { type: 'string' } },
-  },
-};
-
-export const aiSchema = {
-  type: 'object',
-  properties: {
-    upstreams: { type: 'array', items: upstreamSchema },
-    concurrency: { type: 'integer', minimum: 1 },
-    retentionDays: { type: 'number', exclusiveMinimum: 0 },
-  },
-};
-
 /** Sections owned by subsystems register here (see server/subsystems.ts). */
 export const configSchema = {
   type: 'object',
@@ -87,6 +67,6 @@ export const configSchema = {
     store: storeSchema,
     limits: limitsSchema,
     workflows: { type: 'object' },
-    ai: aiSchema,
+    ai: aiSectionSchema,
   } as Record<string, Schema>,
 };

@@ -53,6 +53,8 @@ export interface RecordedRequest {
   /** The client closed the connection before the answer was complete. */
   aborted: boolean;
   finished: boolean;
+  /** Waiting for `fake.release()` (see Behaviour.pauseAfter). */
+  paused: boolean;
 }
 
 export type RouteHandler = (
@@ -113,6 +115,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       tokensSent: 0,
       aborted: false,
       finished: false,
+      paused: false,
     };
     fake.requests.push(record);
     res.on('close', () => {
@@ -164,7 +167,12 @@ async function emitTokens(c: Completion, write: (token: string) => void): Promis
     return false;
   }
   for (let i = 0; i < tokens.length; i++) {
-    if (c.behaviour.pauseAfter === i && !(await Promise.race([c.waitForRelease().then(() => true), gone]))) return false;
+    if (c.behaviour.pauseAfter === i) {
+      c.record.paused = true;
+      const released = await Promise.race([c.waitForRelease().then(() => true), gone]);
+      c.record.paused = false;
+      if (!released) return false;
+    }
     if (c.behaviour.delayMs && !(await Promise.race([delay(c.behaviour.delayMs).then(() => true), gone]))) return false;
     if (c.res.destroyed) return false;
     write(tokens[i] as string);
