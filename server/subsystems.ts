@@ -1,3 +1,4 @@
+import { aiSubsystem } from './ai/subsystem.ts';
 import type { SubsystemFactory } from './context.ts';
 import { eventsApi } from './events/routes.ts';
 import { tokensApi } from './events/tokens.ts';
@@ -5,4 +6,4 @@ import { consoleUi } from './http/console.ts';
 import { liveStream } from './live/index.ts';
 
 /** The relay's parts in start order (stopped in reverse). One line each. */
-export const defaultSubsystems: SubsystemFactory[] = [tokensApi, liveStream, eventsApi, consoleUi];
+export const defaultSubsystems: SubsystemFactory[] = [tokensApi, liveStream, eventsApi, aiSubsystem, consoleUi];

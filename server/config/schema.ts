@@ -1,4 +1,5 @@
 import type { Schema } from 'jsonschema';
+import { aiSectionSchema } from '../ai/config.ts';
 import { streamSchema } from '../live/config.ts';
 
 // The config file's JSON Schema. Each subsystem owns its section; start-up validates the whole file
@@ -58,27 +59,6 @@ export const limitsSchema = {
   },
 };
 
-const upstreamSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'baseURL'],
-  properties: {
-    name: { type: 'string', minLength: 1 },
-    baseURL: { type: 'string', minLength: 1 },
-    apiKey: { type: 'string' },
-    models: { type: 'array', items: { type: 'string' } },
-  },
-};
-
-export const aiSchema = {
-  type: 'object',
-  properties: {
-    upstreams: { type: 'array', items: upstreamSchema },
-    concurrency: { type: 'integer', minimum: 1 },
-    retentionDays: { type: 'number', exclusiveMinimum: 0 },
-  },
-};
-
 /** Sections owned by subsystems register here (see server/subsystems.ts). */
 export const configSchema = {
   type: 'object',
@@ -88,7 +68,7 @@ export const configSchema = {
     store: storeSchema,
     limits: limitsSchema,
     workflows: { type: 'object' },
-    ai: aiSchema,
+    ai: aiSectionSchema,
     stream: streamSchema,
   } as Record<string, Schema>,
 };

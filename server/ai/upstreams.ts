@@ -1,0 +1,37 @@
+import OpenAI from 'openai';
+import type { UpstreamConfig } from './config.ts';
+
+export interface Upstream {
+  readonly name: string;
+  readonly client: OpenAI;
+}
+
+/** Model → upstream routing: the first upstream with a matching glob wins (config order). */
+export interface UpstreamRouter {
+  route(model: string): Upstream | undefined;
+  readonly all: readonly Upstream[];
+  /** The model globs per upstream, for the console's model picker. */
+  models(): Array<{ upstream: string; models: string[] }>;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
+  return new RegExp(`^${escaped}$`);
+}
+
+export function createUpstreamRouter(configs: readonly UpstreamConfig[], fetchImpl: typeof fetch): UpstreamRouter {
+  const entries = configs.map((config) => ({
+    config,
+    patterns: config.models.map(globToRegExp),
+    upstream: {
+      name: config.name,
+      // Retries are ours (before the first token only), so the SDK's own are off.
+      client: new OpenAI({ apiKey: config.apiKey || 'none', baseURL: config.baseURL, maxRetries: 0, fetch: fetchImpl }),
+    },
+  }));
+  return {
+    route: (model) => entries.find((e) => e.patterns.some((p) => p.test(model)))?.upstream,
+    all: entries.map((e) => e.upstream),
+    models: () => entries.map((e) => ({ upstream: e.config.name, models: e.config.models })),
+  };
+}
