@@ -6,4 +6,11 @@ import { consoleUi } from './http/console.ts';
 import { liveStream } from './live/index.ts';
 
 /** The relay's parts in start order (stopped in reverse). One line each. */
-export const defaultSubsystems: SubsystemFactory[] = [tokensApi, liveStream, eventsApi, aiSubsystem, consoleUi];
+// biome-ignore format: one subsystem per line keeps additions readable
+export const defaultSubsystems: SubsystemFactory[] = [
+  tokensApi,
+  liveStream,
+  eventsApi,
+  aiSubsystem,
+  consoleUi,
+];
