@@ -20,6 +20,8 @@ export interface Auth {
   admin: RequestHandler;
   /** Read routes (events, stream, Socket.IO): admin or subscriber token; `?access_token=` accepted. */
   reader: RequestHandler;
+  /** In front of all of /v1, before the JSON parser: no body is read for a request without a valid token. */
+  anyToken: RequestHandler;
 }
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -36,6 +38,10 @@ function bearer(req: Request): string | undefined {
   const value = req.headers.authorization;
   if (value?.startsWith('Bearer ')) return value.slice(7).trim();
   return undefined;
+}
+
+function bearerOrQuery(req: Request): string | undefined {
+  return bearer(req) ?? (typeof req.query.access_token === 'string' ? req.query.access_token : undefined);
 }
 
 export function createAuth(adminToken: string): Auth {
@@ -62,11 +68,13 @@ export function createAuth(adminToken: string): Auth {
       next();
     },
     reader: function requireReader(req: Request, res: Response, next: NextFunction) {
-      const query = typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
-      const principal = authenticate(bearer(req) ?? query);
+      const principal = authenticate(bearerOrQuery(req));
       if (!principal) return next(unauthorized());
       res.locals.principal = principal;
       next();
+    },
+    anyToken: function requireAnyToken(req: Request, _res: Response, next: NextFunction) {
+      next(authenticate(bearerOrQuery(req)) ? undefined : unauthorized());
     },
   };
 }
