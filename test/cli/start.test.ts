@@ -45,7 +45,7 @@ describe('hookrelay start and --help in a child process', () => {
 
   it('exits non-zero naming the variable when the config refers to a missing one', async () => {
     const config = join(dir, 'env.yaml');
-    await writeFile(config, 'sources:\n  - name: gh\n    verify: { scheme: github, secrets: ["${NOT_SET_ANYWHERE}"] }\n');
+    await writeFile(config, `sources:\n  - name: gh\n    verify: { scheme: github, secrets: ["\${NOT_SET_ANYWHERE}"] }\n`);
     const { code, stderr } = await runCli(['start', '--config', config, '--port', '0', '--data-dir', join(dir, 'data2')]);
     assert.equal(code, 1);
     assert.match(

@@ -33,7 +33,7 @@ describe('loading the config file', () => {
     assert.fail('expected the config to be refused');
   }
 
-  it('replaces ${NAME} and ${NAME:-default} with the environment', async () => {
+  it('replaces $NAME references, with and without a :-default, from the environment', async () => {
     const path = await file(`sources:
   - name: gh
     verify: { scheme: github, secrets: ["\${GH_SECRET}", "\${OLD_SECRET:-fallback}"] }
