@@ -60,6 +60,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       driver: config.store.driver,
       dataDir: config.dataDir,
       retention: config.store.retention,
+      maxRejections: config.limits.rejections,
       now: () => clock.now(),
       newId,
     });
