@@ -35,9 +35,9 @@ export function canReadSource(principal: Principal, source: string): boolean {
 }
 
 function bearer(req: Request): string | undefined {
-  const value = req.headers.authorization;
-  if (value?.startsWith('Bearer ')) return value.slice(7).trim();
-  return undefined;
+  // The scheme name is case-insensitive (RFC 9110 §11.1).
+  const match = /^bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
 }
 
 function bearerOrQuery(req: Request): string | undefined {

@@ -14,7 +14,7 @@ async function readmeCodes(): Promise<Map<string, number>> {
   const section = readme.split(/^## /m).find((s) => s.startsWith('Error codes'));
   assert.ok(section, 'README has an "## Error codes" section');
   const rows = new Map<string, number>();
-  for (const match of section.matchAll(/^\| `([a-z0-9_]+)` \| (\d{3}) \|/gm)) rows.set(match[1], Number(match[2]));
+  for (const match of section.matchAll(/^\|\s*`([a-z0-9_]+)`\s*\|\s*(\d{3})\s*\|/gm)) rows.set(match[1], Number(match[2]));
   return rows;
 }
 

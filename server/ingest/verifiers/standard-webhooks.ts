@@ -13,6 +13,11 @@ export function standardWebhooksKey(secret: string): Buffer | null {
   return key.length > 0 ? key : null;
 }
 
+/** The base64 signature of one message (without the `v1,` version prefix). */
+export function standardWebhooksSignature(key: Buffer, id: string, timestamp: string, body: Buffer): string {
+  return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
+}
+
 /**
  * Standard Webhooks (also Svix's `svix-*` headers and OpenAI's webhooks): base64 HMAC-SHA256 over
  * `"<id>.<timestamp>.<body>"`. Computed here over the raw body bytes, because the svix and
@@ -42,7 +47,7 @@ export function standardWebhooksVerifier(config: VerifyConfig, at: string, schem
         .filter((s) => s.startsWith('v1,'))
         .map((s) => s.slice(3));
       for (const key of keys) {
-        const expected = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(request.body).digest('base64');
+        const expected = standardWebhooksSignature(key, id, timestamp, request.body);
         if (passed.some((candidate) => safeEqual(candidate, expected))) return { scheme, providerId: id };
       }
       throw invalid();
