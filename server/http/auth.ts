@@ -56,25 +56,29 @@ export function createAuth(adminToken: string): Auth {
     }
     return null;
   }
-  const unauthorized = () => new HttpError('unauthorized', 'Send "Authorization: Bearer <token>" with a valid token.');
+  // A 401 names the scheme it wants (RFC 9110 §11.6.1).
+  function unauthorized(res: Response) {
+    res.set('WWW-Authenticate', 'Bearer realm="hookrelay"');
+    return new HttpError('unauthorized', 'Send "Authorization: Bearer <token>" with a valid token.');
+  }
   return {
     authenticate,
     addResolver: (resolver) => void resolvers.push(resolver),
     admin: function requireAdmin(req: Request, res: Response, next: NextFunction) {
       const principal = authenticate(bearer(req));
-      if (!principal) return next(unauthorized());
+      if (!principal) return next(unauthorized(res));
       if (principal.role !== 'admin') return next(new HttpError('forbidden', 'This route needs the admin token.'));
       res.locals.principal = principal;
       next();
     },
     reader: function requireReader(req: Request, res: Response, next: NextFunction) {
       const principal = authenticate(bearerOrQuery(req));
-      if (!principal) return next(unauthorized());
+      if (!principal) return next(unauthorized(res));
       res.locals.principal = principal;
       next();
     },
-    anyToken: function requireAnyToken(req: Request, _res: Response, next: NextFunction) {
-      next(authenticate(bearerOrQuery(req)) ? undefined : unauthorized());
+    anyToken: function requireAnyToken(req: Request, res: Response, next: NextFunction) {
+      next(authenticate(bearerOrQuery(req)) ? undefined : unauthorized(res));
     },
   };
 }

@@ -43,6 +43,18 @@ describe('hookrelay start and --help in a child process', () => {
     );
   });
 
+  it('validate prints file:line:col: key path: expectation per bad file and exits 1; ok and 0 for good files', async () => {
+    const bad = join(dir, 'validate-bad.yaml');
+    const good = join(dir, 'validate-good.yaml');
+    await writeFile(bad, 'limits:\n  bodyBytes: 12\n');
+    await writeFile(good, 'sources:\n  - name: gh\n    verify: { scheme: github, secrets: [x] }\n');
+    const failed = await runCli(['validate', good, bad]);
+    assert.equal(failed.code, 1);
+    assert.deepEqual(failed.stdout.trim().split('\n'), [`${good}: ok`, `${bad}:2:14: limits.bodyBytes: expected at least 1024`]);
+    const passed = await runCli(['validate', good]);
+    assert.deepEqual([passed.code, passed.stdout.trim()], [0, `${good}: ok`]);
+  });
+
   it('exits non-zero naming the variable when the config refers to a missing one', async () => {
     const config = join(dir, 'env.yaml');
     await writeFile(config, `sources:\n  - name: gh\n    verify: { scheme: github, secrets: ["\${NOT_SET_ANYWHERE}"] }\n`);

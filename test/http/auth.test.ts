@@ -44,6 +44,7 @@ describe('admin token on /v1', () => {
         });
         const label = `${method} ${path} with ${JSON.stringify(headers)}`;
         assert.equal(res.status, 401, label);
+        assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer/, label);
         if (method !== 'HEAD')
           assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'unauthorized', label);
       }
@@ -73,8 +74,12 @@ describe('admin token on /v1', () => {
     }
   });
 
-  it('lets the admin token through', async () => {
+  it('lets the admin token through, whatever the case of the scheme name', async () => {
     const res = await fetch(`${relay.url}/v1/events`, { headers: relay.auth });
     assert.equal(res.status, 200);
+    const lower = await fetch(`${relay.url}/v1/rejections`, {
+      headers: { authorization: `bearer ${relay.auth.authorization.slice(7)}` },
+    });
+    assert.equal(lower.status, 200);
   });
 });
