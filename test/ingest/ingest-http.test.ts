@@ -7,11 +7,14 @@ import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const SW_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const GOLDEN_SECRET = 'whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c=';
 const SOURCES = [
   { name: 'sw', verify: { scheme: 'standard-webhooks' as const, secrets: [SW_SECRET] } },
   { name: 'gh', verify: { scheme: 'github' as const, secrets: ['gh-secret'] } },
   { name: 'st', verify: { scheme: 'stripe' as const, secrets: ['whsec_stripe'] } },
   { name: 'shop', verify: { scheme: 'shopify' as const, secrets: ['shop-secret'] } },
+  // Wide enough for OpenAI's recorded delivery from 2025.
+  { name: 'openai', verify: { scheme: 'openai' as const, secrets: [GOLDEN_SECRET], toleranceSeconds: 10 * 365 * 86400 } },
 ];
 
 type Answer = { id?: string; duplicate?: boolean; error?: { code: string; message: string } };
@@ -83,6 +86,48 @@ describe('ingest over HTTP', () => {
     };
     assert.equal(event.type, 'spaced.out');
     assert.deepEqual(event.payload, { type: 'spaced.out', n: 1, s: 'é' });
+  });
+
+  it("stores OpenAI's recorded delivery byte for byte, typed from its envelope", async () => {
+    const body =
+      '{"id": "evt_685c059ae3a481909bdc86819b066fb6", "object": "event", "created_at": 1750861210, "type": "response.completed", "data": {"id": "resp_123"}}';
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': 'wh_685c059ae39c8190af8c71ed1022a24d',
+      'webhook-timestamp': '1750861210',
+      'webhook-signature': 'v1,gUAg4R2hWouRZqRQG4uJypNS8YK885G838+EHb4nKBY=',
+    };
+    const answer = await post('openai', body, headers);
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    const event = (await (await fetch(`${relay.url}/v1/events/${answer.body.id}`, { headers: relay.auth })).json()) as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual(
+      [event.type, event.provider_id, event.verified],
+      ['response.completed', headers['webhook-id'], { scheme: 'openai' }],
+    );
+    assert.equal(await (await fetch(`${relay.url}/v1/events/${answer.body.id}/raw`, { headers: relay.auth })).text(), body);
+  });
+
+  it('stores 50 different messages sent at once, each once, with ids in arrival order', async () => {
+    const before = await stored();
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => {
+        const body = JSON.stringify({ type: 'fanin', i });
+        return post('sw', body, signed('sw', body, `msg_fanin_${i}`));
+      }),
+    );
+    assert.ok(answers.every((a) => a.status === 200 && a.body.duplicate === false));
+    const ids = answers.map((a) => a.body.id as string);
+    assert.equal(new Set(ids).size, 50);
+    assert.equal(await stored(), before + 50);
+    const list = (await (await fetch(`${relay.url}/v1/events?type=fanin&limit=100`, { headers: relay.auth })).json()) as {
+      data: Array<{ id: string }>;
+    };
+    const listed = list.data.map((e) => e.id);
+    assert.deepEqual(new Set(listed), new Set(ids));
+    assert.deepEqual(listed, [...listed].sort(), 'listed oldest first, in id order');
   });
 
   it('answers a body over the limit with 413 payload_too_large and stores nothing', async () => {
