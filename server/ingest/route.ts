@@ -64,8 +64,11 @@ function rejectionRecorder(ctx: RelayContext, verifiers: Map<string, Verifier>) 
     const source = String(req.params.source ?? '');
     const status = error instanceof HttpError ? error.status : ((error as { status?: number }).status ?? 500);
     const code = error instanceof HttpError ? error.code : status === 413 ? 'payload_too_large' : 'bad_request';
+    const known = verifiers.has(source);
     // Unknown names share one label, so junk requests cannot grow the metric's label set.
-    ctx.metrics.ingest.inc({ source: verifiers.has(source) ? source : '(unknown)', outcome: code });
+    ctx.metrics.ingest.inc({ source: known ? source : '(unknown)', outcome: code });
+    // Refusals for configured sources are what operators look for; scanners hitting other names are noise.
+    ctx.logger[known ? 'info' : 'debug']({ source: source.slice(0, 100), status, code, ip: req.ip }, 'webhook refused');
     ctx.storage.events
       .recordRejection({
         at: new Date(ctx.clock.now()).toISOString(),

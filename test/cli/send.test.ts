@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ChildRelay, spawnRelay } from '../helpers/child-relay.ts';
 import { runCli } from '../helpers/cli.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const ADMIN = 'hra_admin_token_that_must_never_be_logged';
 const SECRETS = {
@@ -98,6 +99,10 @@ describe('hookrelay send against a relay in a child process', () => {
     await fetch(`${relay.url}/v1/events`, { headers: { authorization: `Bearer ${ADMIN}` } });
     await fetch(`${relay.url}/v1/events`, { headers: { authorization: `Bearer ${SECRETS.gh}` } });
     await fetch(`${relay.url}/hooks/gh`, { method: 'POST', headers: { 'x-hub-signature-256': SECRETS.gh }, body: '{}' });
+    // The child's log lines travel through a pipe: wait for the refusal's line rather than race it.
+    await waitFor('the refusal to be logged', () =>
+      relay.logs.some((l) => l.msg === 'webhook refused' && l.source === 'gh' && l.code === 'signature_invalid'),
+    );
     const output = relay.output();
     assert.ok(output.includes('hookrelay is listening'), 'the logs were captured');
     for (const secret of [ADMIN, ...Object.values(SECRETS)]) assert.ok(!output.includes(secret), `${secret.slice(0, 8)}… leaked`);
