@@ -56,7 +56,14 @@ export const sendCommand: Command = {
     }
     const base = values.url ?? `http://${config.host}:${config.port}`;
     const url = /\/hooks\//.test(base) ? base : `${base.replace(/\/$/, '')}/hooks/${values.source}`;
-    const response = await fetch(url, { method: 'POST', headers, body });
+    let response: Response;
+    try {
+      response = await fetch(url, { method: 'POST', headers, body });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      console.error(`hookrelay send: could not reach ${url} (${cause?.code ?? cause?.message ?? String(error)})`);
+      return 1;
+    }
     const text = await response.text();
     console.log(`${response.status} ${text}`);
     return response.ok ? 0 : 1;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -87,6 +88,19 @@ describe('hookrelay send against a relay in a child process', () => {
     const { code, stdout } = await send(['--source', 'gh', '--scheme', 'github', '--secret', 'wrong']);
     assert.equal(code, 1);
     assert.match(stdout, /^401 .*signature_invalid/m);
+  });
+
+  it('exits 1 naming the URL when nothing listens there', async () => {
+    // A port that was free a moment ago: listen on port 0, note it, close it.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise((resolve) => probe.close(resolve));
+    const url = `http://127.0.0.1:${port}`;
+    const args = ['send', '--source', 'gh', '--scheme', 'github', '--secret', 's', '--data', '{}', '--url', url];
+    const { code, stderr } = await runCli(args, { cwd: dir });
+    assert.equal(code, 1);
+    assert.equal(stderr.trim(), `hookrelay send: could not reach ${url}/hooks/gh (ECONNREFUSED)`);
   });
 
   it('exits 2 with usage when the source or payload is missing', async () => {
