@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Stripe from 'stripe';
-import { assertRefused, nowSeconds, verifierFor } from './verify-helpers.ts';
+import { assertRefused, nowSeconds, verifierFor } from './verifier-harness.ts';
 
 describe('github verification', () => {
   // GitHub's documented example for X-Hub-Signature-256 ("Validating webhook deliveries").

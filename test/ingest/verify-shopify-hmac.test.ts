@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { ConfigError } from '../../server/errors.ts';
-import { assertRefused, verifierFor } from './verify-helpers.ts';
+import { assertRefused, verifierFor } from './verifier-harness.ts';
 
 const BODY = '{"id": 820982911946154508, "email": "jon@example.com"}';
 const hmac = (algorithm: string, secret: string, body: string) => createHmac(algorithm, secret).update(body);

@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { ConfigError } from '../../server/errors.ts';
-import { assertRefused, nowSeconds, verifierFor } from './verify-helpers.ts';
+import { assertRefused, nowSeconds, verifierFor } from './verifier-harness.ts';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const OTHER = 'whsec_dGhlIG90aGVyIHNlY3JldCBvZiB0aGUgc2VuZGVy';
