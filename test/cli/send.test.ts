@@ -84,6 +84,36 @@ describe('hookrelay send against a relay in a child process', () => {
     }
   });
 
+  it('needs no local config with --scheme and --secret, even where a config that cannot load sits', async () => {
+    const elsewhere = join(dir, 'elsewhere');
+    await mkdir(elsewhere);
+    await writeFile(
+      join(elsewhere, 'hookrelay.yaml'),
+      `sources:\n  - name: gh\n    verify: { scheme: github, secrets: ["\${NOT_SET_HERE}"] }\n`,
+    );
+    const args = [
+      'send',
+      '--source',
+      'gh',
+      '--scheme',
+      'github',
+      '--secret',
+      SECRETS.gh,
+      '--file',
+      payloadFile,
+      '--url',
+      relay.url,
+    ];
+    const { code, stdout } = await runCli(args, { cwd: elsewhere });
+    assert.equal(code, 0, stdout);
+    assert.equal((await event(accepted(stdout))).source, 'gh');
+    const { code: without, stderr } = await runCli(['send', '--source', 'gh', '--file', payloadFile, '--url', relay.url], {
+      cwd: elsewhere,
+    });
+    assert.equal(without, 1);
+    assert.match(stderr, /NOT_SET_HERE is not set/);
+  });
+
   it('exits 1 and prints the refusal when the secret is wrong', async () => {
     const { code, stdout } = await send(['--source', 'gh', '--scheme', 'github', '--secret', 'wrong']);
     assert.equal(code, 1);
