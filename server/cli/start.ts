@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
-import { createRelay, type Relay } from '../main.ts';
+import type { Relay } from '../main.ts';
 import { createLogger, type Logger } from '../ops/logger.ts';
 import type { Command } from './command.ts';
 
@@ -25,6 +25,8 @@ export const startCommand: Command = {
       const config = loadConfig({
         flags: { config: values.config, port: values.port, host: values.host, dataDir: values['data-dir'] },
       });
+      // Loaded here, not at the top: the other commands then start without the whole server.
+      const { createRelay } = await import('../main.ts');
       relay = await createRelay({ config, logger });
     } catch (error) {
       return failed(logger, error);
