@@ -139,6 +139,22 @@ describe('ingest over HTTP', () => {
     assert.equal(await stored(), before);
   });
 
+  it('answers a chunked body (no Content-Length) that grows over the limit with 413 as well', async () => {
+    const chunk = new TextEncoder().encode('x'.repeat(1024));
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 4) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const before = await stored();
+    const res = await fetch(`${relay.url}/hooks/sw`, { method: 'POST', body, duplex: 'half' } as RequestInit);
+    assert.equal(res.status, 413);
+    assert.equal(((await res.json()) as Answer).error?.code, 'payload_too_large');
+    assert.equal(await stored(), before);
+  });
+
   it('answers a signed body labelled JSON that does not parse with 400 invalid_json and stores nothing', async () => {
     const body = '{"type": "broken",';
     const before = await stored();
