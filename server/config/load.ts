@@ -4,6 +4,7 @@ import { Validator } from 'jsonschema';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { createVerifier } from '../ingest/verifiers/index.ts';
+import { interpolate } from './interpolate.ts';
 import { expectation, keyPathOf, LineCounter, locate } from './problems.ts';
 import { configSchema } from './schema.ts';
 import { DEFAULTS, type RelayConfig, type SourceConfig } from './types.ts';
@@ -13,27 +14,6 @@ export interface LoadOptions {
   flags?: { config?: string; port?: string | number; host?: string; dataDir?: string };
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-}
-
-type Fail = (keyPath: string, problem: string) => ConfigError;
-
-const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-
-/** Replaces ${NAME} (or ${NAME:-default}) in every string; a missing variable names its key path. */
-function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string, fail: Fail): unknown {
-  if (typeof value === 'string') {
-    return value.replace(ENV_REF, (_, name: string, fallback: string | undefined) => {
-      const found = env[name];
-      if (found !== undefined && found !== '') return found;
-      if (fallback !== undefined) return fallback;
-      throw fail(path, `environment variable ${name} is not set (set it, or write \${${name}:-default})`);
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}[${i}]`, fail));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, path ? `${path}.${k}` : k, fail)]));
-  }
-  return value;
 }
 
 interface FileConfig {
@@ -49,11 +29,12 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
     const [first] = doc.errors;
     throw new ConfigError('', `not valid YAML: ${first.message.split('\n')[0]}`, file, first.linePos?.[0]);
   }
-  const fail: Fail = (keyPath, problem) => new ConfigError(keyPath, problem, file, locate(doc, lines, keyPath));
+  const fail = (keyPath: string, problem: string) => new ConfigError(keyPath, problem, file, locate(doc, lines, keyPath));
   const data = doc.toJS() ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) throw fail('', 'expected a mapping (key: value) at the top level');
-  const sections = interpolate(data, env, '', fail) as Record<string, unknown>;
-  const result = new Validator().validate(sections, configSchema, { nestedErrors: false });
+  const { value, coerce } = interpolate(data, env, fail);
+  const sections = value as Record<string, unknown>;
+  const result = new Validator().validate(sections, configSchema, { nestedErrors: false, preValidateProperty: coerce });
   if (!result.valid) {
     const [first] = result.errors;
     throw fail(keyPathOf(first) || '(top level)', expectation(first));

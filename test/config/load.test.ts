@@ -47,6 +47,28 @@ describe('loading the config file', () => {
     assert.equal(config.sources[0].verify.toleranceSeconds, 300);
   });
 
+  it('turns a whole reference into the number or boolean the schema asks for, and nothing else', async () => {
+    const path = await file(`port: \${P}
+limits:
+  bodyBytes: \${MAX:-2048}
+  rejections: "\${R}"
+sources:
+  - name: gh
+    description: \${P}
+    insecure: \${NO}
+    verify: { scheme: github, secrets: ["\${P}"], toleranceSeconds: "\${TOL}" }
+`);
+    const config = loadConfig({ flags: { config: path }, env: { P: '9001', R: '20', NO: 'false', TOL: '60' }, cwd: dir });
+    assert.equal(config.port, 9001);
+    assert.deepEqual([config.limits.bodyBytes, config.limits.rejections], [2048, 20]);
+    const [gh] = config.sources;
+    assert.deepEqual([gh.description, gh.insecure, gh.verify.secrets, gh.verify.toleranceSeconds], ['9001', false, ['9001'], 60]);
+    const error = refusal(await file(`port: \${P}\n`), { P: 'eighty' });
+    assert.equal(error.keyPath, 'port');
+    assert.match(error.message, /expected integer/);
+    assert.equal(refusal(await file(`port: "80\${P}"\n`), { P: '80' }).keyPath, 'port', 'text around a reference stays text');
+  });
+
   it('names the file, line, key path and variable when a variable is missing', async () => {
     const path = await file(`sources:
   - name: gh
