@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
+import { toHttpError } from '../http/errors.ts';
 import { eventType } from './event-type.ts';
 import { eventHeaders, flatHeaders, rejectionHeaders } from './headers.ts';
 import { parseBody } from './parse-body.ts';
@@ -62,8 +63,8 @@ export function ingestRouter(ctx: RelayContext): Router {
 function rejectionRecorder(ctx: RelayContext, verifiers: Map<string, Verifier>) {
   return function recordRejection(error: unknown, req: Request, _res: Response, next: NextFunction) {
     const source = String(req.params.source ?? '');
-    const status = error instanceof HttpError ? error.status : ((error as { status?: number }).status ?? 500);
-    const code = error instanceof HttpError ? error.code : status === 413 ? 'payload_too_large' : 'bad_request';
+    // The same code and status the error handler will answer with.
+    const { status, code } = toHttpError(error);
     const known = verifiers.has(source);
     // Unknown names share one label, so junk requests cannot grow the metric's label set.
     ctx.metrics.ingest.inc({ source: known ? source : '(unknown)', outcome: code });

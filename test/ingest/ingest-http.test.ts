@@ -155,6 +155,24 @@ describe('ingest over HTTP', () => {
     assert.equal(await stored(), before);
   });
 
+  it('answers a body in an encoding it cannot read with 415, and logs the refusal under the same code', async () => {
+    const res = await fetch(`${relay.url}/hooks/gh`, {
+      method: 'POST',
+      headers: { 'content-encoding': 'snappy', 'x-github-delivery': 'enc-1' },
+      body: 'x',
+    });
+    assert.equal(res.status, 415);
+    assert.equal(((await res.json()) as Answer).error?.code, 'unsupported_media_type');
+    await waitFor('the 415 in the rejection log', async () => {
+      const list = (await (await fetch(`${relay.url}/v1/rejections?source=gh`, { headers: relay.auth })).json()) as {
+        data: Array<{ status: number; code: string; headers: Record<string, string> }>;
+      };
+      return list.data.find(
+        (r) => r.headers['x-github-delivery'] === 'enc-1' && r.status === 415 && r.code === 'unsupported_media_type',
+      );
+    });
+  });
+
   it('answers a signed body labelled JSON that does not parse with 400 invalid_json and stores nothing', async () => {
     const body = '{"type": "broken",';
     const before = await stored();
