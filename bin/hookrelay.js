@@ -10,7 +10,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const major = Number(process.versions.node.split('.')[0]);
 
 if (major >= 24) {
-  await import('../server/cli.ts');
+  const { runCli } = await import('../server/cli.ts');
+  await runCli(process.argv.slice(2));
 } else {
   const bundled = join(here, '..', 'node_modules', 'node', 'bin', 'node');
   if (!existsSync(bundled)) {

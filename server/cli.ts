@@ -45,7 +45,10 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-const exitCode = await main(process.argv.slice(2));
-// `start` returns after a drained stop: exit now rather than wait on handles a library may keep.
-if (process.argv[2] === 'start') process.exit(exitCode);
-process.exitCode = exitCode;
+/** Runs one command line; bin/hookrelay.js calls this (importing this module runs nothing). */
+export async function runCli(argv: string[]): Promise<void> {
+  const exitCode = await main(argv);
+  // `start` returns after a drained stop: exit now rather than wait on handles a library may keep.
+  if (argv[0] === 'start') process.exit(exitCode);
+  process.exitCode = exitCode;
+}

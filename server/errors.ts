@@ -41,14 +41,25 @@ export function defineErrorCodes(codes: Record<string, number>): void {
   Object.assign(ERROR_CODES as Record<string, number>, codes);
 }
 
+/** Misconfiguration: the message reads `file:line:col: key.path: what was expected`, one line. */
 export class ConfigError extends Error {
   readonly file: string | undefined;
   readonly keyPath: string;
-  constructor(keyPath: string, message: string, file?: string) {
-    super(`${file ? `${file}: ` : ''}${keyPath ? `${keyPath}: ` : ''}${message}`);
+  readonly problem: string;
+  readonly position: { line: number; col: number } | undefined;
+  constructor(keyPath: string, problem: string, file?: string, position?: { line: number; col: number }) {
+    const where = file ? `${file}${position ? `:${position.line}:${position.col}` : ''}: ` : '';
+    super(`${where}${keyPath ? `${keyPath}: ` : ''}${problem}`);
     this.name = 'ConfigError';
     this.file = file;
     this.keyPath = keyPath;
+    this.problem = problem;
+    this.position = position;
+  }
+
+  /** The same problem, placed in a file (for errors raised before the file was known). */
+  in(file: string, position?: { line: number; col: number }): ConfigError {
+    return new ConfigError(this.keyPath, this.problem, file, position);
   }
 }
 

@@ -50,6 +50,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const newId = options.newId ?? createIdFactory(() => clock.now());
   const onDisk = config.store.driver !== 'memory';
   const unlock = onDisk ? await lockDataDir(await ensureDir(config.dataDir)) : async () => {};
+  let opened: { close(): Promise<void> } | null = null;
   try {
     const admin = options.adminToken
       ? { token: options.adminToken, file: null, created: false }
@@ -59,10 +60,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       driver: config.store.driver,
       dataDir: config.dataDir,
       retention: config.store.retention,
+      maxRejections: config.limits.rejections,
       now: () => clock.now(),
       newId,
     });
     await storage.events.open();
+    opened = storage.events;
     const bus = createEventBus((err, event) => logger.error({ err, event: event.id }, 'an event listener failed'));
     const ctx: RelayContext = {
       config,
@@ -79,6 +82,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     };
     return await assemble(ctx, admin.token, options, unlock);
   } catch (error) {
+    // A relay that fails to assemble leaves nothing open behind it.
+    await opened?.close().catch(() => {});
     await unlock();
     throw error;
   }

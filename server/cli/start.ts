@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import { ConfigError } from '../errors.ts';
-import { createRelay } from '../main.ts';
-import { createLogger } from '../ops/logger.ts';
+import type { Relay } from '../main.ts';
+import { createLogger, type Logger } from '../ops/logger.ts';
 import type { Command } from './command.ts';
 
 export const startCommand: Command = {
@@ -20,33 +20,50 @@ export const startCommand: Command = {
       },
     });
     const logger = createLogger();
-    let relay: Awaited<ReturnType<typeof createRelay>>;
+    let relay: Relay;
     try {
       const config = loadConfig({
         flags: { config: values.config, port: values.port, host: values.host, dataDir: values['data-dir'] },
       });
+      // Loaded here, not at the top: the other commands then start without the whole server.
+      const { createRelay } = await import('../main.ts');
       relay = await createRelay({ config, logger });
+    } catch (error) {
+      return failed(logger, error);
+    }
+    // Handlers go in before listening: a signal that arrives as soon as the port is open still drains.
+    const stopped = stopOnSignal(relay, logger);
+    try {
       await relay.start();
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      logger.fatal({ kind: error instanceof ConfigError ? 'config' : 'start-up' }, message);
-      console.error(`hookrelay: ${message}`);
-      return 1;
+      await relay.stop().catch(() => {});
+      return failed(logger, error);
     }
-    // SIGTERM/SIGINT: stop taking requests, let in-flight ones finish and flush, then exit 0.
-    return await new Promise<number>((resolve) => {
-      const shutdown = (signal: string) => {
-        logger.info({ signal }, 'draining');
-        relay.stop().then(
-          () => resolve(0),
-          (err: unknown) => {
-            logger.error({ err }, 'stop failed');
-            resolve(1);
-          },
-        );
-      };
-      process.once('SIGTERM', shutdown);
-      process.once('SIGINT', shutdown);
-    });
+    return stopped;
   },
 };
+
+function failed(logger: Logger, error: unknown): number {
+  const message = error instanceof Error ? error.message : String(error);
+  logger.fatal({ kind: error instanceof ConfigError ? 'config' : 'start-up' }, message);
+  console.error(`hookrelay: ${message}`);
+  return 1;
+}
+
+/** SIGTERM/SIGINT: stop taking requests, let in-flight ones finish and flush, then resolve 0. */
+function stopOnSignal(relay: Relay, logger: Logger): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'draining');
+      relay.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error({ err }, 'stop failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
+}

@@ -3,6 +3,9 @@ import { resolve } from 'node:path';
 import { Validator } from 'jsonschema';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
+import { createVerifier } from '../ingest/verifiers/index.ts';
+import { interpolate } from './interpolate.ts';
+import { expectation, keyPathOf, LineCounter, locate } from './problems.ts';
 import { configSchema } from './schema.ts';
 import { DEFAULTS, type RelayConfig, type SourceConfig } from './types.ts';
 
@@ -13,38 +16,60 @@ export interface LoadOptions {
   cwd?: string;
 }
 
-const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
-
-/** Replaces ${NAME} (or ${NAME:-default}) in every string; a missing variable names its key path. */
-function interpolate(value: unknown, env: NodeJS.ProcessEnv, path: string, file: string): unknown {
-  if (typeof value === 'string') {
-    return value.replace(ENV_REF, (_, name: string, fallback: string | undefined) => {
-      const found = env[name];
-      if (found !== undefined && found !== '') return found;
-      if (fallback !== undefined) return fallback;
-      throw new ConfigError(path, `environment variable ${name} is not set (set it, or write \${${name}:-default})`, file);
-    });
-  }
-  if (Array.isArray(value)) return value.map((v, i) => interpolate(v, env, `${path}[${i}]`, file));
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, interpolate(v, env, path ? `${path}.${k}` : k, file)]));
-  }
-  return value;
+interface FileConfig {
+  sections: Record<string, unknown>;
+  sources: SourceConfig[];
 }
 
-function readConfigFile(file: string, env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
-  if (doc.errors.length > 0) throw new ConfigError('', `not valid YAML: ${doc.errors[0].message}`, file);
-  const data = doc.toJS() ?? {};
-  if (typeof data !== 'object' || Array.isArray(data)) throw new ConfigError('', 'expected a mapping at the top level', file);
-  const interpolated = interpolate(data, env, '', file) as Record<string, unknown>;
-  const result = new Validator().validate(interpolated, configSchema, { nestedErrors: false });
-  if (!result.valid) {
-    const first = result.errors[0];
-    const keyPath = first.property.replace(/^instance\.?/, '');
-    throw new ConfigError(keyPath || '(top level)', first.message, file);
+/** Parses, interpolates and validates one file; every problem names file:line:col and the key path. */
+function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true, lineCounter: lines });
+  if (doc.errors.length > 0) {
+    const [first] = doc.errors;
+    throw new ConfigError('', `not valid YAML: ${first.message.split('\n')[0]}`, file, first.linePos?.[0]);
   }
-  return interpolated;
+  const fail = (keyPath: string, problem: string) => new ConfigError(keyPath, problem, file, locate(doc, lines, keyPath));
+  const data = doc.toJS() ?? {};
+  if (typeof data !== 'object' || Array.isArray(data)) throw fail('', 'expected a mapping (key: value) at the top level');
+  const { value, coerce } = interpolate(data, env, fail);
+  const sections = value as Record<string, unknown>;
+  const result = new Validator().validate(sections, configSchema, { nestedErrors: false, preValidateProperty: coerce });
+  if (!result.valid) {
+    const [first] = result.errors;
+    throw fail(keyPathOf(first) || '(top level)', expectation(first));
+  }
+  try {
+    return { sections, sources: resolveSources(sections.sources) };
+  } catch (error) {
+    if (error instanceof ConfigError) throw error.in(file, locate(doc, lines, error.keyPath));
+    throw error;
+  }
+}
+
+/** Applies per-source defaults and builds each verifier once, so a bad secret fails here, not at first use. */
+function resolveSources(raw: unknown): SourceConfig[] {
+  const list = (raw ?? []) as Array<
+    Omit<SourceConfig, 'verify' | 'insecure'> & { insecure?: boolean; verify: Partial<SourceConfig['verify']> }
+  >;
+  const seen = new Set<string>();
+  return list.map((source, i) => {
+    if (seen.has(source.name)) throw new ConfigError(`sources[${i}].name`, `duplicate source name "${source.name}"`);
+    seen.add(source.name);
+    const resolved: SourceConfig = {
+      name: source.name,
+      insecure: source.insecure ?? false,
+      description: source.description,
+      verify: {
+        ...source.verify,
+        scheme: source.verify.scheme as SourceConfig['verify']['scheme'],
+        secrets: source.verify.secrets ?? [],
+        toleranceSeconds: source.verify.toleranceSeconds ?? DEFAULTS.toleranceSeconds,
+      },
+    };
+    createVerifier(resolved, i);
+    return resolved;
+  });
 }
 
 function portFrom(value: string | number | undefined, where: string): number | undefined {
@@ -56,26 +81,14 @@ function portFrom(value: string | number | undefined, where: string): number | u
   return port;
 }
 
-function resolveSources(raw: unknown, file: string | null): SourceConfig[] {
-  const list = (raw ?? []) as Array<Partial<SourceConfig> & { verify: Partial<SourceConfig['verify']> }>;
-  const seen = new Set<string>();
-  return list.map((source, i) => {
-    const at = `sources[${i}]`;
-    const name = source.name as string;
-    if (seen.has(name)) throw new ConfigError(`${at}.name`, `duplicate source name "${name}"`, file ?? undefined);
-    seen.add(name);
-    return {
-      name,
-      insecure: source.insecure ?? false,
-      description: source.description,
-      verify: {
-        ...source.verify,
-        scheme: source.verify.scheme as SourceConfig['verify']['scheme'],
-        secrets: source.verify.secrets ?? [],
-        toleranceSeconds: source.verify.toleranceSeconds ?? DEFAULTS.toleranceSeconds,
-      },
-    };
-  });
+function configFile(named: string | undefined, cwd: string): string | null {
+  if (named) {
+    const file = resolve(cwd, named);
+    if (!existsSync(file)) throw new ConfigError('', 'config file not found', file);
+    return file;
+  }
+  const fallback = resolve(cwd, 'hookrelay.yaml');
+  return existsSync(fallback) ? fallback : null;
 }
 
 /** Resolves config once, from flags, environment, file and defaults; throws ConfigError with the fix. */
@@ -83,23 +96,17 @@ export function loadConfig(options: LoadOptions = {}): RelayConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const flags = options.flags ?? {};
-  const named = flags.config ?? env.HOOKRELAY_CONFIG;
-  let file: string | null = null;
-  if (named) {
-    file = resolve(cwd, named);
-    if (!existsSync(file)) throw new ConfigError('', 'config file not found', file);
-  } else if (existsSync(resolve(cwd, 'hookrelay.yaml'))) {
-    file = resolve(cwd, 'hookrelay.yaml');
-  }
-  const sections = file ? readConfigFile(file, env) : {};
+  const file = configFile(flags.config ?? env.HOOKRELAY_CONFIG, cwd);
+  const { sections, sources } = file ? readConfigFile(file, env) : { sections: {}, sources: [] };
   const store = (sections.store ?? {}) as { driver?: 'lowdb' | 'memory'; retention?: Partial<RelayConfig['store']['retention']> };
   const limits = (sections.limits ?? {}) as Partial<RelayConfig['limits']>;
+  const server = sections as { port?: number; host?: string; dataDir?: string };
   return {
     file,
-    port: portFrom(flags.port, '--port') ?? portFrom(env.PORT, 'PORT') ?? DEFAULTS.port,
-    host: flags.host ?? env.HOST ?? DEFAULTS.host,
-    dataDir: resolve(cwd, flags.dataDir ?? env.HOOKRELAY_DATA_DIR ?? DEFAULTS.dataDir),
-    sources: resolveSources(sections.sources, file),
+    port: portFrom(flags.port, '--port') ?? portFrom(env.PORT, 'PORT') ?? server.port ?? DEFAULTS.port,
+    host: flags.host || env.HOST || server.host || DEFAULTS.host,
+    dataDir: resolve(cwd, flags.dataDir || env.HOOKRELAY_DATA_DIR || server.dataDir || DEFAULTS.dataDir),
+    sources,
     store: {
       driver: store.driver ?? 'lowdb',
       retention: { ...DEFAULTS.retention, ...store.retention },

@@ -64,6 +64,9 @@ export const configSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    port: { type: 'integer', minimum: 0, maximum: 65535 },
+    host: { type: 'string', minLength: 1 },
+    dataDir: { type: 'string', minLength: 1 },
     sources: { type: 'array', items: sourceSchema },
     store: storeSchema,
     limits: limitsSchema,

@@ -26,6 +26,7 @@ export function createApp(ctx: RelayContext, subsystems: Subsystem[]): Express {
   app.use(ingestRouter(ctx));
 
   const v1 = express.Router();
+  v1.use(ctx.auth.anyToken);
   v1.use(express.json({ limit: ctx.config.limits.jsonBodyBytes }));
   const root = express.Router();
   for (const subsystem of subsystems) subsystem.routes?.({ v1, root });

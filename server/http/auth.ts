@@ -20,6 +20,8 @@ export interface Auth {
   admin: RequestHandler;
   /** Read routes (events, stream, Socket.IO): admin or subscriber token; `?access_token=` accepted. */
   reader: RequestHandler;
+  /** In front of all of /v1, before the JSON parser: no body is read for a request without a valid token. */
+  anyToken: RequestHandler;
 }
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -33,9 +35,13 @@ export function canReadSource(principal: Principal, source: string): boolean {
 }
 
 function bearer(req: Request): string | undefined {
-  const value = req.headers.authorization;
-  if (value?.startsWith('Bearer ')) return value.slice(7).trim();
-  return undefined;
+  // The scheme name is case-insensitive (RFC 9110 §11.1).
+  const match = /^bearer +(\S+) *$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
+}
+
+function bearerOrQuery(req: Request): string | undefined {
+  return bearer(req) ?? (typeof req.query.access_token === 'string' ? req.query.access_token : undefined);
 }
 
 export function createAuth(adminToken: string): Auth {
@@ -50,23 +56,29 @@ export function createAuth(adminToken: string): Auth {
     }
     return null;
   }
-  const unauthorized = () => new HttpError('unauthorized', 'Send "Authorization: Bearer <token>" with a valid token.');
+  // A 401 names the scheme it wants (RFC 9110 §11.6.1).
+  function unauthorized(res: Response) {
+    res.set('WWW-Authenticate', 'Bearer realm="hookrelay"');
+    return new HttpError('unauthorized', 'Send "Authorization: Bearer <token>" with a valid token.');
+  }
   return {
     authenticate,
     addResolver: (resolver) => void resolvers.push(resolver),
     admin: function requireAdmin(req: Request, res: Response, next: NextFunction) {
       const principal = authenticate(bearer(req));
-      if (!principal) return next(unauthorized());
+      if (!principal) return next(unauthorized(res));
       if (principal.role !== 'admin') return next(new HttpError('forbidden', 'This route needs the admin token.'));
       res.locals.principal = principal;
       next();
     },
     reader: function requireReader(req: Request, res: Response, next: NextFunction) {
-      const query = typeof req.query.access_token === 'string' ? req.query.access_token : undefined;
-      const principal = authenticate(bearer(req) ?? query);
-      if (!principal) return next(unauthorized());
+      const principal = authenticate(bearerOrQuery(req));
+      if (!principal) return next(unauthorized(res));
       res.locals.principal = principal;
       next();
+    },
+    anyToken: function requireAnyToken(req: Request, res: Response, next: NextFunction) {
+      next(authenticate(bearerOrQuery(req)) ? undefined : unauthorized(res));
     },
   };
 }

@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
+import { toHttpError } from '../http/errors.ts';
 import { eventType } from './event-type.ts';
 import { eventHeaders, flatHeaders, rejectionHeaders } from './headers.ts';
 import { parseBody } from './parse-body.ts';
@@ -18,16 +19,20 @@ export function ingestRouter(ctx: RelayContext): Router {
       ctx.logger.warn({ source: source.name }, 'source accepts UNSIGNED webhooks (scheme none, insecure: true)');
     }
   });
-  const { metrics, storage, clock } = ctx;
+  const { metrics, clock } = ctx;
   const router = express.Router();
 
+  // An unknown source is refused before its body is read.
+  function knownSource(req: Request, _res: Response, next: NextFunction) {
+    const source = String(req.params.source);
+    next(verifiers.has(source) ? undefined : new HttpError('source_not_found', `No source named "${source}" is configured.`));
+  }
   const rawBody = express.raw({ type: () => true, limit: ctx.config.limits.bodyBytes });
 
-  router.post('/hooks/:source', rawBody, async function ingest(req: Request, res: Response) {
+  router.post('/hooks/:source', knownSource, rawBody, async function ingest(req: Request, res: Response) {
     const source = String(req.params.source);
     const started = performance.now();
-    const verifier = verifiers.get(source);
-    if (!verifier) throw new HttpError('source_not_found', `No source named "${source}" is configured.`);
+    const verifier = verifiers.get(source) as Verifier;
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const headers = flatHeaders(req.headers);
     const { providerId, scheme } = verifier.verify({ headers, body, now: clock.now() });
@@ -50,16 +55,25 @@ export function ingestRouter(ctx: RelayContext): Router {
     res.status(200).json({ id: event.id, duplicate });
   });
 
-  // Refusals on this route are recorded here, then passed on to the one error handler.
-  router.use('/hooks/:source', function recordRejection(error: unknown, req: Request, _res: Response, next: NextFunction) {
+  router.use('/hooks/:source', rejectionRecorder(ctx, verifiers));
+  return router;
+}
+
+/** Refusals on the ingest route are counted and kept in the bounded rejection log, then handed on. */
+function rejectionRecorder(ctx: RelayContext, verifiers: Map<string, Verifier>) {
+  return function recordRejection(error: unknown, req: Request, _res: Response, next: NextFunction) {
     const source = String(req.params.source ?? '');
-    const status = error instanceof HttpError ? error.status : ((error as { status?: number }).status ?? 500);
-    const code = error instanceof HttpError ? error.code : status === 413 ? 'payload_too_large' : 'bad_request';
-    metrics.ingest.inc({ source: verifiers.has(source) ? source : '(unknown)', outcome: code });
-    storage.events
+    // The same code and status the error handler will answer with.
+    const { status, code } = toHttpError(error);
+    const known = verifiers.has(source);
+    // Unknown names share one label, so junk requests cannot grow the metric's label set.
+    ctx.metrics.ingest.inc({ source: known ? source : '(unknown)', outcome: code });
+    // Refusals for configured sources are what operators look for; scanners hitting other names are noise.
+    ctx.logger[known ? 'info' : 'debug']({ source: source.slice(0, 100), status, code, ip: req.ip }, 'webhook refused');
+    ctx.storage.events
       .recordRejection({
-        at: new Date(clock.now()).toISOString(),
-        source,
+        at: new Date(ctx.clock.now()).toISOString(),
+        source: source.slice(0, 100),
         status,
         code,
         ip: req.ip ?? '',
@@ -67,6 +81,5 @@ export function ingestRouter(ctx: RelayContext): Router {
       })
       .catch((e: unknown) => ctx.logger.error({ err: e }, 'could not record a rejection'));
     next(error);
-  });
-  return router;
+  };
 }

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { Webhook } from 'svix';
 import type { VerifyConfig } from '../config/types.ts';
+import { standardWebhooksKey, standardWebhooksSignature } from './verifiers/standard-webhooks.ts';
 
 export interface SignOptions {
   verify: Pick<VerifyConfig, 'scheme' | 'header' | 'algorithm' | 'encoding' | 'prefix' | 'idHeader'>;
@@ -25,8 +25,10 @@ export function signHeaders(options: SignOptions): Record<string, string> {
     case 'standard-webhooks':
     case 'openai': {
       const id = options.id ?? `msg_${randomUUID().replaceAll('-', '')}`;
-      const signature = new Webhook(secret).sign(id, new Date(timestamp * 1000), body.toString('utf8'));
-      return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': signature };
+      const key = standardWebhooksKey(secret);
+      if (!key) throw new Error('a Standard Webhooks secret is "whsec_" followed by base64');
+      const signature = standardWebhooksSignature(key, id, String(timestamp), body);
+      return { 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${signature}` };
     }
     case 'github':
       return {

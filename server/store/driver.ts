@@ -19,17 +19,19 @@ export interface StorageOptions {
   retention: RetentionPolicy;
   now: () => number;
   newId: IdFactory;
+  /** How many refused ingest requests the rejection log keeps (limits.rejections). */
+  maxRejections?: number;
 }
 
 /** lowdb driver: events in JSON-lines segments, small state in lowdb files, bigger tables as logs. */
 export function createStorage(options: StorageOptions): Storage {
-  const { retention, now, newId } = options;
+  const { retention, now, newId, maxRejections } = options;
   if (options.driver === 'memory') {
-    return { events: new MemoryEventStore({ retention, now, newId }), tables: memoryTables };
+    return { events: new MemoryEventStore({ retention, now, newId, maxRejections }), tables: memoryTables };
   }
   const dir = options.dataDir;
   return {
-    events: new FileEventStore({ dir, retention, now, newId }),
+    events: new FileEventStore({ dir, retention, now, newId, maxRejections }),
     tables: {
       table<T extends Row>(name: string, volume: TableVolume = 'large') {
         return volume === 'small'

@@ -12,6 +12,8 @@ export interface ChildRelay {
   url: string;
   /** Every log line printed so far (parsed JSON). */
   logs: Array<Record<string, unknown>>;
+  /** Everything printed so far on stdout and stderr, as text. */
+  output(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
@@ -42,8 +44,12 @@ export async function spawnRelay(options: {
   }));
   const logs: Array<Record<string, unknown>> = [];
   let stderr = '';
+  let stdout = '';
   child.stderr?.on('data', (d) => {
     stderr += d;
+  });
+  child.stdout?.on('data', (d) => {
+    stdout += d;
   });
   const url = await new Promise<string>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
@@ -58,5 +64,5 @@ export async function spawnRelay(options: {
     });
     exited.then(({ code }) => reject(new Error(`relay exited with ${code} before listening: ${stderr}`)));
   });
-  return { child, url, logs, exited };
+  return { child, url, logs, exited, output: () => stdout + stderr };
 }

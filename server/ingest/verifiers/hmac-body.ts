@@ -21,9 +21,11 @@ function bodyHmacVerifier(config: VerifyConfig, at: string, options: BodyHmacOpt
     verify(request: IncomingWebhook) {
       const value = header(request, options.header);
       if (!value) throw missing(options.header);
-      const candidates = value.split(',').map((s) => s.trim());
+      // Hex digests are compared case-insensitively: some senders upper-case them.
+      const normal = (s: string) => (encoding === 'hex' ? s.toLowerCase() : s);
+      const candidates = value.split(',').map((s) => normal(s.trim()));
       for (const secret of config.secrets) {
-        const expected = prefix + createHmac(algorithm, secret).update(request.body).digest(encoding);
+        const expected = normal(prefix + createHmac(algorithm, secret).update(request.body).digest(encoding));
         if (candidates.some((c) => safeEqual(c, expected))) {
           return { scheme, providerId: options.idHeader ? (header(request, options.idHeader) ?? null) : null };
         }

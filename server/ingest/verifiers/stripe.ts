@@ -21,7 +21,7 @@ export function stripeVerifier(config: VerifyConfig, at: string): Verifier {
       if (!timestamp || signatures.length === 0) {
         throw new HttpError('signature_invalid', 'Stripe-Signature needs t= and at least one v1= entry.');
       }
-      checkTimestamp(Number(timestamp), request.now, config.toleranceSeconds);
+      checkTimestamp(timestamp, request.now, config.toleranceSeconds);
       for (const secret of config.secrets) {
         const expected = createHmac('sha256', secret).update(`${timestamp}.`).update(request.body).digest('hex');
         if (signatures.some((s) => safeEqual(s, expected))) return { scheme: 'stripe', providerId: stripeEventId(request.body) };

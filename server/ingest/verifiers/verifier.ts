@@ -32,9 +32,12 @@ export function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb) && a.length === b.length;
 }
 
-export function checkTimestamp(seconds: number, now: number, toleranceSeconds: number): void {
-  if (!Number.isFinite(seconds)) throw new HttpError('signature_invalid', 'The signature timestamp is not a number.');
-  const skew = Math.abs(now / 1000 - seconds);
+/** `timestamp` is whole seconds since the epoch as sent; too far from `now` (ms) either way is refused. */
+export function checkTimestamp(timestamp: string, now: number, toleranceSeconds: number): void {
+  if (!/^\d{1,12}$/.test(timestamp)) {
+    throw new HttpError('signature_invalid', 'The signature timestamp is not a whole number of seconds.');
+  }
+  const skew = Math.abs(now / 1000 - Number(timestamp));
   if (skew > toleranceSeconds) {
     throw new HttpError(
       'timestamp_out_of_tolerance',

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../../server/config/load.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const A_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
+describe('the documented configs', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hookrelay-examples-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('examples/hookrelay.yaml loads as it is, with every scheme', () => {
+    const config = loadConfig({ flags: { config: join(ROOT, 'examples/hookrelay.yaml') }, env: {}, cwd: dir });
+    const schemes = new Set(config.sources.map((s) => s.verify.scheme));
+    assert.deepEqual([...schemes].sort(), ['github', 'hmac', 'none', 'openai', 'shopify', 'standard-webhooks', 'stripe']);
+  });
+
+  it("README's config snippets load when their variables are set", async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const fenced = [...readme.matchAll(/```ya?ml\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const heredocs = [...readme.matchAll(/<<'YAML'\n([\s\S]*?)\nYAML\n/g)].map((m) => m[1]);
+    const blocks = [...fenced, ...heredocs];
+    const configs = blocks.filter((b) => /^sources:/m.test(b));
+    assert.ok(configs.length >= 2, 'the walkthrough and the schemes snippet');
+    for (const [i, yaml] of configs.entries()) {
+      const env = Object.fromEntries([...yaml.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => [m[1], A_SECRET]));
+      const file = join(dir, `readme-${i}.yaml`);
+      await writeFile(file, yaml);
+      assert.ok(loadConfig({ flags: { config: file }, env, cwd: dir }).sources.length > 0);
+    }
+  });
+});

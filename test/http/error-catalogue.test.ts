@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ERROR_CODES } from '../../server/errors.ts';
+import { startRelay, type TestRelay } from '../helpers/relay.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** `| \`code\` | 401 | ...` rows of README's "Error codes" table. */
+async function readmeCodes(): Promise<Map<string, number>> {
+  const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.split(/^## /m).find((s) => s.startsWith('Error codes'));
+  assert.ok(section, 'README has an "## Error codes" section');
+  const rows = new Map<string, number>();
+  for (const match of section.matchAll(/^\|\s*`([a-z0-9_]+)`\s*\|\s*(\d{3})\s*\|/gm)) rows.set(match[1], Number(match[2]));
+  return rows;
+}
+
+/** Every literal code thrown as `new HttpError('code', ...)` in the server and plugins. */
+async function thrownCodes(): Promise<Set<string>> {
+  const codes = new Set<string>();
+  for (const dir of ['server', 'plugins']) {
+    const files = await readdir(join(ROOT, dir), { recursive: true }).catch(() => [] as string[]);
+    for (const file of files.filter((f) => f.endsWith('.ts'))) {
+      const text = await readFile(join(ROOT, dir, file), 'utf8');
+      for (const match of text.matchAll(/new HttpError\(\s*'([a-z0-9_]+)'/g)) codes.add(match[1]);
+    }
+  }
+  return codes;
+}
+
+describe('the error-code catalogue', () => {
+  let relay: TestRelay;
+  // A running relay with every subsystem, so codes they define at start-up are in the catalogue too.
+  before(async () => {
+    relay = await startRelay({ driver: 'memory' });
+  });
+  after(() => relay.stop());
+
+  it("matches README's error table code for code and status", async () => {
+    const documented = await readmeCodes();
+    const catalogue = new Map(Object.entries(ERROR_CODES as Record<string, number>));
+    assert.ok(catalogue.size >= 16);
+    for (const [code, status] of catalogue) assert.equal(documented.get(code), status, `README row for ${code} (${status})`);
+    for (const code of documented.keys())
+      assert.ok(catalogue.has(code), `README lists ${code}, which the catalogue does not define`);
+  });
+
+  it('holds every code the server throws', async () => {
+    const thrown = await thrownCodes();
+    assert.ok(thrown.has('signature_invalid') && thrown.has('not_found'), 'the scan finds the core codes');
+    for (const code of thrown) assert.ok(code in ERROR_CODES, `${code} is thrown but not in the catalogue (defineErrorCodes)`);
+  });
+});
