@@ -133,8 +133,8 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
       for (const stream of streams) {
         const socket = stream.res.socket;
         stream.res.end();
-        // A kept-alive connection would otherwise hold the closing server open until its drain timeout.
-        socket?.end();
+        // A kept-alive (or half-open) connection would otherwise hold the closing server open until its drain timeout.
+        socket?.end(() => socket.destroy());
       }
     },
   };
