@@ -1,0 +1,138 @@
+// npm run bench:fanout: ingest-to-subscriber latency with 500 Socket.IO and 100 SSE subscribers
+// (in a child process) while signed webhooks arrive at 100 events/s for 30 s. The relay runs as
+// `hookrelay start` in its own process so its RSS can be sampled alone. 127.0.0.1 only.
+//
+// Smaller runs: FANOUT_SECONDS, FANOUT_RATE, FANOUT_SOCKETIO, FANOUT_SSE.
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { signHeaders } from '../server/ingest/signers.ts';
+
+const SECONDS = Number(process.env.FANOUT_SECONDS ?? 30);
+const RATE = Number(process.env.FANOUT_RATE ?? 100);
+const SOCKETIO = Number(process.env.FANOUT_SOCKETIO ?? 500);
+const SSE = Number(process.env.FANOUT_SSE ?? 100);
+const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const TOKEN = 'bench-admin-token';
+const BIN = fileURLToPath(new URL('../bin/hookrelay.js', import.meta.url));
+const CLIENTS = fileURLToPath(new URL('./fanout-clients.ts', import.meta.url));
+const now = () => performance.timeOrigin + performance.now();
+
+async function startRelay(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const config = join(dataDir, 'hookrelay.yaml');
+  await writeFile(config, `sources:\n  - name: bench\n    verify: { scheme: standard-webhooks, secrets: ["${SECRET}"] }\n`);
+  const child = spawn(process.execPath, [BIN, 'start', '--config', config, '--port', '0', '--data-dir', dataDir], {
+    env: { ...process.env, HOOKRELAY_ADMIN_TOKEN: TOKEN, HOOKRELAY_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      if (line.includes('hookrelay is listening')) resolve(JSON.parse(line).url);
+    });
+    child.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+async function rssMiB(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+function waitMessage<T>(child: ChildProcess, key: string): Promise<T> {
+  return new Promise((resolve) => {
+    const onMessage = (message: Record<string, unknown>) => {
+      if (!(key in message)) return;
+      child.off('message', onMessage);
+      resolve(message[key] as T);
+    };
+    child.on('message', onMessage);
+  });
+}
+
+/** Sends `RATE` signed webhooks a second on an absolute schedule; the payload carries its send time. */
+async function ingest(url: string): Promise<{ accepted: number; failed: number; answerMs: number[] }> {
+  const total = SECONDS * RATE;
+  const start = now();
+  let accepted = 0;
+  let failed = 0;
+  const answerMs: number[] = [];
+  const inflight: Promise<void>[] = [];
+  for (let seq = 0; seq < total; seq++) {
+    const due = start + (seq * 1000) / RATE;
+    const wait = due - now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const sentAt = now();
+    const body = JSON.stringify({ type: 'bench.tick', seq, sent_at: sentAt });
+    const headers = {
+      'content-type': 'application/json',
+      ...signHeaders({ verify: { scheme: 'standard-webhooks' }, secret: SECRET, body }),
+    };
+    inflight.push(
+      fetch(`${url}/hooks/bench`, { method: 'POST', headers, body }).then(
+        async (res) => {
+          await res.arrayBuffer();
+          answerMs.push(now() - sentAt);
+          if (res.ok) accepted++;
+          else failed++;
+        },
+        () => {
+          failed++;
+        },
+      ),
+    );
+  }
+  await Promise.all(inflight);
+  return { accepted, failed, answerMs };
+}
+
+const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-'));
+const relay = await startRelay(dataDir);
+const pid = relay.child.pid as number;
+const clients = fork(CLIENTS, [relay.url, TOKEN, String(SOCKETIO), String(SSE)], { execPath: process.execPath });
+try {
+  await waitMessage(clients, 'ready');
+  const rssIdle = await rssMiB(pid);
+  const samples: number[] = [];
+  const sampler = setInterval(() => void rssMiB(pid).then((mib) => samples.push(mib)), 250);
+  const sent = await ingest(relay.url);
+  const answers = sent.answerMs.sort((a, b) => a - b);
+  clients.send({ expect: sent.accepted });
+  await Promise.race([waitMessage(clients, 'caughtUp'), new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  clearInterval(sampler);
+  clients.send({ report: true });
+  const report = await waitMessage<Record<string, Record<string, number>>>(clients, 'report');
+  const fmt = (n: number) => n.toFixed(1);
+  console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model}, Node ${process.version}`);
+  const pct = (p: number) => fmt(answers[Math.min(answers.length - 1, Math.floor((p / 100) * answers.length))]);
+  console.log(
+    `ingest: ${sent.accepted} accepted, ${sent.failed} failed, ${RATE}/s for ${SECONDS} s; ` +
+      `200 answer (durable write included) p50 ${pct(50)} ms, p99 ${pct(99)} ms`,
+  );
+  console.log(
+    '| subscribers | clients | dropped | delivered per client (min–max) | out of order | p50 ms | p99 ms | max ms | received_at→client p50 / p99 ms |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const [kind, r] of Object.entries(report)) {
+    console.log(
+      `| ${kind} | ${r.clients} | ${r.dropped} | ${r.deliveredMin}–${r.deliveredMax} | ${r.outOfOrder} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.storedP50)} / ${fmt(r.storedP99)} |`,
+    );
+  }
+  console.log(
+    `relay RSS: ${fmt(rssIdle)} MiB with subscribers connected before ingest, max ${fmt(Math.max(...samples))} MiB, ` +
+      `end ${fmt(samples.at(-1) ?? Number.NaN)} MiB (${samples.length} samples)`,
+  );
+  const worstP99 = Math.max(...Object.values(report).map((r) => r.p99));
+  const lost = Object.values(report).some((r) => r.dropped === 0 && r.deliveredMin < sent.accepted);
+  console.log(
+    `bar: p99 ≤ 100 ms ${worstP99 <= 100 ? 'met' : 'NOT met'}; no event lost by a client that kept up: ${lost ? 'NO' : 'yes'}`,
+  );
+} finally {
+  clients.kill();
+  relay.child.kill('SIGTERM');
+  await new Promise((resolve) => relay.child.once('exit', resolve));
+  await rm(dataDir, { recursive: true, force: true });
+}
