@@ -5,7 +5,7 @@
 // Smaller runs: FANOUT_SECONDS, FANOUT_RATE, FANOUT_SOCKETIO, FANOUT_SSE.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,12 @@ async function startRelay(dataDir: string): Promise<{ child: ChildProcess; url: 
   const config = join(dataDir, 'hookrelay.yaml');
   await writeFile(config, `sources:\n  - name: bench\n    verify: { scheme: standard-webhooks, secrets: ["${SECRET}"] }\n`);
   const child = spawn(process.execPath, [BIN, 'start', '--config', config, '--port', '0', '--data-dir', dataDir], {
-    env: { ...process.env, HOOKRELAY_ADMIN_TOKEN: TOKEN, HOOKRELAY_LOG_LEVEL: 'info' },
+    env: {
+      ...process.env,
+      HOOKRELAY_ADMIN_TOKEN: TOKEN,
+      HOOKRELAY_LOG_LEVEL: 'info',
+      NODE_OPTIONS: process.env.RELAY_NODE_OPTIONS ?? '',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -40,6 +45,12 @@ async function startRelay(dataDir: string): Promise<{ child: ChildProcess; url: 
 async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+}
+
+/** User + system CPU seconds a process has used so far (clock ticks are 1/100 s on Linux). */
+async function cpuSeconds(pid: number): Promise<number> {
+  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function waitMessage<T>(child: ChildProcess, key: string): Promise<T> {
@@ -60,9 +71,11 @@ async function ingest(url: string): Promise<{ accepted: number; failed: number; 
   let accepted = 0;
   let failed = 0;
   const answerMs: number[] = [];
-  const inflight: Promise<void>[] = [];
+  const inflight = new Set<Promise<void>>();
   for (let seq = 0; seq < total; seq++) {
     const due = start + (seq * 1000) / RATE;
+    // At most 64 requests in flight: a relay that falls behind shows as a late schedule, not a pile of sockets.
+    while (inflight.size >= 64) await Promise.race(inflight);
     const wait = due - now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const sentAt = now();
@@ -71,8 +84,8 @@ async function ingest(url: string): Promise<{ accepted: number; failed: number; 
       'content-type': 'application/json',
       ...signHeaders({ verify: { scheme: 'standard-webhooks' }, secret: SECRET, body }),
     };
-    inflight.push(
-      fetch(`${url}/hooks/bench`, { method: 'POST', headers, body }).then(
+    const request: Promise<void> = fetch(`${url}/hooks/bench`, { method: 'POST', headers, body })
+      .then(
         async (res) => {
           await res.arrayBuffer();
           answerMs.push(now() - sentAt);
@@ -82,8 +95,9 @@ async function ingest(url: string): Promise<{ accepted: number; failed: number; 
         () => {
           failed++;
         },
-      ),
-    );
+      )
+      .finally(() => inflight.delete(request));
+    inflight.add(request);
   }
   await Promise.all(inflight);
   return { accepted, failed, answerMs };
@@ -98,11 +112,18 @@ try {
   const rssIdle = await rssMiB(pid);
   const samples: number[] = [];
   const sampler = setInterval(() => void rssMiB(pid).then((mib) => samples.push(mib)), 250);
+  const cpuBefore = { relay: await cpuSeconds(pid), clients: await cpuSeconds(clients.pid as number) };
+  const started = now();
   const sent = await ingest(relay.url);
   const answers = sent.answerMs.sort((a, b) => a - b);
   clients.send({ expect: sent.accepted });
   await Promise.race([waitMessage(clients, 'caughtUp'), new Promise((resolve) => setTimeout(resolve, 15_000))]);
   clearInterval(sampler);
+  const elapsed = (now() - started) / 1000;
+  const cpu = {
+    relay: ((await cpuSeconds(pid)) - cpuBefore.relay) / elapsed,
+    clients: ((await cpuSeconds(clients.pid as number)) - cpuBefore.clients) / elapsed,
+  };
   clients.send({ report: true });
   const report = await waitMessage<Record<string, Record<string, number>>>(clients, 'report');
   const fmt = (n: number) => n.toFixed(1);
@@ -124,6 +145,12 @@ try {
   console.log(
     `relay RSS: ${fmt(rssIdle)} MiB with subscribers connected before ingest, max ${fmt(Math.max(...samples))} MiB, ` +
       `end ${fmt(samples.at(-1) ?? Number.NaN)} MiB (${samples.length} samples)`,
+  );
+  console.log(
+    `CPU over ${fmt(elapsed)} s: relay ${(cpu.relay * 100).toFixed(0)} % of one core, subscriber process ${(cpu.clients * 100).toFixed(0)} %; ` +
+      `machine load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
   );
   const worstP99 = Math.max(...Object.values(report).map((r) => r.p99));
   const lost = Object.values(report).some((r) => r.dropped === 0 && r.deliveredMin < sent.accepted);

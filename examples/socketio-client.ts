@@ -36,7 +36,9 @@ async function subscribe(socket: LiveSocket): Promise<void> {
   if (!answer.ok) {
     console.error(`subscribe refused: ${answer.error.code}: ${answer.error.message}`);
     socket.disconnect();
+    return;
   }
+  console.error(`subscribed${lastId ? ` after ${lastId}` : ''}`);
 }
 
 const socket: LiveSocket = io(url, { path: '/socket.io', auth: { token } });

@@ -34,7 +34,8 @@ interface EngineBuffers {
 function bufferedBytes(socket: LiveSocket): number {
   const conn = socket.conn as unknown as EngineBuffers;
   let bytes = conn.transport?.socket?.bufferedAmount ?? 0;
-  for (const packet of conn.writeBuffer ?? []) bytes += packet.data?.length ?? 0;
+  const queued = conn.writeBuffer;
+  if (queued) for (let i = 0; i < queued.length; i++) bytes += queued[i].data?.length ?? 0;
   return bytes;
 }
 
@@ -148,12 +149,15 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
 
   /** Cuts off sockets in these rooms that hold more unsent bytes than the bound; they resume by cursor. */
   function enforceBound(server: LiveServer, matched: string[]): void {
-    const seen = new Set<string>();
+    const namespace = server.of('/');
+    const seen = matched.length > 1 ? new Set<string>() : null;
     for (const room of matched) {
-      for (const id of server.of('/').adapter.rooms.get(room) ?? []) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const socket = server.of('/').sockets.get(id);
+      for (const id of namespace.adapter.rooms.get(room) ?? []) {
+        if (seen) {
+          if (seen.has(id)) continue;
+          seen.add(id);
+        }
+        const socket = namespace.sockets.get(id);
         if (!socket || bufferedBytes(socket) <= config.maxBufferBytes) continue;
         metrics.cut.inc({ transport: 'socketio' });
         ctx.logger.warn({ socket: id, limit: config.maxBufferBytes }, 'Socket.IO subscriber fell behind: disconnected');

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
-import type { Socket as TcpSocket } from 'node:net';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { connect as tcpConnect, type Socket as TcpSocket } from 'node:net';
 import { after, describe, it, type TestContext } from 'node:test';
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents, SubscribeAck, SubscribeRequest } from '../../server/live/protocol.ts';
 import type { RelayEvent } from '../../server/store/types.ts';
 import { ADMIN_TOKEN, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { sendWebhook, startLiveRelay, storedEvents, subscriberToken } from './live-helpers.ts';
+import { metricValue, sendWebhook, startLiveRelay, storedEvents, subscriberToken } from './live-helpers.ts';
 
 type LiveClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -33,6 +37,44 @@ async function connected(socket: LiveClient): Promise<void> {
     socket.once('connect', resolve);
     socket.once('connect_error', reject);
   });
+}
+
+/** A masked client text frame (payloads under 126 bytes are all this test sends). */
+function wsText(text: string): Buffer {
+  const payload = Buffer.from(text);
+  const mask = randomBytes(4);
+  return Buffer.concat([Buffer.from([0x81, 0x80 | payload.length]), mask, payload.map((b, i) => b ^ mask[i % 4])]);
+}
+
+/** A Socket.IO subscriber spoken by hand over a raw TCP socket, so the test can stop reading. */
+async function rawSubscriber(relay: TestRelay): Promise<TcpSocket> {
+  const socket = tcpConnect(Number(new URL(relay.url).port), '127.0.0.1');
+  const key = randomBytes(16).toString('base64');
+  socket.write(
+    'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+  );
+  let seen = '';
+  const until = (text: string) =>
+    new Promise<void>((resolve) => {
+      const check = () => {
+        if (!seen.includes(text)) return;
+        socket.off('data', onData);
+        resolve();
+      };
+      const onData = (chunk: Buffer) => {
+        seen += chunk.toString('latin1');
+        check();
+      };
+      socket.on('data', onData);
+      check();
+    });
+  await until('0{"sid"');
+  socket.write(wsText(`40${JSON.stringify({ token: ADMIN_TOKEN })}`));
+  await until('40{"sid"');
+  socket.write(wsText('420["subscribe",{}]'));
+  await until('430[{"ok":true}]');
+  return socket;
 }
 
 describe('Socket.IO live stream', () => {
@@ -149,6 +191,31 @@ describe('Socket.IO live stream', () => {
     );
   });
 
+  it('cuts off a socket that stops reading while a fast one keeps receiving everything', async (t) => {
+    const relay = await live({ stream: { maxBufferBytes: 262_144 } });
+    const fast = connectClient(t, relay, ADMIN_TOKEN);
+    assert.deepEqual(await subscribe(fast.socket, {}), { ok: true });
+    const slow = await rawSubscriber(relay);
+    t.after(() => slow.destroy());
+    slow.pause(); // stops reading: the kernel buffers fill, then the relay's own buffer
+    const payload = { type: 'bulk', filler: 'x'.repeat(32_768) };
+    let emitted = 0;
+    // A few events at a time, each batch read by the fast subscriber before the next: it keeps up.
+    const batch = async () => {
+      for (let i = 0; i < 4; i++, emitted++) await relay.relay.ctx.events.emit({ source: 'a', type: 'bulk', payload });
+      await waitFor('the fast subscriber keeps up', () => fast.received.length === emitted);
+    };
+    while ((await metricValue(relay, 'hookrelay_live_subscribers_cut_total{transport="socketio"}')) === 0) {
+      assert.ok(emitted < 2000, 'the slow socket was never cut off');
+      await batch();
+    }
+    await batch();
+    assert.deepEqual(
+      fast.received.map((e) => e.id),
+      (await storedEvents(relay)).map((e) => e.id),
+    );
+  });
+
   it('sends a gap event first when `after` is older than retention', async (t) => {
     const relay = await live({ retention: { maxEvents: 3 } });
     const ids: string[] = [];
@@ -160,5 +227,30 @@ describe('Socket.IO live stream', () => {
     assert.deepEqual(await subscribe(socket, { after: ids[0] }), { ok: true });
     await waitFor('the kept events', () => received.length === 3);
     assert.deepEqual(order, [`gap ${ids[0]} ${ids[3]}`, ...ids.slice(3)]);
+  });
+
+  it('the example client prints events for its subscription', async (t) => {
+    const relay = await live();
+    const example = fileURLToPath(new URL('../../examples/socketio-client.ts', import.meta.url));
+    const child = spawn(process.execPath, [example, '--source', 'a'], {
+      env: { ...process.env, HOOKRELAY_URL: relay.url, HOOKRELAY_TOKEN: ADMIN_TOKEN },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    t.after(async () => {
+      child.kill('SIGINT');
+      await exited;
+    });
+    const lines: string[] = [];
+    const notes: string[] = [];
+    createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
+    createInterface({ input: child.stderr }).on('line', (l) => notes.push(l));
+    await waitFor('the example subscribed', () => notes.includes('subscribed'));
+    await sendWebhook(relay, 'b', { type: 'skipped' });
+    const printed = await sendWebhook(relay, 'a', { type: 'printed' });
+    await waitFor('a printed event', () => lines.length > 0);
+    const [, source, type, id] = lines[0].split(/\s+/);
+    assert.deepEqual([source, type, id], ['a', 'printed', printed]);
+    assert.equal(lines.length, 1);
   });
 });
