@@ -58,8 +58,8 @@ export function createRoomRegistry(clock: Clock, recoveryMs: number) {
         forgetting.delete(name);
         rooms.delete(name);
       };
-      if (recoveryMs === 0) return forget();
-      forgetting.set(name, clock.setTimeout(forget, recoveryMs));
+      if (recoveryMs === 0) forget();
+      else forgetting.set(name, clock.setTimeout(forget, recoveryMs));
     },
     clear(): void {
       for (const timer of forgetting.values()) timer.clear();

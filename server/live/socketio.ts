@@ -63,12 +63,14 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
   function authenticate(socket: LiveSocket, next: (err?: Error) => void): void {
     const token = (socket.handshake.auth as { token?: unknown }).token;
     const principal = ctx.auth.authenticate(typeof token === 'string' ? token : undefined);
-    if (!principal) return next(refuse('unauthorized', 'Connect with auth: {token: "<admin or subscriber token>"}.'));
-    if (!socket.recovered && !hasSlot()) {
-      return next(refuse('too_many_subscribers', `The relay already serves ${config.maxSubscribers} live subscribers.`));
+    if (!principal) {
+      next(refuse('unauthorized', 'Connect with auth: {token: "<admin or subscriber token>"}.'));
+    } else if (!socket.recovered && !hasSlot()) {
+      next(refuse('too_many_subscribers', `The relay already serves ${config.maxSubscribers} live subscribers.`));
+    } else {
+      socket.data.principal = principal;
+      next();
     }
-    socket.data.principal = principal;
-    next();
   }
 
   /** Replays stored events to this socket alone, then joins its rooms in the same tick as the hand-over. */
