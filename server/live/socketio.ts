@@ -1,6 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server as IoServer, type Socket } from 'socket.io';
 import type { RelayContext } from '../context.ts';
+import { HttpError } from '../errors.ts';
 import { toHttpError } from '../http/errors.ts';
 import type { Principal } from '../http/auth.ts';
 import type { RelayEvent } from '../store/types.ts';
@@ -106,6 +107,9 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
     let filter: StreamFilter;
     let after: string | undefined;
     try {
+      if (request !== undefined && (typeof request !== 'object' || request === null || Array.isArray(request))) {
+        throw new HttpError('invalid_request', '"subscribe" takes an object: {sources?, types?, after?}.');
+      }
       filter = streamFilter(socket.data.principal, request?.sources, request?.types);
       after = parseCursor(request?.after, 'after');
     } catch (error) {

@@ -125,13 +125,17 @@ describe('Socket.IO live stream', () => {
     }
   });
 
-  it('keeps a source-scoped token to its sources', async (t) => {
+  it('keeps a source-scoped token to its sources and refuses malformed subscriptions', async (t) => {
     const relay = await live();
     const token = await subscriberToken(relay, ['a']);
     const { socket, received } = connectClient(t, relay, token);
     const refused = await subscribe(socket, { sources: ['b'] });
     assert.equal(refused.ok, false);
     assert.equal(!refused.ok && refused.error.code, 'forbidden');
+    const malformed = (await socket.timeout(10_000).emitWithAck('subscribe', 'a' as SubscribeRequest)) as SubscribeAck;
+    assert.equal(!malformed.ok && malformed.error.code, 'invalid_request');
+    const badCursor = await subscribe(socket, { after: 'yesterday' });
+    assert.equal(!badCursor.ok && badCursor.error.code, 'invalid_request');
     assert.deepEqual(await subscribe(socket, { sources: ['*'] }), { ok: true });
     await sendWebhook(relay, 'b', { type: 'hidden' });
     const visible = await sendWebhook(relay, 'a', { type: 'shown' });
