@@ -2,7 +2,8 @@
 // (in a child process) while signed webhooks arrive at 100 events/s for 30 s. The relay runs as
 // `hookrelay start` in its own process so its RSS can be sampled alone. 127.0.0.1 only.
 //
-// Smaller runs: FANOUT_SECONDS, FANOUT_RATE, FANOUT_SOCKETIO, FANOUT_SSE.
+// Other runs: FANOUT_SECONDS, FANOUT_RATE, FANOUT_SOCKETIO, FANOUT_SSE, FANOUT_STORE=memory;
+// RELAY_NODE_OPTIONS=--cpu-prof profiles the relay.
 import { type ChildProcess, fork, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,6 +16,8 @@ const SECONDS = Number(process.env.FANOUT_SECONDS ?? 30);
 const RATE = Number(process.env.FANOUT_RATE ?? 100);
 const SOCKETIO = Number(process.env.FANOUT_SOCKETIO ?? 500);
 const SSE = Number(process.env.FANOUT_SSE ?? 100);
+/** `lowdb` (the default file store, durable writes) or `memory` (to see fan-out without disk waits). */
+const STORE = process.env.FANOUT_STORE ?? 'lowdb';
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const TOKEN = 'bench-admin-token';
 const BIN = fileURLToPath(new URL('../bin/hookrelay.js', import.meta.url));
@@ -23,7 +26,10 @@ const now = () => performance.timeOrigin + performance.now();
 
 async function startRelay(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const config = join(dataDir, 'hookrelay.yaml');
-  await writeFile(config, `sources:\n  - name: bench\n    verify: { scheme: standard-webhooks, secrets: ["${SECRET}"] }\n`);
+  await writeFile(
+    config,
+    `store: { driver: ${STORE} }\nsources:\n  - name: bench\n    verify: { scheme: standard-webhooks, secrets: ["${SECRET}"] }\n`,
+  );
   const child = spawn(process.execPath, [BIN, 'start', '--config', config, '--port', '0', '--data-dir', dataDir], {
     env: {
       ...process.env,
@@ -127,7 +133,7 @@ try {
   clients.send({ report: true });
   const report = await waitMessage<Record<string, Record<string, number>>>(clients, 'report');
   const fmt = (n: number) => n.toFixed(1);
-  console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model}, Node ${process.version}`);
+  console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model}, Node ${process.version}; store: ${STORE}`);
   const pct = (p: number) => fmt(answers[Math.min(answers.length - 1, Math.floor((p / 100) * answers.length))]);
   console.log(
     `ingest: ${sent.accepted} accepted, ${sent.failed} failed, ${RATE}/s for ${SECONDS} s; ` +
