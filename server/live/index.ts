@@ -31,6 +31,7 @@ export function liveStream(ctx: RelayContext): Subsystem {
         sockets.fanOut(event);
       });
       sse.start();
+      sockets.start();
     },
     closing() {
       sse.closeAll();

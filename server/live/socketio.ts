@@ -14,6 +14,8 @@ import { createRoomRegistry } from './rooms.ts';
 
 interface SocketData {
   principal: Principal;
+  /** A subscriber token, checked again periodically so a revoked one is disconnected. */
+  token: string | null;
   subscription: { filter: StreamFilter; rooms: string[] } | null;
   /** True once the subscription's backlog is sent and the socket is in its rooms. */
   live: boolean;
@@ -70,6 +72,7 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
       next(refuse('too_many_subscribers', `The relay already serves ${config.maxSubscribers} live subscribers.`));
     } else {
       socket.data.principal = principal;
+      socket.data.token = principal.role === 'reader' ? (token as string) : null;
       next();
     }
   }
@@ -172,6 +175,14 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
     }
   }
 
+  let revocationCheck: { clear(): void } | null = null;
+  function checkRevocations(): void {
+    for (const socket of io?.of('/').sockets.values() ?? []) {
+      if (socket.data.token && !ctx.auth.authenticate(socket.data.token)) socket.disconnect(true);
+    }
+    revocationCheck = ctx.clock.setTimeout(checkRevocations, config.keepaliveMs);
+  }
+
   return {
     attach(server: HttpServer): void {
       io = new IoServer(server, {
@@ -201,7 +212,11 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
       // Not io.close(): that would also close the HTTP server, which the relay closes itself.
       io?.engine.close();
     },
+    start(): void {
+      revocationCheck = ctx.clock.setTimeout(checkRevocations, config.keepaliveMs);
+    },
     stop(): void {
+      revocationCheck?.clear();
       rooms.clear();
       io?.of('/').adapter.close();
     },

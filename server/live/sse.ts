@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { principalOf } from '../http/auth.ts';
+import { bearerOrQuery, principalOf } from '../http/auth.ts';
 import type { RelayEvent } from '../store/types.ts';
 import { catchUp, findGap } from './catch-up.ts';
 import type { StreamConfig } from './config.ts';
@@ -14,6 +14,8 @@ interface SseStream {
   res: Response;
   /** False while the backlog replays: live frames go through catchUp's pending set instead. */
   live: boolean;
+  /** A subscriber token, checked again on every keepalive so a revoked one stops streaming. */
+  token: string | null;
 }
 
 const HEADERS = {
@@ -67,7 +69,10 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
 
   function scheduleKeepalive(): void {
     keepalive = ctx.clock.setTimeout(() => {
-      for (const stream of streams) send(stream, KEEPALIVE);
+      for (const stream of streams) {
+        if (stream.token !== null && !ctx.auth.authenticate(stream.token)) stream.res.end();
+        else send(stream, KEEPALIVE);
+      }
       scheduleKeepalive();
     }, config.keepaliveMs);
   }
@@ -95,14 +100,16 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
   }
 
   async function open(req: Request, res: Response): Promise<void> {
-    const filter = streamFilter(principalOf(res), req.query.source, req.query.type);
+    const principal = principalOf(res);
+    const filter = streamFilter(principal, req.query.source, req.query.type);
     const after = parseCursor(req.get('last-event-id'), 'Last-Event-ID') ?? parseCursor(req.query.after, 'after');
     if (!slots())
       throw new HttpError('too_many_subscribers', `The relay already serves ${config.maxSubscribers} live subscribers.`);
     res.writeHead(200, HEADERS);
     res.write(retryFrame(config.retryMs));
     req.socket.setNoDelay(true);
-    const stream: SseStream = { filter, res, live: after === undefined };
+    const token = principal.role === 'reader' ? (bearerOrQuery(req) ?? null) : null;
+    const stream: SseStream = { filter, res, live: after === undefined, token };
     streams.add(stream);
     metrics.subscribers.inc({ transport: 'sse' });
     res.on('close', () => {

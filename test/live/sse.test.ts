@@ -189,6 +189,30 @@ describe('SSE live stream', () => {
     assert.equal(error.data?.code, 'too_many_subscribers');
   });
 
+  it('disconnects SSE and Socket.IO subscribers whose token is revoked', async (t) => {
+    const relay = await live({ stream: { keepaliveSeconds: 0.05 } });
+    const created = await fetch(`${relay.url}/v1/tokens`, {
+      method: 'POST',
+      headers: { ...relay.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'soon revoked' }),
+    });
+    const { id, token } = (await created.json()) as { id: string; token: string };
+    const sse = follow(t, `${relay.url}/v1/events/stream?access_token=${token}`);
+    const admin = follow(t, `${relay.url}/v1/events/stream?access_token=${ADMIN_TOKEN}`);
+    const socket = io(relay.url, { path: '/socket.io', auth: { token }, transports: ['websocket'] });
+    t.after(() => socket.disconnect());
+    const reasons: string[] = [];
+    socket.on('disconnect', (reason) => reasons.push(reason));
+    await waitFor('both connected', () => sse.opens() === 1 && admin.opens() === 1 && socket.connected);
+    await fetch(`${relay.url}/v1/tokens/${id}`, { method: 'DELETE', headers: relay.auth });
+    // EventSource reconnects once, is refused with 401, and gives up.
+    await waitFor('the SSE subscriber refused', () => sse.source.readyState === EventSource.CLOSED);
+    await waitFor('the socket disconnected by the relay', () => reasons.includes('io server disconnect'));
+    const still = await sendWebhook(relay, 'a', { type: 'after.revocation' });
+    await waitFor('the admin stream still flowing', () => admin.received.some((e) => e.id === still));
+    assert.equal(sse.received.length, 0);
+  });
+
   it('sends stream headers, a retry hint and comment keepalives', async () => {
     const relay = await live({ stream: { keepaliveSeconds: 0.05, retryMs: 1500 } });
     const res = await fetch(`${relay.url}/v1/events/stream`, { headers: { ...relay.auth, 'accept-encoding': 'gzip' } });
