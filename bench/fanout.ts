@@ -48,6 +48,12 @@ async function startRelay(dataDir: string): Promise<{ child: ChildProcess; url: 
   return { child, url };
 }
 
+/** The relay's V8 heap in use, from its own /metrics. */
+async function heapUsedMiB(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(/^hookrelay_nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? Number.NaN) / 1_048_576;
+}
+
 async function rssMiB(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
@@ -116,6 +122,7 @@ const clients = fork(CLIENTS, [relay.url, TOKEN, String(SOCKETIO), String(SSE)],
 try {
   await waitMessage(clients, 'ready');
   const rssIdle = await rssMiB(pid);
+  const heapIdle = await heapUsedMiB(relay.url);
   const samples: number[] = [];
   const sampler = setInterval(() => void rssMiB(pid).then((mib) => samples.push(mib)), 250);
   const cpuBefore = { relay: await cpuSeconds(pid), clients: await cpuSeconds(clients.pid as number) };
@@ -130,6 +137,7 @@ try {
     relay: ((await cpuSeconds(pid)) - cpuBefore.relay) / elapsed,
     clients: ((await cpuSeconds(clients.pid as number)) - cpuBefore.clients) / elapsed,
   };
+  const heapEnd = await heapUsedMiB(relay.url);
   clients.send({ report: true });
   const report = await waitMessage<Record<string, Record<string, number>>>(clients, 'report');
   const fmt = (n: number) => n.toFixed(1);
@@ -150,7 +158,9 @@ try {
   }
   console.log(
     `relay RSS: ${fmt(rssIdle)} MiB with subscribers connected before ingest, max ${fmt(Math.max(...samples))} MiB, ` +
-      `end ${fmt(samples.at(-1) ?? Number.NaN)} MiB (${samples.length} samples)`,
+      `end ${fmt(samples.at(-1) ?? Number.NaN)} MiB (${samples.length} samples); ` +
+      `by quarter of the run ${[1, 2, 3, 4].map((q) => fmt(samples[Math.floor((q * samples.length) / 4) - 1])).join(' / ')} MiB; ` +
+      `V8 heap used ${fmt(heapIdle)} → ${fmt(heapEnd)} MiB`,
   );
   console.log(
     `CPU over ${fmt(elapsed)} s: relay ${(cpu.relay * 100).toFixed(0)} % of one core, subscriber process ${(cpu.clients * 100).toFixed(0)} %; ` +
