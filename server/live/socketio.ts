@@ -11,6 +11,7 @@ import { filterMatches, parseCursor, type StreamFilter, storeQuery, streamFilter
 import type { LiveMetrics } from './metrics.ts';
 import type { ClientToServerEvents, ConnectErrorData, ServerToClientEvents, SubscribeAck, SubscribeRequest } from './protocol.ts';
 import { createRoomRegistry } from './rooms.ts';
+import { createTickCork } from './tick-cork.ts';
 
 interface SocketData {
   principal: Principal;
@@ -27,6 +28,12 @@ interface SocketData {
 
 type LiveServer = IoServer<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type LiveSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** An engine.io connection as its `flush` event passes it. */
+interface EngineConnection {
+  transport: { name: string };
+  request: { socket: { cork(): void; uncork(): void } };
+}
 
 /** What engine.io holds for a connection that has not reached the client yet (not part of its typings). */
 interface EngineBuffers {
@@ -193,6 +200,11 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
           config.recoveryMs > 0 ? { maxDisconnectionDuration: config.recoveryMs, skipMiddlewares: false } : undefined,
       });
       io.use(authenticate);
+      // Packets that queued while a write was in flight leave as one write (see tick-cork.ts).
+      const corkForTick = createTickCork();
+      io.engine.on('flush', (conn: EngineConnection, packets: unknown[]) => {
+        if (packets.length > 1 && conn.transport.name === 'websocket') corkForTick(conn.request.socket);
+      });
       io.of('/').adapter.on('create-room', (name: string) => rooms.created(name));
       io.of('/').adapter.on('delete-room', (name: string) => rooms.deleted(name));
       io.on('connection', onConnection);

@@ -8,6 +8,7 @@ import type { StreamConfig } from './config.ts';
 import { filterMatches, parseCursor, type StreamFilter, storeQuery, streamFilter } from './filter.ts';
 import type { LiveMetrics } from './metrics.ts';
 import { eventFrame, gapFrame, KEEPALIVE, retryFrame } from './sse-frames.ts';
+import { createTickCork } from './tick-cork.ts';
 
 interface SseStream {
   filter: StreamFilter;
@@ -43,6 +44,7 @@ function drained(res: Response): Promise<void> {
 /** GET /v1/events/stream: live events as server-sent events, with resume by cursor and a bounded buffer per stream. */
 export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: LiveMetrics, slots: () => boolean) {
   const streams = new Set<SseStream>();
+  const corkForTick = createTickCork();
   let keepalive: { clear(): void } | null = null;
 
   /** Writes a shared frame unless the stream already holds more unsent bytes than its bound allows. */
@@ -55,6 +57,7 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
       res.destroy();
       return;
     }
+    corkForTick(res);
     res.write(frame);
   }
 
