@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { after, describe, it, type TestContext } from 'node:test';
@@ -57,11 +60,14 @@ describe('hookrelay tail', () => {
     assert.ok(!Number.isNaN(Date.parse(fields[0][0])), `a timestamp first: ${cli.lines[0]}`);
   });
 
-  it('prints raw event JSON with --json, with the token from --token', async (t) => {
+  it("prints raw event JSON with --json, with the token from the data dir's admin-token file", async (t) => {
     const relay = await startLiveRelay();
     relays.push(relay);
     const streams = trackStreams(relay);
-    const cli = tail(t, ['--url', relay.url, '--json', '--token', ADMIN_TOKEN, '--type', 'order.*']);
+    const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-tail-'));
+    t.after(() => rm(dataDir, { recursive: true, force: true }));
+    await writeFile(join(dataDir, 'admin-token'), `${ADMIN_TOKEN}\n`, { mode: 0o600 });
+    const cli = tail(t, ['--url', relay.url, '--json', '--data-dir', dataDir, '--type', 'order.*']);
     await waitFor('the stream', () => streams.length >= 1);
     await sendWebhook(relay, 'b', { type: 'customer.created' });
     const id = await sendWebhook(relay, 'b', { type: 'order.created', total: 12 });
