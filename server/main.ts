@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { createEventBus } from './bus.ts';
 import { type Clock, systemClock } from './clock.ts';
@@ -33,6 +34,8 @@ export interface Relay {
   readonly ctx: RelayContext;
   readonly adminToken: string;
   readonly server: Server;
+  /** The Express app (the server's request listener may be wrapped, e.g. by Socket.IO): for route introspection. */
+  readonly app: Express;
   /** http://host:port, once started. */
   url: string;
   start(): Promise<string>;
@@ -115,6 +118,7 @@ async function assemble(
     ctx,
     adminToken,
     server,
+    app,
     url: '',
     start() {
       starting ??= (async () => {

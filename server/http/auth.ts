@@ -40,7 +40,8 @@ function bearer(req: Request): string | undefined {
   return match?.[1];
 }
 
-function bearerOrQuery(req: Request): string | undefined {
+/** The token a read route was called with (long-lived streams keep it to notice a revocation). */
+export function bearerOrQuery(req: Request): string | undefined {
   return bearer(req) ?? (typeof req.query.access_token === 'string' ? req.query.access_token : undefined);
 }
 

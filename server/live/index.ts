@@ -1,17 +1,20 @@
+import type { Server } from 'node:http';
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
 import { defineErrorCodes } from '../errors.ts';
 import { streamConfig } from './config.ts';
 import { createLiveMetrics } from './metrics.ts';
+import { createSocketHub } from './socketio.ts';
 import { createSseHub } from './sse.ts';
 
 defineErrorCodes({ too_many_subscribers: 503 });
 
-/** Live fan-out of stored events: SSE at GET /v1/events/stream. */
+/** Live fan-out of stored events: SSE at GET /v1/events/stream and Socket.IO at /socket.io. */
 export function liveStream(ctx: RelayContext): Subsystem {
   const config = streamConfig(ctx.config);
   const metrics = createLiveMetrics(ctx.metrics);
-  const hasSlot = () => sse.size < config.maxSubscribers;
+  const hasSlot = () => sse.size + sockets.size < config.maxSubscribers;
   const sse = createSseHub(ctx, config, metrics, hasSlot);
+  const sockets = createSocketHub(ctx, config, metrics, hasSlot);
   let unsubscribe: (() => void) | null = null;
   return {
     name: 'live-stream',
@@ -19,16 +22,26 @@ export function liveStream(ctx: RelayContext): Subsystem {
       // Registered before the events API, whose /events/:id would otherwise take "stream" as an id.
       v1.get('/events/stream', ctx.auth.reader, (req, res) => sse.open(req, res));
     },
+    attach(server: Server) {
+      sockets.attach(server);
+    },
     async start() {
-      unsubscribe = ctx.bus.subscribe((event) => sse.fanOut(event));
+      unsubscribe = ctx.bus.subscribe((event) => {
+        sse.fanOut(event);
+        sockets.fanOut(event);
+      });
       sse.start();
+      sockets.start();
     },
     closing() {
       sse.closeAll();
+      sockets.closeAll();
     },
     async stop() {
       unsubscribe?.();
       sse.closeAll();
+      sockets.closeAll();
+      sockets.stop();
     },
   };
 }

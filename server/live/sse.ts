@@ -1,19 +1,22 @@
 import type { Request, Response } from 'express';
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { principalOf } from '../http/auth.ts';
+import { bearerOrQuery, principalOf } from '../http/auth.ts';
 import type { RelayEvent } from '../store/types.ts';
 import { catchUp, findGap } from './catch-up.ts';
 import type { StreamConfig } from './config.ts';
 import { filterMatches, parseCursor, type StreamFilter, storeQuery, streamFilter } from './filter.ts';
 import type { LiveMetrics } from './metrics.ts';
 import { eventFrame, gapFrame, KEEPALIVE, retryFrame } from './sse-frames.ts';
+import { createTickCork } from './tick-cork.ts';
 
 interface SseStream {
   filter: StreamFilter;
   res: Response;
   /** False while the backlog replays: live frames go through catchUp's pending set instead. */
   live: boolean;
+  /** A subscriber token, checked again on every keepalive so a revoked one stops streaming. */
+  token: string | null;
 }
 
 const HEADERS = {
@@ -41,6 +44,7 @@ function drained(res: Response): Promise<void> {
 /** GET /v1/events/stream: live events as server-sent events, with resume by cursor and a bounded buffer per stream. */
 export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: LiveMetrics, slots: () => boolean) {
   const streams = new Set<SseStream>();
+  const corkForTick = createTickCork();
   let keepalive: { clear(): void } | null = null;
 
   /** Writes a shared frame unless the stream already holds more unsent bytes than its bound allows. */
@@ -53,6 +57,7 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
       res.destroy();
       return;
     }
+    corkForTick(res);
     res.write(frame);
   }
 
@@ -67,7 +72,10 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
 
   function scheduleKeepalive(): void {
     keepalive = ctx.clock.setTimeout(() => {
-      for (const stream of streams) send(stream, KEEPALIVE);
+      for (const stream of streams) {
+        if (stream.token !== null && !ctx.auth.authenticate(stream.token)) stream.res.end();
+        else send(stream, KEEPALIVE);
+      }
       scheduleKeepalive();
     }, config.keepaliveMs);
   }
@@ -95,14 +103,16 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
   }
 
   async function open(req: Request, res: Response): Promise<void> {
-    const filter = streamFilter(principalOf(res), req.query.source, req.query.type);
+    const principal = principalOf(res);
+    const filter = streamFilter(principal, req.query.source, req.query.type);
     const after = parseCursor(req.get('last-event-id'), 'Last-Event-ID') ?? parseCursor(req.query.after, 'after');
     if (!slots())
       throw new HttpError('too_many_subscribers', `The relay already serves ${config.maxSubscribers} live subscribers.`);
     res.writeHead(200, HEADERS);
     res.write(retryFrame(config.retryMs));
     req.socket.setNoDelay(true);
-    const stream: SseStream = { filter, res, live: after === undefined };
+    const token = principal.role === 'reader' ? (bearerOrQuery(req) ?? null) : null;
+    const stream: SseStream = { filter, res, live: after === undefined, token };
     streams.add(stream);
     metrics.subscribers.inc({ transport: 'sse' });
     res.on('close', () => {
@@ -133,8 +143,8 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
       for (const stream of streams) {
         const socket = stream.res.socket;
         stream.res.end();
-        // A kept-alive connection would otherwise hold the closing server open until its drain timeout.
-        socket?.end();
+        // A kept-alive (or half-open) connection would otherwise hold the closing server open until its drain timeout.
+        socket?.end(() => socket.destroy());
       }
     },
   };

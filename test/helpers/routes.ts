@@ -1,5 +1,3 @@
-import type { Server } from 'node:http';
-
 interface RouteLike {
   path: string | string[];
   methods: Record<string, boolean>;
@@ -15,11 +13,10 @@ export interface RouteEntry {
   path: string;
 }
 
-/** Every route in a running relay's Express app, with mount paths joined (walks nested routers). */
-export function routeTable(server: Server): RouteEntry[] {
-  const app = server.listeners('request')[0] as unknown as { router: { stack: LayerLike[] } };
+/** Every route in a relay's Express app (`relay.app`), with mount paths joined (walks nested routers). */
+export function routeTable(app: unknown): RouteEntry[] {
   const found: RouteEntry[] = [];
-  walk(app.router.stack, '', found);
+  walk((app as { router: { stack: LayerLike[] } }).router.stack, '', found);
   return found;
 }
 

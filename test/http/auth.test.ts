@@ -14,7 +14,7 @@ describe('admin token on /v1', () => {
   after(() => relay.stop());
 
   it('finds the core routes in the route table (so the walk below is not vacuous)', () => {
-    const routes = routeTable(relay.relay.server).map((r) => `${r.method} ${r.path}`);
+    const routes = routeTable(relay.relay.app).map((r) => `${r.method} ${r.path}`);
     for (const expected of [
       'GET /v1/events',
       'GET /v1/events/:id',
@@ -27,7 +27,7 @@ describe('admin token on /v1', () => {
   });
 
   it('answers every /v1 route of every subsystem with 401 unauthorized without a token and with a wrong one', async () => {
-    const routes = routeTable(relay.relay.server).filter((r) => r.path.startsWith('/v1/'));
+    const routes = routeTable(relay.relay.app).filter((r) => r.path.startsWith('/v1/'));
     assert.ok(routes.length >= 6);
     const attempts: Array<Record<string, string>> = [
       {},
@@ -60,7 +60,7 @@ describe('admin token on /v1', () => {
       body: JSON.stringify({ name: 'reader' }),
     });
     const { token } = (await created.json()) as { token: string };
-    const routes = routeTable(relay.relay.server).filter((r) => r.path.startsWith('/v1/'));
+    const routes = routeTable(relay.relay.app).filter((r) => r.path.startsWith('/v1/'));
     for (const { method, path } of routes) {
       const res = await fetch(`${relay.url}${concretePath(path)}`, {
         method,

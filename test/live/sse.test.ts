@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, describe, it, type TestContext } from 'node:test';
 import { EventSource } from 'eventsource';
+import { io } from 'socket.io-client';
 import type { RelayEvent } from '../../server/store/types.ts';
 import { ADMIN_TOKEN, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -168,6 +169,48 @@ describe('SSE live stream', () => {
     const badCursor = await fetch(`${relay.url}/v1/events/stream?after=nope`, { headers: relay.auth });
     assert.equal(badCursor.status, 400);
     assert.equal(((await badCursor.json()) as { error: { code: string } }).error.code, 'invalid_request');
+  });
+
+  it('refuses subscribers beyond stream.maxSubscribers, over SSE and Socket.IO alike', async (t) => {
+    const relay = await live({ stream: { maxSubscribers: 1 } });
+    const first = follow(t, `${relay.url}/v1/events/stream?access_token=${ADMIN_TOKEN}`);
+    await waitFor('the first subscriber', () => first.opens() === 1);
+    const second = await fetch(`${relay.url}/v1/events/stream`, { headers: relay.auth });
+    assert.equal(second.status, 503);
+    assert.equal(((await second.json()) as { error: { code: string } }).error.code, 'too_many_subscribers');
+    const socket = io(relay.url, {
+      path: '/socket.io',
+      auth: { token: ADMIN_TOKEN },
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    t.after(() => socket.disconnect());
+    const error = await new Promise<Error & { data?: { code: string } }>((resolve) => socket.once('connect_error', resolve));
+    assert.equal(error.data?.code, 'too_many_subscribers');
+  });
+
+  it('disconnects SSE and Socket.IO subscribers whose token is revoked', async (t) => {
+    const relay = await live({ stream: { keepaliveSeconds: 0.05 } });
+    const created = await fetch(`${relay.url}/v1/tokens`, {
+      method: 'POST',
+      headers: { ...relay.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'soon revoked' }),
+    });
+    const { id, token } = (await created.json()) as { id: string; token: string };
+    const sse = follow(t, `${relay.url}/v1/events/stream?access_token=${token}`);
+    const admin = follow(t, `${relay.url}/v1/events/stream?access_token=${ADMIN_TOKEN}`);
+    const socket = io(relay.url, { path: '/socket.io', auth: { token }, transports: ['websocket'] });
+    t.after(() => socket.disconnect());
+    const reasons: string[] = [];
+    socket.on('disconnect', (reason) => reasons.push(reason));
+    await waitFor('both connected', () => sse.opens() === 1 && admin.opens() === 1 && socket.connected);
+    await fetch(`${relay.url}/v1/tokens/${id}`, { method: 'DELETE', headers: relay.auth });
+    // EventSource reconnects once, is refused with 401, and gives up.
+    await waitFor('the SSE subscriber refused', () => sse.source.readyState === EventSource.CLOSED);
+    await waitFor('the socket disconnected by the relay', () => reasons.includes('io server disconnect'));
+    const still = await sendWebhook(relay, 'a', { type: 'after.revocation' });
+    await waitFor('the admin stream still flowing', () => admin.received.some((e) => e.id === still));
+    assert.equal(sse.received.length, 0);
   });
 
   it('sends stream headers, a retry hint and comment keepalives', async () => {
