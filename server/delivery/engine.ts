@@ -1,0 +1,250 @@
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../ops/logger.ts';
+import type { EventStore } from '../store/types.ts';
+import { type AttemptRequest, type AttemptResult, sendAttempt } from './attempt.ts';
+import type { DeliverySettings } from './config.ts';
+import type { DeliveryStore } from './delivery-store.ts';
+import type { DestinationPolicy } from './destination-policy.ts';
+import type { EndpointStore } from './endpoint-store.ts';
+import type { EndpointHealth } from './health.ts';
+import { Lane, type LaneLimits } from './lane.ts';
+import type { DeliveryMetrics } from './metrics.ts';
+import { isSuccess, retryDelay } from './retry-policy.ts';
+import { activeSecrets, signatureHeaders } from './signing.ts';
+import { type AttemptRecord, type DeliveryRow, type EndpointRow, MAX_ATTEMPTS_KEPT } from './types.ts';
+
+export interface EngineDeps {
+  settings: DeliverySettings;
+  clock: Clock;
+  fetch: typeof fetch;
+  policy: DestinationPolicy;
+  store: DeliveryStore;
+  endpoints: EndpointStore;
+  events: Pick<EventStore, 'getRaw'>;
+  health: () => EndpointHealth;
+  metrics: () => DeliveryMetrics | null;
+  logger: Logger;
+  random?: () => number;
+}
+
+/**
+ * Sends pending deliveries through per-destination lanes and records every attempt. Rows are the
+ * truth: a lane only holds ids, and anything taken from a lane is checked against its row first, so a
+ * stale queue entry can cause at most a skipped turn, never a wrong send.
+ */
+export class DeliveryEngine {
+  readonly #deps: EngineDeps;
+  readonly #lanes = new Map<string, Lane>();
+  /** Delivery id → when its attempt started (the sweeper looks for attempts that never ended). */
+  readonly #inFlight = new Map<string, number>();
+  readonly #running = new Set<Promise<void>>();
+  readonly #stopping = new AbortController();
+
+  constructor(deps: EngineDeps) {
+    this.#deps = deps;
+  }
+
+  isSending(id: string): boolean {
+    return this.#inFlight.has(id);
+  }
+
+  get inFlightCount(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Queues a pending delivery in its lane at its due time. */
+  schedule(row: DeliveryRow): void {
+    if (row.status !== 'pending' || this.#stopping.signal.aborted) return;
+    this.#laneFor(row).enqueue(row.id, row.next_attempt_at ?? this.#deps.clock.now());
+  }
+
+  /** Applies an endpoint's changed limits; a change of ordering rebuilds its lane. */
+  endpointChanged(endpoint: EndpointRow): void {
+    const lane = this.#lanes.get(endpoint.id);
+    if (!lane) return;
+    const limits = this.#limitsOf(endpoint);
+    if (limits.ordered === lane.limits.ordered) {
+      lane.setLimits(limits);
+      return;
+    }
+    lane.close();
+    this.#lanes.delete(endpoint.id);
+    const entries = lane.entries().sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const [id, due] of entries) this.#laneFor({ endpoint_id: endpoint.id, target: null }).enqueue(id, due);
+  }
+
+  oldestDueAgeSeconds(): number {
+    const now = this.#deps.clock.now();
+    let oldest = now;
+    for (const lane of this.#lanes.values()) oldest = Math.min(oldest, lane.oldestDue(now) ?? now);
+    return (now - oldest) / 1000;
+  }
+
+  /** Re-queues pending deliveries that no lane holds and nothing is sending (a lost wake-up, a crash). */
+  sweep(): number {
+    let found = 0;
+    for (const row of this.#deps.store.pending()) {
+      if (this.#inFlight.has(row.id)) continue;
+      const lane = this.#lanes.get(this.#laneKey(row));
+      if (lane?.has(row.id)) continue;
+      found++;
+      this.schedule(row);
+    }
+    return found;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    for (const lane of this.#lanes.values()) lane.close();
+    await Promise.allSettled([...this.#running]);
+  }
+
+  #laneKey(row: Pick<DeliveryRow, 'endpoint_id' | 'target'>): string {
+    return row.endpoint_id ?? `url ${new URL(row.target?.url ?? '').origin}`;
+  }
+
+  #limitsOf(endpoint: EndpointRow | undefined): LaneLimits {
+    const { concurrency, rateLimit } = this.#deps.settings;
+    return {
+      concurrency: endpoint?.concurrency ?? concurrency,
+      rateLimit: endpoint?.rate_limit ?? rateLimit,
+      ordered: endpoint?.ordered ?? false,
+    };
+  }
+
+  #laneFor(row: Pick<DeliveryRow, 'endpoint_id' | 'target'>): Lane {
+    const key = this.#laneKey(row);
+    let lane = this.#lanes.get(key);
+    if (!lane) {
+      const endpoint = row.endpoint_id ? this.#deps.endpoints.get(row.endpoint_id) : undefined;
+      lane = new Lane(key, this.#limitsOf(endpoint), this.#deps.clock, (id) => this.#track(id));
+      this.#lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  #track(id: string): Promise<void> {
+    const run = this.#attempt(id).catch((err: unknown) =>
+      this.#deps.logger.error({ err, delivery: id }, 'delivery attempt failed'),
+    );
+    this.#running.add(run);
+    return run.finally(() => this.#running.delete(run));
+  }
+
+  async #attempt(id: string): Promise<void> {
+    const { store, endpoints, clock } = this.#deps;
+    const row = store.get(id);
+    if (!row || row.status !== 'pending' || this.#inFlight.has(id)) return;
+    const now = clock.now();
+    if ((row.next_attempt_at ?? now) > now) return this.schedule(row);
+    const endpoint = row.endpoint_id ? endpoints.get(row.endpoint_id) : undefined;
+    if (row.endpoint_id && !endpoint?.enabled) {
+      return this.finish(row, endpoint ? `endpoint disabled: ${endpoint.disabled_reason}` : 'endpoint deleted');
+    }
+    this.#inFlight.set(id, now);
+    try {
+      const request = await this.#request(row, endpoint, now);
+      const result = typeof request === 'string' ? failure(request) : await sendAttempt(this.#attemptDeps(), request);
+      if (this.#stopping.signal.aborted && result.status === null) return; // cut off by shutdown: resumes on start
+      await this.#record(row, endpoint, now, result);
+    } finally {
+      this.#inFlight.delete(id);
+    }
+  }
+
+  #attemptDeps() {
+    const { fetch, clock, policy, settings } = this.#deps;
+    const signal = this.#stopping.signal;
+    const stoppable: typeof fetch = (url, init) =>
+      fetch(url, { ...init, signal: AbortSignal.any([init?.signal ?? signal, signal]) });
+    return { fetch: stoppable, clock, policy, timeoutMs: settings.timeoutMs, responseBytes: settings.responseBytes };
+  }
+
+  async #request(row: DeliveryRow, endpoint: EndpointRow | undefined, now: number): Promise<AttemptRequest | string> {
+    const body = await this.#deps.events.getRaw(row.event_id);
+    if (!body) return 'the event is no longer stored (retention)';
+    const secrets = endpoint ? activeSecrets(endpoint.secret, endpoint.previous_secrets, now) : [row.target?.secret ?? ''];
+    return {
+      url: endpoint?.url ?? row.target?.url ?? '',
+      body: body.raw,
+      headers: {
+        ...endpoint?.headers,
+        'content-type': body.content_type,
+        'user-agent': 'hookrelay',
+        ...signatureHeaders(row.event_id, body.raw, secrets, now),
+        'x-hookrelay-source': row.source,
+        'x-hookrelay-event-type': row.event_type,
+      },
+    };
+  }
+
+  async #record(row: DeliveryRow, endpoint: EndpointRow | undefined, startedAt: number, result: AttemptResult): Promise<void> {
+    const { settings, clock, store } = this.#deps;
+    const now = clock.now();
+    const ok = isSuccess(result.status);
+    const attemptsLeft = row.attempts_left - 1;
+    const gone = result.status === 410 || result.control === 'disable';
+    const dead = !ok && (gone || result.control === 'abort-message' || attemptsLeft <= 0 || row.manual);
+    const attempt: AttemptRecord = {
+      at: startedAt,
+      trigger: row.manual ? 'manual' : 'scheduled',
+      status_code: result.status,
+      latency_ms: result.latencyMs,
+      response_body: result.responseBody,
+      error: result.error,
+    };
+    const next: DeliveryRow = {
+      ...row,
+      attempts: [...row.attempts, attempt].slice(-MAX_ATTEMPTS_KEPT),
+      attempt_count: row.attempt_count + 1,
+      attempts_left: Math.max(0, attemptsLeft),
+      last_status_code: result.status,
+      last_error: result.error,
+      updated_at: now,
+      status: ok ? 'succeeded' : dead ? 'failed' : 'pending',
+      next_attempt_at:
+        ok || dead ? null : now + retryDelay(settings, settings.scheduleMs.length - attemptsLeft, result, this.#deps.random),
+      finished_at: ok || dead ? now : null,
+    };
+    await store.save([next]);
+    this.#observe(next, result);
+    if (next.status === 'pending') this.#laneFor(next).enqueue(next.id, next.next_attempt_at as number, true);
+    if (!endpoint) return;
+    if (ok) return this.#deps.health().succeeded(endpoint.id);
+    const reason =
+      result.status === 410
+        ? 'the receiver answered 410 Gone'
+        : result.control === 'disable'
+          ? 'the receiver asked to be disabled (webhook-delivery: disable)'
+          : null;
+    await this.#deps.health().failed(endpoint.id, result.error ?? 'failed', now, reason);
+  }
+
+  #observe(row: DeliveryRow, result: AttemptResult): void {
+    const metrics = this.#deps.metrics();
+    if (!metrics) return;
+    metrics.attempts.inc({ outcome: isSuccess(result.status) ? 'success' : 'failure' });
+    metrics.attemptSeconds.observe(result.latencyMs / 1000);
+    if (row.status !== 'pending') metrics.finished.inc({ status: row.status });
+  }
+
+  /** Marks a pending delivery failed without an attempt (endpoint disabled or deleted). */
+  async finish(row: DeliveryRow, reason: string): Promise<void> {
+    const now = this.#deps.clock.now();
+    this.#lanes.get(this.#laneKey(row))?.remove(row.id);
+    const next: DeliveryRow = {
+      ...row,
+      status: 'failed',
+      next_attempt_at: null,
+      last_error: reason,
+      updated_at: now,
+      finished_at: now,
+    };
+    await this.#deps.store.save([next]);
+    this.#deps.metrics()?.finished.inc({ status: 'failed' });
+  }
+}
+
+function failure(error: string): AttemptResult {
+  return { status: null, timedOut: false, retryAfterMs: null, latencyMs: 0, responseBody: '', error, control: null };
+}
