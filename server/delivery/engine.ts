@@ -142,14 +142,17 @@ export class DeliveryEngine {
       return this.finish(row, endpoint ? `endpoint disabled: ${endpoint.disabled_reason}` : 'endpoint deleted');
     }
     this.#inFlight.set(id, now);
+    let next: DeliveryRow | null = null;
     try {
       const request = await this.#request(row, endpoint, now);
       const result = typeof request === 'string' ? failure(request) : await sendAttempt(this.#attemptDeps(), request);
       if (this.#stopping.signal.aborted && result.status === null) return; // cut off by shutdown: resumes on start
-      await this.#record(row, endpoint, now, result);
+      next = await this.#record(row, endpoint, now, result);
     } finally {
       this.#inFlight.delete(id);
     }
+    // Queued only once no longer in flight, so the lane can never hand it out while it is still sending.
+    if (next.status === 'pending') this.#laneFor(next).enqueue(next.id, next.next_attempt_at as number, true);
   }
 
   #attemptDeps() {
@@ -178,7 +181,12 @@ export class DeliveryEngine {
     };
   }
 
-  async #record(row: DeliveryRow, endpoint: EndpointRow | undefined, startedAt: number, result: AttemptResult): Promise<void> {
+  async #record(
+    row: DeliveryRow,
+    endpoint: EndpointRow | undefined,
+    startedAt: number,
+    result: AttemptResult,
+  ): Promise<DeliveryRow> {
     const { settings, clock, store } = this.#deps;
     const now = clock.now();
     const ok = isSuccess(result.status);
@@ -208,9 +216,11 @@ export class DeliveryEngine {
     };
     await store.save([next]);
     this.#observe(next, result);
-    if (next.status === 'pending') this.#laneFor(next).enqueue(next.id, next.next_attempt_at as number, true);
-    if (!endpoint) return;
-    if (ok) return this.#deps.health().succeeded(endpoint.id);
+    if (!endpoint) return next;
+    if (ok) {
+      await this.#deps.health().succeeded(endpoint.id);
+      return next;
+    }
     const reason =
       result.status === 410
         ? 'the receiver answered 410 Gone'
@@ -218,6 +228,7 @@ export class DeliveryEngine {
           ? 'the receiver asked to be disabled (webhook-delivery: disable)'
           : null;
     await this.#deps.health().failed(endpoint.id, result.error ?? 'failed', now, reason);
+    return next;
   }
 
   #observe(row: DeliveryRow, result: AttemptResult): void {
