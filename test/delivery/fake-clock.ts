@@ -16,11 +16,19 @@ export class FakeClock implements Clock {
       // Already due (the code under test armed it after the test moved time): fire soon, as a real timer would.
       let cleared = false;
       setImmediate(() => cleared || fn());
-      return { clear: () => void (cleared = true) };
+      return {
+        clear: () => {
+          cleared = true;
+        },
+      };
     }
     const timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn };
     this.#timers.push(timer);
-    return { clear: () => void (this.#timers = this.#timers.filter((t) => t !== timer)) };
+    return {
+      clear: () => {
+        this.#timers = this.#timers.filter((t) => t !== timer);
+      },
+    };
   }
   /** The earliest pending timer, if any. */
   nextTimerAt(): number | undefined {
