@@ -22,7 +22,7 @@ export class Receiver {
   answer: (index: number, req: Received) => Answer = () => ({ status: 204 });
   inFlight = 0;
   maxInFlight = 0;
-  readonly #hanging: ServerResponse[] = [];
+  readonly #hanging: Array<{ entry: Received; res: ServerResponse }> = [];
   #server: Server = createServer((req, res) => this.#handle(req, res));
   url = '';
 
@@ -32,12 +32,14 @@ export class Receiver {
     return this;
   }
 
-  /** Answers every request that was left hanging with 200. */
-  release(status = 200): void {
-    for (const res of this.#hanging.splice(0)) {
+  /** Answers every request that was left hanging (200 by default); returns those requests. */
+  release(status = 200): Received[] {
+    const released = this.#hanging.splice(0);
+    for (const { res } of released) {
       this.inFlight--;
-      res.writeHead(status).end();
+      if (!res.destroyed) res.writeHead(status).end();
     }
+    return released.map((h) => h.entry);
   }
 
   async stop(): Promise<void> {
@@ -65,7 +67,7 @@ export class Receiver {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     if (answer === 'hang') {
-      this.#hanging.push(res);
+      this.#hanging.push({ entry, res });
       return;
     }
     // Let concurrent requests overlap a little so the in-flight maximum is observable.

@@ -1,15 +1,18 @@
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import type { FakeClock } from './fake-clock.ts';
 
-/** A relay with an unverified `dev` source (tests post plain JSON) and the delivery section given. */
+export const TEST_SOURCES = [
+  { name: 'dev', insecure: true, verify: { scheme: 'none' as const } },
+  { name: 'other', insecure: true, verify: { scheme: 'none' as const } },
+];
+
+/** A relay with unverified `dev` and `other` sources (tests post plain bodies) and the delivery section given. */
 export function deliveryRelay(
-  options: { clock?: FakeClock; delivery?: Record<string, unknown>; driver?: 'lowdb' | 'memory' } = {},
+  options: { clock?: FakeClock; delivery?: Record<string, unknown>; driver?: 'lowdb' | 'memory'; dataDir?: string } = {},
 ) {
   return startRelay({
-    sources: [
-      { name: 'dev', insecure: true, verify: { scheme: 'none' } },
-      { name: 'other', insecure: true, verify: { scheme: 'none' } },
-    ],
+    dataDir: options.dataDir,
+    sources: TEST_SOURCES,
     clock: options.clock,
     driver: options.driver,
     sections: { delivery: options.delivery ?? {} },
