@@ -23,6 +23,8 @@ export interface AttemptDeps {
   policy: DestinationPolicy;
   timeoutMs: number;
   responseBytes: number;
+  /** Registers the attempt's controller so stopping the relay can abort it; returns the unregister. */
+  track?: (controller: AbortController) => () => void;
 }
 
 class AttemptTimeout extends Error {}
@@ -36,6 +38,7 @@ export async function sendAttempt(deps: AttemptDeps, request: AttemptRequest): P
   const started = performance.now();
   const controller = new AbortController();
   const timer = deps.clock.setTimeout(() => controller.abort(new AttemptTimeout()), deps.timeoutMs);
+  const untrack = deps.track?.(controller);
   const result = (fields: Partial<AttemptResult>): AttemptResult => ({
     status: null,
     timedOut: false,
@@ -71,6 +74,7 @@ export async function sendAttempt(deps: AttemptDeps, request: AttemptRequest): P
     return result({ timedOut, error: timedOut ? `timed out after ${deps.timeoutMs} ms` : describe(error) });
   } finally {
     timer.clear();
+    untrack?.();
   }
 }
 

@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 // Where the relay may send requests (deliveries, and the workflow http.request step). Cloud metadata
 // services are refused always: a webhook URL pointed at one would hand instance credentials to
@@ -42,34 +43,70 @@ export interface DestinationPolicy {
   check(url: string): Promise<void>;
 }
 
+/**
+ * Decisions are cached per host for a few seconds: a busy endpoint would otherwise resolve its host
+ * on every attempt. The check is advisory against a DNS answer that changes between check and
+ * connect (see docs/delivery.md); the cache does not widen that gap meaningfully.
+ */
+const CACHE_MS = 5000;
+const CACHE_ENTRIES = 1000;
+
 export function createDestinationPolicy(
   options: { allow?: string[]; deny?: string[] },
   resolve: Resolver = systemResolver,
 ): DestinationPolicy {
-  const metadata = compile([...METADATA_HOSTS, ...METADATA_ADDRESSES]);
-  const deny = compile(options.deny ?? []);
-  const allow = compile(options.allow ?? []);
+  const rules = {
+    metadata: compile([...METADATA_HOSTS, ...METADATA_ADDRESSES]),
+    deny: compile(options.deny ?? []),
+    allow: compile(options.allow ?? []),
+  };
+  const cache = new Map<string, { until: number; refusal: string | null }>();
   return {
     async check(url) {
       const parsed = parseUrl(url);
-      const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-      if (hostMatches(metadata, host)) throw new DestinationRefusedError(url, `${host} is a cloud metadata service.`);
-      if (hostMatches(deny, host)) throw new DestinationRefusedError(url, `${host} is on delivery.destinations.deny.`);
-      const addresses = isIP(host) ? [host] : await resolveAll(resolve, url, host);
-      for (const raw of addresses) {
-        const address = unmapped(raw);
-        if (addressMatches(metadata, address)) {
-          throw new DestinationRefusedError(url, `${host} resolves to ${address}, a cloud metadata address.`);
-        }
-        if (addressMatches(deny, address)) {
-          throw new DestinationRefusedError(url, `${host} resolves to ${address}, which delivery.destinations.deny refuses.`);
-        }
-        if (!allow.empty && !hostMatches(allow, host) && !addressMatches(allow, address)) {
-          throw new DestinationRefusedError(url, `${host} (${address}) is not on delivery.destinations.allow.`);
-        }
+      const key = `${parsed.protocol}//${parsed.host}`;
+      const hit = cache.get(key);
+      const now = performance.now();
+      if (hit && hit.until > now) {
+        if (hit.refusal) throw new DestinationRefusedError(url, hit.refusal);
+        return;
       }
+      let refusal: string | null = null;
+      try {
+        await decide(rules, resolve, url, parsed);
+      } catch (error) {
+        if (!(error instanceof DestinationRefusedError)) throw error;
+        refusal = error.message.replace(/^Destination refused: /, '');
+      }
+      if (cache.size >= CACHE_ENTRIES) cache.clear();
+      cache.set(key, { until: now + CACHE_MS, refusal });
+      if (refusal) throw new DestinationRefusedError(url, refusal);
     },
   };
+}
+
+async function decide(
+  { metadata, deny, allow }: { metadata: Rules; deny: Rules; allow: Rules },
+  resolve: Resolver,
+  url: string,
+  parsed: URL,
+): Promise<void> {
+  const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (hostMatches(metadata, host)) throw new DestinationRefusedError(url, `${host} is a cloud metadata service.`);
+  if (hostMatches(deny, host)) throw new DestinationRefusedError(url, `${host} is on delivery.destinations.deny.`);
+  const addresses = isIP(host) ? [host] : await resolveAll(resolve, url, host);
+  for (const raw of addresses) {
+    const address = unmapped(raw);
+    if (addressMatches(metadata, address)) {
+      throw new DestinationRefusedError(url, `${host} resolves to ${address}, a cloud metadata address.`);
+    }
+    if (addressMatches(deny, address)) {
+      throw new DestinationRefusedError(url, `${host} resolves to ${address}, which delivery.destinations.deny refuses.`);
+    }
+    if (!allow.empty && !hostMatches(allow, host) && !addressMatches(allow, address)) {
+      throw new DestinationRefusedError(url, `${host} (${address}) is not on delivery.destinations.allow.`);
+    }
+  }
 }
 
 /** Validates a destination entry from config; returns a message when it is not usable. */

@@ -39,6 +39,8 @@ export class DeliveryEngine {
   readonly #inFlight = new Map<string, number>();
   readonly #running = new Set<Promise<void>>();
   readonly #stopping = new AbortController();
+  /** Controllers of attempts in progress, aborted on stop (cheaper than a listener per attempt). */
+  readonly #controllers = new Set<AbortController>();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -95,6 +97,7 @@ export class DeliveryEngine {
 
   async stop(): Promise<void> {
     this.#stopping.abort();
+    for (const controller of this.#controllers) controller.abort(new Error('the relay is stopping'));
     for (const lane of this.#lanes.values()) lane.close();
     await Promise.allSettled([...this.#running]);
   }
@@ -117,21 +120,34 @@ export class DeliveryEngine {
     let lane = this.#lanes.get(key);
     if (!lane) {
       const endpoint = row.endpoint_id ? this.#deps.endpoints.get(row.endpoint_id) : undefined;
-      lane = new Lane(key, this.#limitsOf(endpoint), this.#deps.clock, (id) => this.#track(id));
+      lane = new Lane(key, this.#limitsOf(endpoint), this.#deps.clock, (id, ordered) => this.#track(id, ordered));
       this.#lanes.set(key, lane);
     }
     return lane;
   }
 
-  #track(id: string): Promise<void> {
-    const run = this.#attempt(id).catch((err: unknown) =>
-      this.#deps.logger.error({ err, delivery: id }, 'delivery attempt failed'),
-    );
+  /**
+   * Runs one attempt. The lane's slot is given back once the receiver has answered, while the result
+   * is still being written: the slot limits requests to the receiver, and the row stays marked in
+   * flight until written, so it cannot be sent twice. An ordered lane waits for the write, because
+   * a retry must be back at the head before the next event may go.
+   */
+  #track(id: string, ordered: boolean): Promise<void> {
+    let answered = () => {};
+    const httpDone = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    const run = this.#attempt(id, answered)
+      .catch((err: unknown) => this.#deps.logger.error({ err, delivery: id }, 'delivery attempt failed'))
+      .finally(() => {
+        answered();
+        this.#running.delete(run);
+      });
     this.#running.add(run);
-    return run.finally(() => this.#running.delete(run));
+    return ordered ? run : httpDone;
   }
 
-  async #attempt(id: string): Promise<void> {
+  async #attempt(id: string, answered: () => void): Promise<void> {
     const { store, endpoints, clock } = this.#deps;
     const row = store.get(id);
     if (!row || row.status !== 'pending' || this.#inFlight.has(id)) return;
@@ -146,6 +162,7 @@ export class DeliveryEngine {
     try {
       const request = await this.#request(row, endpoint, now);
       const result = typeof request === 'string' ? failure(request) : await sendAttempt(this.#attemptDeps(), request);
+      answered();
       if (this.#stopping.signal.aborted && result.status === null) return; // cut off by shutdown: resumes on start
       next = await this.#record(row, endpoint, now, result);
     } finally {
@@ -157,10 +174,11 @@ export class DeliveryEngine {
 
   #attemptDeps() {
     const { fetch, clock, policy, settings } = this.#deps;
-    const signal = this.#stopping.signal;
-    const stoppable: typeof fetch = (url, init) =>
-      fetch(url, { ...init, signal: AbortSignal.any([init?.signal ?? signal, signal]) });
-    return { fetch: stoppable, clock, policy, timeoutMs: settings.timeoutMs, responseBytes: settings.responseBytes };
+    const track = (controller: AbortController) => {
+      this.#controllers.add(controller);
+      return () => this.#controllers.delete(controller);
+    };
+    return { fetch, clock, policy, track, timeoutMs: settings.timeoutMs, responseBytes: settings.responseBytes };
   }
 
   async #request(row: DeliveryRow, endpoint: EndpointRow | undefined, now: number): Promise<AttemptRequest | string> {

@@ -19,7 +19,7 @@ export class Lane {
   readonly key: string;
   #limits: LaneLimits;
   readonly #clock: Clock;
-  readonly #send: (id: string) => Promise<void>;
+  readonly #send: (id: string, ordered: boolean) => Promise<void>;
   readonly #ready = new Deque();
   readonly #waiting = new DueHeap();
   readonly #due = new Map<string, number>();
@@ -29,7 +29,7 @@ export class Lane {
   #timerAt = Number.POSITIVE_INFINITY;
   #closed = false;
 
-  constructor(key: string, limits: LaneLimits, clock: Clock, send: (id: string) => Promise<void>) {
+  constructor(key: string, limits: LaneLimits, clock: Clock, send: (id: string, ordered: boolean) => Promise<void>) {
     this.key = key;
     this.#limits = limits;
     this.#clock = clock;
@@ -117,7 +117,7 @@ export class Lane {
       if (this.#limits.ordered) this.#ready.shift();
       this.#due.delete(item.id);
       this.#inFlight++;
-      this.#send(item.id).finally(() => {
+      this.#send(item.id, this.#limits.ordered).finally(() => {
         this.#inFlight--;
         this.pump();
       });
