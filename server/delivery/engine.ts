@@ -150,7 +150,7 @@ export class DeliveryEngine {
   async #attempt(id: string, answered: () => void): Promise<void> {
     const { store, endpoints, clock } = this.#deps;
     const row = store.get(id);
-    if (!row || row.status !== 'pending' || this.#inFlight.has(id)) return;
+    if (row?.status !== 'pending' || this.#inFlight.has(id)) return;
     const now = clock.now();
     if ((row.next_attempt_at ?? now) > now) return this.schedule(row);
     const endpoint = row.endpoint_id ? endpoints.get(row.endpoint_id) : undefined;

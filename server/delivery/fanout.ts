@@ -140,7 +140,8 @@ export class FanOut {
       }
     }
     if (rows.length > 0) await store.save(rows);
-    const maxId = events.reduce((m, e) => (e.id > m ? e.id : m), '');
+    let maxId = '';
+    for (const event of events) if (event.id > maxId) maxId = event.id;
     if (maxId) this.#advanceCursor(maxId);
     if (rows.length > 0) this.#deps.created(rows);
     return rows.length;

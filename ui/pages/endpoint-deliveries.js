@@ -27,7 +27,10 @@ export function deliveriesPanel({ api, act, detail }) {
       'button',
       {
         type: 'button',
-        onclick: act(async () => (await api(`/v1/deliveries/${d.id}/retry`, { method: 'POST' }), `Retrying ${d.id}.`)),
+        onclick: act(async () => {
+          await api(`/v1/deliveries/${d.id}/retry`, { method: 'POST' });
+          return `Retrying ${d.id}.`;
+        }),
       },
       'Retry',
     );

@@ -69,17 +69,18 @@ export default {
       })();
     });
 
+    async function setEnabled(e, enabled) {
+      await api(`/v1/endpoints/${e.id}`, { method: 'PATCH', body: { enabled } });
+      return `${enabled ? 'Enabled' : 'Disabled'} ${e.id}.`;
+    }
+
     function endpointRow(e) {
       const toggle = e.enabled
         ? h(
             'button',
             {
               type: 'button',
-              onclick: act(
-                async () => (
-                  await api(`/v1/endpoints/${e.id}`, { method: 'PATCH', body: { enabled: false } }), `Disabled ${e.id}.`
-                ),
-              ),
+              onclick: act(() => setEnabled(e, false)),
             },
             'Disable',
           )
@@ -87,11 +88,7 @@ export default {
             'button',
             {
               type: 'button',
-              onclick: act(
-                async () => (
-                  await api(`/v1/endpoints/${e.id}`, { method: 'PATCH', body: { enabled: true } }), `Enabled ${e.id}.`
-                ),
-              ),
+              onclick: act(() => setEnabled(e, true)),
             },
             'Enable',
           );
