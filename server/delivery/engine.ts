@@ -39,6 +39,7 @@ export class DeliveryEngine {
   readonly #inFlight = new Map<string, number>();
   readonly #running = new Set<Promise<void>>();
   readonly #stopping = new AbortController();
+  #closing = false;
   /** Controllers of attempts in progress, aborted on stop (cheaper than a listener per attempt). */
   readonly #controllers = new Set<AbortController>();
 
@@ -56,7 +57,7 @@ export class DeliveryEngine {
 
   /** Queues a pending delivery in its lane at its due time. */
   schedule(row: DeliveryRow): void {
-    if (row.status !== 'pending' || this.#stopping.signal.aborted) return;
+    if (row.status !== 'pending' || this.#closing) return;
     this.#laneFor(row).enqueue(row.id, row.next_attempt_at ?? this.#deps.clock.now());
   }
 
@@ -95,10 +96,22 @@ export class DeliveryEngine {
     return found;
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Takes no new work, gives attempts in flight `graceMs` (real time: this is shutdown, not
+   * scheduling) to finish and be recorded, then aborts the rest; those stay pending and resume on start.
+   */
+  async stop(graceMs = 2000): Promise<void> {
+    this.#closing = true;
+    for (const lane of this.#lanes.values()) lane.close();
+    const settled = Promise.allSettled([...this.#running]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([settled, grace]);
+    clearTimeout(timer);
     this.#stopping.abort();
     for (const controller of this.#controllers) controller.abort(new Error('the relay is stopping'));
-    for (const lane of this.#lanes.values()) lane.close();
     await Promise.allSettled([...this.#running]);
   }
 
@@ -169,7 +182,7 @@ export class DeliveryEngine {
       this.#inFlight.delete(id);
     }
     // Queued only once no longer in flight, so the lane can never hand it out while it is still sending.
-    if (next.status === 'pending') this.#laneFor(next).enqueue(next.id, next.next_attempt_at as number, true);
+    if (next.status === 'pending' && !this.#closing) this.#laneFor(next).enqueue(next.id, next.next_attempt_at as number, true);
   }
 
   #attemptDeps() {

@@ -16,6 +16,8 @@ describe('per-endpoint concurrency, rate limit and ordering', () => {
     receiver = await new Receiver().start();
   });
   afterEach(async () => {
+    receiver.answer = () => ({ status: 200 });
+    receiver.release(); // nothing left hanging for the relay's shutdown grace to wait on
     await relay.stop();
     await receiver.stop();
   });
@@ -81,5 +83,17 @@ describe('per-endpoint concurrency, rate limit and ordering', () => {
     await waitFor('all delivered', async () => (await deliveries(relay, endpoint.id)).every((d) => d.status === 'succeeded'));
     assert.deepEqual(receiver.ids(), [ids[0], ids[0], ids[1], ids[2]]);
     assert.equal(receiver.maxInFlight, 1);
+  });
+
+  it('reports queue depth and how long the oldest due delivery has waited on /metrics', async () => {
+    receiver.answer = () => 'hang';
+    await createEndpoint(relay, { url: receiver.url, concurrency: 1 });
+    for (let i = 0; i < 3; i++) await ingest(relay, { type: 'm', i });
+    await waitFor('the first request', () => receiver.received.length === 1);
+    clock.advance(10_000);
+    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    assert.match(metrics, /^hookrelay_delivery_queue_depth 3$/m);
+    assert.match(metrics, /^hookrelay_delivery_in_flight 1$/m);
+    assert.match(metrics, /^hookrelay_delivery_oldest_due_seconds 10$/m);
   });
 });

@@ -21,6 +21,8 @@ describe('retries on the injected clock', () => {
     receiver = await new Receiver().start();
   });
   afterEach(async () => {
+    receiver.answer = () => ({ status: 200 });
+    receiver.release(); // nothing left hanging for the relay's shutdown grace to wait on
     await relay.stop();
     await receiver.stop();
   });
