@@ -29,6 +29,8 @@ export interface AttemptDeps {
 
 class AttemptTimeout extends Error {}
 
+const decoder = new TextDecoder();
+
 /**
  * One HTTP attempt. Never throws: every failure becomes a result. Redirects are not followed (a 3xx is
  * a failure, as the receiver did not take the message); the timeout covers connect, headers and the
@@ -81,6 +83,9 @@ export async function sendAttempt(deps: AttemptDeps, request: AttemptRequest): P
 /** The first `limit` bytes of the body as text; the rest is not read (the connection is released). */
 async function readPrefix(response: Response, limit: number): Promise<string> {
   if (!response.body) return '';
+  // A declared small body is read whole: cheaper than pulling chunks through a reader.
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  if (declared <= limit) return (await response.text()).slice(0, limit);
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -95,7 +100,7 @@ async function readPrefix(response: Response, limit: number): Promise<string> {
     if (size >= limit) await reader.cancel().catch(() => {});
     else reader.releaseLock();
   }
-  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, limit));
+  return decoder.decode(Buffer.concat(chunks).subarray(0, limit));
 }
 
 function describe(error: unknown): string {
