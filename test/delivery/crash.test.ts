@@ -83,7 +83,9 @@ describe('durability of deliveries across a crash', () => {
         20_000,
       );
       const again = receiver.received.slice(beforeRestart).filter((r) => acked.get(r.path)?.has(String(r.headers['webhook-id'])));
-      assert.ok(again.length <= 4, `${again.length} acknowledged deliveries were sent again; at most the 4 in flight may be`);
+      // In flight at the kill: per endpoint, 2 requests hanging plus at most 2 answered whose result was
+      // still being written (a lane slot is freed on the answer, the row stays in flight until written).
+      assert.ok(again.length <= 8, `${again.length} acknowledged deliveries were sent again; at most the 8 in flight may be`);
       const done = [...acked.values()].reduce((n, ids) => n + ids.size, 0);
       assert.ok(done >= 8 && done < wanted, `part of the work (${done} of ${wanted}) was done before the kill`);
     } finally {
