@@ -182,3 +182,12 @@ function addressMatches(rules: Rules, address: string): boolean {
   if (!family) return false;
   return rules.addresses.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
+
+/**
+ * The policy configured in hookrelay.yaml's `delivery.destinations`, for other outbound requests
+ * (the workflow http.request step): `destinationPolicyFromConfig(ctx.config.sections.delivery)`.
+ */
+export function destinationPolicyFromConfig(section: unknown, resolve: Resolver = systemResolver): DestinationPolicy {
+  const destinations = (section as { destinations?: { allow?: string[]; deny?: string[] } } | undefined)?.destinations;
+  return createDestinationPolicy({ allow: destinations?.allow ?? [], deny: destinations?.deny ?? [] }, resolve);
+}

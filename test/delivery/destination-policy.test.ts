@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { resolveDeliverySettings } from '../../server/delivery/config.ts';
-import { createDestinationPolicy, DestinationRefusedError, type Resolver } from '../../server/delivery/destination-policy.ts';
+import {
+  createDestinationPolicy,
+  DestinationRefusedError,
+  destinationPolicyFromConfig,
+  type Resolver,
+} from '../../server/delivery/destination-policy.ts';
 
 const dns: Record<string, string[]> = {
   'hooks.example.com': ['203.0.113.10'],
@@ -72,5 +77,12 @@ describe('destination policy', () => {
       () => resolveDeliverySettings({ destinations: { allow: ['not a host!'] } }),
       /delivery\.destinations\.allow\[0\]/,
     );
+  });
+
+  it('is built from the delivery section for other outbound requests', async () => {
+    const policy = destinationPolicyFromConfig({ destinations: { deny: ['loopback'] } }, resolver);
+    await policy.check('https://hooks.example.com/');
+    await refused(policy, 'http://127.0.0.1:9/', /deny/);
+    await refused(destinationPolicyFromConfig(undefined, resolver), 'http://169.254.169.254/', /metadata/);
   });
 });

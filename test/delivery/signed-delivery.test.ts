@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { DeliveryService } from '../../server/delivery/index.ts';
 import type { TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { Receiver } from './receiver.ts';
@@ -78,5 +79,23 @@ describe('signed delivery to an endpoint', () => {
     }
     assert.equal((await api<{ data: unknown[] }>(relay, '/v1/endpoints')).body.data.length, count);
     assert.equal((await api(relay, '/v1/endpoints/ep_missing')).status, 404);
+  });
+
+  it('offers the delivery service: a signed delivery of a stored event to any URL, and to an endpoint', async () => {
+    const service = relay.relay.ctx.services.get<DeliveryService>('delivery');
+    assert.ok(service);
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    receiver.secrets = [secret];
+    const eventId = await ingest(relay, { type: 'workflow.output', ok: true });
+    const { id } = await service.enqueueForUrl({ url: `${receiver.url}/by-url`, secret, eventId });
+    const got = await waitFor('the URL delivery', () => receiver.received.find((r) => r.path === '/by-url'));
+    assert.equal(got.headers['webhook-id'], eventId);
+    assert.deepEqual(got.verifiedWith, [secret]);
+    await waitFor('it to be recorded', async () => (await api(relay, `/v1/deliveries/${id}`)).body.status === 'succeeded');
+    await assert.rejects(service.enqueueForUrl({ url: 'http://169.254.169.254/', secret, eventId }), /metadata/);
+    await assert.rejects(service.enqueueForUrl({ url: `${receiver.url}/x`, secret: 'not-a-secret', eventId }), /secret/);
+    const endpoint = await createEndpoint(relay, { url: `${receiver.url}/by-endpoint`, filter: { types: ['never'] } });
+    await service.enqueueForEndpoint(endpoint.id, eventId);
+    await waitFor('the endpoint delivery', () => receiver.received.find((r) => r.path === '/by-endpoint'));
   });
 });
