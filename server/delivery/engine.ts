@@ -245,20 +245,20 @@ export class DeliveryEngine {
         ok || dead ? null : now + retryDelay(settings, settings.scheduleMs.length - attemptsLeft, result, this.#deps.random),
       finished_at: ok || dead ? now : null,
     };
-    await store.save([next]);
-    this.#observe(next, result);
-    if (!endpoint) return next;
-    if (ok) {
-      await this.#deps.health().succeeded(endpoint.id);
-      return next;
-    }
-    const reason =
+    const health = this.#deps.health();
+    const disableReason =
       result.status === 410
         ? 'the receiver answered 410 Gone'
         : result.control === 'disable'
           ? 'the receiver asked to be disabled (webhook-delivery: disable)'
           : null;
-    await this.#deps.health().failed(endpoint.id, result.error ?? 'failed', now, reason);
+    // The receiver asked to stop: the endpoint is disabled before this delivery shows as failed.
+    if (endpoint && disableReason) await health.failed(endpoint.id, result.error ?? 'failed', now, disableReason);
+    await store.save([next]);
+    this.#observe(next, result);
+    if (!endpoint || disableReason) return next;
+    if (ok) await health.succeeded(endpoint.id);
+    else await health.failed(endpoint.id, result.error ?? 'failed', now, null);
     return next;
   }
 

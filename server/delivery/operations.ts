@@ -98,7 +98,10 @@ export class DeliveryOperations {
 
   /** Fails the endpoint's pending deliveries (it was disabled or deleted); recover re-sends them later. */
   async failPending(endpoint: EndpointRow, reason: string): Promise<void> {
-    for (const row of this.#deps.store.since(endpoint.id, 'pending', 0)) await this.#deps.engine.finish(row, reason);
+    for (const row of this.#deps.store.since(endpoint.id, 'pending', 0)) {
+      // One being sent is finished by its own attempt (and finds the endpoint disabled next time).
+      if (!this.#deps.engine.isSending(row.id)) await this.#deps.engine.finish(row, reason);
+    }
   }
 
   /** One more attempt now: a pending delivery skips its wait; a finished one gets a single manual attempt. */
