@@ -40,6 +40,8 @@ export class DeliveryEngine {
   readonly #running = new Set<Promise<void>>();
   readonly #stopping = new AbortController();
   #closing = false;
+  /** Deliveries asked to be retried while they were being sent. */
+  readonly #retryAfter = new Set<string>();
   /** Controllers of attempts in progress, aborted on stop (cheaper than a listener per attempt). */
   readonly #controllers = new Set<AbortController>();
 
@@ -59,6 +61,28 @@ export class DeliveryEngine {
   schedule(row: DeliveryRow): void {
     if (row.status !== 'pending' || this.#closing) return;
     this.#laneFor(row).enqueue(row.id, row.next_attempt_at ?? this.#deps.clock.now());
+  }
+
+  /**
+   * One more attempt now: a pending delivery skips its wait, a finished one gets a single manual
+   * attempt. A delivery being sent right now is re-queued as soon as that attempt is recorded, so a
+   * retry never races the attempt's own write.
+   */
+  async retryNow(id: string): Promise<DeliveryRow | undefined> {
+    if (this.#inFlight.has(id)) {
+      this.#retryAfter.add(id);
+      return this.#deps.store.get(id);
+    }
+    const row = this.#deps.store.get(id);
+    if (!row) return undefined;
+    const now = this.#deps.clock.now();
+    const next: DeliveryRow =
+      row.status === 'pending'
+        ? { ...row, next_attempt_at: now, updated_at: now }
+        : { ...row, status: 'pending', manual: true, attempts_left: 1, next_attempt_at: now, finished_at: null, updated_at: now };
+    await this.#deps.store.save([next]);
+    this.schedule(next);
+    return next;
   }
 
   /** Applies an endpoint's changed limits; a change of ordering rebuilds its lane. */
@@ -180,6 +204,10 @@ export class DeliveryEngine {
       next = await this.#record(row, endpoint, now, result);
     } finally {
       this.#inFlight.delete(id);
+    }
+    if (this.#retryAfter.delete(id)) {
+      await this.retryNow(id);
+      return;
     }
     // Queued only once no longer in flight, so the lane can never hand it out while it is still sending.
     if (next.status === 'pending' && !this.#closing) this.#laneFor(next).enqueue(next.id, next.next_attempt_at as number, true);

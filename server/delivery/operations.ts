@@ -109,10 +109,7 @@ export class DeliveryOperations {
     const row = this.#deps.store.get(deliveryId);
     if (!row) throw new HttpError('not_found', `No delivery with id "${deliveryId}".`);
     if (row.endpoint_id) this.#enabledEndpoint(row.endpoint_id);
-    const next = this.#requeued(row);
-    await this.#deps.store.save([next]);
-    this.#deps.engine.schedule(next);
-    return next;
+    return (await this.#deps.engine.retryNow(deliveryId)) ?? row;
   }
 
   /** Re-sends every failed delivery of the endpoint created since the time (one attempt each). */
@@ -123,9 +120,10 @@ export class DeliveryOperations {
       const days = this.#deps.settings.recoverMaxMs / 86_400_000;
       throw new HttpError('invalid_request', `"since" may be at most ${days} days ago (delivery.recoverMaxDays).`);
     }
-    const rows = this.#deps.store.since(endpointId, 'failed', since).map((row) => this.#requeued(row));
-    await this.#deps.store.save(rows);
-    for (const row of rows) this.#deps.engine.schedule(row);
+    const rows: DeliveryRow[] = [];
+    for (const row of this.#deps.store.since(endpointId, 'failed', since)) {
+      rows.push((await this.#deps.engine.retryNow(row.id)) ?? row);
+    }
     return rows;
   }
 
@@ -156,20 +154,6 @@ export class DeliveryOperations {
 
   #attemptDeps() {
     return { clock: this.#deps.clock, newId: this.#deps.newId, attempts: () => this.#deps.settings.scheduleMs.length };
-  }
-
-  #requeued(row: DeliveryRow): DeliveryRow {
-    const now = this.#deps.clock.now();
-    if (row.status === 'pending') return { ...row, next_attempt_at: now, updated_at: now };
-    return {
-      ...row,
-      status: 'pending',
-      manual: true,
-      attempts_left: 1,
-      next_attempt_at: now,
-      finished_at: null,
-      updated_at: now,
-    };
   }
 
   #enabledEndpoint(id: string): EndpointRow {
