@@ -9,9 +9,9 @@ import type { EndpointStore } from './endpoint-store.ts';
 import type { EndpointHealth } from './health.ts';
 import { Lane, type LaneLimits } from './lane.ts';
 import type { DeliveryMetrics } from './metrics.ts';
-import { isSuccess, retryDelay } from './retry-policy.ts';
-import { activeSecrets, signatureHeaders } from './signing.ts';
-import { type AttemptRecord, type DeliveryRow, type EndpointRow, MAX_ATTEMPTS_KEPT } from './types.ts';
+import { buildRequest, failure, receiverDisableReason, rowAfterAttempt } from './outcome.ts';
+import { isSuccess } from './retry-policy.ts';
+import type { DeliveryRow, EndpointRow } from './types.ts';
 
 export interface EngineDeps {
   settings: DeliverySettings;
@@ -224,20 +224,7 @@ export class DeliveryEngine {
 
   async #request(row: DeliveryRow, endpoint: EndpointRow | undefined, now: number): Promise<AttemptRequest | string> {
     const body = await this.#deps.events.getRaw(row.event_id);
-    if (!body) return 'the event is no longer stored (retention)';
-    const secrets = endpoint ? activeSecrets(endpoint.secret, endpoint.previous_secrets, now) : [row.target?.secret ?? ''];
-    return {
-      url: endpoint?.url ?? row.target?.url ?? '',
-      body: body.raw,
-      headers: {
-        ...endpoint?.headers,
-        'content-type': body.content_type,
-        'user-agent': 'hookrelay',
-        ...signatureHeaders(row.event_id, body.raw, secrets, now),
-        'x-hookrelay-source': row.source,
-        'x-hookrelay-event-type': row.event_type,
-      },
-    };
+    return body ? buildRequest(row, endpoint, body, now) : 'the event is no longer stored (retention)';
   }
 
   async #record(
@@ -249,37 +236,9 @@ export class DeliveryEngine {
     const { settings, clock, store } = this.#deps;
     const now = clock.now();
     const ok = isSuccess(result.status);
-    const attemptsLeft = row.attempts_left - 1;
-    const gone = result.status === 410 || result.control === 'disable';
-    const dead = !ok && (gone || result.control === 'abort-message' || attemptsLeft <= 0 || row.manual);
-    const attempt: AttemptRecord = {
-      at: startedAt,
-      trigger: row.manual ? 'manual' : 'scheduled',
-      status_code: result.status,
-      latency_ms: result.latencyMs,
-      response_body: result.responseBody,
-      error: result.error,
-    };
-    const next: DeliveryRow = {
-      ...row,
-      attempts: [...row.attempts, attempt].slice(-MAX_ATTEMPTS_KEPT),
-      attempt_count: row.attempt_count + 1,
-      attempts_left: Math.max(0, attemptsLeft),
-      last_status_code: result.status,
-      last_error: result.error,
-      updated_at: now,
-      status: ok ? 'succeeded' : dead ? 'failed' : 'pending',
-      next_attempt_at:
-        ok || dead ? null : now + retryDelay(settings, settings.scheduleMs.length - attemptsLeft, result, this.#deps.random),
-      finished_at: ok || dead ? now : null,
-    };
+    const next = rowAfterAttempt(row, result, { startedAt, now, settings, random: this.#deps.random });
     const health = this.#deps.health();
-    const disableReason =
-      result.status === 410
-        ? 'the receiver answered 410 Gone'
-        : result.control === 'disable'
-          ? 'the receiver asked to be disabled (webhook-delivery: disable)'
-          : null;
+    const disableReason = receiverDisableReason(result);
     // The receiver asked to stop: the endpoint is disabled before this delivery shows as failed.
     if (endpoint && disableReason) await health.failed(endpoint.id, result.error ?? 'failed', now, disableReason);
     await store.save([next]);
@@ -313,8 +272,4 @@ export class DeliveryEngine {
     await this.#deps.store.save([next]);
     this.#deps.metrics()?.finished.inc({ status: 'failed' });
   }
-}
-
-function failure(error: string): AttemptResult {
-  return { status: null, timedOut: false, retryAfterMs: null, latencyMs: 0, responseBody: '', error, control: null };
 }
