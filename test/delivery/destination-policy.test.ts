@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { loadConfig } from '../../server/config/load.ts';
 import { resolveDeliverySettings } from '../../server/delivery/config.ts';
 import {
   createDestinationPolicy,
@@ -84,5 +88,21 @@ describe('destination policy', () => {
     await policy.check('https://hooks.example.com/');
     await refused(policy, 'http://127.0.0.1:9/', /deny/);
     await refused(destinationPolicyFromConfig(undefined, resolver), 'http://169.254.169.254/', /metadata/);
+  });
+});
+
+describe('the delivery config section', () => {
+  it('fails loading with the key path for a value out of range', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hookrelay-delivery-config-'));
+    try {
+      const file = join(dir, 'hookrelay.yaml');
+      await writeFile(file, 'delivery:\n  timeoutMs: 5\n  destinations: { deny: [private] }\n');
+      assert.throws(() => loadConfig({ flags: { config: file }, env: {}, cwd: dir }), /delivery\.timeoutMs/);
+      await writeFile(file, 'delivery:\n  scheduleSeconds: [0, 60]\n  destinations: { deny: [private] }\n');
+      const config = loadConfig({ flags: { config: file }, env: {}, cwd: dir });
+      assert.deepEqual(resolveDeliverySettings(config.sections.delivery).scheduleMs, [0, 60_000]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
