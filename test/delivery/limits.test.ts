@@ -96,4 +96,21 @@ describe('per-endpoint concurrency, rate limit and ordering', () => {
     assert.match(metrics, /^hookrelay_delivery_in_flight 1$/m);
     assert.match(metrics, /^hookrelay_delivery_oldest_due_seconds 10$/m);
   });
+
+  it('keeps queued deliveries when an endpoint is switched to ordered', async () => {
+    receiver.answer = (i) => (i === 0 ? 'hang' : { status: 200 });
+    const endpoint = await createEndpoint(relay, { url: receiver.url, concurrency: 1 });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await ingest(relay, { type: 'switch', i }));
+    await waitFor('the first request', () => receiver.received.length === 1);
+    const patched = await fetch(`${relay.url}/v1/endpoints/${endpoint.id}`, {
+      method: 'PATCH',
+      headers: { ...relay.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ ordered: true }),
+    });
+    assert.equal(patched.status, 200);
+    receiver.release();
+    await waitFor('all delivered', async () => (await deliveries(relay, endpoint.id)).every((d) => d.status === 'succeeded'));
+    assert.deepEqual(receiver.ids(), ids);
+  });
 });
