@@ -15,6 +15,7 @@ export const deliverySchema = {
     rateLimit: { type: 'number', exclusiveMinimum: 0 },
     responseBytes: { type: 'integer', minimum: 0, maximum: 65_536 },
     retentionDays: { type: 'number', exclusiveMinimum: 0 },
+    maxFinishedDeliveries: { type: 'integer', minimum: 1000 },
     sweepIntervalSeconds: { type: 'number', minimum: 1 },
     recoverMaxDays: { type: 'number', exclusiveMinimum: 0 },
     destinations: {
@@ -40,6 +41,8 @@ export interface DeliverySettings {
   rateLimit: number | null;
   responseBytes: number;
   retentionMs: number;
+  /** Finished deliveries kept at most (all of them live in memory); the oldest go first. */
+  maxFinishedDeliveries: number;
   sweepIntervalMs: number;
   recoverMaxMs: number;
   destinations: { allow: string[]; deny: string[] };
@@ -58,6 +61,7 @@ export const DELIVERY_DEFAULTS: DeliverySettings = {
   rateLimit: null,
   responseBytes: 4096,
   retentionMs: 14 * DAY,
+  maxFinishedDeliveries: 500_000,
   sweepIntervalMs: 30_000,
   recoverMaxMs: 14 * DAY,
   destinations: { allow: [], deny: [] },
@@ -73,6 +77,7 @@ interface DeliverySection {
   rateLimit?: number;
   responseBytes?: number;
   retentionDays?: number;
+  maxFinishedDeliveries?: number;
   sweepIntervalSeconds?: number;
   recoverMaxDays?: number;
   destinations?: { allow?: string[]; deny?: string[] };
@@ -105,6 +110,7 @@ export function resolveDeliverySettings(section: unknown): DeliverySettings {
     rateLimit: s.rateLimit ?? d.rateLimit,
     responseBytes: s.responseBytes ?? d.responseBytes,
     retentionMs: s.retentionDays === undefined ? d.retentionMs : s.retentionDays * DAY,
+    maxFinishedDeliveries: s.maxFinishedDeliveries ?? d.maxFinishedDeliveries,
     sweepIntervalMs: seconds(s.sweepIntervalSeconds, d.sweepIntervalMs),
     recoverMaxMs: s.recoverMaxDays === undefined ? d.recoverMaxMs : s.recoverMaxDays * DAY,
     destinations: { allow: s.destinations?.allow ?? [], deny: s.destinations?.deny ?? [] },

@@ -21,8 +21,11 @@ export interface DeliveryStore {
   since(endpointId: string, status: DeliveryStatus, fromMs: number): DeliveryRow[];
   /** Counts of pending deliveries overall. */
   pendingCount(): number;
-  /** Deletes finished deliveries that finished before the time; returns how many. */
-  prune(finishedBefore: number): Promise<number>;
+  /**
+   * Deletes finished deliveries that finished before the time, and the oldest finished ones beyond
+   * `keepFinished`; returns how many.
+   */
+  prune(finishedBefore: number, keepFinished: number): Promise<number>;
 }
 
 export interface DeliveryQuery {
@@ -104,10 +107,16 @@ export class TableDeliveryStore implements DeliveryStore {
     return this.#pending.size;
   }
 
-  async prune(finishedBefore: number): Promise<number> {
+  async prune(finishedBefore: number, keepFinished: number): Promise<number> {
     const doomed = new Set<string>();
+    let excess = this.#table.size - this.#pending.size - keepFinished;
+    // Rows iterate in creation order, so the first finished ones met are the oldest.
     for (const row of this.#table.values()) {
-      if (row.status !== 'pending' && row.finished_at !== null && row.finished_at < finishedBefore) doomed.add(row.id);
+      if (row.status === 'pending') continue;
+      if (excess > 0 || (row.finished_at !== null && row.finished_at < finishedBefore)) {
+        doomed.add(row.id);
+        excess--;
+      }
     }
     for (const id of doomed) {
       const row = this.#table.get(id) as DeliveryRow;

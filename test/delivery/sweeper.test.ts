@@ -78,4 +78,28 @@ describe('the sweeper', () => {
     assert.deepEqual(receiver.received[0].verifiedWith, [secret]);
     await engine.stop();
   });
+
+  it('prunes finished deliveries by age and by count, never pending ones', async () => {
+    const clock = new FakeClock(1_000_000);
+    const newId = createIdFactory(() => clock.now());
+    const store = new TableDeliveryStore(memoryTables);
+    const rows = [];
+    for (let i = 0; i < 6; i++) {
+      clock.advance(1000);
+      const row = newDelivery(
+        { clock, newId, attempts: () => 8 },
+        { id: newId('evt'), source: 'dev', type: 't' },
+        { endpointId: 'ep_p' },
+        'event',
+      );
+      rows.push(i === 5 ? row : { ...row, status: 'succeeded' as const, finished_at: clock.now() });
+    }
+    await store.save(rows);
+    assert.equal(await store.prune(rows[1].created_at + 1, 100), 2, 'the two finished before the time');
+    assert.equal(await store.prune(0, 2), 1, 'the oldest beyond two finished');
+    const left = store.listForEndpoint('ep_p', { limit: 10 }).map((r) => r.id);
+    assert.deepEqual(left, [rows[5].id, rows[4].id, rows[3].id]);
+    assert.equal(store.pendingCount(), 1);
+    assert.equal(store.findForEvent('ep_p', rows[0].event_id), undefined);
+  });
 });
