@@ -88,7 +88,9 @@ export function createDelivery(options: { resolver?: Resolver } = {}) {
       const now = ctx.clock.now();
       if (now - lastPrune > 3_600_000) {
         lastPrune = now;
-        store.prune(now - settings.retentionMs, settings.maxFinishedDeliveries).catch((err: unknown) => ctx.logger.error({ err }, 'pruning deliveries failed'));
+        store
+          .prune(now - settings.retentionMs, settings.maxFinishedDeliveries)
+          .catch((err: unknown) => ctx.logger.error({ err }, 'pruning deliveries failed'));
       }
       sweeper = ctx.clock.setTimeout(sweep, settings.sweepIntervalMs);
     };
