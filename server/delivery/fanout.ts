@@ -79,6 +79,8 @@ export class FanOut {
   #draining: Promise<void> | null = null;
   #cursorWrite: Promise<void> | null = null;
   #cursorWanted: string | null = null;
+  #recovering = false;
+  #stopped = false;
   /** Set when a batch could not be stored: the cursor then stays put so recovery on start redoes it. */
   #stuck = false;
 
@@ -96,6 +98,26 @@ export class FanOut {
 
   /** Creates missing deliveries for events stored since shortly before the cursor. */
   async recover(): Promise<number> {
+    this.#recovering = true;
+    try {
+      const created = await this.#recover();
+      // Stopped part-way: the cursor stays where the recovery got to, so the next start goes on.
+      if (this.#stopped) this.#stuck = true;
+      return created;
+    } catch (error) {
+      this.#stuck = true; // as for a failed batch: the next start redoes it from the cursor
+      throw error;
+    } finally {
+      this.#recovering = false;
+    }
+  }
+
+  /** Makes a running recovery stop after its current page (the next start redoes the rest). */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  async #recover(): Promise<number> {
     const { cursor, endpoints, events } = this.#deps;
     const last = cursor.get();
     const firstEndpoint = Math.min(...endpoints.list().map((e) => e.created_at));
@@ -103,9 +125,9 @@ export class FanOut {
     const from = Math.max(firstEndpoint, last ? idTime(last) - RESCAN_MS : 0);
     let after: string | undefined = idFloor('evt', from);
     let created = 0;
-    for (let pages = 0; after !== undefined && pages < 100_000; pages++) {
+    for (let pages = 0; after !== undefined && !this.#stopped && pages < 100_000; pages++) {
       const page = await events.list({ after, limit: 1000 });
-      created += await this.#fanOut(page.data);
+      created += await this.#fanOut(page.data, true);
       after = page.has_more && page.last_id ? page.last_id : undefined;
     }
     return created;
@@ -120,7 +142,7 @@ export class FanOut {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, BATCH);
       try {
-        await this.#fanOut(batch);
+        await this.#fanOut(batch, !this.#recovering);
       } catch (err) {
         this.#stuck = true;
         // The events are durable; recovery on the next start creates what this batch could not.
@@ -129,7 +151,11 @@ export class FanOut {
     }
   }
 
-  async #fanOut(events: RelayEvent[]): Promise<number> {
+  /**
+   * `advance`: whether this batch may move the cursor. Live batches may not while a recovery runs:
+   * the cursor must never pass events the recovery has not reached yet.
+   */
+  async #fanOut(events: RelayEvent[], advance: boolean): Promise<number> {
     const { store, endpoints } = this.#deps;
     const all = endpoints.list();
     const rows: DeliveryRow[] = [];
@@ -142,7 +168,7 @@ export class FanOut {
     if (rows.length > 0) await store.save(rows);
     let maxId = '';
     for (const event of events) if (event.id > maxId) maxId = event.id;
-    if (maxId) this.#advanceCursor(maxId);
+    if (maxId && advance) this.#advanceCursor(maxId);
     if (rows.length > 0) this.#deps.created(rows);
     return rows.length;
   }

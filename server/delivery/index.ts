@@ -80,6 +80,7 @@ export function createDelivery(options: { resolver?: Resolver } = {}) {
     ctx.services.provide('delivery', service);
 
     let unsubscribe: (() => void) | null = null;
+    let recovering: Promise<void> = Promise.resolve();
     let sweeper: { clear(): void } | null = null;
     let lastPrune = 0;
     const sweep = () => {
@@ -107,19 +108,26 @@ export function createDelivery(options: { resolver?: Resolver } = {}) {
           inFlightCount: () => engine.inFlightCount,
           oldestDueAgeSeconds: () => engine.oldestDueAgeSeconds(),
         });
-        // Subscribe before recovering, so nothing published meanwhile is missed; both paths skip
-        // deliveries that already exist.
-        unsubscribe = ctx.bus.subscribe(fanOut.onEvent);
-        const recovered = await fanOut.recover();
-        if (recovered > 0) ctx.logger.info({ recovered }, 'created deliveries for events stored before a restart');
         const pending = store.pending().sort((a, b) => (a.id < b.id ? -1 : 1));
         for (const row of pending) engine.schedule(row);
         if (pending.length > 0) ctx.logger.info({ pending: pending.length }, 'resumed pending deliveries');
+        // Subscribe before recovering, so nothing published meanwhile is missed; both paths skip
+        // deliveries that already exist. Recovery runs alongside (a large backlog must not keep the
+        // relay from listening); stop() waits for it.
+        unsubscribe = ctx.bus.subscribe(fanOut.onEvent);
+        recovering = fanOut.recover().then(
+          (recovered) => {
+            if (recovered > 0) ctx.logger.info({ recovered }, 'created deliveries for events stored before a restart');
+          },
+          (err: unknown) => ctx.logger.error({ err }, 'fan-out recovery failed; the next start retries it'),
+        );
         sweeper = ctx.clock.setTimeout(sweep, settings.sweepIntervalMs);
       },
       async stop() {
         unsubscribe?.();
         sweeper?.clear();
+        fanOut.stop();
+        await recovering;
         await fanOut.flush();
         await engine.stop();
         await Promise.all([store.close(), endpoints.close(), cursor.close()]);
