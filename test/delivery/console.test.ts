@@ -57,6 +57,29 @@ describe('console endpoints page in Chromium', () => {
     await page.getByText(/New secret for/).waitFor();
     const secret = await api<{ previous: unknown[] }>(relay, `/v1/endpoints/${endpoint.id}/secret`);
     assert.equal(secret.body.previous.length, 1);
+
+    const other = await ingest(relay, { type: 'replayed.from.console' });
+    await page.fill('input[name=event_id]', other);
+    await page.getByRole('button', { name: 'Replay' }).click();
+    await waitFor('the replayed event', () => receiver.received.find((r) => r.headers['webhook-id'] === other));
+
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await row.getByRole('button', { name: 'Enable' }).waitFor();
+    assert.equal((await api(relay, `/v1/endpoints/${endpoint.id}`)).body.enabled, false);
+    await row.getByRole('button', { name: 'Enable' }).click();
+    await row.getByRole('button', { name: 'Disable' }).waitFor();
+    assert.equal((await api(relay, `/v1/endpoints/${endpoint.id}`)).body.enabled, true);
+
+    up = false;
+    const failing = await ingest(relay, { type: 'recovered.from.console' });
+    await waitFor('its failure', async () => (await deliveries(relay, endpoint.id)).some((d) => d.status === 'failed'));
+    up = true;
+    await page.getByRole('button', { name: 'Recover' }).click();
+    await page.getByText(/Re-sending 1 failed deliveries/).waitFor();
+    await waitFor('the recovered delivery', async () =>
+      (await deliveries(relay, endpoint.id)).every((d) => d.status === 'succeeded'),
+    );
+    assert.ok(receiver.received.filter((r) => r.headers['webhook-id'] === failing).length === 2);
     await page.close();
   });
 });
