@@ -1,5 +1,6 @@
 import { aiSubsystem } from './ai/subsystem.ts';
 import type { SubsystemFactory } from './context.ts';
+import { delivery } from './delivery/index.ts';
 import { eventsApi } from './events/routes.ts';
 import { tokensApi } from './events/tokens.ts';
 import { consoleUi } from './http/console.ts';
@@ -11,6 +12,7 @@ export const defaultSubsystems: SubsystemFactory[] = [
   tokensApi,
   liveStream,
   eventsApi,
+  delivery,
   aiSubsystem,
   consoleUi,
 ];

@@ -1,5 +1,6 @@
 import type { Schema } from 'jsonschema';
 import { aiSectionSchema } from '../ai/config.ts';
+import { deliverySchema } from '../delivery/config.ts';
 import { streamSchema } from '../live/config.ts';
 
 // The config file's JSON Schema. Each subsystem owns its section; start-up validates the whole file
@@ -73,5 +74,6 @@ export const configSchema = {
     workflows: { type: 'object' },
     ai: aiSectionSchema,
     stream: streamSchema,
+    delivery: deliverySchema,
   } as Record<string, Schema>,
 };

@@ -1,0 +1,275 @@
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../ops/logger.ts';
+import type { EventStore } from '../store/types.ts';
+import { type AttemptRequest, type AttemptResult, sendAttempt } from './attempt.ts';
+import type { DeliverySettings } from './config.ts';
+import type { DeliveryStore } from './delivery-store.ts';
+import type { DestinationPolicy } from './destination-policy.ts';
+import type { EndpointStore } from './endpoint-store.ts';
+import type { EndpointHealth } from './health.ts';
+import { Lane, type LaneLimits } from './lane.ts';
+import type { DeliveryMetrics } from './metrics.ts';
+import { buildRequest, failure, receiverDisableReason, rowAfterAttempt } from './outcome.ts';
+import { isSuccess } from './retry-policy.ts';
+import type { DeliveryRow, EndpointRow } from './types.ts';
+
+export interface EngineDeps {
+  settings: DeliverySettings;
+  clock: Clock;
+  fetch: typeof fetch;
+  policy: DestinationPolicy;
+  store: DeliveryStore;
+  endpoints: EndpointStore;
+  events: Pick<EventStore, 'getRaw'>;
+  health: () => EndpointHealth;
+  metrics: () => DeliveryMetrics | null;
+  logger: Logger;
+  random?: () => number;
+}
+
+/**
+ * Sends pending deliveries through per-destination lanes and records every attempt. Rows are the
+ * truth: a lane only holds ids, and anything taken from a lane is checked against its row first, so a
+ * stale queue entry can cause at most a skipped turn, never a wrong send.
+ */
+export class DeliveryEngine {
+  readonly #deps: EngineDeps;
+  readonly #lanes = new Map<string, Lane>();
+  /** Delivery id → when its attempt started (the sweeper looks for attempts that never ended). */
+  readonly #inFlight = new Map<string, number>();
+  readonly #running = new Set<Promise<void>>();
+  readonly #stopping = new AbortController();
+  #closing = false;
+  /** Deliveries asked to be retried while they were being sent. */
+  readonly #retryAfter = new Set<string>();
+  /** Controllers of attempts in progress, aborted on stop (cheaper than a listener per attempt). */
+  readonly #controllers = new Set<AbortController>();
+
+  constructor(deps: EngineDeps) {
+    this.#deps = deps;
+  }
+
+  isSending(id: string): boolean {
+    return this.#inFlight.has(id);
+  }
+
+  get inFlightCount(): number {
+    return this.#inFlight.size;
+  }
+
+  /** Queues a pending delivery in its lane at its due time. */
+  schedule(row: DeliveryRow): void {
+    if (row.status !== 'pending' || this.#closing) return;
+    this.#laneFor(row).enqueue(row.id, row.next_attempt_at ?? this.#deps.clock.now());
+  }
+
+  /**
+   * One more attempt now: a pending delivery skips its wait, a finished one gets a single manual
+   * attempt. A delivery being sent right now is re-queued as soon as that attempt is recorded, so a
+   * retry never races the attempt's own write.
+   */
+  async retryNow(id: string): Promise<DeliveryRow | undefined> {
+    if (this.#inFlight.has(id)) {
+      this.#retryAfter.add(id);
+      return this.#deps.store.get(id);
+    }
+    const row = this.#deps.store.get(id);
+    if (!row) return undefined;
+    const now = this.#deps.clock.now();
+    const next: DeliveryRow =
+      row.status === 'pending'
+        ? { ...row, next_attempt_at: now, updated_at: now }
+        : { ...row, status: 'pending', manual: true, attempts_left: 1, next_attempt_at: now, finished_at: null, updated_at: now };
+    await this.#deps.store.save([next]);
+    this.schedule(next);
+    return next;
+  }
+
+  /** Applies an endpoint's changed limits; a change of ordering rebuilds its lane. */
+  endpointChanged(endpoint: EndpointRow): void {
+    const lane = this.#lanes.get(endpoint.id);
+    if (!lane) return;
+    const limits = this.#limitsOf(endpoint);
+    if (limits.ordered === lane.limits.ordered) {
+      lane.setLimits(limits);
+      return;
+    }
+    lane.close();
+    this.#lanes.delete(endpoint.id);
+    const entries = lane.entries().sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const [id, due] of entries) this.#laneFor({ endpoint_id: endpoint.id, target: null }).enqueue(id, due);
+  }
+
+  oldestDueAgeSeconds(): number {
+    const now = this.#deps.clock.now();
+    let oldest = now;
+    for (const lane of this.#lanes.values()) oldest = Math.min(oldest, lane.oldestDue(now) ?? now);
+    return (now - oldest) / 1000;
+  }
+
+  /** Re-queues pending deliveries that no lane holds and nothing is sending (a lost wake-up, a crash). */
+  sweep(): number {
+    let found = 0;
+    for (const row of this.#deps.store.pending()) {
+      if (this.#inFlight.has(row.id)) continue;
+      const lane = this.#lanes.get(this.#laneKey(row));
+      if (lane?.has(row.id)) continue;
+      found++;
+      this.schedule(row);
+    }
+    return found;
+  }
+
+  /**
+   * Takes no new work, gives attempts in flight `graceMs` (real time: this is shutdown, not
+   * scheduling) to finish and be recorded, then aborts the rest; those stay pending and resume on start.
+   */
+  async stop(graceMs = 2000): Promise<void> {
+    this.#closing = true;
+    for (const lane of this.#lanes.values()) lane.close();
+    const settled = Promise.allSettled([...this.#running]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([settled, grace]);
+    clearTimeout(timer);
+    this.#stopping.abort();
+    for (const controller of this.#controllers) controller.abort(new Error('the relay is stopping'));
+    await Promise.allSettled([...this.#running]);
+  }
+
+  #laneKey(row: Pick<DeliveryRow, 'endpoint_id' | 'target'>): string {
+    return row.endpoint_id ?? `url ${new URL(row.target?.url ?? '').origin}`;
+  }
+
+  #limitsOf(endpoint: EndpointRow | undefined): LaneLimits {
+    const { concurrency, rateLimit } = this.#deps.settings;
+    return {
+      concurrency: endpoint?.concurrency ?? concurrency,
+      rateLimit: endpoint?.rate_limit ?? rateLimit,
+      ordered: endpoint?.ordered ?? false,
+    };
+  }
+
+  #laneFor(row: Pick<DeliveryRow, 'endpoint_id' | 'target'>): Lane {
+    const key = this.#laneKey(row);
+    let lane = this.#lanes.get(key);
+    if (!lane) {
+      const endpoint = row.endpoint_id ? this.#deps.endpoints.get(row.endpoint_id) : undefined;
+      lane = new Lane(key, this.#limitsOf(endpoint), this.#deps.clock, (id, ordered) => this.#track(id, ordered));
+      this.#lanes.set(key, lane);
+    }
+    return lane;
+  }
+
+  /**
+   * Runs one attempt. The lane's slot is given back once the receiver has answered, while the result
+   * is still being written: the slot limits requests to the receiver, and the row stays marked in
+   * flight until written, so it cannot be sent twice. An ordered lane waits for the write, because
+   * a retry must be back at the head before the next event may go.
+   */
+  #track(id: string, ordered: boolean): Promise<void> {
+    let answered = () => {};
+    const httpDone = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    const run = this.#attempt(id, answered)
+      .catch((err: unknown) => this.#deps.logger.error({ err, delivery: id }, 'delivery attempt failed'))
+      .finally(() => {
+        answered();
+        this.#running.delete(run);
+      });
+    this.#running.add(run);
+    return ordered ? run : httpDone;
+  }
+
+  async #attempt(id: string, answered: () => void): Promise<void> {
+    const { store, endpoints, clock } = this.#deps;
+    const row = store.get(id);
+    if (row?.status !== 'pending' || this.#inFlight.has(id)) return;
+    const now = clock.now();
+    if ((row.next_attempt_at ?? now) > now) return this.schedule(row);
+    const endpoint = row.endpoint_id ? endpoints.get(row.endpoint_id) : undefined;
+    if (row.endpoint_id && !endpoint?.enabled) {
+      return this.finish(row, endpoint ? `endpoint disabled: ${endpoint.disabled_reason}` : 'endpoint deleted');
+    }
+    this.#inFlight.set(id, now);
+    let next: DeliveryRow | null = null;
+    try {
+      const request = await this.#request(row, endpoint, now);
+      const result = typeof request === 'string' ? failure(request) : await sendAttempt(this.#attemptDeps(), request);
+      answered();
+      if (this.#stopping.signal.aborted && result.status === null) return; // cut off by shutdown: resumes on start
+      next = await this.#record(row, endpoint, now, result);
+    } finally {
+      this.#inFlight.delete(id);
+    }
+    if (this.#retryAfter.delete(id)) {
+      await this.retryNow(id);
+      return;
+    }
+    // Queued only once no longer in flight, so the lane can never hand it out while it is still sending.
+    if (next.status === 'pending' && !this.#closing) this.#laneFor(next).enqueue(next.id, next.next_attempt_at as number, true);
+  }
+
+  #attemptDeps() {
+    const { fetch, clock, policy, settings } = this.#deps;
+    const track = (controller: AbortController) => {
+      this.#controllers.add(controller);
+      return () => this.#controllers.delete(controller);
+    };
+    return { fetch, clock, policy, track, timeoutMs: settings.timeoutMs, responseBytes: settings.responseBytes };
+  }
+
+  async #request(row: DeliveryRow, endpoint: EndpointRow | undefined, now: number): Promise<AttemptRequest | string> {
+    const body = await this.#deps.events.getRaw(row.event_id);
+    return body ? buildRequest(row, endpoint, body, now) : 'the event is no longer stored (retention)';
+  }
+
+  async #record(
+    row: DeliveryRow,
+    endpoint: EndpointRow | undefined,
+    startedAt: number,
+    result: AttemptResult,
+  ): Promise<DeliveryRow> {
+    const { settings, clock, store } = this.#deps;
+    const now = clock.now();
+    const ok = isSuccess(result.status);
+    const next = rowAfterAttempt(row, result, { startedAt, now, settings, random: this.#deps.random });
+    const health = this.#deps.health();
+    const disableReason = receiverDisableReason(result);
+    // The receiver asked to stop: the endpoint is disabled before this delivery shows as failed.
+    if (endpoint && disableReason) await health.failed(endpoint.id, result.error ?? 'failed', now, disableReason);
+    await store.save([next]);
+    this.#observe(next, result);
+    if (!endpoint || disableReason) return next;
+    if (ok) await health.succeeded(endpoint.id);
+    else await health.failed(endpoint.id, result.error ?? 'failed', now, null);
+    return next;
+  }
+
+  #observe(row: DeliveryRow, result: AttemptResult): void {
+    const metrics = this.#deps.metrics();
+    if (!metrics) return;
+    metrics.attempts.inc({ outcome: isSuccess(result.status) ? 'success' : 'failure' });
+    metrics.attemptSeconds.observe(result.latencyMs / 1000);
+    if (row.status !== 'pending') metrics.finished.inc({ status: row.status });
+  }
+
+  /** Marks a pending delivery failed without an attempt (endpoint disabled or deleted). */
+  async finish(row: DeliveryRow, reason: string): Promise<void> {
+    const now = this.#deps.clock.now();
+    this.#lanes.get(this.#laneKey(row))?.remove(row.id);
+    const next: DeliveryRow = {
+      ...row,
+      status: 'failed',
+      next_attempt_at: null,
+      last_error: reason,
+      updated_at: now,
+      finished_at: now,
+    };
+    await this.#deps.store.save([next]);
+    this.#deps.metrics()?.finished.inc({ status: 'failed' });
+  }
+}

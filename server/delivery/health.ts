@@ -1,0 +1,63 @@
+import type { EventService } from '../events/event-service.ts';
+import type { Logger } from '../ops/logger.ts';
+import type { EndpointStore } from './endpoint-store.ts';
+import type { EndpointRow } from './types.ts';
+
+export interface HealthDeps {
+  endpoints: EndpointStore;
+  events: EventService;
+  logger: Logger;
+  disableAfterMs: number;
+  /** Called once an endpoint is disabled: its pending deliveries are failed with the reason. */
+  onDisabled(endpoint: EndpointRow): Promise<void>;
+}
+
+/**
+ * Tracks each endpoint's run of failures. The endpoint row is written only when the run starts or ends
+ * (not on every failure), and disabling emits `endpoint.disabled` so the console, other endpoints and
+ * workflows see it.
+ */
+export class EndpointHealth {
+  readonly #deps: HealthDeps;
+  constructor(deps: HealthDeps) {
+    this.#deps = deps;
+  }
+
+  async succeeded(endpointId: string): Promise<void> {
+    const endpoint = this.#deps.endpoints.get(endpointId);
+    if (!endpoint || endpoint.failing_since === null) return;
+    await this.#deps.endpoints.save({ ...endpoint, failing_since: null });
+  }
+
+  async failed(endpointId: string, error: string, now: number, disableNow: string | null): Promise<void> {
+    const endpoint = this.#deps.endpoints.get(endpointId);
+    if (!endpoint?.enabled) return;
+    if (disableNow) return this.disable(endpoint, disableNow, now);
+    if (endpoint.failing_since === null) {
+      await this.#deps.endpoints.save({ ...endpoint, failing_since: now, last_error: error });
+    } else if (now - endpoint.failing_since >= this.#deps.disableAfterMs) {
+      const hours = Math.round((now - endpoint.failing_since) / 3_600_000);
+      await this.disable(endpoint, `failing continuously for ${hours} h (last error: ${error})`, now);
+    }
+  }
+
+  async disable(endpoint: EndpointRow, reason: string, now: number): Promise<void> {
+    const disabled: EndpointRow = { ...endpoint, enabled: false, disabled_reason: reason, disabled_at: now, updated_at: now };
+    await this.#deps.endpoints.save(disabled);
+    this.#deps.logger.warn({ endpoint: endpoint.id, reason }, 'endpoint disabled');
+    await this.#deps.onDisabled(disabled);
+    await this.#deps.events
+      .emit({
+        source: 'hookrelay',
+        type: 'endpoint.disabled',
+        payload: {
+          type: 'endpoint.disabled',
+          endpoint_id: endpoint.id,
+          url: endpoint.url,
+          reason,
+          at: new Date(now).toISOString(),
+        },
+      })
+      .catch((err: unknown) => this.#deps.logger.error({ err, endpoint: endpoint.id }, 'could not record endpoint.disabled'));
+  }
+}

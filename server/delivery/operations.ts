@@ -1,0 +1,181 @@
+import { Webhook } from 'svix';
+import type { Clock } from '../clock.ts';
+import { HttpError } from '../errors.ts';
+import type { IdFactory } from '../ids.ts';
+import type { EventStore } from '../store/types.ts';
+import type { DeliverySettings } from './config.ts';
+import type { DeliveryStore } from './delivery-store.ts';
+import { DestinationRefusedError, type DestinationPolicy } from './destination-policy.ts';
+import type { EndpointStore } from './endpoint-store.ts';
+import type { DeliveryEngine } from './engine.ts';
+import type { EndpointInput } from './endpoint-input.ts';
+import { newDelivery } from './fanout.ts';
+import { generateSecret, MAX_RETIRED_SECRETS, ROTATION_OVERLAP_MS } from './signing.ts';
+import type { DeliveryOrigin, DeliveryRow, EndpointRow } from './types.ts';
+
+export interface OperationsDeps {
+  settings: DeliverySettings;
+  clock: Clock;
+  newId: IdFactory;
+  policy: DestinationPolicy;
+  store: DeliveryStore;
+  endpoints: EndpointStore;
+  events: Pick<EventStore, 'get'>;
+  engine: DeliveryEngine;
+}
+
+/** What people and other subsystems can ask of delivery; the HTTP routes and the `delivery` service call these. */
+export class DeliveryOperations {
+  readonly #deps: OperationsDeps;
+  constructor(deps: OperationsDeps) {
+    this.#deps = deps;
+  }
+
+  endpoint(id: string): EndpointRow {
+    const endpoint = this.#deps.endpoints.get(id);
+    if (!endpoint) throw new HttpError('not_found', `No endpoint with id "${id}".`);
+    return endpoint;
+  }
+
+  async createEndpoint(input: EndpointInput): Promise<EndpointRow> {
+    await this.#checkDestination(input.url as string);
+    const now = this.#deps.clock.now();
+    const row: EndpointRow = {
+      id: this.#deps.newId('ep'),
+      url: input.url as string,
+      description: input.description ?? '',
+      filter: input.filter ?? { sources: null, types: null },
+      headers: input.headers ?? {},
+      enabled: input.enabled ?? true,
+      disabled_reason: input.enabled === false ? (input.disabled_reason ?? 'disabled on creation') : null,
+      disabled_at: input.enabled === false ? now : null,
+      concurrency: input.concurrency ?? null,
+      rate_limit: input.rate_limit ?? null,
+      ordered: input.ordered ?? false,
+      secret: generateSecret(),
+      previous_secrets: [],
+      created_at: now,
+      updated_at: now,
+      failing_since: null,
+      last_error: null,
+    };
+    await this.#deps.endpoints.save(row);
+    return row;
+  }
+
+  async updateEndpoint(id: string, input: EndpointInput): Promise<EndpointRow> {
+    const current = this.endpoint(id);
+    if (input.url !== undefined && input.url !== current.url) await this.#checkDestination(input.url);
+    const now = this.#deps.clock.now();
+    const { disabled_reason: reason, ...fields } = input;
+    const next: EndpointRow = { ...current, ...fields, updated_at: now };
+    if (input.enabled === true && !current.enabled)
+      Object.assign(next, { disabled_reason: null, disabled_at: null, failing_since: null });
+    if (input.enabled === false && current.enabled)
+      Object.assign(next, { disabled_reason: reason ?? 'disabled by an administrator', disabled_at: now });
+    await this.#deps.endpoints.save(next);
+    if (!next.enabled && current.enabled) await this.failPending(next, `endpoint disabled: ${next.disabled_reason}`);
+    this.#deps.engine.endpointChanged(next);
+    return next;
+  }
+
+  async deleteEndpoint(id: string): Promise<void> {
+    const endpoint = this.endpoint(id);
+    await this.#deps.endpoints.delete(id);
+    await this.failPending(endpoint, 'endpoint deleted');
+  }
+
+  async rotateSecret(id: string): Promise<EndpointRow> {
+    const current = this.endpoint(id);
+    const now = this.#deps.clock.now();
+    const previous = [{ secret: current.secret, expires_at: now + ROTATION_OVERLAP_MS }, ...current.previous_secrets]
+      .filter((p) => p.expires_at > now)
+      .slice(0, MAX_RETIRED_SECRETS);
+    const next = { ...current, secret: generateSecret(), previous_secrets: previous, updated_at: now };
+    await this.#deps.endpoints.save(next);
+    return next;
+  }
+
+  /** Fails the endpoint's pending deliveries (it was disabled or deleted); recover re-sends them later. */
+  async failPending(endpoint: EndpointRow, reason: string): Promise<void> {
+    for (const row of this.#deps.store.since(endpoint.id, 'pending', 0)) {
+      // One being sent is finished by its own attempt (and finds the endpoint disabled next time).
+      if (!this.#deps.engine.isSending(row.id)) await this.#deps.engine.finish(row, reason);
+    }
+  }
+
+  /** One more attempt now: a pending delivery skips its wait; a finished one gets a single manual attempt. */
+  async retry(deliveryId: string): Promise<DeliveryRow> {
+    const row = this.#deps.store.get(deliveryId);
+    if (!row) throw new HttpError('not_found', `No delivery with id "${deliveryId}".`);
+    if (row.endpoint_id) this.#enabledEndpoint(row.endpoint_id);
+    return (await this.#deps.engine.retryNow(deliveryId)) ?? row;
+  }
+
+  /** Re-sends every failed delivery of the endpoint created since the time (one attempt each). */
+  async recover(endpointId: string, since: number): Promise<DeliveryRow[]> {
+    this.#enabledEndpoint(endpointId);
+    const now = this.#deps.clock.now();
+    if (since < now - this.#deps.settings.recoverMaxMs) {
+      const days = this.#deps.settings.recoverMaxMs / 86_400_000;
+      throw new HttpError('invalid_request', `"since" may be at most ${days} days ago (delivery.recoverMaxDays).`);
+    }
+    const rows: DeliveryRow[] = [];
+    for (const row of this.#deps.store.since(endpointId, 'failed', since)) {
+      rows.push((await this.#deps.engine.retryNow(row.id)) ?? row);
+    }
+    return rows;
+  }
+
+  /** Sends a stored event to an endpoint, whether or not its filter matches. */
+  async enqueueForEndpoint(endpointId: string, eventId: string, origin: DeliveryOrigin = 'endpoint'): Promise<DeliveryRow> {
+    this.#enabledEndpoint(endpointId);
+    const event = await this.#event(eventId);
+    return this.#enqueue(newDelivery(this.#attemptDeps(), event, { endpointId }, origin));
+  }
+
+  /** A signed delivery of a stored event to any URL (workflow deliver step, AI webhook_url), with retries. */
+  async enqueueForUrl(input: { url: string; secret: string; eventId: string }): Promise<DeliveryRow> {
+    try {
+      new Webhook(input.secret);
+    } catch {
+      throw new HttpError('invalid_request', 'The signing secret is not a valid Standard Webhooks secret (whsec_...).');
+    }
+    await this.#checkDestination(input.url);
+    const event = await this.#event(input.eventId);
+    return this.#enqueue(newDelivery(this.#attemptDeps(), event, { url: input.url, secret: input.secret }, 'url'));
+  }
+
+  async #enqueue(row: DeliveryRow): Promise<DeliveryRow> {
+    await this.#deps.store.save([row]);
+    this.#deps.engine.schedule(row);
+    return row;
+  }
+
+  #attemptDeps() {
+    return { clock: this.#deps.clock, newId: this.#deps.newId, attempts: () => this.#deps.settings.scheduleMs.length };
+  }
+
+  #enabledEndpoint(id: string): EndpointRow {
+    const endpoint = this.endpoint(id);
+    if (!endpoint.enabled) {
+      throw new HttpError('endpoint_disabled', `Endpoint ${id} is disabled (${endpoint.disabled_reason}); enable it first.`);
+    }
+    return endpoint;
+  }
+
+  async #event(id: string) {
+    const event = await this.#deps.events.get(id);
+    if (!event) throw new HttpError('not_found', `No stored event with id "${id}".`);
+    return event;
+  }
+
+  async #checkDestination(url: string): Promise<void> {
+    try {
+      await this.#deps.policy.check(url);
+    } catch (error) {
+      if (error instanceof DestinationRefusedError) throw new HttpError('destination_refused', error.message);
+      throw error;
+    }
+  }
+}
