@@ -90,8 +90,11 @@ describe('per-endpoint concurrency, rate limit and ordering', () => {
     await createEndpoint(relay, { url: receiver.url, concurrency: 1 });
     for (let i = 0; i < 3; i++) await ingest(relay, { type: 'm', i });
     await waitFor('the first request', () => receiver.received.length === 1);
+    const metricsText = async () => (await fetch(`${relay.url}/metrics`)).text();
+    // Fan-out creates deliveries after the bus publishes, so wait for all three to be queued.
+    await waitFor('three deliveries queued', async () => /^hookrelay_delivery_queue_depth 3$/m.test(await metricsText()));
     clock.advance(10_000);
-    const metrics = await (await fetch(`${relay.url}/metrics`)).text();
+    const metrics = await metricsText();
     assert.match(metrics, /^hookrelay_delivery_queue_depth 3$/m);
     assert.match(metrics, /^hookrelay_delivery_in_flight 1$/m);
     assert.match(metrics, /^hookrelay_delivery_oldest_due_seconds 10$/m);
