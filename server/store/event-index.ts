@@ -54,7 +54,10 @@ export class EventIndex {
 
   add(entry: IndexedEvent): void {
     const { event } = entry;
-    this.#order.push(event.id);
+    const last = this.#order.at(-1);
+    // Appends are acknowledged in id order, so this is a push; the splice keeps cursors right regardless.
+    if (last === undefined || last < event.id) this.#order.push(event.id);
+    else this.#order.splice(this.#firstAfter(event.id), 0, event.id);
     this.#byId.set(event.id, entry);
     const key = EventIndex.dedupeKey(event.source, event.provider_id);
     if (key) this.#byProviderKey.set(key, event.id);
@@ -72,20 +75,23 @@ export class EventIndex {
     return this.#order[this.#head] ?? null;
   }
 
-  /** Drops events beyond the policy; returns the id of the oldest event kept (or null). */
-  applyRetention(): string | null {
+  /** Drops the oldest events beyond the policy; returns how many were dropped. Cheap when none are. */
+  applyRetention(): number {
     const cutoff = this.now() - this.retention.maxAgeDays * DAY_MS;
+    let dropped = 0;
     while (this.size > 0) {
       const id = this.#order[this.#head];
       if (this.size <= this.retention.maxEvents && idTime(id) >= cutoff) break;
       this.#evict(id);
       this.#head++;
+      dropped++;
     }
+    // Reclaim the dropped prefix of the order array once it is the larger part.
     if (this.#head > 4096 && this.#head * 2 > this.#order.length) {
       this.#order = this.#order.slice(this.#head);
       this.#head = 0;
     }
-    return this.oldestId();
+    return dropped;
   }
 
   #evict(id: string): void {

@@ -1,21 +1,29 @@
-import { mkdir, readdir, rename, unlink, writeFile, access, constants } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StoreUnavailableError } from '../errors.ts';
 import type { IndexedEvent } from './event-index.ts';
 import { IndexedEventStore, type IndexedStoreOptions } from './indexed-event-store.ts';
 import { JsonlAppender, readJsonLines } from './jsonl.ts';
-import { StoreUnavailableError } from '../errors.ts';
+import { RejectionLog } from './rejection-log.ts';
 import type { Rejection } from './types.ts';
 
+/** One stored event: the event JSON, the content type and the original bytes (base64). */
 interface EventLine {
   e: IndexedEvent['event'];
   c: string;
   r: string;
 }
 
+interface CurrentSegment {
+  appender: JsonlAppender;
+  segment: Segment;
+  count: number;
+}
+
 interface Segment {
   file: string;
+  /** Highest event id in the file ('' when empty): the whole file may go once retention passes it. */
   lastId: string;
-  count: number;
 }
 
 export interface FileEventStoreOptions extends IndexedStoreOptions {
@@ -33,112 +41,118 @@ export class FileEventStore extends IndexedEventStore {
   readonly #dir: string;
   readonly #segmentEvents: number;
   #segments: Segment[] = [];
-  #current: JsonlAppender | null = null;
-  #currentCount = 0;
-  #rejectionLog: JsonlAppender | null = null;
-  #rejectionLines = 0;
-  #closed = true;
+  #current: CurrentSegment | null = null;
+  #rolling: Promise<void> | null = null;
+  #dropping: Promise<void> | null = null;
+  #rejectionLog: RejectionLog;
+  #state: 'new' | 'open' | 'closed' = 'new';
 
   constructor(options: FileEventStoreOptions) {
     super(options);
     this.#dir = options.dir;
     this.#segmentEvents = options.segmentEvents ?? 5000;
+    this.#rejectionLog = new RejectionLog(join(this.#dir, 'rejections.jsonl'), this.maxRejections);
   }
 
   get #eventsDir(): string {
     return join(this.#dir, 'events');
   }
 
+  /** Loads every segment (a damaged line stops here, with the file and line named). Call once. */
   async open(): Promise<void> {
+    if (this.#state !== 'new') return;
     await mkdir(this.#eventsDir, { recursive: true });
     const names = (await readdir(this.#eventsDir)).filter((n) => n.endsWith('.jsonl')).sort();
     for (const name of names) {
       const file = join(this.#eventsDir, name);
-      const lines = await readJsonLines<EventLine>(file);
-      for (const line of lines) {
+      const segment: Segment = { file, lastId: '' };
+      for (const line of await readJsonLines<EventLine>(file)) {
         this.index.add({ event: line.e, body: { raw: Buffer.from(line.r, 'base64'), content_type: line.c } });
+        if (line.e.id > segment.lastId) segment.lastId = line.e.id;
       }
-      this.#segments.push({ file, lastId: lines.at(-1)?.e.id ?? '', count: lines.length });
+      this.#segments.push(segment);
     }
     this.index.applyRetention();
     await this.#dropExpiredSegments();
-    const rejectionsFile = join(this.#dir, 'rejections.jsonl');
-    this.rejections = (await readJsonLines<Rejection>(rejectionsFile)).slice(-this.maxRejections);
-    await this.#rewriteRejections();
-    this.#closed = false;
+    this.rejections = await this.#rejectionLog.open();
+    this.#state = 'open';
   }
 
-  protected async persist(entry: IndexedEvent): Promise<void> {
-    if (this.#closed) throw new StoreUnavailableError('The event store is closed.');
-    const appender = await this.#writableSegment();
+  protected persist(entry: IndexedEvent): Promise<void> {
+    if (this.#state !== 'open') return Promise.reject(new StoreUnavailableError('The event store is not open.'));
+    // Synchronous while the segment has room, so appends reach the file in the order their ids were made.
+    const current = this.#current;
+    if (current && current.count < this.#segmentEvents && !this.#rolling) return this.#write(current, entry);
+    this.#rolling ??= this.#roll().finally(() => {
+      this.#rolling = null;
+    });
+    return this.#rolling.then(
+      () => {
+        if (!this.#current) throw new StoreUnavailableError('The event store is closed.');
+        return this.#write(this.#current, entry);
+      },
+      (error: unknown) => {
+        throw new StoreUnavailableError(undefined, error);
+      },
+    );
+  }
+
+  async #write(current: CurrentSegment, entry: IndexedEvent): Promise<void> {
     const line: EventLine = { e: entry.event, c: entry.body.content_type, r: entry.body.raw.toString('base64') };
-    const segment = this.#segments.at(-1) as Segment;
-    segment.lastId = entry.event.id;
-    segment.count++;
-    this.#currentCount++;
+    current.count++;
+    if (entry.event.id > current.segment.lastId) current.segment.lastId = entry.event.id;
     try {
-      await appender.append(`${JSON.stringify(line)}\n`);
+      await current.appender.append(`${JSON.stringify(line)}\n`);
     } catch (error) {
       throw new StoreUnavailableError(undefined, error);
     }
   }
 
-  #opening: Promise<JsonlAppender> | null = null;
-
-  async #writableSegment(): Promise<JsonlAppender> {
-    if (this.#current && this.#currentCount < this.#segmentEvents) return this.#current;
-    this.#opening ??= this.#rollSegment().finally(() => {
-      this.#opening = null;
-    });
-    return this.#opening;
-  }
-
-  async #rollSegment(): Promise<JsonlAppender> {
+  /**
+   * Starts a new segment. The previous one is closed first (its queued writes finish), so events are
+   * acknowledged in id order across segments; a roll costs one fdatasync wait every `segmentEvents`.
+   */
+  async #roll(): Promise<void> {
     const previous = this.#current;
-    const name = `${this.newId('seg')}.jsonl`;
-    const file = join(this.#eventsDir, name);
-    const appender = await JsonlAppender.open(file);
-    this.#segments.push({ file, lastId: '', count: 0 });
-    this.#current = appender;
-    this.#currentCount = 0;
-    // The old segment finishes its queued writes in the background; close() waits for them.
-    if (previous) void previous.close().then(() => this.#dropExpiredSegments());
-    return appender;
+    this.#current = null;
+    await previous?.appender.close();
+    const segment: Segment = { file: join(this.#eventsDir, `${this.newId('seg')}.jsonl`), lastId: '' };
+    const appender = await JsonlAppender.open(segment.file);
+    this.#segments.push(segment);
+    this.#current = { appender, segment, count: 0 };
   }
 
+  protected override retain(): number {
+    const dropped = super.retain();
+    if (dropped > 0 && this.#state === 'open') {
+      this.#dropping ??= this.#dropExpiredSegments()
+        .catch(() => {})
+        .finally(() => {
+          this.#dropping = null;
+        });
+    }
+    return dropped;
+  }
+
+  /** Unlinks segments whose every event retention has dropped (never the one being written). */
   async #dropExpiredSegments(): Promise<void> {
-    const oldest = this.index.oldestId();
-    while (this.#segments.length > 1) {
+    for (;;) {
       const segment = this.#segments[0];
-      if (oldest !== null && segment.lastId >= oldest) break;
-      if (this.#current && segment === this.#segments.at(-1)) break;
+      const oldest = this.index.oldestId();
+      if (!segment || segment === this.#current?.segment) return;
+      if (oldest !== null && segment.lastId >= oldest) return;
       this.#segments.shift();
       await unlink(segment.file).catch(() => {});
     }
   }
 
   protected async persistRejection(rejection: Rejection): Promise<void> {
-    if (!this.#rejectionLog) return;
-    this.#rejectionLines++;
-    await this.#rejectionLog.append(`${JSON.stringify(rejection)}\n`);
-    if (this.#rejectionLines > this.maxRejections * 2) await this.#rewriteRejections();
-  }
-
-  /** Keeps the rejection log bounded: rewrite the kept tail atomically, then append again. */
-  async #rewriteRejections(): Promise<void> {
-    const file = join(this.#dir, 'rejections.jsonl');
-    const old = this.#rejectionLog;
-    this.#rejectionLog = null;
-    await old?.close();
-    const tmp = `${file}.tmp`;
-    await writeFile(tmp, this.rejections.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    await rename(tmp, file);
-    this.#rejectionLines = this.rejections.length;
-    this.#rejectionLog = await JsonlAppender.open(file);
+    if (this.#state !== 'open') return;
+    await this.#rejectionLog.append(rejection, () => this.rejections);
   }
 
   async writable(): Promise<boolean> {
-    if (this.#closed) return false;
+    if (this.#state !== 'open') return false;
     try {
       await access(this.#eventsDir, constants.W_OK);
       return true;
@@ -147,13 +161,14 @@ export class FileEventStore extends IndexedEventStore {
     }
   }
 
+  /** Lets queued appends finish (they are acknowledged), then releases the files. Idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#opening?.catch(() => {});
-    await this.#current?.close();
-    await this.#rejectionLog?.close();
+    if (this.#state !== 'open') return;
+    this.#state = 'closed';
+    await this.#rolling?.catch(() => {});
+    await this.#current?.appender.close();
+    await this.#dropping?.catch(() => {});
+    await this.#rejectionLog.close();
     this.#current = null;
-    this.#rejectionLog = null;
   }
 }

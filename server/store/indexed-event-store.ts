@@ -56,7 +56,7 @@ export abstract class IndexedEventStore implements EventStore {
     const entry = this.index.build(input, this.newId);
     const stored = this.persist(entry).then(() => {
       this.index.add(entry);
-      this.afterAppend();
+      this.retain();
       return { event: entry.event, duplicate: false };
     });
     if (key) {
@@ -69,8 +69,12 @@ export abstract class IndexedEventStore implements EventStore {
     return stored;
   }
 
-  protected afterAppend(): void {
-    this.index.applyRetention();
+  /**
+   * Applies retention: after every append, and before reads so that age-based expiry holds on a quiet
+   * relay too. Stores with files override this to drop what the index dropped.
+   */
+  protected retain(): number {
+    return this.index.applyRetention();
   }
 
   async get(id: string): Promise<RelayEvent | undefined> {
@@ -82,14 +86,17 @@ export abstract class IndexedEventStore implements EventStore {
   }
 
   async list(query: EventQuery): Promise<EventPage> {
+    this.retain();
     return this.index.list(query);
   }
 
   async oldestId(): Promise<string | null> {
+    this.retain();
     return this.index.oldestId();
   }
 
   async count(): Promise<number> {
+    this.retain();
     return this.index.size;
   }
 

@@ -1,13 +1,14 @@
 import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
 /** A line that is complete (ends in a newline) but is not JSON: the file was damaged, not torn. */
 export class CorruptFileError extends Error {
   readonly file: string;
   readonly line: number;
-  constructor(file: string, line: number) {
+  constructor(file: string, line: number, detail?: string) {
     super(
-      `${file}:${line}: not valid JSON. The file is damaged; hookrelay will not overwrite it. ` +
-        'Restore it from a backup or move it away, then start again.',
+      `${file}:${line}: not valid JSON${detail ? ` (${detail})` : ''}. The file is damaged; hookrelay will not ` +
+        'overwrite it. Restore it from a backup or move it away, then start again.',
     );
     this.name = 'CorruptFileError';
     this.file = file;
@@ -15,24 +16,28 @@ export class CorruptFileError extends Error {
   }
 }
 
+/** Lines parsed between yields, so loading a large store never blocks the event loop for long. */
+const LINES_PER_SLICE = 2000;
+
 /**
- * Reads every complete JSON line. A torn last line (no trailing newline: a write that was cut off and
- * so never acknowledged) is cut from the file; a damaged complete line stops everything.
+ * Reads every complete JSON line. A torn last line (no trailing newline: a write cut off by a crash, so
+ * never acknowledged) is cut from the file, but only once every complete line has parsed: a damaged
+ * complete line stops everything and leaves the file exactly as it was.
  */
 export async function readJsonLines<T>(file: string): Promise<T[]> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const end = text.lastIndexOf('\n') + 1;
-  if (end < text.length) await truncate(file, Buffer.byteLength(text.slice(0, end)));
+  const end = bytes.lastIndexOf(0x0a) + 1;
+  const text = bytes.toString('utf8', 0, end);
   const records: T[] = [];
   let lineNo = 0;
   let start = 0;
-  while (start < end) {
+  while (start < text.length) {
     const stop = text.indexOf('\n', start);
     lineNo++;
     const line = text.slice(start, stop);
@@ -40,22 +45,25 @@ export async function readJsonLines<T>(file: string): Promise<T[]> {
     if (line.length === 0) continue;
     try {
       records.push(JSON.parse(line) as T);
-    } catch {
-      throw new CorruptFileError(file, lineNo);
+    } catch (error) {
+      throw new CorruptFileError(file, lineNo, (error as Error).message);
     }
+    if (lineNo % LINES_PER_SLICE === 0) await yieldToEventLoop();
   }
+  if (end < bytes.length) await truncate(file, end);
   return records;
 }
 
 interface PendingWrite {
-  bytes: Buffer;
+  text: string;
   resolve: () => void;
   reject: (error: Error) => void;
 }
 
 /**
  * Append-only JSON-lines file with group commit: every append made while a write is in progress joins
- * the next write, and all of them share one fdatasync. An append resolves only once its bytes are on disk.
+ * the next write, and all of them share one write and one fdatasync. An append resolves only once its
+ * bytes are on disk, and appends resolve in the order they were made.
  */
 export class JsonlAppender {
   #handle: FileHandle;
@@ -77,14 +85,16 @@ export class JsonlAppender {
     return new JsonlAppender(file, handle, size);
   }
 
+  /** Bytes acknowledged so far. */
   get size(): number {
     return this.#size;
   }
 
+  /** `lines` must end in a newline. */
   append(lines: string): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`${this.file} is closed`));
     return new Promise((resolve, reject) => {
-      this.#pending.push({ bytes: Buffer.from(lines), resolve, reject });
+      this.#pending.push({ text: lines, resolve, reject });
       this.#flushing ??= this.#flushAll();
     });
   }
@@ -93,7 +103,8 @@ export class JsonlAppender {
     try {
       while (this.#pending.length > 0) {
         const batch = this.#pending.splice(0);
-        const bytes = Buffer.concat(batch.map((w) => w.bytes));
+        // One string join and one encode per group: no per-append buffers to copy again.
+        const bytes = Buffer.from(batch.length === 1 ? batch[0].text : batch.map((w) => w.text).join(''));
         try {
           await this.#writeFully(bytes);
           await this.#handle.datasync();
@@ -124,5 +135,15 @@ export class JsonlAppender {
     this.#closed = true;
     while (this.#flushing) await this.#flushing;
     await this.#handle.close();
+  }
+}
+
+/** Makes a rename or a new file in `dir` survive power loss, not only a process crash. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -1,6 +1,6 @@
 import { mkdir, open, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { JsonlAppender, readJsonLines } from './jsonl.ts';
+import { JsonlAppender, readJsonLines, syncDir } from './jsonl.ts';
 import { MemoryTable } from './memory-table.ts';
 import type { Row, Table } from './table.ts';
 
@@ -89,6 +89,7 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
     }
     await this.#appender?.close();
     await rename(tmp, this.file);
+    await syncDir(dirname(this.file));
     this.#lines = this.rows.size;
     this.#appender = await JsonlAppender.open(this.file);
   }
