@@ -2,6 +2,8 @@
 // about a damaged state file this finds the line and column of the first syntax error.
 
 const WS = new Set([' ', '\t', '\n', '\r']);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: raw control characters are what JSON strings may not hold.
+const STRING = /"(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"/y;
 
 class Scanner {
   i = 0;
@@ -59,9 +61,9 @@ class Scanner {
   }
   string(): void {
     if (this.text[this.i] !== '"') throw this.i;
-    const match = /^"(?:[^"\\\u0000-\u001f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"/.exec(this.text.slice(this.i));
-    if (!match) throw this.i;
-    this.i += match[0].length;
+    STRING.lastIndex = this.i;
+    if (!STRING.test(this.text)) throw this.i;
+    this.i = STRING.lastIndex;
   }
 }
 
