@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { type ChildRelay, spawnRelay } from '../helpers/child-relay.ts';
+import { type Ack, LOAD_CONFIG, listAll, sendAll, sendSigned } from '../helpers/signed-load.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const TOKEN = 'test-admin-token';
+const ROUNDS = 3;
+const PER_ROUND = 300;
+
+describe('crash safety under kill -9', () => {
+  const dirs: string[] = [];
+  let relay: ChildRelay | null = null;
+  after(async () => {
+    relay?.child.kill('SIGKILL');
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps every acknowledged event exactly once across repeated kills, and still de-duplicates', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-crash-'));
+    dirs.push(dataDir);
+    const acked = new Map<string, string>(); // message id -> event id
+    const record = (ack: Ack) => {
+      const first = acked.get(ack.messageId);
+      if (first) assert.equal(ack.eventId, first, `message ${ack.messageId} answered with two event ids`);
+      else acked.set(ack.messageId, ack.eventId);
+    };
+    for (let round = 0; round < ROUNDS; round++) {
+      relay = await spawnRelay({ dataDir, configYaml: LOAD_CONFIG });
+      const fresh = Array.from({ length: PER_ROUND }, (_, i) => `msg_${round}_${i}`);
+      // Every tenth request repeats a message: one from this round or one acknowledged before the last kill.
+      const earlier = [...acked.keys()];
+      const ids = fresh.flatMap((id, i) => (i % 10 === 9 ? [id, earlier[i] ?? fresh[i - 5]] : [id]));
+      let ackedThisRound = 0;
+      const load = sendAll(relay.url, ids, {
+        concurrency: 32,
+        onAck: (ack) => {
+          ackedThisRound++;
+          record(ack);
+        },
+      });
+      await waitFor('a third of the round acknowledged', () => ackedThisRound >= PER_ROUND / 3, 30_000);
+      relay.child.kill('SIGKILL');
+      await relay.exited;
+      await load;
+      assert.ok(existsSync(join(dataDir, 'hookrelay.lock')), 'a killed relay leaves its lock behind');
+      assert.ok(ackedThisRound < ids.length, 'the kill landed while requests were still in flight');
+    }
+
+    relay = await spawnRelay({ dataDir, configYaml: LOAD_CONFIG });
+    const stored = await listAll(relay.url, TOKEN);
+    const byMessage = new Map<string, string[]>();
+    for (const event of stored)
+      byMessage.set(String(event.provider_id), [...(byMessage.get(String(event.provider_id)) ?? []), event.id]);
+    const twice = [...byMessage].filter(([, events]) => events.length > 1);
+    assert.deepEqual(twice, [], 'no message is stored twice');
+    assert.equal(new Set(stored.map((e) => e.id)).size, stored.length, 'no event id is listed twice');
+    for (const [messageId, eventId] of acked) assert.deepEqual(byMessage.get(messageId), [eventId], `${messageId} kept`);
+
+    const again = await sendSigned(relay.url, [...acked.keys()][0]);
+    assert.deepEqual(again && [again.duplicate, again.eventId], [true, [...acked.values()][0]]);
+    relay.child.kill('SIGTERM');
+    assert.deepEqual(await relay.exited, { code: 0, signal: null });
+    relay = null;
+  });
+});
