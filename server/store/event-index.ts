@@ -1,12 +1,7 @@
-import type { IdFactory } from '../ids.ts';
 import { idTime } from '../ids.ts';
+import { eventOf, type StoredEvent } from './event-line.ts';
 import { typeMatches } from './match.ts';
-import type { EventPage, EventQuery, NewEvent, RawBody, RelayEvent, RetentionPolicy } from './types.ts';
-
-export interface IndexedEvent {
-  event: RelayEvent;
-  body: RawBody;
-}
+import type { EventPage, EventQuery, RelayEvent, RetentionPolicy } from './types.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -17,7 +12,7 @@ const DAY_MS = 86_400_000;
 export class EventIndex {
   #order: string[] = [];
   #head = 0;
-  #byId = new Map<string, IndexedEvent>();
+  #byId = new Map<string, StoredEvent>();
   #byProviderKey = new Map<string, string>();
 
   private readonly retention: RetentionPolicy;
@@ -32,38 +27,22 @@ export class EventIndex {
     return providerId ? `${source}\u0000${providerId}` : null;
   }
 
-  build(input: NewEvent, newId: IdFactory): IndexedEvent {
-    const id = newId('evt');
-    const event: RelayEvent = {
-      id,
-      source: input.source,
-      type: input.type,
-      received_at: new Date(idTime(id)).toISOString(),
-      provider_id: input.provider_id,
-      headers: input.headers,
-      payload: input.payload,
-      verified: input.verified,
-    };
-    return { event, body: { raw: input.raw, content_type: input.content_type } };
+  findDuplicate(key: string): StoredEvent | undefined {
+    const id = this.#byProviderKey.get(key);
+    return id === undefined ? undefined : this.#byId.get(id);
   }
 
-  findDuplicate(source: string, providerId: string | null): string | undefined {
-    const key = EventIndex.dedupeKey(source, providerId);
-    return key ? this.#byProviderKey.get(key) : undefined;
-  }
-
-  add(entry: IndexedEvent): void {
-    const { event } = entry;
+  add(stored: StoredEvent): void {
     const last = this.#order.at(-1);
     // Appends are acknowledged in id order, so this is a push; the splice keeps cursors right regardless.
-    if (last === undefined || last < event.id) this.#order.push(event.id);
-    else this.#order.splice(this.#firstAfter(event.id), 0, event.id);
-    this.#byId.set(event.id, entry);
-    const key = EventIndex.dedupeKey(event.source, event.provider_id);
-    if (key) this.#byProviderKey.set(key, event.id);
+    if (last === undefined || last < stored.id) this.#order.push(stored.id);
+    else this.#order.splice(this.#firstAfter(stored.id), 0, stored.id);
+    this.#byId.set(stored.id, stored);
+    const key = EventIndex.dedupeKey(stored.source, stored.providerId);
+    if (key) this.#byProviderKey.set(key, stored.id);
   }
 
-  get(id: string): IndexedEvent | undefined {
+  get(id: string): StoredEvent | undefined {
     return this.#byId.get(id);
   }
 
@@ -95,28 +74,27 @@ export class EventIndex {
   }
 
   #evict(id: string): void {
-    const entry = this.#byId.get(id);
+    const stored = this.#byId.get(id);
     this.#byId.delete(id);
-    if (!entry) return;
-    const key = EventIndex.dedupeKey(entry.event.source, entry.event.provider_id);
+    if (!stored) return;
+    const key = EventIndex.dedupeKey(stored.source, stored.providerId);
     if (key && this.#byProviderKey.get(key) === id) this.#byProviderKey.delete(key);
   }
 
+  /** Filters on the kept fields; only the events returned are parsed. */
   list(query: EventQuery): EventPage {
     const data: RelayEvent[] = [];
-    let i = query.after ? this.#firstAfter(query.after) : this.#head;
     let hasMore = false;
-    for (; i < this.#order.length; i++) {
-      const entry = this.#byId.get(this.#order[i]);
-      if (!entry) continue;
-      const { event } = entry;
-      if (query.source && event.source !== query.source) continue;
-      if (!typeMatches(query.type, event.type)) continue;
+    for (let i = query.after ? this.#firstAfter(query.after) : this.#head; i < this.#order.length; i++) {
+      const stored = this.#byId.get(this.#order[i]);
+      if (!stored) continue;
+      if (query.source && stored.source !== query.source) continue;
+      if (!typeMatches(query.type, stored.type)) continue;
       if (data.length === query.limit) {
         hasMore = true;
         break;
       }
-      data.push(event);
+      data.push(eventOf(stored));
     }
     return { data, has_more: hasMore, last_id: data.at(-1)?.id ?? null };
   }

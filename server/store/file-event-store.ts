@@ -1,18 +1,11 @@
 import { access, constants, mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreUnavailableError } from '../errors.ts';
-import type { IndexedEvent } from './event-index.ts';
+import { type StoredEvent, storedFrom } from './event-line.ts';
 import { IndexedEventStore, type IndexedStoreOptions } from './indexed-event-store.ts';
-import { JsonlAppender, readJsonLines } from './jsonl.ts';
+import { forEachJsonLine, JsonlAppender } from './jsonl.ts';
 import { RejectionLog } from './rejection-log.ts';
 import type { Rejection } from './types.ts';
-
-/** One stored event: the event JSON, the content type and the original bytes (base64). */
-interface EventLine {
-  e: IndexedEvent['event'];
-  c: string;
-  r: string;
-}
 
 interface CurrentSegment {
   appender: JsonlAppender;
@@ -66,10 +59,11 @@ export class FileEventStore extends IndexedEventStore {
     for (const name of names) {
       const file = join(this.#eventsDir, name);
       const segment: Segment = { file, lastId: '' };
-      for (const line of await readJsonLines<EventLine>(file)) {
-        this.index.add({ event: line.e, body: { raw: Buffer.from(line.r, 'base64'), content_type: line.c } });
-        if (line.e.id > segment.lastId) segment.lastId = line.e.id;
-      }
+      await forEachJsonLine(file, (line, parsed) => {
+        const stored = storedFrom(line, parsed);
+        this.index.add(stored);
+        if (stored.id > segment.lastId) segment.lastId = stored.id;
+      });
       this.#segments.push(segment);
     }
     this.index.applyRetention();
@@ -78,18 +72,18 @@ export class FileEventStore extends IndexedEventStore {
     this.#state = 'open';
   }
 
-  protected persist(entry: IndexedEvent): Promise<void> {
+  protected persist(stored: StoredEvent): Promise<void> {
     if (this.#state !== 'open') return Promise.reject(new StoreUnavailableError('The event store is not open.'));
     // Synchronous while the segment has room, so appends reach the file in the order their ids were made.
     const current = this.#current;
-    if (current && current.count < this.#segmentEvents && !this.#rolling) return this.#write(current, entry);
+    if (current && current.count < this.#segmentEvents && !this.#rolling) return this.#write(current, stored);
     this.#rolling ??= this.#roll().finally(() => {
       this.#rolling = null;
     });
     return this.#rolling.then(
       () => {
         if (!this.#current) throw new StoreUnavailableError('The event store is closed.');
-        return this.#write(this.#current, entry);
+        return this.#write(this.#current, stored);
       },
       (error: unknown) => {
         throw new StoreUnavailableError(undefined, error);
@@ -97,12 +91,11 @@ export class FileEventStore extends IndexedEventStore {
     );
   }
 
-  async #write(current: CurrentSegment, entry: IndexedEvent): Promise<void> {
-    const line: EventLine = { e: entry.event, c: entry.body.content_type, r: entry.body.raw.toString('base64') };
+  async #write(current: CurrentSegment, stored: StoredEvent): Promise<void> {
     current.count++;
-    if (entry.event.id > current.segment.lastId) current.segment.lastId = entry.event.id;
+    if (stored.id > current.segment.lastId) current.segment.lastId = stored.id;
     try {
-      await current.appender.append(`${JSON.stringify(line)}\n`);
+      await current.appender.append(`${stored.line}\n`);
     } catch (error) {
       throw new StoreUnavailableError(undefined, error);
     }

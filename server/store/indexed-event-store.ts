@@ -1,5 +1,6 @@
-import { createIdFactory, type IdFactory } from '../ids.ts';
-import { EventIndex, type IndexedEvent } from './event-index.ts';
+import { createIdFactory, type IdFactory, idTime } from '../ids.ts';
+import { EventIndex } from './event-index.ts';
+import { bodyOf, encodeEvent, eventOf, type StoredEvent } from './event-line.ts';
 import type {
   AppendResult,
   EventPage,
@@ -40,33 +41,45 @@ export abstract class IndexedEventStore implements EventStore {
 
   abstract open(): Promise<void>;
   abstract close(): Promise<void>;
-  protected abstract persist(entry: IndexedEvent): Promise<void>;
+  protected abstract persist(stored: StoredEvent): Promise<void>;
   protected abstract persistRejection(rejection: Rejection): Promise<void>;
   abstract writable(): Promise<boolean>;
 
   async append(input: NewEvent): Promise<AppendResult> {
     const key = EventIndex.dedupeKey(input.source, input.provider_id);
     if (key) {
-      const firstId = this.index.findDuplicate(input.source, input.provider_id);
-      const first = firstId ? this.index.get(firstId) : undefined;
-      if (first) return { event: first.event, duplicate: true };
+      const first = this.index.findDuplicate(key);
+      if (first) return { event: eventOf(first), duplicate: true };
       const pending = this.#inflight.get(key);
       if (pending) return { event: (await pending).event, duplicate: true };
     }
-    const entry = this.index.build(input, this.newId);
-    const stored = this.persist(entry).then(() => {
-      this.index.add(entry);
+    const event = this.#build(input);
+    const stored = encodeEvent(event, { raw: input.raw, content_type: input.content_type });
+    const appended = this.persist(stored).then(() => {
+      this.index.add(stored);
       this.retain();
-      return { event: entry.event, duplicate: false };
+      return { event, duplicate: false };
     });
     if (key) {
-      this.#inflight.set(key, stored);
-      stored.then(
-        () => this.#inflight.delete(key),
-        () => this.#inflight.delete(key),
-      );
+      this.#inflight.set(key, appended);
+      const forget = () => this.#inflight.delete(key);
+      appended.then(forget, forget);
     }
-    return stored;
+    return appended;
+  }
+
+  #build(input: NewEvent): RelayEvent {
+    const id = this.newId('evt');
+    return {
+      id,
+      source: input.source,
+      type: input.type,
+      received_at: new Date(idTime(id)).toISOString(),
+      provider_id: input.provider_id,
+      headers: input.headers,
+      payload: input.payload,
+      verified: input.verified,
+    };
   }
 
   /**
@@ -78,11 +91,13 @@ export abstract class IndexedEventStore implements EventStore {
   }
 
   async get(id: string): Promise<RelayEvent | undefined> {
-    return this.index.get(id)?.event;
+    const stored = this.index.get(id);
+    return stored && eventOf(stored);
   }
 
   async getRaw(id: string): Promise<RawBody | undefined> {
-    return this.index.get(id)?.body;
+    const stored = this.index.get(id);
+    return stored && bodyOf(stored);
   }
 
   async list(query: EventQuery): Promise<EventPage> {

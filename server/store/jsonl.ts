@@ -20,37 +20,44 @@ export class CorruptFileError extends Error {
 const LINES_PER_SLICE = 2000;
 
 /**
- * Reads every complete JSON line. A torn last line (no trailing newline: a write cut off by a crash, so
- * never acknowledged) is cut from the file, but only once every complete line has parsed: a damaged
- * complete line stops everything and leaves the file exactly as it was.
+ * Calls `visit` with every complete JSON line, as text and parsed. A torn last line (no trailing
+ * newline: a write cut off by a crash, so never acknowledged) is cut from the file, but only once every
+ * complete line was accepted: a damaged complete line (not JSON, or refused by `visit`) stops everything
+ * and leaves the file exactly as it was. Returns the number of lines visited.
  */
-export async function readJsonLines<T>(file: string): Promise<T[]> {
+export async function forEachJsonLine(file: string, visit: (line: string, parsed: unknown) => void): Promise<number> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw error;
   }
   const end = bytes.lastIndexOf(0x0a) + 1;
   const text = bytes.toString('utf8', 0, end);
-  const records: T[] = [];
   let lineNo = 0;
-  let start = 0;
-  while (start < text.length) {
+  let visited = 0;
+  for (let start = 0; start < text.length; ) {
     const stop = text.indexOf('\n', start);
     lineNo++;
     const line = text.slice(start, stop);
     start = stop + 1;
     if (line.length === 0) continue;
     try {
-      records.push(JSON.parse(line) as T);
+      visit(line, JSON.parse(line));
     } catch (error) {
       throw new CorruptFileError(file, lineNo, (error as Error).message);
     }
-    if (lineNo % LINES_PER_SLICE === 0) await yieldToEventLoop();
+    if (++visited % LINES_PER_SLICE === 0) await yieldToEventLoop();
   }
   if (end < bytes.length) await truncate(file, end);
+  return visited;
+}
+
+/** Every complete JSON line, parsed (see forEachJsonLine). */
+export async function readJsonLines<T>(file: string): Promise<T[]> {
+  const records: T[] = [];
+  await forEachJsonLine(file, (_line, parsed) => records.push(parsed as T));
   return records;
 }
 

@@ -49,7 +49,7 @@ describe('data dir ownership, damaged files and graceful stop (child relays)', (
     const dir = await dataDir();
     await mkdir(join(dir, 'events'), { recursive: true });
     const segment = join(dir, 'events', 'seg_0000000000000000000000.jsonl');
-    const damaged = '{"e":{"id":"evt_1"},"c":"text/plain","r":""}\n{"e": nope}\n{"e":';
+    const damaged = '{"e":{"id":"evt_1","source":"load","type":"x"},"c":"text/plain","r":""}\n{"e": nope}\n{"e":';
     await writeFile(segment, damaged);
     await assert.rejects(spawnRelay({ dataDir: dir, configYaml: LOAD_CONFIG }), new RegExp(`${segment}:2: not valid JSON`));
     assert.equal(await readFile(segment, 'utf8'), damaged);

@@ -1,0 +1,74 @@
+// npm run bench:event-loop: how long the store blocks the event loop while it loads 50,000 stored
+// events at start-up, and while it ingests with retention unlinking old segments; plus memory per event.
+// In-process (the store alone, no HTTP), plain Node with --expose-gc. Not a test.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { FileEventStore } from '../server/store/file-event-store.ts';
+import { preSign } from './lib/messages.ts';
+import { prefill } from './lib/prefill.ts';
+
+const STORED = 50_000;
+const INGEST = 20_000;
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+function heapMiB(): number {
+  gc();
+  const { heapUsed, external } = process.memoryUsage();
+  return (heapUsed + external) / 2 ** 20;
+}
+
+async function measured<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const started = performance.now();
+  const result = await work();
+  delay.disable();
+  const ms = (ns: number) => (ns / 1e6).toFixed(1);
+  console.log(
+    `${label.padEnd(44)} ${(performance.now() - started).toFixed(0).padStart(6)} ms   event-loop delay ` +
+      `p50 ${ms(delay.percentile(50))} ms, p99 ${ms(delay.percentile(99))} ms, max ${ms(delay.max)} ms (1 ms sampling)`,
+  );
+  return result;
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'hookrelay-loop-'));
+try {
+  console.log(`prefilled ${STORED} events in ${(await prefill(dir, STORED)).toFixed(0)} ms`);
+  const before = heapMiB();
+  // Retention at the stored count: every append below drops the oldest event, and whole segments go.
+  const store = new FileEventStore({ dir, retention: { maxEvents: STORED, maxAgeDays: 7 } });
+  await measured(`open: load ${STORED} stored events`, () => store.open());
+  const perEvent = ((heapMiB() - before) * 2 ** 20) / (await store.count());
+  console.log(`memory per stored event (heap + external, ~420-byte body): ${perEvent.toFixed(0)} bytes`);
+  const segmentsBefore = (await readdir(join(dir, 'events'))).length;
+  const messages = preSign(INGEST, 'loop');
+  await measured(`ingest ${INGEST} (50 concurrent), retention on`, async () => {
+    for (let i = 0; i < messages.length; i += 50) {
+      await Promise.all(
+        messages.slice(i, i + 50).map((m) =>
+          store.append({
+            source: 'bench',
+            type: 'response.completed',
+            provider_id: m.headers['webhook-id'],
+            headers: m.headers,
+            payload: JSON.parse(m.body),
+            verified: { scheme: 'standard-webhooks' },
+            raw: Buffer.from(m.body),
+            content_type: 'application/json',
+          }),
+        ),
+      );
+    }
+  });
+  await measured('list 1000 events x 50 pages', async () => {
+    let after: string | undefined;
+    for (let page = 0; page < 50; page++) after = (await store.list({ limit: 1000, after })).last_id ?? undefined;
+  });
+  await store.close();
+  const segmentsAfter = (await readdir(join(dir, 'events'))).length;
+  console.log(`segments on disk: ${segmentsBefore} before ingest, ${segmentsAfter} after; events kept ${STORED}`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}
