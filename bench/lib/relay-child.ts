@@ -54,3 +54,11 @@ export async function countEvents(url: string): Promise<number> {
     after = page.last_id;
   }
 }
+
+/** CPU seconds a child has used so far (Linux /proc; NaN elsewhere): a figure other load cannot skew. */
+export async function cpuSeconds(pid: number | undefined): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
