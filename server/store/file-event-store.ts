@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { StoreUnavailableError } from '../errors.ts';
 import { type StoredEvent, storedFrom } from './event-line.ts';
 import { IndexedEventStore, type IndexedStoreOptions } from './indexed-event-store.ts';
-import { forEachJsonLine, JsonlAppender } from './jsonl.ts';
+import { forEachJsonLine, JsonlAppender, syncDir } from './jsonl.ts';
 import { RejectionLog } from './rejection-log.ts';
 import type { Rejection } from './types.ts';
 
@@ -111,6 +111,8 @@ export class FileEventStore extends IndexedEventStore {
     await previous?.appender.close();
     const segment: Segment = { file: join(this.#eventsDir, `${this.newId('seg')}.jsonl`), lastId: '' };
     const appender = await JsonlAppender.open(segment.file);
+    // The new file's directory entry must be durable too, or a power cut could lose the whole segment.
+    await syncDir(this.#eventsDir);
     this.#segments.push(segment);
     this.#current = { appender, segment, count: 0 };
   }
