@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { FileEventStore } from '../../server/store/file-event-store.ts';
-import { CorruptFileError } from '../../server/store/jsonl.ts';
+import { CorruptFileError, forEachJsonLine } from '../../server/store/jsonl.ts';
 import { LogTable } from '../../server/store/log-table.ts';
 import { LowdbTable } from '../../server/store/lowdb-table.ts';
 import { newEvent } from './event-store.contract.ts';
@@ -95,5 +95,17 @@ describe('FileEventStore on disk', () => {
     await reopened.open();
     assert.equal(await reopened.count(), 25);
     await reopened.close();
+  });
+
+  it('loads a large file in slices, letting the event loop run between them', async () => {
+    const file = join(await tempDir(), 'big.jsonl');
+    await writeFile(file, Array.from({ length: 5000 }, (_, i) => `{"n":${i}}\n`).join(''));
+    let seen = 0;
+    let otherWorkRanAt = -1;
+    const visited = await forEachJsonLine(file, () => {
+      if (seen++ === 0) setImmediate(() => (otherWorkRanAt = seen));
+    });
+    assert.equal(visited, 5000);
+    assert.equal(otherWorkRanAt, 2000, 'other work ran after the first slice of 2,000 lines, not after all 5,000');
   });
 });
