@@ -17,7 +17,7 @@ export class CorruptFileError extends Error {
 }
 
 /** Lines parsed between yields, so loading a large store never blocks the event loop for long. */
-const LINES_PER_SLICE = 2000;
+const LINES_PER_SLICE = 500;
 
 /**
  * Calls `visit` with every complete JSON line, as text and parsed. A torn last line (no trailing

@@ -98,6 +98,9 @@ export function eventStoreContract(name: string, make: MakeStore): void {
       assert.ok(body);
       assert.ok(body.raw.equals(raw));
       assert.equal(body.content_type, 'application/octet-stream');
+      const text = Buffer.from('\ufeff{"q":"\\"quoted\\" \\\\ ✓ 🚀\\n","crlf":"a\r\nb"}\r\n', 'utf8');
+      const utf8 = await store.append(newEvent({ raw: text, payload: null }));
+      assert.ok((await store.getRaw(utf8.event.id))?.raw.equals(text), 'UTF-8 bytes, BOM and CRLF kept exactly');
       assert.equal(await store.get('evt_missing'), undefined);
       assert.equal(await store.getRaw('evt_missing'), undefined);
     });
