@@ -13,7 +13,10 @@ const STORED = 50_000;
 const INGEST = 20_000;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
-function heapMiB(): number {
+async function heapMiB(): Promise<number> {
+  // Twice, with a turn between: freed Buffers leave `external` only after their finalizers ran.
+  gc();
+  await new Promise((resolve) => setImmediate(resolve));
   gc();
   const { heapUsed, external } = process.memoryUsage();
   return (heapUsed + external) / 2 ** 20;
@@ -33,14 +36,53 @@ async function measured<T>(label: string, work: () => Promise<T>): Promise<T> {
   return result;
 }
 
+/** Memory per event once `count` events with bodies of about `bodyBytes` are stored and loaded back. */
+async function bytesPerEvent(bodyBytes: number, count: number): Promise<number> {
+  const where = await mkdtemp(join(tmpdir(), 'hookrelay-mem-'));
+  try {
+    const writer = new FileEventStore({ dir: where, retention: { maxEvents: count, maxAgeDays: 7 } });
+    await writer.open();
+    const filler = 'x'.repeat(bodyBytes);
+    for (let i = 0; i < count; i += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) => {
+          const payload = { type: 'big.event', n: i + j, filler };
+          const raw = Buffer.from(JSON.stringify(payload));
+          const headers = { 'content-type': 'application/json', 'webhook-id': `msg_${i + j}` };
+          const verified = { scheme: 'none' };
+          return writer.append({
+            source: 'm',
+            type: 'big.event',
+            provider_id: `msg_${i + j}`,
+            headers,
+            payload,
+            verified,
+            raw,
+            content_type: 'application/json',
+          });
+        }),
+      );
+    }
+    await writer.close();
+    const before = await heapMiB();
+    const reader = new FileEventStore({ dir: where, retention: { maxEvents: count, maxAgeDays: 7 } });
+    await reader.open();
+    const bytes = (((await heapMiB()) - before) * 2 ** 20) / count;
+    await reader.close();
+    return bytes;
+  } finally {
+    await rm(where, { recursive: true, force: true });
+  }
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'hookrelay-loop-'));
 try {
   console.log(`prefilled ${STORED} events in ${(await prefill(dir, STORED)).toFixed(0)} ms`);
-  const before = heapMiB();
+  const before = await heapMiB();
   // Retention at the stored count: every append below drops the oldest event, and whole segments go.
   const store = new FileEventStore({ dir, retention: { maxEvents: STORED, maxAgeDays: 7 } });
   await measured(`open: load ${STORED} stored events`, () => store.open());
-  const perEvent = ((heapMiB() - before) * 2 ** 20) / (await store.count());
+  const perEvent = (((await heapMiB()) - before) * 2 ** 20) / (await store.count());
   console.log(`memory per stored event (heap + external, ~420-byte body): ${perEvent.toFixed(0)} bytes`);
   const segmentsBefore = (await readdir(join(dir, 'events'))).length;
   const messages = preSign(INGEST, 'loop');
@@ -69,6 +111,7 @@ try {
   await store.close();
   const segmentsAfter = (await readdir(join(dir, 'events'))).length;
   console.log(`segments on disk: ${segmentsBefore} before ingest, ${segmentsAfter} after; events kept ${STORED}`);
+  console.log(`memory per stored event, 10 KiB body: ${(await bytesPerEvent(10_240, 5_000)).toFixed(0)} bytes`);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
