@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 
@@ -69,8 +70,8 @@ interface PendingWrite {
 
 /**
  * Append-only JSON-lines file with group commit: every append made while a write is in progress joins
- * the next write, and all of them share one write and one fdatasync. An append resolves only once its
- * bytes are on disk, and appends resolve in the order they were made.
+ * the next write, and all of them share one durable write (O_DSYNC, or write + fdatasync). An append
+ * resolves only once its bytes are on disk, and appends resolve in the order they were made.
  */
 export class JsonlAppender {
   #handle: FileHandle;
@@ -78,18 +79,24 @@ export class JsonlAppender {
   #pending: PendingWrite[] = [];
   #flushing: Promise<void> | null = null;
   #closed = false;
+  readonly #syncAfterWrite: boolean;
   readonly file: string;
 
-  private constructor(file: string, handle: FileHandle, size: number) {
+  private constructor(file: string, handle: FileHandle, size: number, syncAfterWrite: boolean) {
     this.file = file;
     this.#handle = handle;
     this.#size = size;
+    this.#syncAfterWrite = syncAfterWrite;
   }
 
   static async open(file: string): Promise<JsonlAppender> {
-    const handle = await open(file, 'a');
+    // With O_DSYNC a write returns once its bytes are durable, as write + fdatasync would, in one trip
+    // to the thread pool instead of two (measured: less CPU and latency per group). Where the platform
+    // has no O_DSYNC, each group is followed by an fdatasync instead.
+    const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = constants;
+    const handle = await open(file, O_DSYNC ? O_WRONLY | O_APPEND | O_CREAT | O_DSYNC : 'a', 0o644);
     const { size } = await handle.stat();
-    return new JsonlAppender(file, handle, size);
+    return new JsonlAppender(file, handle, size, !O_DSYNC);
   }
 
   /** Bytes acknowledged so far. */
@@ -114,7 +121,7 @@ export class JsonlAppender {
         const bytes = Buffer.from(batch.length === 1 ? batch[0].text : batch.map((w) => w.text).join(''));
         try {
           await this.#writeFully(bytes);
-          await this.#handle.datasync();
+          if (this.#syncAfterWrite) await this.#handle.datasync();
           this.#size += bytes.length;
           for (const w of batch) w.resolve();
         } catch (error) {
