@@ -26,11 +26,12 @@ describe('crash safety under kill -9', () => {
     const acked = new Map<string, string>(); // message id -> event id
     const record = (ack: Ack) => {
       const first = acked.get(ack.messageId);
-      if (first) assert.equal(ack.eventId, first, `message ${ack.messageId} answered with two event ids`);
-      else acked.set(ack.messageId, ack.eventId);
+      if (first === undefined) acked.set(ack.messageId, ack.eventId);
+      else assert.deepEqual([ack.eventId, ack.duplicate], [first, true], `${ack.messageId} again is a duplicate of the first`);
     };
     for (let round = 0; round < ROUNDS; round++) {
       relay = await spawnRelay({ dataDir, configYaml: LOAD_CONFIG });
+      await assertStoredOnce(relay.url, acked);
       const fresh = Array.from({ length: PER_ROUND }, (_, i) => `msg_${round}_${i}`);
       // Every tenth request repeats a message: one from this round or one acknowledged before the last kill.
       const earlier = [...acked.keys()];
@@ -52,15 +53,7 @@ describe('crash safety under kill -9', () => {
     }
 
     relay = await spawnRelay({ dataDir, configYaml: LOAD_CONFIG });
-    const stored = await listAll(relay.url, TOKEN);
-    const byMessage = new Map<string, string[]>();
-    for (const event of stored)
-      byMessage.set(String(event.provider_id), [...(byMessage.get(String(event.provider_id)) ?? []), event.id]);
-    const twice = [...byMessage].filter(([, events]) => events.length > 1);
-    assert.deepEqual(twice, [], 'no message is stored twice');
-    assert.equal(new Set(stored.map((e) => e.id)).size, stored.length, 'no event id is listed twice');
-    for (const [messageId, eventId] of acked) assert.deepEqual(byMessage.get(messageId), [eventId], `${messageId} kept`);
-
+    await assertStoredOnce(relay.url, acked);
     const again = await sendSigned(relay.url, [...acked.keys()][0]);
     assert.deepEqual(again && [again.duplicate, again.eventId], [true, [...acked.values()][0]]);
     relay.child.kill('SIGTERM');
@@ -68,3 +61,20 @@ describe('crash safety under kill -9', () => {
     relay = null;
   });
 });
+
+/** Every acknowledged message is stored exactly once, under the id it was acknowledged with; nothing twice. */
+async function assertStoredOnce(url: string, acked: Map<string, string>): Promise<void> {
+  const stored = await listAll(url, TOKEN);
+  assert.equal(new Set(stored.map((e) => e.id)).size, stored.length, 'no event id is listed twice');
+  const byMessage = new Map<string, string[]>();
+  for (const event of stored) {
+    const key = String(event.provider_id);
+    byMessage.set(key, [...(byMessage.get(key) ?? []), event.id]);
+  }
+  assert.deepEqual(
+    [...byMessage].filter(([, events]) => events.length > 1),
+    [],
+    'no message is stored twice',
+  );
+  for (const [messageId, eventId] of acked) assert.deepEqual(byMessage.get(messageId), [eventId], `${messageId} kept`);
+}
