@@ -17,8 +17,6 @@ export interface StorageOptions {
   driver: 'lowdb' | 'memory';
   dataDir: string;
   retention: RetentionPolicy;
-  /** Refused ingest requests kept for the console (default 1,000). */
-  maxRejections?: number;
   now: () => number;
   newId: IdFactory;
   /** How many refused ingest requests the rejection log keeps (limits.rejections). */
