@@ -91,11 +91,13 @@ export abstract class IndexedEventStore implements EventStore {
   }
 
   async get(id: string): Promise<RelayEvent | undefined> {
+    this.retain();
     const stored = this.index.get(id);
     return stored && eventOf(stored);
   }
 
   async getRaw(id: string): Promise<RawBody | undefined> {
+    this.retain();
     const stored = this.index.get(id);
     return stored && bodyOf(stored);
   }
