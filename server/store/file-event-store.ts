@@ -55,6 +55,7 @@ export class FileEventStore extends IndexedEventStore {
   async open(): Promise<void> {
     if (this.#state !== 'new') return;
     await mkdir(this.#eventsDir, { recursive: true });
+    await syncDir(this.#dir); // the events directory itself, the first time it is made
     const names = (await readdir(this.#eventsDir)).filter((n) => n.endsWith('.jsonl')).sort();
     for (const name of names) {
       const file = join(this.#eventsDir, name);

@@ -32,6 +32,7 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
     }
     this.#lines = lines.length;
     this.#appender = await JsonlAppender.open(this.file);
+    await syncDir(dirname(this.file)); // a new log's directory entry, so acknowledged rows survive power loss
     if (this.#needsCompaction()) await this.#compact();
   }
 
