@@ -1,7 +1,7 @@
 import { idTime } from '../ids.ts';
-import { eventOf, type StoredEvent } from './event-line.ts';
+import type { StoredEvent } from './event-line.ts';
 import { typeMatches } from './match.ts';
-import type { EventPage, EventQuery, RelayEvent, RetentionPolicy } from './types.ts';
+import type { EventQuery, RetentionPolicy } from './types.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -81,22 +81,18 @@ export class EventIndex {
     if (key && this.#byProviderKey.get(key) === id) this.#byProviderKey.delete(key);
   }
 
-  /** Filters on the kept fields; only the events returned are parsed. */
-  list(query: EventQuery): EventPage {
-    const data: RelayEvent[] = [];
-    let hasMore = false;
+  /** The entries a query selects, in id order (filters use the kept fields; nothing is read). */
+  select(query: EventQuery): { entries: StoredEvent[]; hasMore: boolean } {
+    const entries: StoredEvent[] = [];
     for (let i = query.after ? this.#firstAfter(query.after) : this.#head; i < this.#order.length; i++) {
       const stored = this.#byId.get(this.#order[i]);
       if (!stored) continue;
       if (query.source && stored.source !== query.source) continue;
       if (!typeMatches(query.type, stored.type)) continue;
-      if (data.length === query.limit) {
-        hasMore = true;
-        break;
-      }
-      data.push(eventOf(stored));
+      if (entries.length === query.limit) return { entries, hasMore: true };
+      entries.push(stored);
     }
-    return { data, has_more: hasMore, last_id: data.at(-1)?.id ?? null };
+    return { entries, hasMore: false };
   }
 
   #firstAfter(cursor: string): number {

@@ -5,6 +5,7 @@ import { type StoredEvent, storedFrom } from './event-line.ts';
 import { IndexedEventStore, type IndexedStoreOptions } from './indexed-event-store.ts';
 import { forEachJsonLine, JsonlAppender, syncDir } from './jsonl.ts';
 import { RejectionLog } from './rejection-log.ts';
+import { readLines } from './segment-reader.ts';
 import type { Rejection } from './types.ts';
 
 interface CurrentSegment {
@@ -60,8 +61,8 @@ export class FileEventStore extends IndexedEventStore {
     for (const name of names) {
       const file = join(this.#eventsDir, name);
       const segment: Segment = { file, lastId: '' };
-      await forEachJsonLine(file, (line, parsed) => {
-        const stored = storedFrom(line, parsed);
+      await forEachJsonLine(file, (parsed, offset, length) => {
+        const stored = storedFrom(parsed, { file, offset, length });
         this.index.add(stored);
         if (stored.id > segment.lastId) segment.lastId = stored.id;
       });
@@ -73,7 +74,7 @@ export class FileEventStore extends IndexedEventStore {
     this.#state = 'open';
   }
 
-  protected persist(stored: StoredEvent): Promise<void> {
+  protected persist(stored: StoredEvent & { line: string }): Promise<void> {
     if (this.#state !== 'open') return Promise.reject(new StoreUnavailableError('The event store is not open.'));
     // Synchronous while the segment has room, so appends reach the file in the order their ids were made.
     const current = this.#current;
@@ -92,11 +93,14 @@ export class FileEventStore extends IndexedEventStore {
     );
   }
 
-  async #write(current: CurrentSegment, stored: StoredEvent): Promise<void> {
+  async #write(current: CurrentSegment, stored: StoredEvent & { line: string }): Promise<void> {
     current.count++;
     if (stored.id > current.segment.lastId) current.segment.lastId = stored.id;
     try {
-      await current.appender.append(`${stored.line}\n`);
+      const offset = await current.appender.append(`${stored.line}\n`);
+      // From here on the line lives in the file only: memory per event stays small.
+      stored.place = { file: current.segment.file, offset, length: Buffer.byteLength(stored.line) };
+      (stored as StoredEvent).line = undefined;
     } catch (error) {
       throw new StoreUnavailableError(undefined, error);
     }
@@ -116,6 +120,10 @@ export class FileEventStore extends IndexedEventStore {
     await syncDir(this.#eventsDir);
     this.#segments.push(segment);
     this.#current = { appender, segment, count: 0 };
+  }
+
+  protected override lines(entries: StoredEvent[]): Promise<Array<string | undefined>> {
+    return readLines(entries);
   }
 
   protected override retain(): number {

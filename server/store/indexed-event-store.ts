@@ -41,14 +41,24 @@ export abstract class IndexedEventStore implements EventStore {
 
   abstract open(): Promise<void>;
   abstract close(): Promise<void>;
-  protected abstract persist(stored: StoredEvent): Promise<void>;
+  /** Makes the event durable; may replace `line` with the place it was written to. */
+  protected abstract persist(stored: StoredEvent & { line: string }): Promise<void>;
+
+  /** The stored lines of these entries (undefined where an entry is gone). */
+  protected async lines(entries: StoredEvent[]): Promise<Array<string | undefined>> {
+    return entries.map((entry) => entry.line);
+  }
+
+  async #line(entry: StoredEvent | undefined): Promise<string | undefined> {
+    return entry && (await this.lines([entry]))[0];
+  }
   protected abstract persistRejection(rejection: Rejection): Promise<void>;
   abstract writable(): Promise<boolean>;
 
   async append(input: NewEvent): Promise<AppendResult> {
     const key = EventIndex.dedupeKey(input.source, input.provider_id);
     if (key) {
-      const first = this.index.findDuplicate(key);
+      const first = await this.#line(this.index.findDuplicate(key));
       if (first) return { event: eventOf(first), duplicate: true };
       const pending = this.#inflight.get(key);
       if (pending) return { event: (await pending).event, duplicate: true };
@@ -92,19 +102,22 @@ export abstract class IndexedEventStore implements EventStore {
 
   async get(id: string): Promise<RelayEvent | undefined> {
     this.retain();
-    const stored = this.index.get(id);
-    return stored && eventOf(stored);
+    const line = await this.#line(this.index.get(id));
+    return line === undefined ? undefined : eventOf(line);
   }
 
   async getRaw(id: string): Promise<RawBody | undefined> {
     this.retain();
-    const stored = this.index.get(id);
-    return stored && bodyOf(stored);
+    const line = await this.#line(this.index.get(id));
+    return line === undefined ? undefined : bodyOf(line);
   }
 
   async list(query: EventQuery): Promise<EventPage> {
     this.retain();
-    return this.index.list(query);
+    const { entries, hasMore } = this.index.select(query);
+    const data: RelayEvent[] = [];
+    for (const line of await this.lines(entries)) if (line !== undefined) data.push(eventOf(line));
+    return { data, has_more: hasMore, last_id: entries.at(-1)?.id ?? null };
   }
 
   async oldestId(): Promise<string | null> {

@@ -21,12 +21,15 @@ export class CorruptFileError extends Error {
 const LINES_PER_SLICE = 500;
 
 /**
- * Calls `visit` with every complete JSON line, as text and parsed. A torn last line (no trailing
+ * Calls `visit` with every complete JSON line, parsed, and its byte offset and length in the file. A torn last line (no trailing
  * newline: a write cut off by a crash, so never acknowledged) is cut from the file, but only once every
  * complete line was accepted: a damaged complete line (not JSON, or refused by `visit`) stops everything
  * and leaves the file exactly as it was. Returns the number of lines visited.
  */
-export async function forEachJsonLine(file: string, visit: (line: string, parsed: unknown) => void): Promise<number> {
+export async function forEachJsonLine(
+  file: string,
+  visit: (parsed: unknown, offset: number, length: number) => void,
+): Promise<number> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -35,21 +38,20 @@ export async function forEachJsonLine(file: string, visit: (line: string, parsed
     throw error;
   }
   const end = bytes.lastIndexOf(0x0a) + 1;
-  const text = bytes.toString('utf8', 0, end);
   let lineNo = 0;
   let visited = 0;
-  for (let start = 0; start < text.length; ) {
-    const stop = text.indexOf('\n', start);
+  for (let start = 0; start < end; ) {
+    const stop = bytes.indexOf(0x0a, start);
     lineNo++;
-    const line = text.slice(start, stop);
-    start = stop + 1;
-    if (line.length === 0) continue;
-    try {
-      visit(line, JSON.parse(line));
-    } catch (error) {
-      throw new CorruptFileError(file, lineNo, (error as Error).message);
+    if (stop > start) {
+      try {
+        visit(JSON.parse(bytes.toString('utf8', start, stop)), start, stop - start);
+      } catch (error) {
+        throw new CorruptFileError(file, lineNo, (error as Error).message);
+      }
+      if (++visited % LINES_PER_SLICE === 0) await yieldToEventLoop();
     }
-    if (++visited % LINES_PER_SLICE === 0) await yieldToEventLoop();
+    start = stop + 1;
   }
   if (end < bytes.length) await truncate(file, end);
   return visited;
@@ -58,13 +60,13 @@ export async function forEachJsonLine(file: string, visit: (line: string, parsed
 /** Every complete JSON line, parsed (see forEachJsonLine). */
 export async function readJsonLines<T>(file: string): Promise<T[]> {
   const records: T[] = [];
-  await forEachJsonLine(file, (_line, parsed) => records.push(parsed as T));
+  await forEachJsonLine(file, (parsed) => records.push(parsed as T));
   return records;
 }
 
 interface PendingWrite {
   text: string;
-  resolve: () => void;
+  resolve: (offset: number) => void;
   reject: (error: Error) => void;
 }
 
@@ -104,8 +106,8 @@ export class JsonlAppender {
     return this.#size;
   }
 
-  /** `lines` must end in a newline. */
-  append(lines: string): Promise<void> {
+  /** `lines` must end in a newline. Resolves, once durable, with the byte offset they were written at. */
+  append(lines: string): Promise<number> {
     if (this.#closed) return Promise.reject(new Error(`${this.file} is closed`));
     return new Promise((resolve, reject) => {
       this.#pending.push({ text: lines, resolve, reject });
@@ -122,8 +124,12 @@ export class JsonlAppender {
         try {
           await this.#writeFully(bytes);
           if (this.#syncAfterWrite) await this.#handle.datasync();
+          let offset = this.#size;
           this.#size += bytes.length;
-          for (const w of batch) w.resolve();
+          for (const w of batch) {
+            w.resolve(offset);
+            offset += batch.length === 1 ? bytes.length : Buffer.byteLength(w.text);
+          }
         } catch (error) {
           // Cut back to the last acknowledged byte so no partial line is left behind a failed write.
           await this.#handle.truncate(this.#size).catch(() => {});
