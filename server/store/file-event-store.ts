@@ -8,10 +8,15 @@ import { RejectionLog } from './rejection-log.ts';
 import { readLines } from './segment-reader.ts';
 import type { Rejection } from './types.ts';
 
-interface CurrentSegment {
+interface NewSegment {
   appender: JsonlAppender;
   segment: Segment;
+}
+
+interface CurrentSegment extends NewSegment {
   count: number;
+  /** The previous segment's last writes: acknowledgements here wait for them, to stay in id order. */
+  before: Promise<void> | null;
 }
 
 interface Segment {
@@ -37,6 +42,7 @@ export class FileEventStore extends IndexedEventStore {
   #segments: Segment[] = [];
   #current: CurrentSegment | null = null;
   #rolling: Promise<void> | null = null;
+  #prepared: Promise<NewSegment> | null = null;
   #dropping: Promise<void> | null = null;
   #rejectionLog: RejectionLog;
   #state: 'new' | 'open' | 'closed' = 'new';
@@ -94,10 +100,12 @@ export class FileEventStore extends IndexedEventStore {
   }
 
   async #write(current: CurrentSegment, stored: StoredEvent & { line: string }): Promise<void> {
-    current.count++;
+    // The next file is made ahead of time, so rolling over is a swap rather than a wait on the disk.
+    if (++current.count === Math.max(1, Math.floor(this.#segmentEvents * 0.8))) this.#prepareNext();
     if (stored.id > current.segment.lastId) current.segment.lastId = stored.id;
     try {
       const offset = await current.appender.append(`${stored.line}\n`);
+      if (current.before) await current.before;
       // From here on the line lives in the file only: memory per event stays small.
       stored.place = { file: current.segment.file, offset, length: Buffer.byteLength(stored.line) };
       (stored as StoredEvent).line = undefined;
@@ -106,20 +114,33 @@ export class FileEventStore extends IndexedEventStore {
     }
   }
 
-  /**
-   * Starts a new segment. The previous one is closed first (its queued writes finish), so events are
-   * acknowledged in id order across segments; a roll costs one fdatasync wait every `segmentEvents`.
-   */
-  async #roll(): Promise<void> {
-    const previous = this.#current;
-    this.#current = null;
-    await previous?.appender.close();
+  #prepareNext(): void {
+    this.#prepared ??= this.#newSegment();
+    this.#prepared.catch(() => {}); // a failure shows when the roll uses it
+  }
+
+  async #newSegment(): Promise<NewSegment> {
     const segment: Segment = { file: join(this.#eventsDir, `${this.newId('seg')}.jsonl`), lastId: '' };
     const appender = await JsonlAppender.open(segment.file);
     // The new file's directory entry must be durable too, or a power cut could lose the whole segment.
     await syncDir(this.#eventsDir);
-    this.#segments.push(segment);
-    this.#current = { appender, segment, count: 0 };
+    return { appender, segment };
+  }
+
+  /** Swaps in the next segment; the previous one finishes its queued writes in the background. */
+  async #roll(): Promise<void> {
+    const previous = this.#current;
+    this.#current = null;
+    const next = await (this.#prepared ?? this.#newSegment());
+    this.#prepared = null;
+    this.#segments.push(next.segment);
+    const current: CurrentSegment = { ...next, count: 0, before: previous?.appender.close() ?? null };
+    current.before
+      ?.finally(() => {
+        current.before = null;
+      })
+      .catch(() => {});
+    this.#current = current;
   }
 
   protected override lines(entries: StoredEvent[]): Promise<Array<string | undefined>> {
@@ -171,6 +192,12 @@ export class FileEventStore extends IndexedEventStore {
     this.#state = 'closed';
     await this.#rolling?.catch(() => {});
     await this.#current?.appender.close();
+    await this.#current?.before?.catch(() => {});
+    const unused = await this.#prepared?.catch(() => null);
+    if (unused) {
+      await unused.appender.close();
+      await unlink(unused.segment.file).catch(() => {});
+    }
     await this.#dropping?.catch(() => {});
     await this.#rejectionLog.close();
     this.#current = null;
