@@ -32,7 +32,7 @@ export interface FileEventStoreOptions extends IndexedStoreOptions {
 }
 
 /**
- * Events in time-ordered JSON-lines segments under `<data>/events/`: appends share one fdatasync
+ * Events in time-ordered JSON-lines segments under `<data>/events/`: appends share one durable write
  * (group commit), only the newest segment is ever written, and retention unlinks whole old segments.
  * See docs/store.md for why this shape and not one lowdb JSON file.
  */
