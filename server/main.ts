@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { Express } from 'express';
 import type { AddressInfo } from 'node:net';
 import { createEventBus } from './bus.ts';
@@ -121,42 +121,57 @@ async function assemble(
     app,
     url: '',
     start() {
-      starting ??= (async () => {
-        for (const s of subsystems) {
-          await s.start?.();
-          started.push(s);
-        }
-        await new Promise<void>((resolve, reject) => {
-          server.once('error', reject);
-          server.listen(ctx.config.port, ctx.config.host, () => {
-            server.off('error', reject);
-            resolve();
-          });
-        });
-        const { port } = server.address() as AddressInfo;
-        const host = ctx.config.host.includes(':') ? `[${ctx.config.host}]` : ctx.config.host;
-        relay.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
-        ctx.logger.info({ url: relay.url, sources: ctx.config.sources.map((s) => s.name) }, 'hookrelay is listening');
-        return relay.url;
-      })();
+      starting ??= listen().catch(async (error: unknown) => {
+        // A subsystem that cannot start (a damaged state file, say) must not leave the data dir locked.
+        await teardown();
+        throw error;
+      });
       return starting;
     },
     stop() {
       stopping ??= (async () => {
         await starting?.catch(() => {});
-        const closed = closeServer(server, options.drainMs ?? 10_000);
-        for (const s of started) s.closing?.();
-        await closed;
-        for (const s of started.reverse()) {
-          await s.stop?.().catch((err: unknown) => ctx.logger.error({ err, subsystem: s.name }, 'stop failed'));
-        }
-        await ctx.storage.events.close();
-        await unlock();
-        ctx.logger.info('hookrelay stopped');
+        await teardown();
       })();
       return stopping;
     },
   };
+
+  async function listen(): Promise<string> {
+    for (const s of subsystems) {
+      await s.start?.();
+      started.push(s);
+    }
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(ctx.config.port, ctx.config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const { port } = server.address() as AddressInfo;
+    const host = ctx.config.host.includes(':') ? `[${ctx.config.host}]` : ctx.config.host;
+    relay.url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    ctx.logger.info({ url: relay.url, sources: ctx.config.sources.map((s) => s.name) }, 'hookrelay is listening');
+    return relay.url;
+  }
+
+  let tornDown: Promise<void> | null = null;
+  function teardown(): Promise<void> {
+    tornDown ??= (async () => {
+      const closed = closeServer(server, options.drainMs ?? 10_000);
+      // Long-lived streams end now, so that draining waits only for ordinary requests.
+      for (const s of started) s.closing?.();
+      await closed;
+      for (const s of started.reverse()) {
+        await s.stop?.().catch((err: unknown) => ctx.logger.error({ err, subsystem: s.name }, 'stop failed'));
+      }
+      await ctx.storage.events.close();
+      await unlock();
+      ctx.logger.info('hookrelay stopped');
+    })();
+    return tornDown;
+  }
   return relay;
 }
 
@@ -164,6 +179,11 @@ async function assemble(
 async function closeServer(server: Server, drainMs: number): Promise<void> {
   if (!server.listening) return;
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Keep-alive clients would otherwise send more requests on open connections until they idle out:
+  // answer what arrives with `Connection: close`, so each connection ends after its current response.
+  server.on('request', (_req, res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+  });
   server.closeIdleConnections();
   const timer = setTimeout(() => server.closeAllConnections(), drainMs);
   timer.unref();

@@ -1,4 +1,4 @@
-import { open, readFile, unlink } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 function alive(pid: number): boolean {
@@ -10,34 +10,50 @@ function alive(pid: number): boolean {
   }
 }
 
+async function ownerOf(file: string): Promise<number | null> {
+  const pid = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
 /**
- * One relay per data dir: two writers on the same files would interleave appends. A lock file holds
- * the owner's pid; a lock left by a process that no longer runs (kill -9) is taken over.
+ * One relay per data dir: two writers on the same files would interleave appends. The lock file holds
+ * the owner's pid and appears with its content in one step (written aside, then hard-linked into
+ * place), so a starting relay never sees a half-written lock. A lock whose pid no longer runs (the
+ * owner was killed with -9) is taken over. Returns the release function (idempotent).
  */
 export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   const file = join(dir, 'hookrelay.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(file, 'wx', 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
-      let released = false;
-      return async () => {
-        if (released) return;
-        released = true;
-        await unlink(file).catch(() => {});
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const pid = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+  const mine = join(dir, `hookrelay.lock.${process.pid}`);
+  await writeFile(mine, String(process.pid), { mode: 0o600 });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(mine, file);
+        return releaser(file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const pid = await ownerOf(file);
+      if (pid !== null && pid !== process.pid && alive(pid)) {
         throw new Error(
-          `data dir ${dir} is in use by another running relay (pid ${pid}). ` +
+          `data dir ${dir} is in use by another running relay (pid ${pid}, lock file ${file}). ` +
             'Stop that relay, or give this one its own --data-dir.',
         );
       }
+      // The owner is gone: remove its lock and try again.
       await unlink(file).catch(() => {});
     }
+    throw new Error(`could not lock data dir ${dir}: ${file} keeps reappearing`);
+  } finally {
+    await unlink(mine).catch(() => {});
   }
-  throw new Error(`could not lock data dir ${dir}`);
+}
+
+function releaser(file: string): () => Promise<void> {
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    if ((await ownerOf(file)) === process.pid) await unlink(file).catch(() => {});
+  };
 }

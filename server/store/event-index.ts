@@ -1,12 +1,7 @@
-import type { IdFactory } from '../ids.ts';
 import { idTime } from '../ids.ts';
+import type { StoredEvent } from './event-line.ts';
 import { typeMatches } from './match.ts';
-import type { EventPage, EventQuery, NewEvent, RawBody, RelayEvent, RetentionPolicy } from './types.ts';
-
-export interface IndexedEvent {
-  event: RelayEvent;
-  body: RawBody;
-}
+import type { EventQuery, RetentionPolicy } from './types.ts';
 
 const DAY_MS = 86_400_000;
 
@@ -17,7 +12,7 @@ const DAY_MS = 86_400_000;
 export class EventIndex {
   #order: string[] = [];
   #head = 0;
-  #byId = new Map<string, IndexedEvent>();
+  #byId = new Map<string, StoredEvent>();
   #byProviderKey = new Map<string, string>();
 
   private readonly retention: RetentionPolicy;
@@ -32,35 +27,22 @@ export class EventIndex {
     return providerId ? `${source}\u0000${providerId}` : null;
   }
 
-  build(input: NewEvent, newId: IdFactory): IndexedEvent {
-    const id = newId('evt');
-    const event: RelayEvent = {
-      id,
-      source: input.source,
-      type: input.type,
-      received_at: new Date(idTime(id)).toISOString(),
-      provider_id: input.provider_id,
-      headers: input.headers,
-      payload: input.payload,
-      verified: input.verified,
-    };
-    return { event, body: { raw: input.raw, content_type: input.content_type } };
+  findDuplicate(key: string): StoredEvent | undefined {
+    const id = this.#byProviderKey.get(key);
+    return id === undefined ? undefined : this.#byId.get(id);
   }
 
-  findDuplicate(source: string, providerId: string | null): string | undefined {
-    const key = EventIndex.dedupeKey(source, providerId);
-    return key ? this.#byProviderKey.get(key) : undefined;
+  add(stored: StoredEvent): void {
+    const last = this.#order.at(-1);
+    // Appends are acknowledged in id order, so this is a push; the splice keeps cursors right regardless.
+    if (last === undefined || last < stored.id) this.#order.push(stored.id);
+    else this.#order.splice(this.#firstAfter(stored.id), 0, stored.id);
+    this.#byId.set(stored.id, stored);
+    const key = EventIndex.dedupeKey(stored.source, stored.providerId);
+    if (key) this.#byProviderKey.set(key, stored.id);
   }
 
-  add(entry: IndexedEvent): void {
-    const { event } = entry;
-    this.#order.push(event.id);
-    this.#byId.set(event.id, entry);
-    const key = EventIndex.dedupeKey(event.source, event.provider_id);
-    if (key) this.#byProviderKey.set(key, event.id);
-  }
-
-  get(id: string): IndexedEvent | undefined {
+  get(id: string): StoredEvent | undefined {
     return this.#byId.get(id);
   }
 
@@ -72,47 +54,45 @@ export class EventIndex {
     return this.#order[this.#head] ?? null;
   }
 
-  /** Drops events beyond the policy; returns the id of the oldest event kept (or null). */
-  applyRetention(): string | null {
+  /** Drops the oldest events beyond the policy; returns how many were dropped. Cheap when none are. */
+  applyRetention(): number {
     const cutoff = this.now() - this.retention.maxAgeDays * DAY_MS;
+    let dropped = 0;
     while (this.size > 0) {
       const id = this.#order[this.#head];
       if (this.size <= this.retention.maxEvents && idTime(id) >= cutoff) break;
       this.#evict(id);
       this.#head++;
+      dropped++;
     }
+    // Reclaim the dropped prefix of the order array once it is the larger part.
     if (this.#head > 4096 && this.#head * 2 > this.#order.length) {
       this.#order = this.#order.slice(this.#head);
       this.#head = 0;
     }
-    return this.oldestId();
+    return dropped;
   }
 
   #evict(id: string): void {
-    const entry = this.#byId.get(id);
+    const stored = this.#byId.get(id);
     this.#byId.delete(id);
-    if (!entry) return;
-    const key = EventIndex.dedupeKey(entry.event.source, entry.event.provider_id);
+    if (!stored) return;
+    const key = EventIndex.dedupeKey(stored.source, stored.providerId);
     if (key && this.#byProviderKey.get(key) === id) this.#byProviderKey.delete(key);
   }
 
-  list(query: EventQuery): EventPage {
-    const data: RelayEvent[] = [];
-    let i = query.after ? this.#firstAfter(query.after) : this.#head;
-    let hasMore = false;
-    for (; i < this.#order.length; i++) {
-      const entry = this.#byId.get(this.#order[i]);
-      if (!entry) continue;
-      const { event } = entry;
-      if (query.source && event.source !== query.source) continue;
-      if (!typeMatches(query.type, event.type)) continue;
-      if (data.length === query.limit) {
-        hasMore = true;
-        break;
-      }
-      data.push(event);
+  /** The entries a query selects, in id order (filters use the kept fields; nothing is read). */
+  select(query: EventQuery): { entries: StoredEvent[]; hasMore: boolean } {
+    const entries: StoredEvent[] = [];
+    for (let i = query.after ? this.#firstAfter(query.after) : this.#head; i < this.#order.length; i++) {
+      const stored = this.#byId.get(this.#order[i]);
+      if (!stored) continue;
+      if (query.source && stored.source !== query.source) continue;
+      if (!typeMatches(query.type, stored.type)) continue;
+      if (entries.length === query.limit) return { entries, hasMore: true };
+      entries.push(stored);
     }
-    return { data, has_more: hasMore, last_id: data.at(-1)?.id ?? null };
+    return { entries, hasMore: false };
   }
 
   #firstAfter(cursor: string): number {

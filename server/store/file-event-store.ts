@@ -1,21 +1,28 @@
-import { mkdir, readdir, rename, unlink, writeFile, access, constants } from 'node:fs/promises';
+import { access, constants, mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { IndexedEvent } from './event-index.ts';
-import { IndexedEventStore, type IndexedStoreOptions } from './indexed-event-store.ts';
-import { JsonlAppender, readJsonLines } from './jsonl.ts';
 import { StoreUnavailableError } from '../errors.ts';
+import { type StoredEvent, storedFrom } from './event-line.ts';
+import { IndexedEventStore, type IndexedStoreOptions } from './indexed-event-store.ts';
+import { forEachJsonLine, JsonlAppender, syncDir } from './jsonl.ts';
+import { RejectionLog } from './rejection-log.ts';
+import { readLines } from './segment-reader.ts';
 import type { Rejection } from './types.ts';
 
-interface EventLine {
-  e: IndexedEvent['event'];
-  c: string;
-  r: string;
+interface NewSegment {
+  appender: JsonlAppender;
+  segment: Segment;
+}
+
+interface CurrentSegment extends NewSegment {
+  count: number;
+  /** The previous segment's last writes: acknowledgements here wait for them, to stay in id order. */
+  before: Promise<void> | null;
 }
 
 interface Segment {
   file: string;
+  /** Highest event id in the file ('' when empty): the whole file may go once retention passes it. */
   lastId: string;
-  count: number;
 }
 
 export interface FileEventStoreOptions extends IndexedStoreOptions {
@@ -25,7 +32,7 @@ export interface FileEventStoreOptions extends IndexedStoreOptions {
 }
 
 /**
- * Events in time-ordered JSON-lines segments under `<data>/events/`: appends share one fdatasync
+ * Events in time-ordered JSON-lines segments under `<data>/events/`: appends share one durable write
  * (group commit), only the newest segment is ever written, and retention unlinks whole old segments.
  * See docs/store.md for why this shape and not one lowdb JSON file.
  */
@@ -33,112 +40,144 @@ export class FileEventStore extends IndexedEventStore {
   readonly #dir: string;
   readonly #segmentEvents: number;
   #segments: Segment[] = [];
-  #current: JsonlAppender | null = null;
-  #currentCount = 0;
-  #rejectionLog: JsonlAppender | null = null;
-  #rejectionLines = 0;
-  #closed = true;
+  #current: CurrentSegment | null = null;
+  #rolling: Promise<void> | null = null;
+  #prepared: Promise<NewSegment> | null = null;
+  #dropping: Promise<void> | null = null;
+  #rejectionLog: RejectionLog;
+  #state: 'new' | 'open' | 'closed' = 'new';
 
   constructor(options: FileEventStoreOptions) {
     super(options);
     this.#dir = options.dir;
     this.#segmentEvents = options.segmentEvents ?? 5000;
+    this.#rejectionLog = new RejectionLog(join(this.#dir, 'rejections.jsonl'), this.maxRejections);
   }
 
   get #eventsDir(): string {
     return join(this.#dir, 'events');
   }
 
+  /** Loads every segment (a damaged line stops here, with the file and line named). Call once. */
   async open(): Promise<void> {
+    if (this.#state !== 'new') return;
     await mkdir(this.#eventsDir, { recursive: true });
+    await syncDir(this.#dir); // the events directory itself, the first time it is made
     const names = (await readdir(this.#eventsDir)).filter((n) => n.endsWith('.jsonl')).sort();
     for (const name of names) {
       const file = join(this.#eventsDir, name);
-      const lines = await readJsonLines<EventLine>(file);
-      for (const line of lines) {
-        this.index.add({ event: line.e, body: { raw: Buffer.from(line.r, 'base64'), content_type: line.c } });
-      }
-      this.#segments.push({ file, lastId: lines.at(-1)?.e.id ?? '', count: lines.length });
+      const segment: Segment = { file, lastId: '' };
+      await forEachJsonLine(file, (parsed, offset, length) => {
+        const stored = storedFrom(parsed, { file, offset, length });
+        this.index.add(stored);
+        if (stored.id > segment.lastId) segment.lastId = stored.id;
+      });
+      this.#segments.push(segment);
     }
     this.index.applyRetention();
     await this.#dropExpiredSegments();
-    const rejectionsFile = join(this.#dir, 'rejections.jsonl');
-    this.rejections = (await readJsonLines<Rejection>(rejectionsFile)).slice(-this.maxRejections);
-    await this.#rewriteRejections();
-    this.#closed = false;
+    this.rejections = await this.#rejectionLog.open();
+    this.#state = 'open';
   }
 
-  protected async persist(entry: IndexedEvent): Promise<void> {
-    if (this.#closed) throw new StoreUnavailableError('The event store is closed.');
-    const appender = await this.#writableSegment();
-    const line: EventLine = { e: entry.event, c: entry.body.content_type, r: entry.body.raw.toString('base64') };
-    const segment = this.#segments.at(-1) as Segment;
-    segment.lastId = entry.event.id;
-    segment.count++;
-    this.#currentCount++;
+  protected persist(stored: StoredEvent & { line: string }): Promise<void> {
+    if (this.#state !== 'open') return Promise.reject(new StoreUnavailableError('The event store is not open.'));
+    // Synchronous while the segment has room, so appends reach the file in the order their ids were made.
+    const current = this.#current;
+    if (current && current.count < this.#segmentEvents && !this.#rolling) return this.#write(current, stored);
+    this.#rolling ??= this.#roll().finally(() => {
+      this.#rolling = null;
+    });
+    return this.#rolling.then(
+      () => {
+        if (!this.#current) throw new StoreUnavailableError('The event store is closed.');
+        return this.#write(this.#current, stored);
+      },
+      (error: unknown) => {
+        throw new StoreUnavailableError(undefined, error);
+      },
+    );
+  }
+
+  async #write(current: CurrentSegment, stored: StoredEvent & { line: string }): Promise<void> {
+    // The next file is made ahead of time, so rolling over is a swap rather than a wait on the disk.
+    if (++current.count === Math.max(1, Math.floor(this.#segmentEvents * 0.8))) this.#prepareNext();
+    if (stored.id > current.segment.lastId) current.segment.lastId = stored.id;
     try {
-      await appender.append(`${JSON.stringify(line)}\n`);
+      const offset = await current.appender.append(`${stored.line}\n`);
+      if (current.before) await current.before;
+      // From here on the line lives in the file only: memory per event stays small.
+      stored.place = { file: current.segment.file, offset, length: Buffer.byteLength(stored.line) };
+      (stored as StoredEvent).line = undefined;
     } catch (error) {
       throw new StoreUnavailableError(undefined, error);
     }
   }
 
-  #opening: Promise<JsonlAppender> | null = null;
-
-  async #writableSegment(): Promise<JsonlAppender> {
-    if (this.#current && this.#currentCount < this.#segmentEvents) return this.#current;
-    this.#opening ??= this.#rollSegment().finally(() => {
-      this.#opening = null;
-    });
-    return this.#opening;
+  #prepareNext(): void {
+    this.#prepared ??= this.#newSegment();
+    this.#prepared.catch(() => {}); // a failure shows when the roll uses it
   }
 
-  async #rollSegment(): Promise<JsonlAppender> {
+  async #newSegment(): Promise<NewSegment> {
+    const segment: Segment = { file: join(this.#eventsDir, `${this.newId('seg')}.jsonl`), lastId: '' };
+    const appender = await JsonlAppender.open(segment.file);
+    // The new file's directory entry must be durable too, or a power cut could lose the whole segment.
+    await syncDir(this.#eventsDir);
+    return { appender, segment };
+  }
+
+  /** Swaps in the next segment; the previous one finishes its queued writes in the background. */
+  async #roll(): Promise<void> {
     const previous = this.#current;
-    const name = `${this.newId('seg')}.jsonl`;
-    const file = join(this.#eventsDir, name);
-    const appender = await JsonlAppender.open(file);
-    this.#segments.push({ file, lastId: '', count: 0 });
-    this.#current = appender;
-    this.#currentCount = 0;
-    // The old segment finishes its queued writes in the background; close() waits for them.
-    if (previous) void previous.close().then(() => this.#dropExpiredSegments());
-    return appender;
+    this.#current = null;
+    const next = await (this.#prepared ?? this.#newSegment());
+    this.#prepared = null;
+    this.#segments.push(next.segment);
+    const current: CurrentSegment = { ...next, count: 0, before: previous?.appender.close() ?? null };
+    current.before
+      ?.finally(() => {
+        current.before = null;
+      })
+      .catch(() => {});
+    this.#current = current;
   }
 
+  protected override lines(entries: StoredEvent[]): Promise<Array<string | undefined>> {
+    return readLines(entries);
+  }
+
+  protected override retain(): number {
+    const dropped = super.retain();
+    if (dropped > 0 && this.#state === 'open') {
+      this.#dropping ??= this.#dropExpiredSegments()
+        .catch(() => {})
+        .finally(() => {
+          this.#dropping = null;
+        });
+    }
+    return dropped;
+  }
+
+  /** Unlinks segments whose every event retention has dropped (never the one being written). */
   async #dropExpiredSegments(): Promise<void> {
-    const oldest = this.index.oldestId();
-    while (this.#segments.length > 1) {
+    for (;;) {
       const segment = this.#segments[0];
-      if (oldest !== null && segment.lastId >= oldest) break;
-      if (this.#current && segment === this.#segments.at(-1)) break;
+      const oldest = this.index.oldestId();
+      if (!segment || segment === this.#current?.segment) return;
+      if (oldest !== null && segment.lastId >= oldest) return;
       this.#segments.shift();
       await unlink(segment.file).catch(() => {});
     }
   }
 
   protected async persistRejection(rejection: Rejection): Promise<void> {
-    if (!this.#rejectionLog) return;
-    this.#rejectionLines++;
-    await this.#rejectionLog.append(`${JSON.stringify(rejection)}\n`);
-    if (this.#rejectionLines > this.maxRejections * 2) await this.#rewriteRejections();
-  }
-
-  /** Keeps the rejection log bounded: rewrite the kept tail atomically, then append again. */
-  async #rewriteRejections(): Promise<void> {
-    const file = join(this.#dir, 'rejections.jsonl');
-    const old = this.#rejectionLog;
-    this.#rejectionLog = null;
-    await old?.close();
-    const tmp = `${file}.tmp`;
-    await writeFile(tmp, this.rejections.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    await rename(tmp, file);
-    this.#rejectionLines = this.rejections.length;
-    this.#rejectionLog = await JsonlAppender.open(file);
+    if (this.#state !== 'open') return;
+    await this.#rejectionLog.append(rejection, () => this.rejections);
   }
 
   async writable(): Promise<boolean> {
-    if (this.#closed) return false;
+    if (this.#state !== 'open') return false;
     try {
       await access(this.#eventsDir, constants.W_OK);
       return true;
@@ -147,13 +186,20 @@ export class FileEventStore extends IndexedEventStore {
     }
   }
 
+  /** Lets queued appends finish (they are acknowledged), then releases the files. Idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    await this.#opening?.catch(() => {});
-    await this.#current?.close();
-    await this.#rejectionLog?.close();
+    if (this.#state !== 'open') return;
+    this.#state = 'closed';
+    await this.#rolling?.catch(() => {});
+    await this.#current?.appender.close();
+    await this.#current?.before?.catch(() => {});
+    const unused = await this.#prepared?.catch(() => null);
+    if (unused) {
+      await unused.appender.close();
+      await unlink(unused.segment.file).catch(() => {});
+    }
+    await this.#dropping?.catch(() => {});
+    await this.#rejectionLog.close();
     this.#current = null;
-    this.#rejectionLog = null;
   }
 }

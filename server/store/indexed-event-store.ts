@@ -1,5 +1,6 @@
-import { createIdFactory, type IdFactory } from '../ids.ts';
-import { EventIndex, type IndexedEvent } from './event-index.ts';
+import { createIdFactory, type IdFactory, idTime } from '../ids.ts';
+import { EventIndex } from './event-index.ts';
+import { bodyOf, encodeEvent, eventOf, type StoredEvent } from './event-line.ts';
 import type {
   AppendResult,
   EventPage,
@@ -40,56 +41,92 @@ export abstract class IndexedEventStore implements EventStore {
 
   abstract open(): Promise<void>;
   abstract close(): Promise<void>;
-  protected abstract persist(entry: IndexedEvent): Promise<void>;
+  /** Makes the event durable; may replace `line` with the place it was written to. */
+  protected abstract persist(stored: StoredEvent & { line: string }): Promise<void>;
+
+  /** The stored lines of these entries (undefined where an entry is gone). */
+  protected async lines(entries: StoredEvent[]): Promise<Array<string | undefined>> {
+    return entries.map((entry) => entry.line);
+  }
+
+  async #line(entry: StoredEvent | undefined): Promise<string | undefined> {
+    return entry && (await this.lines([entry]))[0];
+  }
   protected abstract persistRejection(rejection: Rejection): Promise<void>;
   abstract writable(): Promise<boolean>;
 
   async append(input: NewEvent): Promise<AppendResult> {
     const key = EventIndex.dedupeKey(input.source, input.provider_id);
     if (key) {
-      const firstId = this.index.findDuplicate(input.source, input.provider_id);
-      const first = firstId ? this.index.get(firstId) : undefined;
-      if (first) return { event: first.event, duplicate: true };
+      const first = await this.#line(this.index.findDuplicate(key));
+      if (first) return { event: eventOf(first), duplicate: true };
       const pending = this.#inflight.get(key);
       if (pending) return { event: (await pending).event, duplicate: true };
     }
-    const entry = this.index.build(input, this.newId);
-    const stored = this.persist(entry).then(() => {
-      this.index.add(entry);
-      this.afterAppend();
-      return { event: entry.event, duplicate: false };
+    const event = this.#build(input);
+    const stored = encodeEvent(event, { raw: input.raw, content_type: input.content_type });
+    const appended = this.persist(stored).then(() => {
+      this.index.add(stored);
+      this.retain();
+      return { event, duplicate: false };
     });
     if (key) {
-      this.#inflight.set(key, stored);
-      stored.then(
-        () => this.#inflight.delete(key),
-        () => this.#inflight.delete(key),
-      );
+      this.#inflight.set(key, appended);
+      const forget = () => this.#inflight.delete(key);
+      appended.then(forget, forget);
     }
-    return stored;
+    return appended;
   }
 
-  protected afterAppend(): void {
-    this.index.applyRetention();
+  #build(input: NewEvent): RelayEvent {
+    const id = this.newId('evt');
+    return {
+      id,
+      source: input.source,
+      type: input.type,
+      received_at: new Date(idTime(id)).toISOString(),
+      provider_id: input.provider_id,
+      headers: input.headers,
+      payload: input.payload,
+      verified: input.verified,
+    };
+  }
+
+  /**
+   * Applies retention: after every append, and before reads so that age-based expiry holds on a quiet
+   * relay too. Stores with files override this to drop what the index dropped.
+   */
+  protected retain(): number {
+    return this.index.applyRetention();
   }
 
   async get(id: string): Promise<RelayEvent | undefined> {
-    return this.index.get(id)?.event;
+    this.retain();
+    const line = await this.#line(this.index.get(id));
+    return line === undefined ? undefined : eventOf(line);
   }
 
   async getRaw(id: string): Promise<RawBody | undefined> {
-    return this.index.get(id)?.body;
+    this.retain();
+    const line = await this.#line(this.index.get(id));
+    return line === undefined ? undefined : bodyOf(line);
   }
 
   async list(query: EventQuery): Promise<EventPage> {
-    return this.index.list(query);
+    this.retain();
+    const { entries, hasMore } = this.index.select(query);
+    const data: RelayEvent[] = [];
+    for (const line of await this.lines(entries)) if (line !== undefined) data.push(eventOf(line));
+    return { data, has_more: hasMore, last_id: entries.at(-1)?.id ?? null };
   }
 
   async oldestId(): Promise<string | null> {
+    this.retain();
     return this.index.oldestId();
   }
 
   async count(): Promise<number> {
+    this.retain();
     return this.index.size;
   }
 

@@ -1,6 +1,6 @@
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { JsonlAppender, readJsonLines } from './jsonl.ts';
+import { JsonlAppender, readJsonLines, syncDir } from './jsonl.ts';
 import { MemoryTable } from './memory-table.ts';
 import type { Row, Table } from './table.ts';
 
@@ -32,6 +32,7 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
     }
     this.#lines = lines.length;
     this.#appender = await JsonlAppender.open(this.file);
+    await syncDir(dirname(this.file)); // a new log's directory entry, so acknowledged rows survive power loss
     if (this.#needsCompaction()) await this.#compact();
   }
 
@@ -62,7 +63,14 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
     if (!this.#appender) throw new Error(`table ${this.name} is closed`);
     this.#lines += count;
     await this.#appender.append(`${lines}\n`);
-    if (this.#needsCompaction()) this.#compacting ??= this.#compact().finally(() => (this.#compacting = null));
+    if (this.#needsCompaction()) {
+      // A failed compaction (disk full, say) leaves the log as it was, still valid; the next write retries.
+      this.#compacting ??= this.#compact()
+        .catch(() => rm(`${this.file}.compact`, { force: true }))
+        .finally(() => {
+          this.#compacting = null;
+        });
+    }
   }
 
   #needsCompaction(): boolean {
@@ -88,8 +96,12 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
       await handle.close();
     }
     await this.#appender?.close();
-    await rename(tmp, this.file);
-    this.#lines = this.rows.size;
-    this.#appender = await JsonlAppender.open(this.file);
+    try {
+      await rename(tmp, this.file);
+      await syncDir(dirname(this.file));
+      this.#lines = this.rows.size;
+    } finally {
+      this.#appender = await JsonlAppender.open(this.file);
+    }
   }
 }

@@ -1,7 +1,9 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
+import { jsonErrorPosition } from './json-position.ts';
+import { CorruptFileError } from './jsonl.ts';
 import { MemoryTable } from './memory-table.ts';
 import type { Row, Table } from './table.ts';
 
@@ -30,11 +32,11 @@ export class LowdbTable<T extends Row> extends MemoryTable<T> implements Table<T
     try {
       await this.#db.read();
     } catch (error) {
-      throw new Error(
-        `${this.file}: not valid JSON (${(error as Error).message}). hookrelay will not overwrite it; ` +
-          'restore it from a backup or move it away, then start again.',
-      );
+      if (!(error instanceof SyntaxError)) throw error;
+      const position = jsonErrorPosition(await readFile(this.file, 'utf8'));
+      throw new CorruptFileError(this.file, position?.line ?? 1, error.message);
     }
+    if (!Array.isArray(this.#db.data?.rows)) throw new CorruptFileError(this.file, 1, 'no "rows" list');
     for (const row of this.#db.data.rows) this.rows.set(row.id, row);
   }
 

@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { VerifyConfig } from '../../config/types.ts';
 import { ConfigError } from '../../errors.ts';
 import { checkTimestamp, header, invalid, missing, safeEqual, type IncomingWebhook, type Verifier } from './verifier.ts';
@@ -14,7 +14,7 @@ export function standardWebhooksKey(secret: string): Buffer | null {
 }
 
 /** The base64 signature of one message (without the `v1,` version prefix). */
-export function standardWebhooksSignature(key: Buffer, id: string, timestamp: string, body: Buffer): string {
+export function standardWebhooksSignature(key: Buffer | KeyObject, id: string, timestamp: string, body: Buffer): string {
   return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
 }
 
@@ -30,7 +30,8 @@ export function standardWebhooksVerifier(config: VerifyConfig, at: string, schem
   const keys = config.secrets.map((secret, i) => {
     const key = standardWebhooksKey(secret);
     if (!key) throw new ConfigError(`${at}.secrets[${i}]`, 'expected "whsec_" followed by base64, as the sender shows it');
-    return key;
+    // A KeyObject made once: createHmac with a raw Buffer builds one per call (about 12 µs of ~14).
+    return createSecretKey(key);
   });
   return {
     scheme,

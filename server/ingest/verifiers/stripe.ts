@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey } from 'node:crypto';
 import type { VerifyConfig } from '../../config/types.ts';
 import { ConfigError, HttpError } from '../../errors.ts';
 import { checkTimestamp, header, invalid, missing, safeEqual, type IncomingWebhook, type Verifier } from './verifier.ts';
@@ -6,6 +6,8 @@ import { checkTimestamp, header, invalid, missing, safeEqual, type IncomingWebho
 /** `Stripe-Signature: t=<unix>,v1=<hex>[,v1=...]` over `"<t>.<raw body>"`, with a timestamp tolerance. */
 export function stripeVerifier(config: VerifyConfig, at: string): Verifier {
   if (config.secrets.length === 0) throw new ConfigError(`${at}.secrets`, 'expected at least one secret (whsec_...)');
+  // Key objects made once: createHmac with a string key builds one per call, most of its cost.
+  const keys = config.secrets.map((secret) => createSecretKey(Buffer.from(secret)));
   return {
     scheme: 'stripe',
     verify(request: IncomingWebhook) {
@@ -22,8 +24,8 @@ export function stripeVerifier(config: VerifyConfig, at: string): Verifier {
         throw new HttpError('signature_invalid', 'Stripe-Signature needs t= and at least one v1= entry.');
       }
       checkTimestamp(timestamp, request.now, config.toleranceSeconds);
-      for (const secret of config.secrets) {
-        const expected = createHmac('sha256', secret).update(`${timestamp}.`).update(request.body).digest('hex');
+      for (const key of keys) {
+        const expected = createHmac('sha256', key).update(`${timestamp}.`).update(request.body).digest('hex');
         if (signatures.some((s) => safeEqual(s, expected))) return { scheme: 'stripe', providerId: stripeEventId(request.body) };
       }
       throw invalid();

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { LogTable } from '../../server/store/log-table.ts';
+import { LowdbTable } from '../../server/store/lowdb-table.ts';
+import { MemoryTable } from '../../server/store/memory-table.ts';
+import type { Table } from '../../server/store/table.ts';
+import { type Item, tableContract } from './table.contract.ts';
+
+const dirs: string[] = [];
+after(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+async function tempFile(name: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'hookrelay-table-'));
+  dirs.push(dir);
+  return join(dir, name);
+}
+
+function onFile(make: (file: string) => Table<Item>, name: string) {
+  return async () => {
+    const file = await tempFile(name);
+    const table = make(file);
+    return {
+      table,
+      async reopen() {
+        await table.close();
+        const next = make(file);
+        await next.open();
+        return next;
+      },
+    };
+  };
+}
+
+tableContract('MemoryTable', async () => ({ table: new MemoryTable<Item>('items') }));
+tableContract(
+  'LogTable',
+  onFile((file) => new LogTable<Item>('items', file), 'items.jsonl'),
+);
+tableContract(
+  'LowdbTable',
+  onFile((file) => new LowdbTable<Item>('items', file), 'items.json'),
+);
+
+describe('LogTable compaction', () => {
+  it('rewrites the log to only the live rows once it holds more than twice as many lines', async () => {
+    const file = await tempFile('churn.jsonl');
+    const table = new LogTable<Item>('churn', file);
+    await table.open();
+    for (let round = 0; round < 6; round++) {
+      await table.putMany(Array.from({ length: 400 }, (_, i) => ({ id: `r${i}`, n: round })));
+    }
+    await table.delete('r0');
+    await table.close();
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    // 2,401 lines were written; compaction left the 400 live rows plus what came after it.
+    assert.ok(lines.length < 1200, `log still has ${lines.length} lines`);
+    const reopened = new LogTable<Item>('churn', file);
+    await reopened.open();
+    assert.equal(reopened.size, 399);
+    assert.equal(reopened.get('r0'), undefined);
+    assert.deepEqual(reopened.get('r399'), { id: 'r399', n: 5 });
+    await reopened.close();
+  });
+});
