@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { type ConsoleBrowser, launchBrowser, signIn } from '../helpers/browser.ts';
+import { ADMIN_TOKEN, startRelay, type TestRelay } from '../helpers/relay.ts';
+import { CONSOLE_SOURCES, sendSigned } from './fixtures.ts';
+
+const PUSH = { ref: 'refs/heads/main', commits: [{ id: 'c0ffee', message: 'Fix the flux capacitor' }] };
+const ISSUE = { action: 'opened', issue: { number: 7, title: 'Console needs a diff' } };
+const ORDER_A = { type: 'order.created', order: { id: 'o_1', amount: 5, currency: 'EUR' } };
+const ORDER_B = { type: 'order.created', order: { id: 'o_2', amount: 7, currency: 'EUR' } };
+
+const rows = (page: Page) => page.locator('.event-list > li');
+const rowIds = (page: Page) => rows(page).evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.id));
+
+/** Waits until the list shows exactly `count` rows (the list re-renders as filters change). */
+async function waitForRowCount(page: Page, count: number) {
+  await page.waitForFunction((n) => document.querySelectorAll('.event-list > li').length === n, count);
+}
+
+async function clipboard(page: Page): Promise<string> {
+  return page.evaluate(() => navigator.clipboard.readText());
+}
+
+describe('browser console: events, detail, diff, rejections', () => {
+  let relay: TestRelay;
+  let browser: ConsoleBrowser;
+  let page: Page;
+  const ids: Record<string, string> = {};
+
+  before(async () => {
+    relay = await startRelay({ sources: CONSOLE_SOURCES });
+    ids.push = (await sendSigned(relay, 'github', PUSH, { event: 'push' })).id!;
+    ids.issue = (await sendSigned(relay, 'github', ISSUE, { event: 'issues' })).id!;
+    ids.orderA = (await sendSigned(relay, 'shop', ORDER_A)).id!;
+    ids.orderB = (await sendSigned(relay, 'shop', ORDER_B)).id!;
+    browser = await launchBrowser();
+    page = await browser.newPage();
+  });
+  after(async () => {
+    await browser?.close();
+    await relay?.stop();
+  });
+
+  it('refuses a wrong token, then signs in and lists stored events newest first', async () => {
+    await page.goto(`${relay.url}/`);
+    await page.getByLabel('Token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('That token was not accepted.').waitFor();
+    await signIn(page, relay.url, ADMIN_TOKEN);
+    await waitForRowCount(page, 4);
+    assert.deepEqual(await rowIds(page), [ids.orderB, ids.orderA, ids.issue, ids.push]);
+    assert.match((await page.locator('.stat[data-source="github"]').textContent()) ?? '', /github\s*2/);
+    assert.match((await page.locator('.stat[data-source="shop"]').textContent()) ?? '', /shop\s*2/);
+    assert.equal(await page.locator('.event-row[data-id="' + ids.push + '"] .badge.ok').textContent(), 'verified github');
+  });
+
+  it('filters by source, by type glob and by text in payload or headers', async () => {
+    await page.getByLabel('Source').fill('shop');
+    await waitForRowCount(page, 2);
+    assert.deepEqual(await rowIds(page), [ids.orderB, ids.orderA]);
+    await page.getByLabel('Source').fill('');
+    await page.getByLabel('Type').fill('*.opened');
+    await waitForRowCount(page, 1);
+    assert.deepEqual(await rowIds(page), [ids.issue]);
+    await page.getByLabel('Type').fill('');
+    await page.getByLabel('Search').fill('flux capacitor');
+    await waitForRowCount(page, 1);
+    assert.deepEqual(await rowIds(page), [ids.push]);
+    await page.getByLabel('Search').fill('x-github-event: issues');
+    await waitForRowCount(page, 1);
+    assert.deepEqual(await rowIds(page), [ids.issue]);
+    await page.getByLabel('Search').fill('');
+    await waitForRowCount(page, 4);
+  });
+
+  it('opens an event with Enter and shows its headers and pretty JSON', async () => {
+    await page.locator(`.event-row[data-id="${ids.push}"] .event-open`).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#detail-title', { hasText: 'push' }).waitFor();
+    assert.equal(await page.locator('pre.payload').textContent(), JSON.stringify(PUSH, null, 2));
+    const headerNames = await page.locator('table.headers th').allTextContents();
+    assert.ok(headerNames.includes('x-github-event'));
+    assert.ok(headerNames.includes('x-hub-signature-256'));
+    assert.equal(await page.locator(`.event-row[data-id="${ids.push}"]`).getAttribute('aria-current'), 'true');
+  });
+
+  it('copies the payload, a curl command and a hookrelay send command', async () => {
+    await page.getByRole('button', { name: 'Copy payload' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    assert.equal(await clipboard(page), JSON.stringify(PUSH, null, 2));
+    await page.getByRole('button', { name: 'Copy as curl' }).click();
+    await page.waitForFunction(() => navigator.clipboard.readText().then((t) => t.startsWith('curl')));
+    const curl = await clipboard(page);
+    assert.ok(curl.startsWith(`curl -X POST '${relay.url}/hooks/github'`), curl);
+    assert.ok(curl.includes(`-H 'x-github-event: push'`), curl);
+    assert.ok(curl.endsWith(`--data-binary '${JSON.stringify(PUSH)}'`), curl);
+    await page.getByRole('button', { name: 'Copy as hookrelay send' }).click();
+    await page.waitForFunction(() => navigator.clipboard.readText().then((t) => t.startsWith('hookrelay send')));
+    assert.equal(
+      await clipboard(page),
+      `hookrelay send --source 'github' --url '${relay.url}' --header 'x-github-event: push' --data '${JSON.stringify(PUSH)}'`,
+    );
+  });
+
+  it('shows a line diff of the payloads and headers of two selected events', async () => {
+    await page.getByLabel(`Select order.created ${ids.orderA} for diff`).check();
+    await page.getByLabel(`Select order.created ${ids.orderB} for diff`).check();
+    await page.getByRole('button', { name: 'Compare 2/2' }).click();
+    await page.locator('#detail-title', { hasText: 'Diff' }).waitFor();
+    const payloadDiff = await page.locator('pre.diff-payload > div').allTextContents();
+    assert.ok(payloadDiff.includes('-     "amount": 5,'), payloadDiff.join('\n'));
+    assert.ok(payloadDiff.includes('+     "amount": 7,'), payloadDiff.join('\n'));
+    assert.ok(payloadDiff.includes('-     "id": "o_1"'), payloadDiff.join('\n'));
+    assert.ok(payloadDiff.includes('      "currency": "EUR",'), 'unchanged context is shown');
+    const headerDiff = await page.locator('pre.diff-headers > div.del').allTextContents();
+    assert.ok(
+      headerDiff.some((line) => line.includes('"webhook-id"')),
+      'the message ids differ',
+    );
+  });
+
+  it('drives the list and the diff from the keyboard', async () => {
+    await page.keyboard.press('Escape');
+    await page.getByText('Open an event').waitFor();
+    await page.keyboard.press('/');
+    assert.equal(await page.evaluate(() => (document.activeElement as HTMLInputElement).name), 'text');
+    await page.locator('.event-list .event-open').first().focus();
+    await page.keyboard.press('j');
+    assert.equal(await page.evaluate(() => document.activeElement?.closest('li')?.dataset.id), ids.orderA);
+    await page.keyboard.press('x');
+    assert.equal(await page.getByRole('button', { name: /^Compare/ }).textContent(), 'Compare 1/2', 'x unticks a ticked row');
+    assert.equal(await page.getByLabel(`Select order.created ${ids.orderA} for diff`).isChecked(), false);
+    await page.keyboard.press('x');
+    assert.equal(await page.getByRole('button', { name: /^Compare/ }).textContent(), 'Compare 2/2');
+    await page.keyboard.press('Space');
+    await page.locator('#detail-title', { hasText: 'order.created' }).waitFor();
+    await page.keyboard.press('c');
+    await page.locator('#detail-title', { hasText: 'Diff' }).waitFor();
+  });
+
+  it('marks a payload re-sent under a new provider id as a repeat and counts absorbed duplicates', async () => {
+    const repeat = await sendSigned(relay, 'github', PUSH, { event: 'push' });
+    const first = await sendSigned(relay, 'github', ISSUE, { event: 'issues', id: 'delivery-1' });
+    const again = await sendSigned(relay, 'github', ISSUE, { event: 'issues', id: 'delivery-1' });
+    assert.equal(again.duplicate, true);
+    assert.equal(again.id, first.id);
+    await page.reload();
+    await waitForRowCount(page, 6);
+    assert.equal(await page.locator(`.event-row[data-id="${repeat.id}"] .badge.warn`).textContent(), 'repeat');
+    assert.equal(await page.locator(`.event-row[data-id="${ids.push}"] .badge.warn`).count(), 0, 'the first one is no repeat');
+    await page.locator('.stat[data-source="github"]', { hasText: '1 duplicate absorbed' }).waitFor();
+  });
+
+  it('lists a refused request with its reason in the rejections view', async () => {
+    const refused = await sendSigned(relay, 'github', { zen: 'forged' }, { event: 'ping', secret: 'wrong-secret' });
+    assert.equal(refused.status, 401);
+    await page.getByRole('link', { name: 'Rejections' }).click();
+    const row = page.locator('table.rejections tr[data-code="signature_invalid"]');
+    await row.waitFor();
+    const cells = await row.locator('td').allTextContents();
+    assert.equal(cells[1], 'github');
+    assert.equal(cells[2], '401');
+    assert.match(cells[4], /Signature does not match/);
+  });
+
+  it('ran without script errors in the page', () => {
+    assert.deepEqual(browser.errors, []);
+  });
+});

@@ -1,0 +1,231 @@
+import { api, session } from '../lib/api.js';
+import { h } from '../lib/dom.js';
+import { followEvents } from '../lib/stream.js';
+import { renderDetail } from './events/detail.js';
+import { renderDiff } from './events/diff-view.js';
+import { EventFeed, MAX_EVENTS } from './events/feed.js';
+import { createFilterBar, eventMatcher, serverFilters } from './events/filter.js';
+import { bindShortcuts } from './events/keys.js';
+import { createEventList } from './events/list.js';
+import { fetchDuplicateCounts, renderStats } from './events/stats.js';
+
+const DUPLICATE_POLL_MS = 5000;
+
+/** The live event list with filters, detail, diff and pause. See the header of ui/app.js for the pieces. */
+export default {
+  id: 'events',
+  title: 'Events',
+  mount(container, ctx) {
+    const page = createEventsPage(container, ctx);
+    page.reload();
+    return page.stop;
+  },
+};
+
+function createEventsPage(container, ctx) {
+  const feed = new EventFeed();
+  const selected = [];
+  let follow = null;
+  let loadToken = 0;
+  let duplicates = new Map();
+  let openId = null;
+  let matches = () => true;
+
+  const filters = createFilterBar((changed) => (changed === 'text' ? refilter() : scheduleReload()));
+  const pause = h('button', { type: 'button', class: 'pause', 'aria-pressed': 'false', onclick: () => togglePause() }, 'Pause');
+  const compare = h('button', { type: 'button', class: 'compare', disabled: true, onclick: () => showDiff() }, 'Compare 0/2');
+  const stats = h('div', { class: 'stats', 'aria-label': 'Counts' });
+  const notice = h('p', { class: 'notice', role: 'status' });
+  const detail = h('section', { id: 'event-detail', class: 'detail', 'aria-labelledby': 'detail-title' });
+  const list = createEventList({
+    onOpen: (id) => openEvent(id),
+    onSelect: (id, on) => select(id, on),
+    isSelected: (id) => selected.includes(id),
+    repeatOf: (id) => feed.repeatOf(id),
+  });
+  container.append(
+    h('div', { class: 'toolbar' }, h('h1', {}, 'Events'), filters.element, pause, compare),
+    stats,
+    notice,
+    h('div', { class: 'panes' }, h('div', { class: 'list-pane' }, list.element), detail),
+  );
+  showPlaceholder();
+
+  async function reload() {
+    const mine = ++loadToken;
+    follow?.close();
+    const server = serverFilters(filters.values());
+    const query = new URLSearchParams({ tail: 'true', limit: String(MAX_EVENTS) });
+    if (server.source) query.set('source', server.source);
+    if (server.type) query.set('type', server.type);
+    try {
+      const page = await ctx.api(`/v1/events?${query}`);
+      if (mine !== loadToken) return;
+      feed.reset(page.data);
+      notice.textContent = page.has_more ? `Showing the newest ${MAX_EVENTS}; older events are kept by the relay.` : '';
+      refilter();
+      // With nothing loaded there is no cursor: once live, fetch again for what arrived in between.
+      let caughtUp = page.last_id !== null;
+      follow = followEvents({
+        token: session.token,
+        ...server,
+        after: page.last_id,
+        onEvent: received,
+        onState: (state) => {
+          if (mine !== loadToken) return;
+          ctx.setConnection(state);
+          if (state === 'live' && !caughtUp) {
+            caughtUp = true;
+            ctx.api(`/v1/events?${query}`).then(
+              (again) => mine === loadToken && again.data.forEach(received),
+              () => {},
+            );
+          }
+        },
+        onGap: () => (notice.textContent = 'Some events were removed by retention before they could be shown.'),
+        probe: () =>
+          api('/v1/events?limit=1').then(
+            () => 'ok',
+            (e) => (e.code === 'unauthorized' ? 'unauthorized' : 'down'),
+          ),
+      });
+    } catch (error) {
+      if (mine === loadToken) notice.textContent = `Could not load events: ${error.message}`;
+    }
+  }
+
+  let reloadTimer = null;
+  function scheduleReload() {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(reload, 250);
+  }
+
+  function received(event) {
+    const { shown, evicted } = feed.add(event);
+    show(shown, evicted);
+  }
+
+  function show(shown, evicted) {
+    for (const event of evicted) {
+      list.remove(event.id);
+      const at = selected.indexOf(event.id);
+      if (at !== -1) selected.splice(at, 1);
+    }
+    const visible = shown.filter(matches);
+    if (visible.length === 0) {
+      // nothing new to draw
+    } else if (visible.length === 1 && visible[0] === feed.events[0]) list.prepend(visible[0]);
+    else list.render(feed.events.filter(matches));
+    filters.offerSources(shown.map((e) => e.source));
+    updateStats();
+  }
+
+  function refilter() {
+    matches = eventMatcher(filters.values());
+    list.render(feed.events.filter(matches));
+    filters.offerSources(feed.counts.keys());
+    updateStats();
+  }
+
+  function updateStats() {
+    renderStats(stats, {
+      counts: feed.counts,
+      duplicates,
+      shown: feed.events.filter(matches).length,
+      total: feed.events.length,
+      held: feed.heldCount,
+    });
+    compare.textContent = `Compare ${selected.length}/2`;
+    compare.disabled = selected.length !== 2;
+    pause.textContent = feed.paused ? `Resume${feed.heldCount ? ` (${feed.heldCount} new)` : ''}` : 'Pause';
+    pause.setAttribute('aria-pressed', String(feed.paused));
+  }
+
+  function togglePause() {
+    if (!feed.paused) {
+      feed.pause();
+      updateStats();
+      return;
+    }
+    const { shown, evicted } = feed.resume();
+    show(shown, evicted);
+  }
+
+  function select(id, on) {
+    const at = selected.indexOf(id);
+    if (on && at === -1) selected.push(id);
+    if (!on && at !== -1) selected.splice(at, 1);
+    // Two at most: a third selection replaces the oldest one.
+    while (selected.length > 2) list.setChecked(selected.shift(), false);
+    list.setChecked(id, on);
+    updateStats();
+  }
+
+  function openEvent(id) {
+    const event = feed.get(id);
+    if (!event) return;
+    openId = id;
+    list.setCurrent(id);
+    const rawBody = (eventId) => rawText(eventId);
+    renderDetail(detail, event, { rawBody, repeatOf: (x) => feed.repeatOf(x), onOpen: openEvent, onClose: closeDetail });
+  }
+
+  function showDiff() {
+    if (selected.length !== 2) return;
+    const [a, b] = selected.map((id) => feed.get(id)).sort((x, y) => (x.id < y.id ? -1 : 1));
+    openId = null;
+    renderDiff(detail, a, b, { onClose: closeDetail });
+  }
+
+  function closeDetail() {
+    openId = null;
+    list.setCurrent(null);
+    showPlaceholder();
+  }
+
+  function showPlaceholder() {
+    detail.replaceChildren(
+      h(
+        'p',
+        { class: 'muted' },
+        'Open an event (click, or Enter on a row) to see its headers and payload. Tick two to compare them.',
+      ),
+    );
+  }
+
+  async function pollDuplicates() {
+    duplicates = await fetchDuplicateCounts().catch(() => duplicates);
+    updateStats();
+  }
+  pollDuplicates();
+  const duplicateTimer = setInterval(pollDuplicates, DUPLICATE_POLL_MS);
+
+  const unbindKeys = bindShortcuts({
+    focusSearch: () => filters.text.focus(),
+    move: (delta) => list.moveFocus(delta),
+    toggleFocused: () => {
+      const id = list.focusedId();
+      if (id) select(id, !selected.includes(id));
+    },
+    compare: showDiff,
+    togglePause,
+    close: () => (openId !== null || detail.querySelector('.diff, .same') ? closeDetail() : undefined),
+  });
+
+  return {
+    reload,
+    stop() {
+      loadToken++;
+      follow?.close();
+      clearTimeout(reloadTimer);
+      clearInterval(duplicateTimer);
+      unbindKeys();
+    },
+  };
+}
+
+async function rawText(id) {
+  const res = await fetch(`/v1/events/${encodeURIComponent(id)}/raw`, { headers: { authorization: `Bearer ${session.token}` } });
+  if (!res.ok) throw new Error(`raw body: HTTP ${res.status}`);
+  return res.text();
+}

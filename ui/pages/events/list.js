@@ -1,0 +1,70 @@
+import { h } from '../../lib/dom.js';
+import { repeatBadge, verifiedBadge } from './badges.js';
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+
+/**
+ * The event list: one <li> per event, newest first. Each row has a checkbox (select for the diff) and a
+ * button that opens the event (Enter or Space, like any button). `j`/`k` move between rows.
+ */
+export function createEventList({ onOpen, onSelect, isSelected, repeatOf }) {
+  const element = h('ol', { class: 'event-list', 'aria-label': 'Events, newest first' });
+  let current = null;
+
+  function row(event) {
+    const checkbox = h('input', {
+      type: 'checkbox',
+      'aria-label': `Select ${event.type} ${event.id} for diff`,
+      checked: isSelected(event.id),
+      onchange: () => onSelect(event.id, checkbox.checked),
+    });
+    const open = h(
+      'button',
+      { type: 'button', class: 'event-open', 'aria-controls': 'event-detail', onclick: () => onOpen(event.id) },
+      h('time', { datetime: event.received_at }, timeFormat.format(new Date(event.received_at))),
+      h('span', { class: 'source' }, event.source),
+      h('span', { class: 'type' }, event.type),
+      h('span', { class: 'badges' }, verifiedBadge(event), repeatBadge(repeatOf(event.id))),
+    );
+    return h('li', { class: 'event-row', dataset: { id: event.id, source: event.source, type: event.type } }, checkbox, open);
+  }
+
+  function rowOf(id) {
+    return element.querySelector(`li[data-id="${CSS.escape(id)}"]`);
+  }
+
+  return {
+    element,
+    /** Replaces all rows (events newest first). */
+    render(events) {
+      element.replaceChildren(...events.map(row));
+      if (current) this.setCurrent(current);
+    },
+    prepend(event) {
+      element.prepend(row(event));
+    },
+    remove(id) {
+      rowOf(id)?.remove();
+    },
+    setCurrent(id) {
+      current = id;
+      for (const li of element.querySelectorAll('li[aria-current]')) li.removeAttribute('aria-current');
+      rowOf(id)?.setAttribute('aria-current', 'true');
+    },
+    setChecked(id, checked) {
+      const box = rowOf(id)?.querySelector('input');
+      if (box) box.checked = checked;
+    },
+    /** Moves keyboard focus `delta` rows from the focused one (or to the first row). */
+    moveFocus(delta) {
+      const buttons = [...element.querySelectorAll('.event-open')];
+      const at = buttons.indexOf(document.activeElement?.closest('li')?.querySelector('.event-open'));
+      const next = buttons[at === -1 ? 0 : Math.max(0, Math.min(buttons.length - 1, at + delta))];
+      next?.focus();
+      next?.scrollIntoView({ block: 'nearest' });
+    },
+    focusedId() {
+      return document.activeElement?.closest('li.event-row')?.dataset.id ?? null;
+    },
+  };
+}
