@@ -1,7 +1,7 @@
 import { h } from '../../lib/dom.js';
 
-/** "verified <scheme>" for a checked signature; "unsigned" for a source with scheme none (insecure). */
-export function verifiedBadge(event) {
+/** "verified" (the scheme in the tooltip, or in full with `long`) for a checked signature; "unsigned" for scheme none. */
+export function verifiedBadge(event, { long = false } = {}) {
   const scheme = event.verified?.scheme;
   if (!scheme || scheme === 'none') {
     return h('span', { class: 'badge bad', title: 'This source accepts unsigned requests (scheme: none).' }, 'unsigned');
@@ -9,7 +9,7 @@ export function verifiedBadge(event) {
   return h(
     'span',
     { class: 'badge ok', title: `Signature checked (${scheme}) before the event was stored.` },
-    `verified ${scheme}`,
+    long ? `verified ${scheme}` : 'verified',
   );
 }
 

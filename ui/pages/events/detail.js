@@ -26,7 +26,7 @@ export function renderDetail(container, event, { rawBody, repeatOf, onOpen, onCl
       fact('source', event.source),
       fact('received', new Date(event.received_at).toLocaleString()),
       fact('provider id', event.provider_id ? h('code', {}, event.provider_id) : '(none: repeats cannot be recognised)'),
-      fact('checks', verifiedBadge(event), ' ', repeatBadge(first), first ? openFirst(first, onOpen) : null),
+      fact('checks', verifiedBadge(event, { long: true }), ' ', repeatBadge(first), first ? openFirst(first, onOpen) : null),
     ),
     h(
       'div',
@@ -36,10 +36,10 @@ export function renderDetail(container, event, { rawBody, repeatOf, onOpen, onCl
       copyButton('Copy as curl', async () => curlCommand(event, await rawBody(event.id), origin)),
       copyButton('Copy as hookrelay send', async () => sendCommand(event, await rawBody(event.id), origin)),
     ),
-    h('h3', {}, 'Headers'),
-    headerTable(event.headers ?? {}),
     h('h3', {}, 'Payload'),
     h('pre', { class: 'payload', tabindex: '0', 'aria-label': 'Payload' }, payloadText),
+    h('h3', {}, 'Headers'),
+    headerTable(event.headers ?? {}),
   );
 }
 

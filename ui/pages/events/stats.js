@@ -21,8 +21,12 @@ export async function fetchDuplicateCounts() {
 /** The strip above the list: events per source in this view, duplicates absorbed, paused backlog. */
 export function renderStats(element, { counts, duplicates, shown, held, total }) {
   const sources = [...new Set([...counts.keys(), ...duplicates.keys()])].sort();
-  element.replaceChildren(
-    h('span', { class: 'stat', dataset: { stat: 'shown' } }, `${shown} shown of ${total} held`),
+  const chips = [
+    h(
+      'span',
+      { class: 'stat', dataset: { stat: 'shown' } },
+      shown === total ? `${total} loaded` : `${shown} of ${total} loaded match`,
+    ),
     ...sources.map((source) =>
       h(
         'span',
@@ -38,6 +42,7 @@ export function renderStats(element, { counts, duplicates, shown, held, total })
           : null,
       ),
     ),
-    held ? h('span', { class: 'stat held', role: 'status' }, `${held} new while paused`) : null,
-  );
+  ];
+  if (held) chips.push(h('span', { class: 'stat held' }, `${held} new while paused`));
+  element.replaceChildren(...chips);
 }
