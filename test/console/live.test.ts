@@ -68,14 +68,21 @@ describe('browser console: the live feed', () => {
 
   it('reconnects after the connection drops and resumes from its cursor without losing events', async () => {
     const before = await rowIds(page);
-    await page.context().setOffline(true);
+    const streamUrls: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/v1/events/stream')) streamUrls.push(request.url());
+    });
+    // Hold reconnection attempts back until the missed events are stored, then let them through.
+    await page.route('**/v1/events/stream**', (route) => route.abort());
+    relay.relay.server.closeAllConnections();
     await connection(page, 'reconnecting');
     const missed = [];
     for (let i = 0; i < 2; i++) missed.push((await sendSigned(relay, 'github', { zen: `missed ${i}` }, { event: 'ping' })).id!);
-    await page.context().setOffline(false);
+    await page.unroute('**/v1/events/stream**');
     await connection(page, 'live');
     await page.locator(`.event-row[data-id="${missed[1]}"]`).waitFor();
     assert.deepEqual(await rowIds(page), [...missed.reverse(), ...before]);
+    assert.equal(new URL(streamUrls.at(-1)!).searchParams.get('after'), before[0], 'resumed after the last event shown');
   });
 
   it('says offline once signed out', async () => {

@@ -8,7 +8,9 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute:
  * button that opens the event (Enter or Space, like any button). `j`/`k` move between rows.
  */
 export function createEventList({ onOpen, onSelect, isSelected, repeatOf }) {
-  const element = h('ol', { class: 'event-list', 'aria-label': 'Events, newest first' });
+  const rows = h('ol', { class: 'event-list', 'aria-label': 'Events, newest first' });
+  const empty = h('p', { class: 'empty muted' }, 'No events match. Send one with hookrelay send, or change the filters.');
+  const element = h('div', {}, rows, empty);
   let current = null;
 
   function row(event) {
@@ -30,25 +32,28 @@ export function createEventList({ onOpen, onSelect, isSelected, repeatOf }) {
   }
 
   function rowOf(id) {
-    return element.querySelector(`li[data-id="${CSS.escape(id)}"]`);
+    return rows.querySelector(`li[data-id="${CSS.escape(id)}"]`);
   }
 
   return {
     element,
     /** Replaces all rows (events newest first). */
     render(events) {
-      element.replaceChildren(...events.map(row));
+      rows.replaceChildren(...events.map(row));
+      empty.hidden = events.length > 0;
       if (current) this.setCurrent(current);
     },
     prepend(event) {
-      element.prepend(row(event));
+      rows.prepend(row(event));
+      empty.hidden = true;
     },
     remove(id) {
       rowOf(id)?.remove();
+      empty.hidden = rows.childElementCount > 0;
     },
     setCurrent(id) {
       current = id;
-      for (const li of element.querySelectorAll('li[aria-current]')) li.removeAttribute('aria-current');
+      for (const li of rows.querySelectorAll('li[aria-current]')) li.removeAttribute('aria-current');
       rowOf(id)?.setAttribute('aria-current', 'true');
     },
     setChecked(id, checked) {
@@ -57,7 +62,7 @@ export function createEventList({ onOpen, onSelect, isSelected, repeatOf }) {
     },
     /** Moves keyboard focus `delta` rows from the focused one (or to the first row). */
     moveFocus(delta) {
-      const buttons = [...element.querySelectorAll('.event-open')];
+      const buttons = [...rows.querySelectorAll('.event-open')];
       const at = buttons.indexOf(document.activeElement?.closest('li')?.querySelector('.event-open'));
       const next = buttons[at === -1 ? 0 : Math.max(0, Math.min(buttons.length - 1, at + delta))];
       next?.focus();
