@@ -104,6 +104,32 @@ describe('browser console: events, detail, diff, rejections', () => {
     );
   });
 
+  it('is one Tab stop for the whole list, at the last focused row, with a visible focus outline', async () => {
+    const focused = () =>
+      page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        return {
+          what:
+            el.tagName === 'INPUT' ? `${(el as HTMLInputElement).type}:${(el as HTMLInputElement).name}` : el.textContent?.trim(),
+          row: el.closest('li')?.dataset.id,
+          outline: getComputedStyle(el).outlineStyle,
+        };
+      });
+    await page.getByLabel('Search').focus();
+    await page.keyboard.press('Tab');
+    assert.equal((await focused()).what, 'Pause');
+    await page.keyboard.press('Tab'); // Compare is disabled with nothing ticked, so the list comes next
+    const box = await focused();
+    assert.deepEqual([box.what, box.row], ['checkbox:', ids.push]);
+    assert.notEqual(box.outline, 'none');
+    await page.keyboard.press('Tab');
+    const row = await focused();
+    assert.equal(row.row, ids.push);
+    assert.notEqual(row.outline, 'none');
+    await page.keyboard.press('Tab');
+    assert.equal((await focused()).row, undefined, 'the next Tab leaves the list');
+  });
+
   it('shows a line diff of the payloads and headers of two selected events', async () => {
     await page.getByLabel(`Select order.created ${ids.orderA} for diff`).check();
     await page.getByLabel(`Select order.created ${ids.orderB} for diff`).check();

@@ -5,13 +5,29 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute:
 
 /**
  * The event list: one <li> per event, newest first. Each row has a checkbox (select for the diff) and a
- * button that opens the event (Enter or Space, like any button). `j`/`k` move between rows.
+ * button that opens the event (Enter or Space, like any button). The list is one stop in the Tab order
+ * (a roving tabindex: only the last focused row's controls are tabbable, not 1,000 of them); `j`/`k`
+ * and the arrow keys move between rows.
  */
 export function createEventList({ onOpen, onSelect, isSelected, repeatOf }) {
   const rows = h('ol', { class: 'event-list', 'aria-label': 'Events, newest first' });
   const empty = h('p', { class: 'empty muted' }, 'No events match. Send one with hookrelay send, or change the filters.');
   const element = h('div', {}, rows, empty);
   let current = null;
+  let tabRow = null;
+  rows.addEventListener('focusin', (event) => {
+    const id = event.target.closest('li.event-row')?.dataset.id;
+    if (id && id !== tabRow) syncTabStops(id);
+  });
+
+  /** Makes the controls of row `id` (or the first row) the list's only tab stops. */
+  function syncTabStops(id = tabRow) {
+    tabRow = id && rowOf(id) ? id : (rows.firstElementChild?.dataset.id ?? null);
+    for (const li of rows.children) {
+      const tabindex = li.dataset.id === tabRow ? '0' : '-1';
+      for (const control of li.querySelectorAll('input, button')) control.setAttribute('tabindex', tabindex);
+    }
+  }
 
   function row(event) {
     const checkbox = h('input', {
@@ -42,14 +58,19 @@ export function createEventList({ onOpen, onSelect, isSelected, repeatOf }) {
       rows.replaceChildren(...events.map(row));
       empty.hidden = events.length > 0;
       if (current) this.setCurrent(current);
+      syncTabStops();
     },
     prepend(event) {
-      rows.prepend(row(event));
+      const li = row(event);
+      rows.prepend(li);
       empty.hidden = true;
+      if (tabRow === null) syncTabStops();
+      else for (const control of li.querySelectorAll('input, button')) control.setAttribute('tabindex', '-1');
     },
     remove(id) {
       rowOf(id)?.remove();
       empty.hidden = rows.childElementCount > 0;
+      if (id === tabRow) syncTabStops(null);
     },
     setCurrent(id) {
       current = id;
