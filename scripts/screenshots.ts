@@ -14,7 +14,8 @@ async function send(relay: TestRelay, source: keyof typeof SECRETS, payload: unk
   const body = JSON.stringify(payload);
   const scheme = source === 'openai' ? 'standard-webhooks' : source;
   const headers = { 'content-type': 'application/json', 'user-agent': `${source}-hookshot/1.0`, ...extra };
-  Object.assign(headers, signHeaders({ verify: { scheme }, secret: extra['x-forge'] ? 'wrong' : SECRETS[source], body }));
+  const id = extra['x-github-delivery'];
+  Object.assign(headers, signHeaders({ verify: { scheme }, secret: extra['x-forge'] ? 'wrong' : SECRETS[source], body, id }));
   const res = await fetch(`${relay.url}/hooks/${source}`, { method: 'POST', headers, body });
   return (await res.json()) as { id?: string };
 }
@@ -49,7 +50,12 @@ async function seed(relay: TestRelay) {
     data: { object: { id: 'cus_9', email: 'ada@example.com' } },
   });
   await send(relay, 'openai', { type: 'response.failed', data: { id: 'resp_def456' } });
-  await send(relay, 'github', { zen: 'Design for failure.' }, { 'x-github-event': 'ping', 'x-forge': '1' });
+  // The same GitHub delivery twice (absorbed as a duplicate) and the same Stripe body under a new id (a repeat).
+  const ping = { zen: 'Design for failure.', hook_id: 7 };
+  await send(relay, 'github', ping, { 'x-github-event': 'ping', 'x-github-delivery': 'b7e5c2a0-0001' });
+  await send(relay, 'github', ping, { 'x-github-event': 'ping', 'x-github-delivery': 'b7e5c2a0-0001' });
+  await send(relay, 'stripe', { id: 'evt_3Q', type: 'customer.updated', data: { object: { id: 'cus_9', email: 'ada@example.com' } } });
+  await send(relay, 'github', { zen: 'Forged.' }, { 'x-github-event': 'ping', 'x-forge': '1' });
 }
 
 async function shoot(page: Page, name: string) {
@@ -72,8 +78,9 @@ try {
   await page.goto(`${relay.url}/`);
   await shoot(page, 'console-sign-in');
   await signIn(page, relay.url, ADMIN_TOKEN);
-  await page.waitForFunction(() => document.querySelectorAll('.event-list > li').length === 7);
-  await page.locator('.event-list .event-open').nth(3).click();
+  await page.waitForFunction(() => document.querySelectorAll('.event-list > li').length === 9);
+  await page.locator('.stat .dup').waitFor();
+  await page.locator('.event-row[data-type="push"] .event-open').click();
   await page.locator('#detail-title').waitFor();
   await shoot(page, 'console-events');
   const invoices = page.locator('.event-row[data-type="invoice.paid"] input');
@@ -82,6 +89,12 @@ try {
   await page.getByRole('button', { name: 'Compare 2/2' }).click();
   await page.locator('pre.diff-payload').waitFor();
   await shoot(page, 'console-diff');
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await page.keyboard.press('Escape');
+  for (let i = 0; i < 3; i++) await send(relay, 'openai', { type: 'response.completed', data: { id: `resp_${i}` } });
+  await page.getByRole('button', { name: 'Resume (3 new)' }).waitFor();
+  await page.locator('.event-row .event-open').first().focus();
+  await shoot(page, 'console-paused');
   await page.getByRole('link', { name: 'Rejections' }).click();
   await page.locator('table.rejections tbody tr').first().waitFor();
   await shoot(page, 'console-rejections');
