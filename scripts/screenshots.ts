@@ -50,11 +50,13 @@ async function seed(relay: TestRelay) {
     data: { object: { id: 'cus_9', email: 'ada@example.com' } },
   });
   await send(relay, 'openai', { type: 'response.failed', data: { id: 'resp_def456' } });
-  // The same GitHub delivery twice (absorbed as a duplicate) and the same Stripe body under a new id (a repeat).
+  // Redeliveries (the same GitHub delivery id, the same Stripe event id) are absorbed as duplicates; the
+  // same OpenAI body under a new webhook-id becomes a second event marked as a repeat.
   const ping = { zen: 'Design for failure.', hook_id: 7 };
   await send(relay, 'github', ping, { 'x-github-event': 'ping', 'x-github-delivery': 'b7e5c2a0-0001' });
   await send(relay, 'github', ping, { 'x-github-event': 'ping', 'x-github-delivery': 'b7e5c2a0-0001' });
   await send(relay, 'stripe', { id: 'evt_3Q', type: 'customer.updated', data: { object: { id: 'cus_9', email: 'ada@example.com' } } });
+  await send(relay, 'openai', { type: 'response.failed', data: { id: 'resp_def456' } });
   await send(relay, 'github', { zen: 'Forged.' }, { 'x-github-event': 'ping', 'x-forge': '1' });
 }
 
