@@ -81,7 +81,7 @@ try {
   await shoot(page, 'console-sign-in');
   await signIn(page, relay.url, ADMIN_TOKEN);
   await page.waitForFunction(() => document.querySelectorAll('.event-list > li').length === 9);
-  await page.locator('.stat .dup').waitFor();
+  await page.locator('.stat .dup').first().waitFor();
   await page.locator('.event-row[data-type="push"] .event-open').click();
   await page.locator('#detail-title').waitFor();
   await shoot(page, 'console-events');
