@@ -55,9 +55,15 @@ async function seed(relay: TestRelay) {
   const ping = { zen: 'Design for failure.', hook_id: 7 };
   await send(relay, 'github', ping, { 'x-github-event': 'ping', 'x-github-delivery': 'b7e5c2a0-0001' });
   await send(relay, 'github', ping, { 'x-github-event': 'ping', 'x-github-delivery': 'b7e5c2a0-0001' });
-  await send(relay, 'stripe', { id: 'evt_3Q', type: 'customer.updated', data: { object: { id: 'cus_9', email: 'ada@example.com' } } });
+  await send(relay, 'stripe', {
+    id: 'evt_3Q',
+    type: 'customer.updated',
+    data: { object: { id: 'cus_9', email: 'ada@example.com' } },
+  });
   await send(relay, 'openai', { type: 'response.failed', data: { id: 'resp_def456' } });
   await send(relay, 'github', { zen: 'Forged.' }, { 'x-github-event': 'ping', 'x-forge': '1' });
+  await fetch(`${relay.url}/hooks/stripe`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  await fetch(`${relay.url}/hooks/gitlab`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
 }
 
 async function shoot(page: Page, name: string) {

@@ -27,9 +27,11 @@ const connection = document.getElementById('connection');
 const signOut = document.getElementById('sign-out');
 let unmount = null;
 
+/** The live-stream indicator; shown only while a page that follows the stream reports a state. */
 function setConnection(state) {
   connection.textContent = state;
   connection.dataset.state = state;
+  connection.hidden = false;
 }
 
 /** api() for pages: a token the relay no longer accepts ends the session instead of failing quietly. */
@@ -84,6 +86,7 @@ function stopPage() {
   if (typeof unmount === 'function') unmount();
   unmount = null;
   setConnection('offline');
+  connection.hidden = true;
 }
 
 function leave(message) {

@@ -85,9 +85,20 @@ describe('browser console: the live feed', () => {
     assert.equal(new URL(streamUrls.at(-1)!).searchParams.get('after'), before[0], 'resumed after the last event shown');
   });
 
-  it('says offline once signed out', async () => {
-    await page.getByRole('button', { name: 'Sign out' }).click();
+  it('says offline while the relay cannot be reached, and live again once it can', async () => {
+    await connection(page, 'live');
+    await page.route('**/v1/**', (route) => route.abort('connectionrefused'));
+    relay.relay.server.closeAllConnections();
     await connection(page, 'offline');
+    await page.unroute('**/v1/**');
+    await connection(page, 'live');
+    const next = await sendSigned(relay, 'shop', { type: 'order.created', after: 'outage' });
+    await page.locator(`.event-row[data-id="${next.id}"]`).waitFor();
+  });
+
+  it('closes the stream and hides the indicator once signed out', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#connection[data-state="offline"]').waitFor({ state: 'hidden' });
     await page.getByLabel('Token').waitFor();
     assert.deepEqual(browser.errors, []);
   });

@@ -8,8 +8,9 @@ const BACKOFF_MS = { first: 500, max: 15_000 };
 
 /**
  * followEvents({ token, source?, type?, after?, onEvent(event), onState(state), onGap(), probe? })
- * → { close(), cursor }. States: 'live' | 'reconnecting' | 'offline'. `probe()` is called after a drop
- * and may resolve 'unauthorized' to stop retrying (the token was revoked).
+ * → { close(), cursor }. States: 'live', 'reconnecting' (the stream dropped; retrying), 'offline' (the
+ * relay cannot be reached, still retrying; or closed). `probe()` is called after each drop and resolves
+ * 'ok', 'down' or 'unauthorized' (the token was revoked: stop retrying).
  */
 export function followEvents(options) {
   const { token, source, type, onEvent, onState, onGap, probe } = options;
@@ -50,8 +51,11 @@ export function followEvents(options) {
     if (closed || retryTimer) return;
     failures++;
     onState('reconnecting');
-    if (probe && (await probe().catch(() => 'down')) === 'unauthorized') return stop('offline');
+    const health = probe ? await probe().catch(() => 'down') : 'ok';
+    if (health === 'unauthorized') return stop('offline');
     if (closed) return;
+    // The relay itself cannot be reached: say so, and keep trying.
+    if (health === 'down') onState('offline');
     retryTimer = setTimeout(connect, Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** Math.min(failures - 1, 5)));
   }
 
