@@ -174,6 +174,7 @@ function createEventsPage(container, ctx) {
     if (selected.length !== 2) return;
     const [a, b] = selected.map((id) => feed.get(id)).sort((x, y) => (x.id < y.id ? -1 : 1));
     openId = null;
+    list.setCurrent(null);
     renderDiff(detail, a, b, { onClose: closeDetail });
   }
 
