@@ -10,6 +10,7 @@ import { createEventList } from './events/list.js';
 import { fetchDuplicateCounts, renderStats } from './events/stats.js';
 
 const DUPLICATE_POLL_MS = 5000;
+const FLUSH_MS = 50;
 
 /** The live event list with filters, detail, diff and pause. See the header of ui/app.js for the pieces. */
 export default {
@@ -54,6 +55,7 @@ function createEventsPage(container, ctx) {
   async function reload() {
     const mine = ++loadToken;
     follow?.close();
+    incoming.length = 0;
     const server = serverFilters(filters.values());
     const query = new URLSearchParams({ tail: 'true', limit: String(MAX_EVENTS) });
     if (server.source) query.set('source', server.source);
@@ -100,22 +102,40 @@ function createEventsPage(container, ctx) {
     reloadTimer = setTimeout(reload, 250);
   }
 
+  // Live events are drawn in batches (at most every FLUSH_MS), so a burst costs one DOM update, not one
+  // per event; the feed (counts, backlog) still sees every event.
+  const incoming = [];
+  let flushTimer = null;
   function received(event) {
-    const { shown, evicted } = feed.add(event);
-    show(shown, evicted);
+    incoming.push(event);
+    flushTimer ??= setTimeout(flush, FLUSH_MS);
+  }
+
+  function flush() {
+    flushTimer = null;
+    const shown = [];
+    const evicted = [];
+    for (const event of incoming.splice(0)) {
+      const result = feed.add(event);
+      shown.push(...result.shown);
+      evicted.push(...result.evicted);
+    }
+    if (shown.length > 0 || evicted.length > 0 || feed.paused) show(shown, evicted);
   }
 
   function show(shown, evicted) {
-    for (const event of evicted) {
-      list.remove(event.id);
-      const at = selected.indexOf(event.id);
+    const gone = new Set(evicted.map((e) => e.id));
+    for (const id of gone) {
+      list.remove(id);
+      const at = selected.indexOf(id);
       if (at !== -1) selected.splice(at, 1);
     }
-    const visible = shown.filter(matches);
-    if (visible.length === 0) {
-      // nothing new to draw
-    } else if (visible.length === 1 && visible[0] === feed.events[0]) list.prepend(visible[0]);
-    else list.render(feed.events.filter(matches));
+    const visible = shown.filter((e) => !gone.has(e.id) && matches(e));
+    // Usually everything new is newer than all rows: prepend oldest first. Otherwise redraw in id order.
+    const newest = feed.events.slice(0, shown.length);
+    if (visible.every((e) => newest.includes(e))) {
+      for (const event of visible.sort((a, b) => (a.id < b.id ? -1 : 1))) list.prepend(event);
+    } else list.render(feed.events.filter(matches));
     filters.offerSources(shown.map((e) => e.source));
     updateStats();
   }
@@ -131,7 +151,7 @@ function createEventsPage(container, ctx) {
     renderStats(stats, {
       counts: feed.counts,
       duplicates,
-      shown: feed.events.filter(matches).length,
+      shown: list.size,
       total: feed.events.length,
       held: feed.heldCount,
     });
@@ -219,6 +239,7 @@ function createEventsPage(container, ctx) {
       loadToken++;
       follow?.close();
       clearTimeout(reloadTimer);
+      clearTimeout(flushTimer);
       clearInterval(duplicateTimer);
       unbindKeys();
     },

@@ -53,6 +53,9 @@ export function createEventList({ onOpen, onSelect, isSelected, repeatOf }) {
 
   return {
     element,
+    get size() {
+      return rows.childElementCount;
+    },
     /** Replaces all rows (events newest first). */
     render(events) {
       rows.replaceChildren(...events.map(row));
