@@ -179,6 +179,17 @@ describe('browser console: events, detail, diff, rejections', () => {
     await page.locator('.stat[data-source="github"]', { hasText: '1 duplicate absorbed' }).waitFor();
   });
 
+  it('opens the event named in the address (#/events/<id>), and says so when there is none', async () => {
+    await page.goto(`${relay.url}/#/events/${ids.issue}`);
+    await page.locator('#detail-title', { hasText: 'issues.opened' }).waitFor();
+    assert.equal(await page.locator(`.event-row[data-id="${ids.issue}"]`).getAttribute('aria-current'), 'true');
+    await page.locator(`.event-row[data-id="${ids.orderA}"] .event-open`).click();
+    await page.locator('#detail-title', { hasText: 'order.created' }).waitFor();
+    assert.ok(page.url().endsWith(`#/events/${ids.orderA}`), 'opening an event updates the address');
+    await page.goto(`${relay.url}/#/events/evt_00000000000000000000zz`);
+    await page.getByText('No event evt_00000000000000000000zz').waitFor();
+  });
+
   it('lists a refused request with its reason in the rejections view', async () => {
     const refused = await sendSigned(relay, 'github', { zen: 'forged' }, { event: 'ping', secret: 'wrong-secret' });
     assert.equal(refused.status, 401);

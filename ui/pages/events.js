@@ -18,7 +18,8 @@ export default {
   title: 'Events',
   mount(container, ctx) {
     const page = createEventsPage(container, ctx);
-    page.reload();
+    // #/events/<id> opens that event (a link to share); it may be older than what the list holds.
+    page.reload().then(() => ctx.route.rest && page.openEvent(decodeURIComponent(ctx.route.rest)));
     return page.stop;
   },
 };
@@ -181,11 +182,17 @@ function createEventsPage(container, ctx) {
     updateStats();
   }
 
-  function openEvent(id) {
-    const event = feed.get(id);
-    if (!event) return;
+  async function openEvent(id) {
     openId = id;
+    const event = feed.get(id) ?? (await ctx.api(`/v1/events/${encodeURIComponent(id)}`).catch(() => null));
+    if (openId !== id) return;
+    if (!event) {
+      notice.textContent = `No event ${id} (removed by retention, or not visible to this token).`;
+      return;
+    }
     list.setCurrent(id);
+    // replaceState, not location.hash: a hash change would mount the page again.
+    history.replaceState(null, '', `#/events/${encodeURIComponent(id)}`);
     const rawBody = (eventId) => rawText(eventId);
     renderDetail(detail, event, { rawBody, repeatOf: (x) => feed.repeatOf(x), onOpen: openEvent, onClose: closeDetail });
   }
@@ -195,12 +202,14 @@ function createEventsPage(container, ctx) {
     const [a, b] = selected.map((id) => feed.get(id)).sort((x, y) => (x.id < y.id ? -1 : 1));
     openId = null;
     list.setCurrent(null);
+    history.replaceState(null, '', '#/events');
     renderDiff(detail, a, b, { onClose: closeDetail });
   }
 
   function closeDetail() {
     openId = null;
     list.setCurrent(null);
+    history.replaceState(null, '', '#/events');
     showPlaceholder();
   }
 
@@ -235,6 +244,7 @@ function createEventsPage(container, ctx) {
 
   return {
     reload,
+    openEvent,
     stop() {
       loadToken++;
       follow?.close();
