@@ -1,16 +1,15 @@
-import { api, session } from '../lib/api.js';
+import { session } from '../lib/api.js';
 import { h } from '../lib/dom.js';
-import { followEvents } from '../lib/stream.js';
 import { renderDetail } from './events/detail.js';
 import { renderDiff } from './events/diff-view.js';
 import { EventFeed, MAX_EVENTS } from './events/feed.js';
 import { createFilterBar, eventMatcher, serverFilters } from './events/filter.js';
 import { bindShortcuts } from './events/keys.js';
 import { createEventList } from './events/list.js';
+import { createLiveFeed } from './events/live-feed.js';
 import { fetchDuplicateCounts, renderStats } from './events/stats.js';
 
 const DUPLICATE_POLL_MS = 5000;
-const FLUSH_MS = 50;
 
 /** The live event list with filters, detail, diff and pause. See the header of ui/app.js for the pieces. */
 export default {
@@ -27,8 +26,6 @@ export default {
 function createEventsPage(container, ctx) {
   const feed = new EventFeed();
   const selected = [];
-  let follow = null;
-  let loadToken = 0;
   let duplicates = new Map();
   let openId = null;
   let matches = () => true;
@@ -53,75 +50,31 @@ function createEventsPage(container, ctx) {
   );
   showPlaceholder();
 
-  async function reload() {
-    const mine = ++loadToken;
-    follow?.close();
-    incoming.length = 0;
-    const server = serverFilters(filters.values());
-    const query = new URLSearchParams({ tail: 'true', limit: String(MAX_EVENTS) });
-    if (server.source) query.set('source', server.source);
-    if (server.type) query.set('type', server.type);
-    try {
-      const page = await ctx.api(`/v1/events?${query}`);
-      if (mine !== loadToken) return;
+  const live = createLiveFeed({
+    ctx,
+    onLoaded(page) {
       feed.reset(page.data);
       notice.textContent = page.has_more ? `Showing the newest ${MAX_EVENTS}; older events are kept by the relay.` : '';
       refilter();
-      // With nothing loaded there is no cursor: once live, fetch again for what arrived in between.
-      let caughtUp = page.last_id !== null;
-      follow = followEvents({
-        token: session.token,
-        ...server,
-        after: page.last_id,
-        onEvent: received,
-        onState: (state) => {
-          if (mine !== loadToken) return;
-          ctx.setConnection(state);
-          if (state === 'live' && !caughtUp) {
-            caughtUp = true;
-            ctx.api(`/v1/events?${query}`).then(
-              (again) => mine === loadToken && again.data.forEach(received),
-              () => {},
-            );
-          }
-        },
-        onGap: () => (notice.textContent = 'Some events were removed by retention before they could be shown.'),
-        probe: () =>
-          api('/v1/events?limit=1').then(
-            () => 'ok',
-            (e) => (e.code === 'unauthorized' ? 'unauthorized' : 'down'),
-          ),
-      });
-    } catch (error) {
-      if (mine === loadToken) notice.textContent = `Could not load events: ${error.message}`;
-    }
-  }
+    },
+    onBatch(events) {
+      const shown = [];
+      const evicted = [];
+      for (const event of events) {
+        const result = feed.add(event);
+        shown.push(...result.shown);
+        evicted.push(...result.evicted);
+      }
+      show(shown, evicted);
+    },
+    onNotice: (text) => (notice.textContent = text),
+  });
+  const reload = () => live.load(serverFilters(filters.values()));
 
   let reloadTimer = null;
   function scheduleReload() {
     clearTimeout(reloadTimer);
     reloadTimer = setTimeout(reload, 250);
-  }
-
-  // Live events are drawn in batches (at most every FLUSH_MS), so a burst costs one DOM update, not one
-  // per event; the feed (counts, backlog) still sees every event.
-  const incoming = [];
-  let flushTimer = null;
-  function received(event) {
-    incoming.push(event);
-    flushTimer ??= setTimeout(flush, FLUSH_MS);
-  }
-
-  function flush() {
-    flushTimer = null;
-    const shown = [];
-    const evicted = [];
-    for (const event of incoming.splice(0)) {
-      const result = feed.add(event);
-      shown.push(...result.shown);
-      evicted.push(...result.evicted);
-    }
-    if (shown.length > 0 || evicted.length > 0 || feed.paused) show(shown, evicted);
   }
 
   function show(shown, evicted) {
@@ -246,10 +199,8 @@ function createEventsPage(container, ctx) {
     reload,
     openEvent,
     stop() {
-      loadToken++;
-      follow?.close();
+      live.stop();
       clearTimeout(reloadTimer);
-      clearTimeout(flushTimer);
       clearInterval(duplicateTimer);
       unbindKeys();
     },
