@@ -96,6 +96,26 @@ describe('browser console: the live feed', () => {
     await page.locator(`.event-row[data-id="${next.id}"]`).waitFor();
   });
 
+  it('keeps at most 500 rows, dropping the oldest, while every event is counted', async () => {
+    const shopCount = async () =>
+      Number(/shop\s*(\d+)/.exec((await page.locator('.stat[data-source="shop"]').textContent()) ?? '')?.[1]);
+    const before = await shopCount();
+    const ids: string[] = [];
+    for (let batch = 0; batch < 11; batch++) {
+      const sent = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => sendSigned(relay, 'shop', { type: 'bulk.item', n: batch * 50 + i })),
+      );
+      ids.push(...sent.map((r) => r.id!));
+    }
+    ids.sort();
+    await page.locator(`.event-row[data-id="${ids.at(-1)}"]`).waitFor();
+    const shown = await rowIds(page);
+    assert.equal(shown.length, 500);
+    assert.deepEqual(shown.slice(0, 50), ids.slice(-50).reverse(), 'newest first');
+    assert.equal(await page.locator(`.event-row[data-id="${ids[0]}"]`).count(), 0, 'the oldest fell off');
+    assert.equal(await shopCount(), before + 550);
+  });
+
   it('closes the stream and hides the indicator once signed out', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.locator('#connection[data-state="offline"]').waitFor({ state: 'hidden' });
