@@ -234,6 +234,47 @@ describe('browser console: events, detail, diff, rejections', () => {
     });
   });
 
+  it('holds at most 500 events while paused, counting every one (the page model, in the page)', async () => {
+    const result = await page.evaluate(async (module) => {
+      const { EventFeed, MAX_EVENTS } = await import(module);
+      const feed = new EventFeed();
+      const event = (n: number) => ({ id: `evt_${String(n).padStart(6, '0')}`, source: 's', type: 't', payload: { n } });
+      feed.reset([event(0)]);
+      feed.pause();
+      for (let n = 1; n <= MAX_EVENTS + 20; n++) feed.add(event(n));
+      const held = { count: feed.heldCount, backlog: feed.backlog.length, shownWhilePaused: feed.events.length };
+      const { shown } = feed.resume();
+      return {
+        held,
+        max: MAX_EVENTS,
+        shown: shown.length,
+        newest: feed.events[0].id,
+        size: feed.events.length,
+        counted: feed.counts.get('s'),
+      };
+    }, '/ui/pages/events/feed.js');
+    assert.deepEqual(result.held, { count: result.max + 20, backlog: result.max, shownWhilePaused: 1 });
+    assert.equal(result.newest, `evt_${String(result.max + 20).padStart(6, '0')}`);
+    assert.equal(result.size, result.max);
+    assert.equal(result.counted, result.max + 1, 'the 20 dropped from the hold were never in view');
+  });
+
+  it('shows a source-scoped subscriber token only its source, and not the rejection log', async () => {
+    const created = await fetch(`${relay.url}/v1/tokens`, {
+      method: 'POST',
+      headers: { ...relay.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'shop-only', sources: ['shop'] }),
+    });
+    const { token } = (await created.json()) as { token: string };
+    await page.goto(`${relay.url}/#/events`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, relay.url, token);
+    await waitForRowCount(page, 2);
+    assert.deepEqual(await rowIds(page), [ids.orderB, ids.orderA]);
+    await page.getByRole('link', { name: 'Rejections' }).click();
+    await page.getByText('The rejection log needs the admin token.').waitFor();
+  });
+
   it('ran without script errors in the page', () => {
     assert.deepEqual(browser.errors, []);
   });
