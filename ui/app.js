@@ -15,6 +15,8 @@
 //   lib/clipboard.js copyButton(label, getText) and copyText(text).
 //   lib/json.js      prettyJson, sortedKeys, canonicalLines.   lib/diff.js diffLines, withContext.
 //   lib/glob.js      typeMatcher(glob), serverTypeFilter(glob).
+//   lib/parts.js     toolbar(title, ...controls), notice(), jsonBlock(value, {label, copy}),
+//                    keyValueTable(record): the common page parts.
 //   style.css        .toolbar (page title + controls), .panes (list | detail), .badge.ok/.bad/.warn,
 //                    .notice, .muted, table, pre; focus is always visible (:focus-visible outline).
 import { ApiError, api, session } from './lib/api.js';

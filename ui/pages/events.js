@@ -1,5 +1,6 @@
 import { session } from '../lib/api.js';
 import { h } from '../lib/dom.js';
+import { notice as noticeLine, toolbar } from '../lib/parts.js';
 import { renderDetail } from './events/detail.js';
 import { renderDiff } from './events/diff-view.js';
 import { EventFeed, MAX_EVENTS } from './events/feed.js';
@@ -34,7 +35,7 @@ function createEventsPage(container, ctx) {
   const pause = h('button', { type: 'button', class: 'pause', 'aria-pressed': 'false', onclick: () => togglePause() }, 'Pause');
   const compare = h('button', { type: 'button', class: 'compare', disabled: true, onclick: () => showDiff() }, 'Compare 0/2');
   const stats = h('div', { class: 'stats', 'aria-label': 'Counts' });
-  const notice = h('p', { class: 'notice', role: 'status' });
+  const notice = noticeLine();
   const detail = h('section', { id: 'event-detail', class: 'detail', 'aria-labelledby': 'detail-title' });
   const list = createEventList({
     onOpen: (id) => openEvent(id),
@@ -43,7 +44,7 @@ function createEventsPage(container, ctx) {
     repeatOf: (id) => feed.repeatOf(id),
   });
   container.append(
-    h('div', { class: 'toolbar' }, h('h1', {}, 'Events'), filters.element, pause, compare),
+    toolbar('Events', filters.element, pause, compare),
     stats,
     notice,
     h('div', { class: 'panes' }, h('div', { class: 'list-pane' }, list.element), detail),

@@ -1,4 +1,5 @@
 import { h } from '../lib/dom.js';
+import { notice, toolbar } from '../lib/parts.js';
 
 const REFRESH_MS = 5000;
 
@@ -18,11 +19,11 @@ export default {
   id: 'rejections',
   title: 'Rejections',
   mount(container, ctx) {
-    const status = h('p', { class: 'notice', role: 'status' });
+    const status = notice();
     const body = h('tbody');
     const refresh = h('button', { type: 'button', onclick: () => load() }, 'Refresh');
     container.append(
-      h('div', { class: 'toolbar' }, h('h1', {}, 'Rejected requests'), refresh),
+      toolbar('Rejected requests', refresh),
       h(
         'p',
         { class: 'muted' },

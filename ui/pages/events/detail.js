@@ -1,6 +1,7 @@
 import { copyButton } from '../../lib/clipboard.js';
 import { h } from '../../lib/dom.js';
 import { prettyJson } from '../../lib/json.js';
+import { jsonBlock, keyValueTable } from '../../lib/parts.js';
 import { repeatBadge, verifiedBadge } from './badges.js';
 import { curlCommand, sendCommand } from './commands.js';
 
@@ -37,9 +38,9 @@ export function renderDetail(container, event, { rawBody, repeatOf, onOpen, onCl
       copyButton('Copy as hookrelay send', async () => sendCommand(event, await rawBody(event.id), origin)),
     ),
     h('h3', {}, 'Payload'),
-    h('pre', { class: 'payload', tabindex: '0', 'aria-label': 'Payload' }, payloadText),
+    jsonBlock(payloadText, { label: 'Payload', className: 'payload' }),
     h('h3', {}, 'Headers'),
-    headerTable(event.headers ?? {}),
+    keyValueTable(event.headers, { empty: 'No headers kept.' }),
   );
 }
 
@@ -49,18 +50,4 @@ function fact(name, ...value) {
 
 function openFirst(id, onOpen) {
   return h('button', { type: 'button', class: 'link', onclick: () => onOpen(id) }, `first: ${id}`);
-}
-
-function headerTable(headers) {
-  const names = Object.keys(headers).sort();
-  if (names.length === 0) return h('p', { class: 'muted' }, 'No headers kept.');
-  return h(
-    'table',
-    { class: 'headers' },
-    h(
-      'tbody',
-      {},
-      ...names.map((name) => h('tr', {}, h('th', { scope: 'row' }, name), h('td', {}, h('code', {}, headers[name])))),
-    ),
-  );
 }
