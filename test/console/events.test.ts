@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { type ConsoleBrowser, launchBrowser, signIn } from '../helpers/browser.ts';
 import { ADMIN_TOKEN, startRelay, type TestRelay } from '../helpers/relay.ts';
-import { CONSOLE_SOURCES, sendSigned } from './fixtures.ts';
+import { CONSOLE_SOURCES, GITHUB_SECRET, sendSigned } from './fixtures.ts';
+
+const run = promisify(execFile);
 
 const PUSH = { ref: 'refs/heads/main', commits: [{ id: 'c0ffee', message: 'Fix the flux capacitor' }] };
 const ISSUE = { action: 'opened', issue: { number: 7, title: 'Console needs a diff' } };
@@ -177,6 +185,38 @@ describe('browser console: events, detail, diff, rejections', () => {
     assert.equal(await page.locator(`.event-row[data-id="${repeat.id}"] .badge.warn`).textContent(), 'repeat');
     assert.equal(await page.locator(`.event-row[data-id="${ids.push}"] .badge.warn`).count(), 0, 'the first one is no repeat');
     await page.locator('.stat[data-source="github"]', { hasText: '1 duplicate absorbed' }).waitFor();
+  });
+
+  it('replays the exact original request when the copied curl command is run: a verified duplicate', async () => {
+    await page.locator(`.event-row[data-id="${ids.push}"] .event-open`).click();
+    await page.getByRole('button', { name: 'Copy as curl' }).click();
+    await page.waitForFunction(() => navigator.clipboard.readText().then((t) => t.startsWith('curl')));
+    const { stdout } = await run('sh', ['-c', `${await clipboard(page)} --silent --show-error`]);
+    // Same bytes and signature (GitHub signs no timestamp), same delivery id: accepted and recognised.
+    assert.deepEqual(JSON.parse(stdout), { id: ids.push, duplicate: true });
+  });
+
+  it('stores the same payload again when the copied hookrelay send command is run in a shell', async () => {
+    await page.locator(`.event-row[data-id="${ids.push}"] .event-open`).click();
+    await page.getByRole('button', { name: 'Copy as hookrelay send' }).click();
+    await page.waitForFunction(() => navigator.clipboard.readText().then((t) => t.startsWith('hookrelay send')));
+    const copied = await clipboard(page);
+    // Run exactly what was copied (the shell does the unquoting); the secret and scheme would come from
+    // hookrelay.yaml, which this temporary directory does not have.
+    const cwd = await mkdtemp(join(tmpdir(), 'hookrelay-send-'));
+    const cli = `${JSON.stringify(process.execPath)} ${JSON.stringify(fileURLToPath(new URL('../../bin/hookrelay.js', import.meta.url)))}`;
+    const script = `${copied.replace(/^hookrelay /, `${cli} `)} --scheme github --secret ${GITHUB_SECRET}`;
+    const { stdout } = await run('sh', ['-c', script], { cwd });
+    await rm(cwd, { recursive: true, force: true });
+    const answer = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { id: string; duplicate: boolean };
+    assert.equal(answer.duplicate, false);
+    const stored = (await (await fetch(`${relay.url}/v1/events/${answer.id}`, { headers: relay.auth })).json()) as {
+      type: string;
+      payload: unknown;
+    };
+    assert.equal(stored.type, 'push');
+    assert.deepEqual(stored.payload, PUSH);
+    await page.locator(`.event-row[data-id="${answer.id}"] .badge.warn`, { hasText: 'repeat' }).waitFor();
   });
 
   it('opens the event named in the address (#/events/<id>), and says so when there is none', async () => {
