@@ -11,6 +11,8 @@ const REASONS = {
   source_not_found: 'No source with this name is configured.',
   payload_too_large: 'Body larger than limits.bodyBytes.',
   invalid_json: 'Content-Type says JSON but the body does not parse.',
+  unsupported_media_type: 'The body’s encoding or charset is not supported.',
+  bad_request: 'The request could not be read.',
   store_unavailable: 'The store could not take the write; the sender should retry.',
 };
 
