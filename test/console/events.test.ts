@@ -174,6 +174,24 @@ describe('browser console: events, detail, diff, rejections', () => {
     await page.locator('#detail-title', { hasText: 'Diff' }).waitFor();
   });
 
+  it('keeps ticked events across a filter change, so events from different sources can be compared', async () => {
+    await page.keyboard.press('Escape');
+    await page.getByLabel(`Select order.created ${ids.orderB} for diff`).uncheck();
+    assert.equal(await page.getByLabel(`Select order.created ${ids.orderA} for diff`).isChecked(), true);
+    await page.getByLabel('Source').fill('github');
+    await waitForRowCount(page, 2);
+    await page.getByLabel(`Select push ${ids.push} for diff`).check();
+    await page.getByRole('button', { name: 'Compare 2/2' }).click();
+    const legend = (await page.locator('.diff-legend').textContent()) ?? '';
+    assert.ok(legend.includes(`− ${ids.push}`) && legend.includes(`+ ${ids.orderA}`), legend);
+    await page.getByLabel('Source').fill('');
+    await waitForRowCount(page, 4);
+    assert.equal(await page.getByLabel(`Select order.created ${ids.orderA} for diff`).isChecked(), true);
+    await page.getByLabel(`Select order.created ${ids.orderA} for diff`).uncheck();
+    await page.getByLabel(`Select push ${ids.push} for diff`).uncheck();
+    assert.equal(await page.getByRole('button', { name: /^Compare/ }).textContent(), 'Compare 0/2');
+  });
+
   it('marks a payload re-sent under a new provider id as a repeat and counts absorbed duplicates', async () => {
     const repeat = await sendSigned(relay, 'github', PUSH, { event: 'push' });
     const first = await sendSigned(relay, 'github', ISSUE, { event: 'issues', id: 'delivery-1' });

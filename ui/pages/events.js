@@ -26,9 +26,13 @@ export default {
 
 function createEventsPage(container, ctx) {
   const feed = new EventFeed();
+  /** The events ticked for the diff (kept as objects, so filters and eviction do not lose them). */
   const selected = [];
+  const selectedAt = (id) => selected.findIndex((e) => e.id === id);
   let duplicates = new Map();
   let openId = null;
+  /** What the right-hand pane shows: nothing, one event, or a diff. */
+  let panel = 'none';
   let matches = () => true;
 
   const filters = createFilterBar((changed) => (changed === 'text' ? refilter() : scheduleReload()));
@@ -40,7 +44,7 @@ function createEventsPage(container, ctx) {
   const list = createEventList({
     onOpen: (id) => openEvent(id),
     onSelect: (id, on) => select(id, on),
-    isSelected: (id) => selected.includes(id),
+    isSelected: (id) => selectedAt(id) !== -1,
     repeatOf: (id) => feed.repeatOf(id),
   });
   container.append(
@@ -80,11 +84,7 @@ function createEventsPage(container, ctx) {
 
   function show(shown, evicted) {
     const gone = new Set(evicted.map((e) => e.id));
-    for (const id of gone) {
-      list.remove(id);
-      const at = selected.indexOf(id);
-      if (at !== -1) selected.splice(at, 1);
-    }
+    for (const id of gone) list.remove(id);
     const visible = shown.filter((e) => !gone.has(e.id) && matches(e));
     // Usually everything new is newer than all rows: prepend oldest first. Otherwise redraw in id order.
     const newest = feed.events.slice(0, shown.length);
@@ -127,11 +127,12 @@ function createEventsPage(container, ctx) {
   }
 
   function select(id, on) {
-    const at = selected.indexOf(id);
-    if (on && at === -1) selected.push(id);
+    const at = selectedAt(id);
+    const event = feed.get(id);
+    if (on && at === -1 && event) selected.push(event);
     if (!on && at !== -1) selected.splice(at, 1);
     // Two at most: a third selection replaces the oldest one.
-    while (selected.length > 2) list.setChecked(selected.shift(), false);
+    while (selected.length > 2) list.setChecked(selected.shift().id, false);
     list.setChecked(id, on);
     updateStats();
   }
@@ -144,6 +145,7 @@ function createEventsPage(container, ctx) {
       notice.textContent = `No event ${id} (removed by retention, or not visible to this token).`;
       return;
     }
+    panel = 'event';
     list.setCurrent(id);
     // replaceState, not location.hash: a hash change would mount the page again.
     history.replaceState(null, '', `#/events/${encodeURIComponent(id)}`);
@@ -153,8 +155,9 @@ function createEventsPage(container, ctx) {
 
   function showDiff() {
     if (selected.length !== 2) return;
-    const [a, b] = selected.map((id) => feed.get(id)).sort((x, y) => (x.id < y.id ? -1 : 1));
+    const [a, b] = [...selected].sort((x, y) => (x.id < y.id ? -1 : 1));
     openId = null;
+    panel = 'diff';
     list.setCurrent(null);
     history.replaceState(null, '', '#/events');
     renderDiff(detail, a, b, { onClose: closeDetail });
@@ -162,6 +165,7 @@ function createEventsPage(container, ctx) {
 
   function closeDetail() {
     openId = null;
+    panel = 'none';
     list.setCurrent(null);
     history.replaceState(null, '', '#/events');
     showPlaceholder();
@@ -189,11 +193,11 @@ function createEventsPage(container, ctx) {
     move: (delta) => list.moveFocus(delta),
     toggleFocused: () => {
       const id = list.focusedId();
-      if (id) select(id, !selected.includes(id));
+      if (id) select(id, selectedAt(id) === -1);
     },
     compare: showDiff,
     togglePause,
-    close: () => (openId !== null || detail.querySelector('.diff, .same') ? closeDetail() : undefined),
+    close: () => (panel !== 'none' ? closeDetail() : undefined),
   });
 
   return {
