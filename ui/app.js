@@ -17,8 +17,10 @@
 //   lib/glob.js      typeMatcher(glob), serverTypeFilter(glob).
 //   lib/parts.js     toolbar(title, ...controls), notice(), jsonBlock(value, {label, copy}),
 //                    keyValueTable(record): the common page parts.
-//   style.css        .toolbar (page title + controls), .panes (list | detail), .badge.ok/.bad/.warn,
-//                    .notice, .muted, table, pre; focus is always visible (:focus-visible outline).
+//   style.css        .toolbar (page title + controls), .panes > .list-pane + .detail (two columns,
+//                    one below 900px), .button-row, .badge.ok/.bad/.warn, .notice, .muted, .error,
+//                    button.primary, button.link, table, pre; focus is always visible (:focus-visible).
+//                    Events-page classes (.event-*, .feed-stats, .facts, .diff) are scoped to it.
 import { ApiError, api, session } from './lib/api.js';
 import { clear, h } from './lib/dom.js';
 import { pages } from './pages/index.js';

@@ -23,7 +23,7 @@ export function jsonBlock(value, { label = 'JSON', className = 'json', copy = fa
         {},
         h(
           'div',
-          { class: 'actions' },
+          { class: 'button-row' },
           copyButton(`Copy ${label.toLowerCase()}`, () => text),
         ),
         pre,

@@ -38,7 +38,7 @@ function createEventsPage(container, ctx) {
   const filters = createFilterBar((changed) => (changed === 'text' ? refilter() : scheduleReload()));
   const pause = h('button', { type: 'button', class: 'pause', 'aria-pressed': 'false', onclick: () => togglePause() }, 'Pause');
   const compare = h('button', { type: 'button', class: 'compare', disabled: true, onclick: () => showDiff() }, 'Compare 0/2');
-  const stats = h('div', { class: 'stats', 'aria-label': 'Counts' });
+  const stats = h('div', { class: 'feed-stats', 'aria-label': 'Counts' });
   const notice = noticeLine();
   const detail = h('section', { id: 'event-detail', class: 'detail', 'aria-labelledby': 'detail-title' });
   const list = createEventList({

@@ -31,7 +31,7 @@ export function renderDetail(container, event, { rawBody, repeatOf, onOpen, onCl
     ),
     h(
       'div',
-      { class: 'actions' },
+      { class: 'button-row' },
       copyButton('Copy payload', () => payloadText),
       copyButton('Copy headers', () => prettyJson(event.headers)),
       copyButton('Copy as curl', async () => curlCommand(event, await rawBody(event.id), origin)),
