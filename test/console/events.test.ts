@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { type ConsoleBrowser, launchBrowser, signIn } from '../helpers/browser.ts';
 import { ADMIN_TOKEN, startRelay, type TestRelay } from '../helpers/relay.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { CONSOLE_SOURCES, GITHUB_SECRET, sendSigned } from './fixtures.ts';
 
 const run = promisify(execFile);
@@ -28,6 +29,14 @@ async function waitForRowCount(page: Page, count: number) {
 
 async function clipboard(page: Page): Promise<string> {
   return page.evaluate(() => navigator.clipboard.readText());
+}
+
+/** Waits until the clipboard holds text starting with `prefix` (copies are async) and returns that text. */
+function copiedStartingWith(page: Page, prefix: string): Promise<string> {
+  return waitFor(`the clipboard to hold "${prefix}…"`, async () => {
+    const text = await clipboard(page);
+    return text.startsWith(prefix) ? text : null;
+  });
 }
 
 describe('browser console: events, detail, diff, rejections', () => {
@@ -99,15 +108,13 @@ describe('browser console: events, detail, diff, rejections', () => {
     await page.getByRole('button', { name: 'Copied' }).waitFor();
     assert.equal(await clipboard(page), JSON.stringify(PUSH, null, 2));
     await page.getByRole('button', { name: 'Copy as curl' }).click();
-    await page.waitForFunction(() => navigator.clipboard.readText().then((t) => t.startsWith('curl')));
-    const curl = await clipboard(page);
+    const curl = await copiedStartingWith(page, 'curl');
     assert.ok(curl.startsWith(`curl -X POST '${relay.url}/hooks/github'`), curl);
     assert.ok(curl.includes(`-H 'x-github-event: push'`), curl);
     assert.ok(curl.endsWith(`--data-binary '${JSON.stringify(PUSH)}'`), curl);
     await page.getByRole('button', { name: 'Copy as hookrelay send' }).click();
-    await page.waitForFunction(() => navigator.clipboard.readText().then((t) => t.startsWith('hookrelay send')));
     assert.equal(
-      await clipboard(page),
+      await copiedStartingWith(page, 'hookrelay send'),
       `hookrelay send --source 'github' --url '${relay.url}' --header 'x-github-event: push' --data '${JSON.stringify(PUSH)}'`,
     );
   });
@@ -208,8 +215,8 @@ describe('browser console: events, detail, diff, rejections', () => {
   it('replays the exact original request when the copied curl command is run: a verified duplicate', async () => {
     await page.locator(`.event-row[data-id="${ids.push}"] .event-open`).click();
     await page.getByRole('button', { name: 'Copy as curl' }).click();
-    await page.waitForFunction(() => navigator.clipboard.readText().then((t) => t.startsWith('curl')));
-    const { stdout } = await run('sh', ['-c', `${await clipboard(page)} --silent --show-error`]);
+    const curl = await copiedStartingWith(page, 'curl');
+    const { stdout } = await run('sh', ['-c', `${curl} --silent --show-error`]);
     // Same bytes and signature (GitHub signs no timestamp), same delivery id: accepted and recognised.
     assert.deepEqual(JSON.parse(stdout), { id: ids.push, duplicate: true });
   });
@@ -217,8 +224,7 @@ describe('browser console: events, detail, diff, rejections', () => {
   it('stores the same payload again when the copied hookrelay send command is run in a shell', async () => {
     await page.locator(`.event-row[data-id="${ids.push}"] .event-open`).click();
     await page.getByRole('button', { name: 'Copy as hookrelay send' }).click();
-    await page.waitForFunction(() => navigator.clipboard.readText().then((t) => t.startsWith('hookrelay send')));
-    const copied = await clipboard(page);
+    const copied = await copiedStartingWith(page, 'hookrelay send');
     // Run exactly what was copied (the shell does the unquoting); the secret and scheme would come from
     // hookrelay.yaml, which this temporary directory does not have.
     const cwd = await mkdtemp(join(tmpdir(), 'hookrelay-send-'));

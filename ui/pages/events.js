@@ -137,18 +137,24 @@ function createEventsPage(container, ctx) {
     updateStats();
   }
 
-  async function openEvent(id) {
+  function openEvent(id) {
     openId = id;
-    const event = feed.get(id) ?? (await ctx.api(`/v1/events/${encodeURIComponent(id)}`).catch(() => null));
-    if (openId !== id) return;
-    if (!event) {
-      notice.textContent = `No event ${id} (removed by retention, or not visible to this token).`;
-      return;
-    }
+    const known = feed.get(id);
+    if (known) return showEvent(known);
+    // An event older than the list holds (a shared #/events/<id> link): ask the relay.
+    ctx.api(`/v1/events/${encodeURIComponent(id)}`).then(
+      (event) => openId === id && showEvent(event),
+      () => {
+        if (openId === id) notice.textContent = `No event ${id} (removed by retention, or not visible to this token).`;
+      },
+    );
+  }
+
+  function showEvent(event) {
     panel = 'event';
-    list.setCurrent(id);
+    list.setCurrent(event.id);
     // replaceState, not location.hash: a hash change would mount the page again.
-    history.replaceState(null, '', `#/events/${encodeURIComponent(id)}`);
+    history.replaceState(null, '', `#/events/${encodeURIComponent(event.id)}`);
     const rawBody = (eventId) => rawText(eventId);
     renderDetail(detail, event, { rawBody, repeatOf: (x) => feed.repeatOf(x), onOpen: openEvent, onClose: closeDetail });
   }
