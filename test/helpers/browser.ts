@@ -63,6 +63,10 @@ export async function launchBrowser(options: { viewport?: { width: number; heigh
   };
 }
 
+// Waiting for page state: `locator.waitFor()` or `page.waitForFunction(() => <boolean>)`. A predicate
+// that returns a promise (clipboard reads, fetch) counts as truthy at once; poll such state from the test
+// with `waitFor` from ./wait.ts instead.
+
 /** Opens the console at `baseUrl` and signs in with `token`; resolves once the first page has mounted. */
 export async function signIn(page: Page, baseUrl: string, token: string, hash = ''): Promise<void> {
   await page.goto(`${baseUrl}/${hash}`);
