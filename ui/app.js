@@ -1,4 +1,27 @@
-import { api, session } from './lib/api.js';
+// hookrelay console shell: sign-in, navigation between pages, the connection indicator.
+//
+// Plain ES modules served from ui/ (no build step, no CDN). Pieces meant for every page:
+//
+//   pages/index.js   the page list. A page default-exports { id, title, mount(container, ctx) }; mount may
+//                    return an unmount function (close streams, clear timers, remove listeners there).
+//                    The page is shown at #/<id>; #/<id>/<rest> is left to the page (ctx.route.rest).
+//   ctx              { api(path, {method, body, signal}) → JSON (throws ApiError {status, code, message};
+//                    a 401 signs the user out), session.token, setConnection('live'|'reconnecting'|'offline'),
+//                    route: { id, rest } }
+//   lib/dom.js       h(tag, props, ...children) builds elements (text is never parsed as HTML), clear(el).
+//   lib/api.js       api(), session, ApiError.
+//   lib/stream.js    followEvents({token, source, type, after, onEvent, onState, onGap, probe}): the live
+//                    SSE feed with cursor resume.
+//   lib/clipboard.js copyButton(label, getText) and copyText(text).
+//   lib/json.js      prettyJson, sortedKeys, canonicalLines.   lib/diff.js diffLines, withContext.
+//   lib/glob.js      typeMatcher(glob), serverTypeFilter(glob).
+//   lib/parts.js     toolbar(title, ...controls), notice(), jsonBlock(value, {label, copy}),
+//                    keyValueTable(record): the common page parts.
+//   style.css        .toolbar (page title + controls), .panes > .list-pane + .detail (two columns,
+//                    one below 900px), .button-row, .badge.ok/.bad/.warn, .notice, .muted, .error,
+//                    button.primary, button.link, table, pre; focus is always visible (:focus-visible).
+//                    Events-page classes (.event-*, .feed-stats, .facts, .diff) are scoped to it.
+import { ApiError, api, session } from './lib/api.js';
 import { clear, h } from './lib/dom.js';
 import { pages } from './pages/index.js';
 
@@ -8,21 +31,37 @@ const connection = document.getElementById('connection');
 const signOut = document.getElementById('sign-out');
 let unmount = null;
 
+/** The live-stream indicator; shown only while a page that follows the stream reports a state. */
 function setConnection(state) {
   connection.textContent = state;
   connection.dataset.state = state;
+  connection.hidden = false;
+}
+
+/** api() for pages: a token the relay no longer accepts ends the session instead of failing quietly. */
+async function pageApi(path, options) {
+  try {
+    return await api(path, options);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) leave('Your token is no longer accepted. Sign in again.');
+    throw error;
+  }
 }
 
 function showSignIn(message = '') {
   clear(nav);
   signOut.hidden = true;
+  delete main.dataset.page;
   clear(main).append(document.getElementById('sign-in-template').content.cloneNode(true));
   const form = document.getElementById('sign-in');
+  const submit = form.querySelector('button');
   form.querySelector('input').focus();
   form.querySelector('.error').textContent = message;
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     session.token = new FormData(form).get('token').trim();
+    submit.disabled = true;
+    submit.textContent = 'Signing in…';
     try {
       await api('/v1/events?limit=1');
       route();
@@ -36,20 +75,30 @@ function showSignIn(message = '') {
 function route() {
   if (!session.token) return showSignIn();
   signOut.hidden = false;
-  const id = location.hash.replace(/^#\/?/, '').split('/')[0] || pages[0].id;
+  const [id, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
   const page = pages.find((p) => p.id === id) ?? pages[0];
   clear(nav).append(...pages.map((p) => h('a', { href: `#/${p.id}`, 'aria-current': p === page ? 'page' : undefined }, p.title)));
-  if (typeof unmount === 'function') unmount();
+  stopPage();
   clear(main);
-  unmount = page.mount(main, { api, session, setConnection, showSignIn }) ?? null;
+  main.dataset.page = page.id;
+  document.title = `${page.title} · hookrelay`;
+  const ctx = { api: pageApi, session, setConnection, route: { id: page.id, rest: rest.join('/') } };
+  unmount = page.mount(main, ctx) ?? null;
 }
 
-signOut.addEventListener('click', () => {
-  session.token = null;
+function stopPage() {
   if (typeof unmount === 'function') unmount();
   unmount = null;
   setConnection('offline');
-  showSignIn();
-});
+  connection.hidden = true;
+}
+
+function leave(message) {
+  session.token = null;
+  stopPage();
+  showSignIn(message);
+}
+
+signOut.addEventListener('click', () => leave());
 window.addEventListener('hashchange', route);
 route();

@@ -1,8 +1,9 @@
 import type { Request, Response } from 'express';
 import type { Routers, RelayContext, Subsystem } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { canReadSource, principalOf } from '../http/auth.ts';
-import { limitParam, optionalString } from '../http/query.ts';
+import type { EventPage, EventQuery, EventStore, RelayEvent } from '../store/types.ts';
+import { canReadSource, type Principal, principalOf } from '../http/auth.ts';
+import { booleanParam, limitParam, optionalString } from '../http/query.ts';
 
 /** GET /v1/events, /v1/events/:id, /v1/events/:id/raw, /v1/rejections. */
 export function eventsApi(ctx: RelayContext): Subsystem {
@@ -24,23 +25,13 @@ export function eventsApi(ctx: RelayContext): Subsystem {
           throw new HttpError('forbidden', `This token may not read source "${source}".`);
         }
         const limit = limitParam(req, 100, 1000);
-        const query = { source, type: optionalString(req, 'type'), after: optionalString(req, 'after'), limit };
+        const tail = booleanParam(req, 'tail');
+        const query = { source, type: optionalString(req, 'type'), after: optionalString(req, 'after'), limit, tail };
         if (principal.sources === null || source) {
           res.json({ object: 'list', ...(await store.list(query)) });
           return;
         }
-        // A token scoped to some sources: page through and keep only what it may see.
-        const data = [];
-        let after = query.after;
-        let hasMore = true;
-        while (data.length < limit && hasMore) {
-          const page = await store.list({ ...query, after, limit });
-          data.push(...page.data.filter((e) => canReadSource(principal, e.source)));
-          hasMore = page.has_more;
-          after = page.last_id ?? after;
-        }
-        const kept = data.slice(0, limit);
-        res.json({ object: 'list', data: kept, has_more: hasMore || data.length > limit, last_id: kept.at(-1)?.id ?? null });
+        res.json({ object: 'list', ...(await listForScopedToken(store, query, principal)) });
       });
       v1.get('/events/:id', ctx.auth.reader, async (req, res) => {
         res.json(await readable(req, res));
@@ -57,4 +48,24 @@ export function eventsApi(ctx: RelayContext): Subsystem {
       });
     },
   };
+}
+
+/**
+ * A token scoped to some sources: page through (oldest first) and keep only what it may see. For `tail`
+ * it keeps a sliding window of the newest `limit + 1` (the extra one says whether older ones exist).
+ */
+async function listForScopedToken(store: EventStore, query: EventQuery, principal: Principal): Promise<EventPage> {
+  const { limit, tail } = query;
+  const data: RelayEvent[] = [];
+  let after = query.after;
+  let hasMore = true;
+  while ((tail || data.length < limit) && hasMore) {
+    const page = await store.list({ ...query, tail: false, after, limit });
+    data.push(...page.data.filter((e) => canReadSource(principal, e.source)));
+    if (tail && data.length > limit + 1) data.splice(0, data.length - limit - 1);
+    hasMore = page.has_more;
+    after = page.last_id ?? after;
+  }
+  const kept = tail ? data.slice(-limit) : data.slice(0, limit);
+  return { data: kept, has_more: hasMore || data.length > limit, last_id: kept.at(-1)?.id ?? null };
 }

@@ -17,3 +17,10 @@ export function limitParam(req: Request, fallback: number, max: number): number 
   }
   return n;
 }
+
+export function booleanParam(req: Request, name: string): boolean {
+  const raw = optionalString(req, name);
+  if (raw === undefined || raw === 'false' || raw === '0') return false;
+  if (raw === 'true' || raw === '1') return true;
+  throw new HttpError('invalid_request', `"${name}" must be true or false.`);
+}

@@ -83,6 +83,7 @@ export class EventIndex {
 
   /** The entries a query selects, in id order (filters use the kept fields; nothing is read). */
   select(query: EventQuery): { entries: StoredEvent[]; hasMore: boolean } {
+    if (query.tail) return this.#selectNewest(query);
     const entries: StoredEvent[] = [];
     for (let i = query.after ? this.#firstAfter(query.after) : this.#head; i < this.#order.length; i++) {
       const stored = this.#byId.get(this.#order[i]);
@@ -93,6 +94,19 @@ export class EventIndex {
       entries.push(stored);
     }
     return { entries, hasMore: false };
+  }
+
+  /** `tail`: walks back from the newest, for consoles and tails; `hasMore` = older matches exist. */
+  #selectNewest(query: EventQuery): { entries: StoredEvent[]; hasMore: boolean } {
+    const entries: StoredEvent[] = [];
+    const stop = query.after ? this.#firstAfter(query.after) : this.#head;
+    for (let i = this.#order.length - 1; i >= stop; i--) {
+      const stored = this.#byId.get(this.#order[i]);
+      if (!stored || (query.source && stored.source !== query.source) || !typeMatches(query.type, stored.type)) continue;
+      if (entries.length === query.limit) return { entries: entries.reverse(), hasMore: true };
+      entries.push(stored);
+    }
+    return { entries: entries.reverse(), hasMore: false };
   }
 
   #firstAfter(cursor: string): number {

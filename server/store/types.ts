@@ -40,6 +40,8 @@ export interface EventQuery {
   type?: string;
   /** Only events whose id sorts after this cursor. */
   after?: string;
+  /** The newest `limit` matches instead of the oldest (still returned oldest first; `last_id` is the newest). */
+  tail?: boolean;
   limit: number;
 }
 

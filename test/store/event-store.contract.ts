@@ -130,6 +130,33 @@ export function eventStoreContract(name: string, make: MakeStore): void {
       assert.deepEqual(await store.list({ source: 'none', limit: 5 }), { data: [], has_more: false, last_id: null });
     });
 
+    it('lists the newest matches with tail (still oldest first), after a cursor and with filters', async () => {
+      const { store } = await fresh();
+      const ids = [];
+      for (let i = 0; i < 6; i++) {
+        ids.push((await store.append(newEvent({ type: i % 2 ? 'order.paid' : 'order.created', source: 'a' }))).event.id);
+      }
+      const page = await store.list({ tail: true, limit: 2 });
+      assert.deepEqual(
+        page.data.map((e) => e.id),
+        ids.slice(-2),
+      );
+      assert.equal(page.has_more, true, 'older matches exist');
+      assert.equal(page.last_id, ids[5]);
+      const paid = await store.list({ tail: true, type: 'order.p*', limit: 2 });
+      assert.deepEqual(
+        paid.data.map((e) => e.id),
+        [ids[3], ids[5]],
+      );
+      const afterCursor = await store.list({ tail: true, after: ids[3], limit: 10 });
+      assert.deepEqual(
+        afterCursor.data.map((e) => e.id),
+        ids.slice(4),
+      );
+      assert.equal(afterCursor.has_more, false);
+      assert.deepEqual(await store.list({ tail: true, source: 'none', limit: 5 }), { data: [], has_more: false, last_id: null });
+    });
+
     it('reports the oldest kept id', async () => {
       const { store } = await fresh();
       assert.equal(await store.oldestId(), null);

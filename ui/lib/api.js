@@ -25,7 +25,13 @@ export async function api(path, { method = 'GET', body, signal } = {}) {
   if (body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
   const text = await res.text();
-  const data = text ? JSON.parse(text) : null;
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    // Not the relay's JSON (a proxy's error page, say): report the HTTP status instead.
+    if (res.ok) throw new ApiError(res.status, 'invalid_response', 'The relay answered with something other than JSON.');
+  }
   if (!res.ok) throw new ApiError(res.status, data?.error?.code ?? 'error', data?.error?.message ?? res.statusText);
   return data;
 }

@@ -1,7 +1,9 @@
-// The console's pages, in navigation order. A page module default-exports
-// { id, title, mount(container, ctx) } where mount may return an unmount function.
-// ctx = { api, session, setConnection(state) }.
+// The console's pages, in navigation order; the first is the default. A page module default-exports
+// { id, title, mount(container, ctx) } where mount may return an unmount function. ctx is described at
+// the top of ui/app.js. Add a page with one import and one entry here.
 import endpoints from './endpoints.js';
+import events from './events.js';
 import overview from './overview.js';
+import rejections from './rejections.js';
 
-export const pages = [overview, endpoints];
+export const pages = [events, rejections, endpoints, overview];
