@@ -3,7 +3,6 @@
 // the top of ui/app.js. Add a page with one import and one entry here.
 import endpoints from './endpoints.js';
 import events from './events.js';
-import overview from './overview.js';
 import rejections from './rejections.js';
 
-export const pages = [events, rejections, endpoints, overview];
+export const pages = [events, rejections, endpoints];
