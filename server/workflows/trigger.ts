@@ -59,7 +59,8 @@ export class Triggers {
       if (this.#starting.has(key) || this.#deps.runs.triggeredBy(workflow.name, event.id)) continue;
       this.#starting.add(key);
       try {
-        if (workflow.trigger?.condition && !(await workflow.trigger.condition({ event }))) continue;
+        // `on.if` reads the event's fields directly (`payload.x`), or through `event.` like steps do.
+        if (workflow.trigger?.condition && !(await workflow.trigger.condition({ ...event, event }))) continue;
         await this.#deps.engine.start(workflow, { event, chainDepth: chainDepthOf(event) });
       } catch (err) {
         this.#deps.logger.error({ err, workflow: workflow.name, event: event.id }, 'could not start a run');

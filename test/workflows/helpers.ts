@@ -17,11 +17,9 @@ export class FakeClock implements Clock {
   setTimeout(fn: () => void, ms: number): { clear(): void } {
     const id = this.#next++;
     this.#timers.push({ at: this.#now + Math.max(0, ms), fn, id });
+    // A timer that is already due fires on its own, as a real one would.
+    if (ms <= 0) setImmediate(() => this.advance(0));
     return { clear: () => void (this.#timers = this.#timers.filter((t) => t.id !== id)) };
-  }
-  /** Timers due at or before `at`, soonest first. */
-  pending(): number {
-    return this.#timers.length;
   }
   advance(ms: number): void {
     const until = this.#now + ms;
