@@ -42,9 +42,9 @@ export interface ReceivedRequest {
   json: unknown;
 }
 
-/** A local HTTP receiver that records every request and answers with `respond` (default 200 {}). */
+/** A local HTTP receiver that records every request and answers with `respond` (default 200 {}; null: never). */
 export async function startReceiver(
-  respond: (req: ReceivedRequest) => { status?: number; body?: unknown } = () => ({}),
+  respond: (req: ReceivedRequest) => { status?: number; body?: unknown } | null = () => ({}),
 ): Promise<{ url: string; received: ReceivedRequest[]; server: Server; close(): Promise<void> }> {
   const received: ReceivedRequest[] = [];
   const server = createServer(async (req, res) => {
@@ -58,6 +58,7 @@ export async function startReceiver(
     const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, json };
     received.push(request);
     const answer = respond(request);
+    if (answer === null) return;
     res.writeHead(answer.status ?? 200, { 'content-type': 'application/json' });
     res.end(JSON.stringify(answer.body ?? {}));
   });
