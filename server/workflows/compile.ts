@@ -58,7 +58,7 @@ export function compileWorkflow(file: string, text: string, options: CompileOpti
   if (doc.errors.length > 0) {
     return {
       workflow: null,
-      problems: doc.errors.map((e) => ({ line: e.linePos?.[0].line ?? 1, col: e.linePos?.[0].col ?? 1, message: e.message.split('\n')[0] })),
+      problems: doc.errors.map((e) => ({ ...lines.linePos(e.pos[0]), message: e.message.split('\n')[0] })),
     };
   }
   const problems = new Problems(doc, lines);
