@@ -120,5 +120,8 @@ export function parseDuration(value: unknown): number | null {
 
 /** Use in a `with` schema for a duration field; checked at load like every other field. */
 export const durationSchema = {
-  anyOf: [{ type: 'string', pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$' }, { type: 'number', minimum: 0 }],
+  anyOf: [
+    { type: 'string', pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$' },
+    { type: 'number', minimum: 0 },
+  ],
 };

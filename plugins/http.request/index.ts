@@ -43,7 +43,11 @@ export default definePlugin<HttpParams>({
     const text = (await res.text()).slice(0, MAX_BODY_CHARS);
     const ok = params.expect ? params.expect.includes(res.status) : res.status >= 200 && res.status < 300;
     if (!ok) throw new Error(`${method} ${params.url} answered ${res.status}: ${text.slice(0, 200)}`);
-    return { status: res.status, headers: Object.fromEntries(res.headers), body: parseBody(text, res.headers.get('content-type')) };
+    return {
+      status: res.status,
+      headers: Object.fromEntries(res.headers),
+      body: parseBody(text, res.headers.get('content-type')),
+    };
   },
 });
 

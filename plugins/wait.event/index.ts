@@ -26,7 +26,12 @@ export default definePlugin<WaitParams>({
     required: ['timeout'],
     properties: {
       source: { type: 'string', minLength: 1 },
-      type: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'array', items: { type: 'string' }, minItems: 1 }] },
+      type: {
+        anyOf: [
+          { type: 'string', minLength: 1 },
+          { type: 'array', items: { type: 'string' }, minItems: 1 },
+        ],
+      },
       match: { type: 'string', minLength: 1 },
       timeout: durationSchema,
       lookback: durationSchema,

@@ -1,5 +1,5 @@
 import { Validator } from 'jsonschema';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { durationSchema, type StepPlugin } from '../../plugins/sdk.ts';
 import type { CompiledStep, RetryPolicy, Trigger, Workflow } from './definition.ts';
 import { workflowSchema } from './definition.ts';
@@ -26,7 +26,14 @@ export interface CompileOptions {
   env: readonly string[] | null;
 }
 
-type RawStep = { id: string; uses: string; with?: Record<string, unknown>; if?: string; retry?: Record<string, unknown>; timeout?: unknown };
+type RawStep = {
+  id: string;
+  uses: string;
+  with?: Record<string, unknown>;
+  if?: string;
+  retry?: Record<string, unknown>;
+  timeout?: unknown;
+};
 type Path = Array<string | number>;
 
 class Problems {
@@ -74,9 +81,16 @@ export function compileWorkflow(file: string, text: string, options: CompileOpti
   const raw = data as { name: string; on?: Record<string, unknown>; concurrency?: number; steps: RawStep[]; onError?: RawStep[] };
   const trigger = raw.on ? compiler.trigger(raw.on) : null;
   const steps = compiler.steps(raw.steps, ['steps'], []);
-  const onError = compiler.steps(raw.onError ?? [], ['onError'], raw.steps.map((s) => s.id));
+  const onError = compiler.steps(
+    raw.onError ?? [],
+    ['onError'],
+    raw.steps.map((s) => s.id),
+  );
   if (problems.list.length > 0) return { workflow: null, problems: problems.list };
-  return { workflow: { name: raw.name, file, text, trigger, concurrency: raw.concurrency ?? null, steps, onError }, problems: [] };
+  return {
+    workflow: { name: raw.name, file, text, trigger, concurrency: raw.concurrency ?? null, steps, onError },
+    problems: [],
+  };
 }
 
 function isDurationSchema(schema: unknown): boolean {
@@ -123,7 +137,9 @@ class StepCompiler {
     const checked = new Validator().validate(given, plugin.schema, { nestedErrors: false });
     for (const error of checked.errors) {
       const where = `with${error.path.map((p) => `.${p}`).join('')}`;
-      const message = isDurationSchema(error.schema) ? `bad duration ${JSON.stringify(error.instance)}: ${DURATION_HINT}` : error.message;
+      const message = isDurationSchema(error.schema)
+        ? `bad duration ${JSON.stringify(error.instance)}: ${DURATION_HINT}`
+        : error.message;
       this.problems.add([...path, 'with', ...error.path], `${step.uses}: ${where} ${message}`);
     }
     const deferredNames = new Set(plugin.deferred ?? []);
@@ -158,13 +174,20 @@ class StepCompiler {
   /** Compiles every string inside `with` once here, only to report problems with their positions. */
   private checkStrings(at: Path, value: unknown, earlier: string[], all: Set<string>): void {
     if (typeof value === 'string') this.expression(at, value, compileValue, earlier, all);
-    else if (Array.isArray(value)) value.forEach((v, i) => this.checkStrings([...at, i], v, earlier, all));
-    else if (value && typeof value === 'object') {
+    else if (Array.isArray(value)) {
+      for (const [i, v] of value.entries()) this.checkStrings([...at, i], v, earlier, all);
+    } else if (value && typeof value === 'object') {
       for (const [k, v] of Object.entries(value)) this.checkStrings([...at, k], v, earlier, all);
     }
   }
 
-  private expression<T>(at: Path, source: string, compile: (s: string) => T, earlier: string[], all = new Set<string>()): T | null {
+  private expression<T>(
+    at: Path,
+    source: string,
+    compile: (s: string) => T,
+    earlier: string[],
+    all = new Set<string>(),
+  ): T | null {
     let compiled: T;
     try {
       compiled = compile(source);

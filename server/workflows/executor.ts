@@ -1,7 +1,7 @@
 import { END_RUN, isEndRun } from '../../plugins/sdk.ts';
 import type { CompiledStep, RetryPolicy, Workflow } from './definition.ts';
 import type { EngineDeps } from './engine-deps.ts';
-import type { RunRecord, RunStatus, StepRecord } from './run-store.ts';
+import type { RunStatus, StepRecord } from './run-store.ts';
 import { type RunHandle, stepContext } from './step-context.ts';
 import { Aborted, StopSignal, sleepUntil } from './waits.ts';
 
@@ -70,13 +70,27 @@ function contextOf(deps: EngineDeps, run: ActiveRun, error: unknown): Record<str
   return { event: run.event, steps, run: { id, workflow, created_at, trigger_event_id, chain_depth }, env: deps.env, error };
 }
 
-async function runSteps(deps: EngineDeps, run: ActiveRun, steps: CompiledStep[], phase: 'steps' | 'onError', error: unknown): Promise<Outcome> {
+async function runSteps(
+  deps: EngineDeps,
+  run: ActiveRun,
+  steps: CompiledStep[],
+  phase: 'steps' | 'onError',
+  error: unknown,
+): Promise<Outcome> {
   for (const step of steps) {
     let record = run.record.steps.find((s) => s.id === step.id && (s.phase ?? 'steps') === phase);
     if (record && DONE.has(record.status)) continue;
     const context = contextOf(deps, run, error);
     if (!record) {
-      record = { id: step.id, uses: step.uses, status: 'running', attempts: 0, started_at: iso(deps.clock.now()), finished_at: null, phase };
+      record = {
+        id: step.id,
+        uses: step.uses,
+        status: 'running',
+        attempts: 0,
+        started_at: iso(deps.clock.now()),
+        finished_at: null,
+        phase,
+      };
       run.record.steps.push(record);
     }
     record.status = 'running';
@@ -86,7 +100,13 @@ async function runSteps(deps: EngineDeps, run: ActiveRun, steps: CompiledStep[],
   return { kind: 'completed' };
 }
 
-async function runStep(deps: EngineDeps, run: ActiveRun, step: CompiledStep, record: StepRecord, context: Record<string, unknown>): Promise<Outcome> {
+async function runStep(
+  deps: EngineDeps,
+  run: ActiveRun,
+  step: CompiledStep,
+  record: StepRecord,
+  context: Record<string, unknown>,
+): Promise<Outcome> {
   const fail = (message: string): Outcome => {
     record.status = 'failed';
     record.error = message;
@@ -105,7 +125,8 @@ async function runStep(deps: EngineDeps, run: ActiveRun, step: CompiledStep, rec
   let params: Record<string, unknown>;
   try {
     params = (await step.params(context)) as Record<string, unknown>;
-    for (const [key, evaluate] of Object.entries(step.deferred)) params[key] = (extra?: object) => evaluate({ ...context, ...extra });
+    for (const [key, evaluate] of Object.entries(step.deferred))
+      params[key] = (extra?: object) => evaluate({ ...context, ...extra });
   } catch (e) {
     return fail(`with: ${(e as Error).message}`);
   }
@@ -134,12 +155,21 @@ async function runStep(deps: EngineDeps, run: ActiveRun, step: CompiledStep, rec
 }
 
 /** One attempt, bounded by the step's timeout; a plugin that ignores its signal is abandoned on time. */
-async function attempt(deps: EngineDeps, run: ActiveRun, step: CompiledStep, record: StepRecord, params: Record<string, unknown>) {
+async function attempt(
+  deps: EngineDeps,
+  run: ActiveRun,
+  step: CompiledStep,
+  record: StepRecord,
+  params: Record<string, unknown>,
+) {
   const controller = new AbortController();
   const runSignal = run.controller.signal;
   const onRunAbort = () => controller.abort(runSignal.reason);
   runSignal.addEventListener('abort', onRunAbort, { once: true });
-  const timer = step.timeoutMs === null ? null : deps.clock.setTimeout(() => controller.abort(new Error(`timed out after ${step.timeoutMs} ms`)), step.timeoutMs);
+  const timer =
+    step.timeoutMs === null
+      ? null
+      : deps.clock.setTimeout(() => controller.abort(new Error(`timed out after ${step.timeoutMs} ms`)), step.timeoutMs);
   const aborted = new Promise<never>((_, reject) => {
     controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
   });

@@ -38,7 +38,8 @@ function pluginsIn(module: Record<string, unknown>): unknown[] {
 export function pluginProblem(value: unknown): string | null {
   const p = value as Partial<StepPlugin> | null;
   if (!p || typeof p !== 'object') return 'the module does not export a plugin (export default definePlugin({...}))';
-  if (typeof p.name !== 'string' || !NAME.test(p.name)) return `bad name ${JSON.stringify(p.name)}: use lower case words joined by dots`;
+  if (typeof p.name !== 'string' || !NAME.test(p.name))
+    return `bad name ${JSON.stringify(p.name)}: use lower case words joined by dots`;
   if (typeof p.version !== 'string' || !p.version) return `plugin "${p.name}" has no version string`;
   if (p.apiVersion !== API_VERSION) {
     return `plugin "${p.name}" was written for plugin API version ${String(p.apiVersion)}; this relay supports version ${API_VERSION}`;
@@ -69,18 +70,24 @@ async function importPlugins(entry: string, origin: string, keyPath: string): Pr
   });
 }
 
-export async function loadPlugins(options: { specs: readonly string[]; baseDir: string; builtinDir?: string }): Promise<PluginRegistry> {
+export async function loadPlugins(options: {
+  specs: readonly string[];
+  baseDir: string;
+  builtinDir?: string;
+}): Promise<PluginRegistry> {
   const byName = new Map<string, { plugin: StepPlugin; origin: string }>();
   const add = (plugin: StepPlugin, origin: string, keyPath: string) => {
     const existing = byName.get(plugin.name);
-    if (existing) throw new ConfigError(keyPath, `step plugin "${plugin.name}" from ${origin} is already provided by ${existing.origin}`);
+    if (existing)
+      throw new ConfigError(keyPath, `step plugin "${plugin.name}" from ${origin} is already provided by ${existing.origin}`);
     byName.set(plugin.name, { plugin, origin });
   };
   const builtinDir = options.builtinDir ?? BUILTIN_DIR;
   for (const folder of readdirSync(builtinDir).sort()) {
     const entry = join(builtinDir, folder, 'index.ts');
     if (!existsSync(entry)) continue;
-    for (const plugin of await importPlugins(entry, `plugins/${folder}`, 'workflows')) add(plugin, `plugins/${folder}`, 'workflows');
+    for (const plugin of await importPlugins(entry, `plugins/${folder}`, 'workflows'))
+      add(plugin, `plugins/${folder}`, 'workflows');
   }
   for (const [i, spec] of options.specs.entries()) {
     const keyPath = `workflows.plugins[${i}]`;

@@ -39,12 +39,18 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
   };
   const listQuery = (req: Request) => {
     const status = optionalString(req, 'status');
-    if (status && !STATUSES.has(status)) throw new HttpError('invalid_request', `status must be one of ${[...STATUSES].join(', ')}.`);
+    if (status && !STATUSES.has(status))
+      throw new HttpError('invalid_request', `status must be one of ${[...STATUSES].join(', ')}.`);
     return { status: status as RunStatus | undefined, limit: limitParam(req, 50, 500), before: optionalString(req, 'before') };
   };
 
   v1.get('/workflows', admin, (_req, res) => {
-    res.json({ object: 'list', dir: registry.dir, data: registry.files().map((f) => workflowView(f, counts)), plugins: deps.plugins.list() });
+    res.json({
+      object: 'list',
+      dir: registry.dir,
+      data: registry.files().map((f) => workflowView(f, counts)),
+      plugins: deps.plugins.list(),
+    });
   });
   v1.post('/workflows/reload', admin, async (_req, res) => {
     await registry.reload();
@@ -97,12 +103,19 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
   });
   v1.post('/runs/:id/rerun', admin, async (req, res) => {
     const run = runWithId(req);
-    if (!FINISHED.has(run.status)) throw new HttpError('run_not_finished', `Run "${run.id}" is still ${run.status}; cancel it first.`);
+    if (!FINISHED.has(run.status))
+      throw new HttpError('run_not_finished', `Run "${run.id}" is still ${run.status}; cancel it first.`);
     const workflow = registry.get(run.workflow);
     if (!workflow) throw new HttpError('workflow_not_found', `Workflow "${run.workflow}" is no longer loaded.`);
     const event = run.trigger_event_id ? await ctx.storage.events.get(run.trigger_event_id) : undefined;
-    if (run.trigger_event_id && !event) throw new HttpError('not_found', `The trigger event "${run.trigger_event_id}" is no longer stored.`);
-    const started = await engine.start(workflow, { event, inline: event ? undefined : run.event, rerunOf: run.id, chainDepth: run.chain_depth });
+    if (run.trigger_event_id && !event)
+      throw new HttpError('not_found', `The trigger event "${run.trigger_event_id}" is no longer stored.`);
+    const started = await engine.start(workflow, {
+      event,
+      inline: event ? undefined : run.event,
+      rerunOf: run.id,
+      chainDepth: run.chain_depth,
+    });
     res.status(201).json(runView(started));
   });
 }

@@ -52,7 +52,9 @@ export function stepContext(deps: EngineDeps, run: RunHandle, step: StepRecord, 
     },
     sleepUntil: (at) => run.whileWaiting(step, at, () => sleepUntil(deps.clock, at, signal)),
     waitForEvent: (wait: EventWait): Promise<AwaitedEvent | null> =>
-      run.whileWaiting(step, wait.until, () => waitForEvent({ clock: deps.clock, bus: deps.bus, store: deps.eventStore }, wait, signal)),
+      run.whileWaiting(step, wait.until, () =>
+        waitForEvent({ clock: deps.clock, bus: deps.bus, store: deps.eventStore }, wait, signal),
+      ),
     services: deps.services,
   };
 }

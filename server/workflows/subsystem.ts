@@ -47,8 +47,15 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     const workflow = registry.get(run.workflow);
     const event = run.event ?? (run.trigger_event_id ? await ctx.storage.events.get(run.trigger_event_id) : null);
     if (!workflow || (run.trigger_event_id && !event)) {
-      const why = !workflow ? `workflow "${run.workflow}" is no longer loaded` : `trigger event ${run.trigger_event_id} is no longer stored`;
-      await runs.save({ ...run, status: 'failed', finished_at: new Date(ctx.clock.now()).toISOString(), error: { step: '', message: why } });
+      const why = !workflow
+        ? `workflow "${run.workflow}" is no longer loaded`
+        : `trigger event ${run.trigger_event_id} is no longer stored`;
+      await runs.save({
+        ...run,
+        status: 'failed',
+        finished_at: new Date(ctx.clock.now()).toISOString(),
+        error: { step: '', message: why },
+      });
       return;
     }
     engine.resume(run, workflow, event ?? null);
@@ -73,7 +80,8 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       await state.open();
       await registry.reload();
       for (const file of registry.files()) {
-        for (const p of file.problems) logger.warn({ file: file.file, line: p.line, col: p.col }, `workflow file problem: ${p.message}`);
+        for (const p of file.problems)
+          logger.warn({ file: file.file, line: p.line, col: p.col }, `workflow file problem: ${p.message}`);
       }
       if (config.watch) registry.watch();
       for (const run of runs.unfinished()) await resume(run);

@@ -44,7 +44,9 @@ describe('example batch-progress: progress from parallel workers aggregated by w
 
   async function allRunsFinished() {
     await waitFor('every run to finish', async () => {
-      const runs = await api<{ data: Array<{ status: string }> }>(relay.url, '/v1/workflows/batch-progress/runs', { auth: relay.auth });
+      const runs = await api<{ data: Array<{ status: string }> }>(relay.url, '/v1/workflows/batch-progress/runs', {
+        auth: relay.auth,
+      });
       return runs.body.data.length === sent && runs.body.data.every((r) => r.status === 'succeeded');
     });
   }

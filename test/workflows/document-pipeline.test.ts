@@ -40,7 +40,11 @@ describe('example document-pipeline: each stage waits for the job service webhoo
   });
 
   async function upload(documentId: string): Promise<string> {
-    const body = JSON.stringify({ type: 'document.uploaded', document_id: documentId, url: `https://files.example/${documentId}` });
+    const body = JSON.stringify({
+      type: 'document.uploaded',
+      document_id: documentId,
+      url: `https://files.example/${documentId}`,
+    });
     const id = `msg_upload_${documentId}`;
     const headers = {
       'content-type': 'application/json',
@@ -55,9 +59,13 @@ describe('example document-pipeline: each stage waits for the job service webhoo
 
   async function runFor(eventId: string, status: string): Promise<Run> {
     return waitFor(`the run to be ${status}`, async () => {
-      const list = await api<{ data: Array<Run & { trigger_event_id: string }> }>(relay.url, '/v1/workflows/document-pipeline/runs', {
-        auth: relay.auth,
-      });
+      const list = await api<{ data: Array<Run & { trigger_event_id: string }> }>(
+        relay.url,
+        '/v1/workflows/document-pipeline/runs',
+        {
+          auth: relay.auth,
+        },
+      );
       const run = list.body.data.find((r) => r.trigger_event_id === eventId);
       return run?.status === status ? run : null;
     });
@@ -80,9 +88,13 @@ describe('example document-pipeline: each stage waits for the job service webhoo
     hold.add('analyze');
     const eventId = await upload('doc-b');
     const waiting = await waitFor('the run to wait on analyze', async () => {
-      const list = await api<{ data: Array<Run & { trigger_event_id: string }> }>(relay.url, '/v1/workflows/document-pipeline/runs', {
-        auth: relay.auth,
-      });
+      const list = await api<{ data: Array<Run & { trigger_event_id: string }> }>(
+        relay.url,
+        '/v1/workflows/document-pipeline/runs',
+        {
+          auth: relay.auth,
+        },
+      );
       const run = list.body.data.find((r) => r.trigger_event_id === eventId);
       return run?.status === 'waiting' && run.steps.some((s) => s.id === 'analyzed' && s.status === 'waiting') ? run : null;
     });
@@ -90,7 +102,14 @@ describe('example document-pipeline: each stage waits for the job service webhoo
     clock.advance(11 * 60_000);
     const failed = await runFor(eventId, 'failed');
     assert.equal(failed.error?.step, 'analyzed');
-    const report = await waitFor('the failure report', () => notify.received.find((r) => (r.json as { document: string }).document === 'doc-b'));
-    assert.deepEqual(report.json, { document: 'doc-b', status: 'failed', step: 'analyzed', reason: 'wait.event timed out after 10m' });
+    const report = await waitFor('the failure report', () =>
+      notify.received.find((r) => (r.json as { document: string }).document === 'doc-b'),
+    );
+    assert.deepEqual(report.json, {
+      document: 'doc-b',
+      status: 'failed',
+      step: 'analyzed',
+      reason: 'wait.event timed out after 10m',
+    });
   });
 });

@@ -6,7 +6,14 @@ import { api, FakeClock, startReceiver } from './helpers.ts';
 import { workflowDir } from './workflow-dir.ts';
 
 type Step = { id: string; status: string; attempts: number; error?: string; output?: unknown };
-type Run = { id: string; status: string; workflow: string; rerun_of?: string; error?: { step: string; message: string }; steps: Step[] };
+type Run = {
+  id: string;
+  status: string;
+  workflow: string;
+  rerun_of?: string;
+  error?: { step: string; message: string };
+  steps: Step[];
+};
 
 const FILES = {
   'flaky.yaml': `
@@ -80,7 +87,11 @@ describe('workflow runs: retry, timeout, onError, cancel, re-run, concurrency, c
   });
 
   const manual = async (workflow: string, event: unknown) => {
-    const res = await api<Run>(relay.url, `/v1/workflows/${workflow}/runs`, { method: 'POST', body: { event }, auth: relay.auth });
+    const res = await api<Run>(relay.url, `/v1/workflows/${workflow}/runs`, {
+      method: 'POST',
+      body: { event },
+      auth: relay.auth,
+    });
     assert.equal(res.status, 201);
     return res.body;
   };
@@ -129,7 +140,10 @@ describe('workflow runs: retry, timeout, onError, cancel, re-run, concurrency, c
     await until(b.id, 'b waiting while a also waits (limit 1)', (r) => r.status === 'waiting');
     const cancelled = await api<Run>(relay.url, `/v1/runs/${b.id}/cancel`, { method: 'POST', auth: relay.auth });
     assert.equal(cancelled.body.status, 'cancelled');
-    const again = await api<{ error: { code: string } }>(relay.url, `/v1/runs/${b.id}/cancel`, { method: 'POST', auth: relay.auth });
+    const again = await api<{ error: { code: string } }>(relay.url, `/v1/runs/${b.id}/cancel`, {
+      method: 'POST',
+      auth: relay.auth,
+    });
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'run_finished');
     await relay.relay.ctx.events.emit({ source: 'manual', type: 'open', payload: { key: 'a' } });
@@ -140,7 +154,10 @@ describe('workflow runs: retry, timeout, onError, cancel, re-run, concurrency, c
   it('re-runs a finished run as a new run of the same event', async () => {
     const first = await manual('gate', { type: 'x', payload: { key: 'r' } });
     await until(first.id, 'waiting', (r) => r.status === 'waiting');
-    const early = await api<{ error: { code: string } }>(relay.url, `/v1/runs/${first.id}/rerun`, { method: 'POST', auth: relay.auth });
+    const early = await api<{ error: { code: string } }>(relay.url, `/v1/runs/${first.id}/rerun`, {
+      method: 'POST',
+      auth: relay.auth,
+    });
     assert.equal(early.body.error.code, 'run_not_finished');
     await relay.relay.ctx.events.emit({ source: 'manual', type: 'open', payload: { key: 'r' } });
     await until(first.id, 'done', (r) => r.status === 'succeeded');
@@ -166,7 +183,11 @@ describe('workflow runs: retry, timeout, onError, cancel, re-run, concurrency, c
 
   it('fails a deliver step clearly when the relay has no delivery engine', async () => {
     const event = await relay.relay.ctx.events.emit({ source: 'manual', type: 'x', payload: {} });
-    const res = await api<Run>(relay.url, '/v1/workflows/deliver-it/runs', { method: 'POST', body: { event_id: event.id }, auth: relay.auth });
+    const res = await api<Run>(relay.url, '/v1/workflows/deliver-it/runs', {
+      method: 'POST',
+      body: { event_id: event.id },
+      auth: relay.auth,
+    });
     const failed = await until(res.body.id, 'failure', (r) => r.status === 'failed');
     assert.match(failed.steps[0].error ?? '', /no delivery engine \(service "delivery" is not provided\)/);
   });

@@ -19,7 +19,11 @@ export class FakeClock implements Clock {
     this.#timers.push({ at: this.#now + Math.max(0, ms), fn, id });
     // A timer that is already due fires on its own, as a real one would.
     if (ms <= 0) setImmediate(() => this.advance(0));
-    return { clear: () => void (this.#timers = this.#timers.filter((t) => t.id !== id)) };
+    return {
+      clear: () => {
+        this.#timers = this.#timers.filter((t) => t.id !== id);
+      },
+    };
   }
   advance(ms: number): void {
     const until = this.#now + ms;

@@ -30,7 +30,14 @@ steps:
     uses: no.such.step
 `;
 
-type WorkflowView = { name: string | null; file: string; valid: boolean; serving_last_good: boolean; error: string | null; errors: string[] };
+type WorkflowView = {
+  name: string | null;
+  file: string;
+  valid: boolean;
+  serving_last_good: boolean;
+  error: string | null;
+  errors: string[];
+};
 
 describe('workflow files: validation with positions, last good version, reload', () => {
   let dir: string;
@@ -78,7 +85,9 @@ describe('workflow files: validation with positions, last good version, reload',
 
   it('keeps serving the last good version of a file that became invalid, and shows why', async () => {
     await writeFile(join(dir, 'hello.yaml'), BROKEN);
-    const view = await waitFor('the watcher to pick up the change', async () => (await list()).find((w) => w.file === 'hello.yaml' && !w.valid));
+    const view = await waitFor('the watcher to pick up the change', async () =>
+      (await list()).find((w) => w.file === 'hello.yaml' && !w.valid),
+    );
     assert.equal(view.serving_last_good, true);
     assert.equal(view.name, 'hello');
     assert.equal(view.error, `hello.yaml:6:31: bad expression "'v2 ' &": Unexpected end of expression`);
@@ -88,7 +97,9 @@ describe('workflow files: validation with positions, last good version, reload',
       auth: relay.auth,
     });
     const done = await waitFor('the run', async () => {
-      const r = await api<{ status: string; steps: Array<{ output: unknown }> }>(relay.url, `/v1/runs/${run.body.id}`, { auth: relay.auth });
+      const r = await api<{ status: string; steps: Array<{ output: unknown }> }>(relay.url, `/v1/runs/${run.body.id}`, {
+        auth: relay.auth,
+      });
       return r.body.status === 'succeeded' ? r.body : null;
     });
     assert.equal(done.steps[0].output, 'v1 ada');
@@ -106,7 +117,9 @@ describe('workflow files: validation with positions, last good version, reload',
       auth: relay.auth,
     });
     const done = await waitFor('the run', async () => {
-      const r = await api<{ status: string; steps: Array<{ output: unknown }> }>(relay.url, `/v1/runs/${run.body.id}`, { auth: relay.auth });
+      const r = await api<{ status: string; steps: Array<{ output: unknown }> }>(relay.url, `/v1/runs/${run.body.id}`, {
+        auth: relay.auth,
+      });
       return r.body.status === 'succeeded' ? r.body : null;
     });
     assert.equal(done.steps[0].output, 'v3 bob');

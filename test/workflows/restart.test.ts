@@ -71,7 +71,10 @@ describe('runs survive kill -9 of the relay mid-delay and mid-wait', () => {
   }
   async function send(type: string, key: string): Promise<string> {
     const body = JSON.stringify({ type, key });
-    const headers = { 'content-type': 'application/json', ...signHeaders({ verify: { scheme: 'standard-webhooks' }, secret: SECRET, body }) };
+    const headers = {
+      'content-type': 'application/json',
+      ...signHeaders({ verify: { scheme: 'standard-webhooks' }, secret: SECRET, body }),
+    };
     const res = await fetch(`${relay?.url}/hooks/in`, { method: 'POST', headers, body });
     assert.equal(res.status, 200);
     return ((await res.json()) as { id: string }).id;
