@@ -1,0 +1,194 @@
+// npm run bench:workflow: signed webhook → relay (child process, file store) → workflow with one
+// http.request POST → local receiver. Reports sustained events/s end to end, p50/p99 ingest→receipt at
+// half that rate, and a bare-Express ingest baseline measured in the same run. Not a test.
+import { spawn } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { spawnRelay } from '../test/helpers/child-relay.ts';
+
+const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+const KEY = Buffer.from(SECRET.slice(6), 'base64');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+
+const WORKFLOW = `name: bench
+on: { source: bench, type: bench.event }
+steps:
+  - id: post
+    uses: http.request
+    with: { method: POST, url: "{{ env.BENCH_RECEIVER }}", json: "{{ event.payload }}" }
+`;
+
+/** Receipts: when each event reached the receiver (performance.now(), same process as the sender). */
+function startReceiver() {
+  const latencies: number[] = [];
+  let count = 0;
+  let last = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      const now = performance.now();
+      count++;
+      last = now;
+      const sent = (JSON.parse(body) as { sent: number }).sent;
+      latencies.push(now - sent);
+      res.end('{}');
+    });
+  });
+  return new Promise<{
+    url: string;
+    stats: () => { count: number; last: number; latencies: number[] };
+    reset(): void;
+    close(): void;
+  }>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        stats: () => ({ count, last, latencies }),
+        reset() {
+          count = 0;
+          latencies.length = 0;
+        },
+        close: () => server.close(),
+      }),
+    ),
+  );
+}
+
+let sequence = 0;
+function signedRequest() {
+  return {
+    method: 'POST' as const,
+    path: '/hooks/bench',
+    setupRequest(req: { body?: string; headers?: Record<string, string> }) {
+      const body = JSON.stringify({ type: 'bench.event', n: ++sequence, sent: performance.now() });
+      const id = `msg_${sequence}_${process.pid}`;
+      const ts = String(Math.floor(Date.now() / 1000));
+      const sig = createHmac('sha256', KEY).update(`${id}.${ts}.${body}`).digest('base64');
+      req.body = body;
+      req.headers = {
+        'content-type': 'application/json',
+        'webhook-id': id,
+        'webhook-timestamp': ts,
+        'webhook-signature': `v1,${sig}`,
+      };
+      return req;
+    },
+  };
+}
+
+async function load(url: string, options: { overallRate?: number; seconds: number }) {
+  const result = await autocannon({
+    url,
+    connections: options.overallRate ? Math.min(CONNECTIONS, 16) : CONNECTIONS,
+    duration: options.seconds,
+    overallRate: options.overallRate,
+    requests: [signedRequest()],
+  });
+  return { requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, rps: result.requests.average };
+}
+
+async function startBaseline(): Promise<{ url: string; stop(): void }> {
+  const script = fileURLToPath(new URL('./baseline-express.ts', import.meta.url));
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, BENCH_SECRET: SECRET },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) => {
+    createInterface({ input: child.stdout }).on('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+async function drained(
+  receiver: Awaited<ReturnType<typeof startReceiver>>,
+  expected: number,
+  timeoutMs = 30_000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (receiver.stats().count < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return receiver.stats().count >= expected;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
+
+const progress = (msg: string) => process.stderr.write(`${msg}\n`);
+
+async function main(): Promise<void> {
+  progress('baseline: bare Express ingest');
+  const baseline = await startBaseline();
+  const bare = await load(baseline.url, { seconds: SECONDS });
+  baseline.stop();
+
+  progress('relay: starting a child relay with the bench workflow');
+  const receiver = await startReceiver();
+  const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-workflow-'));
+  await mkdir(join(dataDir, 'workflows'));
+  await writeFile(join(dataDir, 'workflows', 'bench.yaml'), WORKFLOW);
+  const relay = await spawnRelay({
+    dataDir,
+    configYaml: [
+      'sources:',
+      '  - name: bench',
+      `    verify: { scheme: standard-webhooks, secrets: ["${SECRET}"] }`,
+      'workflows:',
+      '  dir: ./workflows',
+      '  env: [BENCH_RECEIVER]',
+      '  watch: false',
+    ].join('\n'),
+    env: { BENCH_RECEIVER: receiver.url, HOOKRELAY_LOG_LEVEL: 'info' },
+  });
+  try {
+    await load(relay.url, { seconds: 2 }); // warm-up
+    await drained(receiver, sequence);
+    progress('relay: full load');
+    receiver.reset();
+    const started = performance.now();
+    const full = await load(relay.url, { seconds: SECONDS });
+    const complete = await drained(receiver, full.requests - full.non2xx);
+    const fullStats = receiver.stats();
+    const sustained = (fullStats.count / (fullStats.last - started)) * 1000;
+
+    progress(`relay: ${Math.round(sustained)} events/s end to end; now at half that rate`);
+    receiver.reset();
+    const halfRate = Math.max(1, Math.floor(sustained / 2));
+    const half = await load(relay.url, { overallRate: halfRate, seconds: SECONDS });
+    await drained(receiver, half.requests - half.non2xx);
+    const sorted = [...receiver.stats().latencies].sort((a, b) => a - b);
+    const report = {
+      machine: {
+        cores: (await import('node:os')).cpus().length,
+        cpu: (await import('node:os')).cpus()[0]?.model,
+        node: process.version,
+      },
+      baseline_express_ingest_rps: Math.round(bare.rps),
+      relay_ingest_rps_at_full_load: Math.round(full.rps),
+      end_to_end_events_per_s: Math.round(sustained),
+      all_delivered: complete,
+      non2xx: full.non2xx + half.non2xx,
+      half_rate: halfRate,
+      half_rate_p50_ms: Number(percentile(sorted, 0.5).toFixed(1)),
+      half_rate_p99_ms: Number(percentile(sorted, 0.99).toFixed(1)),
+      ratio_end_to_end_vs_baseline: Number((sustained / bare.rps).toFixed(2)),
+    };
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    relay.child.kill('SIGTERM');
+    await relay.exited;
+    receiver.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
