@@ -1,4 +1,4 @@
-import type { AwaitedEvent, EventWait, StepContext } from '../../plugins/sdk.ts';
+import type { AwaitedEvent, EventWait, PluginLogger, StepContext } from '../../plugins/sdk.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import type { RunRecord, StepRecord } from './run-store.ts';
 import { sleepUntil, waitForEvent } from './waits.ts';
@@ -15,8 +15,13 @@ export interface RunHandle {
 export function stepContext(deps: EngineDeps, run: RunHandle, step: StepRecord, signal: AbortSignal): StepContext {
   const record = run.record;
   let emitted = 0;
+  let logger: PluginLogger | null = null;
   return {
-    logger: deps.logger.child({ run: record.id, workflow: record.workflow, step: step.id }),
+    // Made on first use: most steps never log, and a child logger per step is not free.
+    get logger() {
+      logger ??= deps.logger.child({ run: record.id, workflow: record.workflow, step: step.id });
+      return logger;
+    },
     fetch: deps.fetch,
     signal,
     clock: { now: () => deps.clock.now() },

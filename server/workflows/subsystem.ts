@@ -11,7 +11,7 @@ import { Slots } from './slots.ts';
 import { StateStore } from './state-store.ts';
 import { Triggers } from './trigger.ts';
 
-const PRUNE_EVERY_MS = 60_000;
+const PRUNE_EVERY_MS = 10_000;
 
 /** YAML workflows: loads the folder, triggers runs from the bus, resumes unfinished runs on start. */
 export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> {
