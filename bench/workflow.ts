@@ -16,7 +16,7 @@ import { spawnRelay } from '../test/helpers/child-relay.ts';
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const KEY = Buffer.from(SECRET.slice(6), 'base64');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 128);
 
 const WORKFLOW = `name: bench
 on: { source: bench, type: bench.event }
@@ -90,7 +90,7 @@ function signedRequest() {
 async function load(url: string, options: { overallRate?: number; seconds: number }) {
   const result = await autocannon({
     url,
-    connections: options.overallRate ? Math.min(CONNECTIONS, 16) : CONNECTIONS,
+    connections: CONNECTIONS,
     duration: options.seconds,
     overallRate: options.overallRate,
     requests: [signedRequest()],

@@ -48,8 +48,12 @@ export class RunEngine {
       steps: [],
     };
     if (options.inline !== undefined) record.event = options.inline;
-    await this.#deps.runs.save(record);
+    // The first step starts while the run's first write is on its way to disk: a crash before it lands
+    // loses nothing, since the trigger cursor only passes this event once start() resolves, and the
+    // replay then starts the run again (at-least-once, as for any step).
+    const saved = this.#deps.runs.save(record);
     this.#launch(record, workflow, options.event ?? options.inline ?? null);
+    await saved;
     return record;
   }
 

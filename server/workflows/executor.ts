@@ -148,8 +148,12 @@ async function runStep(
       const message = (e as Error).message ?? String(e);
       if (record.attempts >= step.retry.attempts) return fail(message);
       record.error = message;
+      const retryAt = deps.clock.now() + backoff(step.retry, record.attempts);
+      // Shown in the API while the step waits for its next attempt (not saved: see durability docs).
+      record.wake_at = iso(retryAt);
       deps.logger.warn({ run: run.record.id, step: step.id, attempt: record.attempts, err: message }, 'step failed; retrying');
-      await sleepUntil(deps.clock, deps.clock.now() + backoff(step.retry, record.attempts), run.controller.signal);
+      await sleepUntil(deps.clock, retryAt, run.controller.signal);
+      record.wake_at = null;
     }
   }
 }

@@ -85,7 +85,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       }
       if (config.watch) registry.watch();
       for (const run of runs.unfinished()) await resume(run);
-      unsubscribe = ctx.bus.subscribe((event) => void triggers.handle(event));
+      unsubscribe = ctx.bus.subscribe((event) => triggers.take(event));
       const replayed = await triggers.replay();
       await runs.prune(config.limits.keepRuns);
       schedulePrune();
@@ -95,7 +95,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       unsubscribe?.();
       pruneTimer?.clear();
       registry.close();
-      await triggers.flush();
+      await triggers.drain();
       await engine.stop();
       await state.close();
       await runs.close();

@@ -40,6 +40,7 @@ export class Triggers {
   readonly #deps: TriggerDeps;
   readonly #workflows: () => Workflow[];
   readonly #starting = new Set<string>();
+  readonly #inflight = new Set<Promise<void>>();
   #cursor: string | null;
   #savedCursor: string | null;
   #timer: { clear(): void } | null = null;
@@ -49,6 +50,18 @@ export class Triggers {
     this.#workflows = workflows;
     this.#cursor = deps.runs.cursor();
     this.#savedCursor = this.#cursor;
+  }
+
+  /** For the bus: handles an event in the background, tracked so stop() can wait for it. */
+  take(event: RelayEvent): void {
+    const handling = this.handle(event).finally(() => this.#inflight.delete(handling));
+    this.#inflight.add(handling);
+  }
+
+  /** Waits for events being handled, then saves the cursor (on stop). */
+  async drain(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    await this.flush();
   }
 
   /** Handles one stored event: starts a run for each workflow it triggers. */

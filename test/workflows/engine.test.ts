@@ -5,7 +5,7 @@ import { waitFor } from '../helpers/wait.ts';
 import { api, FakeClock, startReceiver } from './helpers.ts';
 import { workflowDir } from './workflow-dir.ts';
 
-type Step = { id: string; status: string; attempts: number; error?: string; output?: unknown };
+type Step = { id: string; status: string; attempts: number; error?: string; output?: unknown; wake_at?: string | null };
 type Run = {
   id: string;
   status: string;
@@ -104,10 +104,11 @@ describe('workflow runs: retry, timeout, onError, cancel, re-run, concurrency, c
 
   it('retries a failing step with exponential backoff until it succeeds', async () => {
     const run = await manual('flaky', { type: 'x', payload: { n: 1 } });
-    await waitFor('the first failure', () => flakyCalls === 1);
-    await until(run.id, 'the retry to be scheduled', (r) => r.steps[0]?.error?.includes('503') === true);
+    const t0 = clock.now();
+    await until(run.id, 'the first retry to be scheduled', (r) => r.steps[0]?.wake_at === new Date(t0 + 10_000).toISOString());
     clock.advance(10_000);
-    await waitFor('the second call', () => flakyCalls === 2);
+    await until(run.id, 'the second retry, 20 s later', (r) => r.steps[0]?.wake_at === new Date(t0 + 30_000).toISOString());
+    assert.equal(flakyCalls, 2);
     clock.advance(10_000);
     assert.equal(flakyCalls, 2, 'the second retry waits 20 s, not 10 s');
     clock.advance(10_000);
@@ -161,6 +162,7 @@ describe('workflow runs: retry, timeout, onError, cancel, re-run, concurrency, c
     assert.equal(early.body.error.code, 'run_not_finished');
     await relay.relay.ctx.events.emit({ source: 'manual', type: 'open', payload: { key: 'r' } });
     await until(first.id, 'done', (r) => r.status === 'succeeded');
+    clock.advance(1000); // the earlier `open` event is then strictly before the re-run's wait
     const rerun = await api<Run>(relay.url, `/v1/runs/${first.id}/rerun`, { method: 'POST', auth: relay.auth });
     assert.equal(rerun.status, 201);
     assert.equal(rerun.body.rerun_of, first.id);

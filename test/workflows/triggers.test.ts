@@ -65,12 +65,15 @@ describe('triggers: at most one run per event and workflow, replayed after a cra
     await bare.stop();
 
     const again = await startRelay({ dataDir, sections: sections() });
-    const all = await waitFor('the replayed run', async () => {
-      const list = await runs(again);
-      return list.length === 2 && list.every((r) => r.status === 'succeeded') ? list : null;
-    });
-    assert.deepEqual(all.map((r) => r.trigger_event_id).sort(), [e1.id, e2.id].sort());
-    await again.stop();
+    try {
+      const all = await waitFor('the replayed run', async () => {
+        const list = await runs(again);
+        return list.length === 2 && list.every((r) => r.status === 'succeeded') ? list : null;
+      });
+      assert.deepEqual(all.map((r) => r.trigger_event_id).sort(), [e1.id, e2.id].sort());
+    } finally {
+      await again.stop();
+    }
   });
 });
 
