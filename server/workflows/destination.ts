@@ -1,7 +1,19 @@
-// Destinations a workflow's http.request may never reach: cloud metadata endpoints, which hand out
-// credentials to anything that can make the relay fetch them. (The delivery engine's destination
-// policy, once present, replaces this list with its full rules.)
-const METADATA_HOSTS = new Set(['169.254.169.254', '[fd00:ec2::254]', 'metadata.google.internal', 'metadata', '100.100.100.200']);
+// Where a workflow's http.request may connect. The check is a seam: today it refuses cloud metadata
+// endpoints (they hand out credentials to anything that can make the relay fetch them); the delivery
+// engine's destination policy (allow/deny lists, resolved addresses) plugs in as the same function.
+
+export type DestinationCheck = (url: string) => Promise<void> | void;
+
+const METADATA_HOSTS = new Set([
+  '169.254.169.254',
+  '169.254.170.2',
+  '100.100.100.200',
+  '[fd00:ec2::254]',
+  'metadata.google.internal',
+  'metadata.goog',
+  'metadata',
+  'instance-data',
+]);
 
 export class DestinationRefused extends Error {
   constructor(url: string, why: string) {
@@ -10,31 +22,23 @@ export class DestinationRefused extends Error {
   }
 }
 
-export function destinationProblem(url: string): string | null {
+export const refuseMetadata: DestinationCheck = (url) => {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return 'not a valid URL';
+    throw new DestinationRefused(url, 'not a valid URL');
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return `scheme ${parsed.protocol} is not allowed`;
-  if (METADATA_HOSTS.has(parsed.hostname.toLowerCase())) return 'a cloud metadata address';
-  return null;
-}
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new DestinationRefused(url, `scheme ${parsed.protocol} is not allowed`);
+  if (METADATA_HOSTS.has(parsed.hostname.toLowerCase())) throw new DestinationRefused(url, 'a cloud metadata address');
+};
 
-/** fetch that refuses forbidden destinations before connecting; redirects are not followed blindly. */
-export function guardedFetch(inner: typeof fetch): typeof fetch {
+/** fetch that checks every destination before connecting; redirects are returned, never followed. */
+export function guardedFetch(inner: typeof fetch, check: DestinationCheck = refuseMetadata): typeof fetch {
   return async function workflowFetch(input, init) {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-    const problem = destinationProblem(url);
-    if (problem) throw new DestinationRefused(url, problem);
-    const res = await inner(input, { ...init, redirect: 'manual' });
-    const location = res.headers.get('location');
-    if (res.status >= 300 && res.status < 400 && location) {
-      const next = new URL(location, url).href;
-      const redirectProblem = destinationProblem(next);
-      if (redirectProblem) throw new DestinationRefused(next, redirectProblem);
-    }
-    return res;
+    await check(url);
+    return inner(input, { ...init, redirect: 'manual' });
   };
 }
