@@ -123,6 +123,23 @@ async function drained(
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
 
+/** The same relay and source with no workflow: how much of the cost is ingest (verify + fsync). */
+async function relayIngestOnly(): Promise<number> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-ingest-'));
+  const relay = await spawnRelay({
+    dataDir,
+    configYaml: ['sources:', '  - name: bench', `    verify: { scheme: standard-webhooks, secrets: ["${SECRET}"] }`].join('\n'),
+    env: { HOOKRELAY_LOG_LEVEL: 'info' },
+  });
+  try {
+    return (await load(relay.url, { seconds: SECONDS })).rps;
+  } finally {
+    relay.child.kill('SIGTERM');
+    await relay.exited;
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 const progress = (msg: string) => process.stderr.write(`${msg}\n`);
 
 async function main(): Promise<void> {
@@ -130,6 +147,9 @@ async function main(): Promise<void> {
   const baseline = await startBaseline();
   const bare = await load(baseline.url, { seconds: SECONDS });
   baseline.stop();
+
+  progress('relay without workflows: ingest alone (same store, signatures verified)');
+  const ingestOnly = await relayIngestOnly();
 
   progress('relay: starting a child relay with the bench workflow');
   const receiver = await startReceiver();
@@ -173,6 +193,7 @@ async function main(): Promise<void> {
         node: process.version,
       },
       baseline_express_ingest_rps: Math.round(bare.rps),
+      relay_ingest_only_rps: Math.round(ingestOnly),
       relay_ingest_rps_at_full_load: Math.round(full.rps),
       end_to_end_events_per_s: Math.round(sustained),
       all_delivered: complete,
@@ -181,6 +202,7 @@ async function main(): Promise<void> {
       half_rate_p50_ms: Number(percentile(sorted, 0.5).toFixed(1)),
       half_rate_p99_ms: Number(percentile(sorted, 0.99).toFixed(1)),
       ratio_end_to_end_vs_baseline: Number((sustained / bare.rps).toFixed(2)),
+      ratio_end_to_end_vs_relay_ingest_only: Number((sustained / ingestOnly).toFixed(2)),
     };
     console.log(JSON.stringify(report, null, 2));
   } finally {
