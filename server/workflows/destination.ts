@@ -1,6 +1,6 @@
-// Where a workflow's http.request may connect. The check is a seam: today it refuses cloud metadata
-// endpoints (they hand out credentials to anything that can make the relay fetch them); the delivery
-// engine's destination policy (allow/deny lists, resolved addresses) plugs in as the same function.
+// Where a workflow's http.request may connect. The check is a seam: the relay passes the delivery
+// engine's destination policy (allow/deny lists, resolved addresses); refuseMetadata is the floor that
+// applies whatever the policy says (cloud metadata endpoints hand out credentials to any caller).
 
 export type DestinationCheck = (url: string) => Promise<void> | void;
 

@@ -1,6 +1,7 @@
 import type { RelayContext, Subsystem } from '../context.ts';
 import { allowedEnv, resolveWorkflowsConfig } from './config.ts';
-import { guardedFetch } from './destination.ts';
+import { destinationPolicyFromConfig } from '../delivery/destination-policy.ts';
+import { guardedFetch, refuseMetadata } from './destination.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { RunEngine } from './engine.ts';
 import { loadPlugins } from './plugin-registry.ts';
@@ -21,13 +22,18 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   const state = new StateStore(ctx.storage.tables);
   const slots = new Slots();
   const logger = ctx.logger.child({ subsystem: 'workflows' });
+  // http.request goes where deliveries may go: the same `delivery.destinations` policy applies.
+  const policy = destinationPolicyFromConfig(ctx.config.sections.delivery);
   const deps: EngineDeps = {
     runs,
     state,
     slots,
     clock: ctx.clock,
     logger,
-    fetch: guardedFetch(ctx.fetch),
+    fetch: guardedFetch(ctx.fetch, async (url) => {
+      refuseMetadata(url);
+      await policy.check(url);
+    }),
     services: ctx.services,
     events: ctx.events,
     eventStore: ctx.storage.events,

@@ -36,6 +36,12 @@ steps:
     uses: http.request
     with: { url: "http://169.254.169.254/latest/meta-data/" }
 `,
+  'denied.yaml': `name: denied
+steps:
+  - id: call
+    uses: http.request
+    with: { url: "{{ event.payload.url }}" }
+`,
 };
 
 describe('triggers: at most one run per event and workflow, replayed after a crash', () => {
@@ -85,7 +91,10 @@ describe('wait.event lookback and the destination policy, against a real relay',
   before(async () => {
     dir = await workflowDir(FILES);
     receiver = await startReceiver();
-    relay = await startRelay({ clock, sections: { workflows: { dir, watch: false } } });
+    relay = await startRelay({
+      clock,
+      sections: { workflows: { dir, watch: false }, delivery: { destinations: { deny: ['loopback'] } } },
+    });
   });
   after(async () => {
     await relay.stop();
@@ -135,5 +144,16 @@ describe('wait.event lookback and the destination policy, against a real relay',
       return r.status === 'failed' ? r : null;
     });
     assert.match(failed.steps[0].error ?? '', /destination refused: http:\/\/169\.254\.169\.254\/.*cloud metadata address/);
+  });
+
+  it('applies the delivery destination policy (delivery.destinations) to http.request', async () => {
+    const body = { event: { payload: { url: `${receiver.url}/x` } } };
+    const run = (await api<Run>(relay.url, '/v1/workflows/denied/runs', { method: 'POST', body, auth: relay.auth })).body;
+    const failed = await waitFor('the refusal', async () => {
+      const r = await get(run.id);
+      return r.status === 'failed' ? r : null;
+    });
+    assert.match(failed.steps[0].error ?? '', /Destination refused: 127\.0\.0\.1 .*delivery\.destinations\.deny/);
+    assert.equal(receiver.received.length, 0);
   });
 });
