@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { delivery } from '../../server/delivery/index.ts';
+import { defaultSubsystems } from '../../server/subsystems.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { api, FakeClock, startReceiver } from './helpers.ts';
@@ -55,13 +57,6 @@ steps:
   - id: again
     uses: emit
     with: { type: ping, payload: { hop: "{{ run.chain_depth + 1 }}" } }
-`,
-  'deliver.yaml': `
-name: deliver-it
-steps:
-  - id: send
-    uses: deliver
-    with: { endpoint: ep_1 }
 `,
 };
 
@@ -183,17 +178,6 @@ describe('workflow runs: retry, timeout, onError, cancel, re-run, concurrency, c
     assert.equal(all.body.data.length, 4);
   });
 
-  it('fails a deliver step clearly when the relay has no delivery engine', async () => {
-    const event = await relay.relay.ctx.events.emit({ source: 'manual', type: 'x', payload: {} });
-    const res = await api<Run>(relay.url, '/v1/workflows/deliver-it/runs', {
-      method: 'POST',
-      body: { event_id: event.id },
-      auth: relay.auth,
-    });
-    const failed = await until(res.body.id, 'failure', (r) => r.status === 'failed');
-    assert.match(failed.steps[0].error ?? '', /no delivery engine \(service "delivery" is not provided\)/);
-  });
-
   it('answers unknown workflows and runs with coded 404s', async () => {
     const noWorkflow = await api<{ error: { code: string } }>(relay.url, '/v1/workflows/nope/runs', {
       method: 'POST',
@@ -204,5 +188,32 @@ describe('workflow runs: retry, timeout, onError, cancel, re-run, concurrency, c
     assert.equal(noWorkflow.body.error.code, 'workflow_not_found');
     const noRun = await api<{ error: { code: string } }>(relay.url, '/v1/runs/run_nope', { auth: relay.auth });
     assert.equal(noRun.body.error.code, 'run_not_found');
+  });
+});
+
+describe('a relay without the delivery engine', () => {
+  it('fails a deliver step with a message that names the missing service', async () => {
+    const dir = await workflowDir({
+      'deliver.yaml': 'name: deliver-it\nsteps:\n  - id: send\n    uses: deliver\n    with: { endpoint: ep_1 }\n',
+    });
+    const relay = await startRelay({
+      subsystems: defaultSubsystems.filter((factory) => factory !== delivery),
+      sections: { workflows: { dir, watch: false } },
+    });
+    try {
+      const event = await relay.relay.ctx.events.emit({ source: 'manual', type: 'x', payload: {} });
+      const res = await api<Run>(relay.url, '/v1/workflows/deliver-it/runs', {
+        method: 'POST',
+        body: { event_id: event.id },
+        auth: relay.auth,
+      });
+      const failed = await waitFor('failure', async () => {
+        const run = (await api<Run>(relay.url, `/v1/runs/${res.body.id}`, { auth: relay.auth })).body;
+        return run.status === 'failed' ? run : null;
+      });
+      assert.match(failed.steps[0].error ?? '', /no delivery engine \(service "delivery" is not provided\)/);
+    } finally {
+      await relay.stop();
+    }
   });
 });
