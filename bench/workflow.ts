@@ -1,10 +1,10 @@
 // npm run bench:workflow: signed webhook → relay (child process, file store) → workflow with one
 // http.request POST → local receiver. Reports sustained events/s end to end, p50/p99 ingest→receipt at
-// half that rate, and a bare-Express ingest baseline measured in the same run. Not a test.
+// half that rate (a paced sender), and a bare-Express ingest baseline in the same run. Not a test.
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,33 +66,74 @@ function startReceiver() {
 }
 
 let sequence = 0;
+
+function signed(): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify({ type: 'bench.event', n: ++sequence, sent: performance.now() });
+  const id = `msg_${sequence}_${process.pid}`;
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = createHmac('sha256', KEY).update(`${id}.${ts}.${body}`).digest('base64');
+  return {
+    body,
+    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${sig}` },
+  };
+}
+
+/**
+ * Sends at a fixed rate, stamping each event just before it is written (autocannon's overallRate
+ * builds requests ahead of sending them, which would count its own queueing as latency).
+ */
+async function paced(url: string, rate: number, seconds: number): Promise<{ sent: number; failed: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const target = new URL('/hooks/bench', url);
+  const total = Math.floor(rate * seconds);
+  let sent = 0;
+  let failed = 0;
+  let done = 0;
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const finish = () => {
+      done++;
+      if (done === total) resolve();
+    };
+    const tick = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
+      while (sent < due) {
+        const { body, headers } = signed();
+        sent++;
+        const req = request(target, { method: 'POST', headers, agent }, (res) => {
+          if (res.statusCode !== 200) failed++;
+          res.resume();
+          res.on('end', finish);
+        });
+        req.on('error', () => {
+          failed++;
+          finish();
+        });
+        req.end(body);
+      }
+      if (sent >= total) clearInterval(tick);
+    }, 5);
+  });
+  agent.destroy();
+  return { sent, failed };
+}
+
 function signedRequest() {
   return {
     method: 'POST' as const,
     path: '/hooks/bench',
     setupRequest(req: { body?: string; headers?: Record<string, string> }) {
-      const body = JSON.stringify({ type: 'bench.event', n: ++sequence, sent: performance.now() });
-      const id = `msg_${sequence}_${process.pid}`;
-      const ts = String(Math.floor(Date.now() / 1000));
-      const sig = createHmac('sha256', KEY).update(`${id}.${ts}.${body}`).digest('base64');
-      req.body = body;
-      req.headers = {
-        'content-type': 'application/json',
-        'webhook-id': id,
-        'webhook-timestamp': ts,
-        'webhook-signature': `v1,${sig}`,
-      };
+      Object.assign(req, signed());
       return req;
     },
   };
 }
 
-async function load(url: string, options: { overallRate?: number; seconds: number }) {
+async function load(url: string, options: { seconds: number }) {
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
     duration: options.seconds,
-    overallRate: options.overallRate,
     requests: [signedRequest()],
   });
   return { requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, rps: result.requests.average };
@@ -183,8 +224,8 @@ async function main(): Promise<void> {
     progress(`relay: ${Math.round(sustained)} events/s end to end; now at half that rate`);
     receiver.reset();
     const halfRate = Math.max(1, Math.floor(sustained / 2));
-    const half = await load(relay.url, { overallRate: halfRate, seconds: SECONDS });
-    await drained(receiver, half.requests - half.non2xx);
+    const half = await paced(relay.url, halfRate, SECONDS);
+    await drained(receiver, half.sent - half.failed);
     const sorted = [...receiver.stats().latencies].sort((a, b) => a - b);
     const report = {
       machine: {
@@ -197,7 +238,7 @@ async function main(): Promise<void> {
       relay_ingest_rps_at_full_load: Math.round(full.rps),
       end_to_end_events_per_s: Math.round(sustained),
       all_delivered: complete,
-      non2xx: full.non2xx + half.non2xx,
+      non2xx: full.non2xx + half.failed,
       half_rate: halfRate,
       half_rate_p50_ms: Number(percentile(sorted, 0.5).toFixed(1)),
       half_rate_p99_ms: Number(percentile(sorted, 0.99).toFixed(1)),
