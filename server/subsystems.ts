@@ -5,6 +5,7 @@ import { eventsApi } from './events/routes.ts';
 import { tokensApi } from './events/tokens.ts';
 import { consoleUi } from './http/console.ts';
 import { liveStream } from './live/index.ts';
+import { workflowsSubsystem } from './workflows/subsystem.ts';
 
 /** The relay's parts in start order (stopped in reverse). One line each. */
 // biome-ignore format: one subsystem per line keeps additions readable
@@ -13,6 +14,7 @@ export const defaultSubsystems: SubsystemFactory[] = [
   liveStream,
   eventsApi,
   delivery,
+  workflowsSubsystem,
   aiSubsystem,
   consoleUi,
 ];

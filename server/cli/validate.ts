@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import { createVerifier } from '../ingest/verifiers/index.ts';
+import { validateWorkflowFile } from '../workflows/validate-file.ts';
 import type { Command } from './command.ts';
 
 /** Validators for other kinds of file (workflows) register here by file shape. */
 export type FileValidator = (file: string) => Promise<string[] | null>;
-export const fileValidators: FileValidator[] = [];
+export const fileValidators: FileValidator[] = [validateWorkflowFile];
 
 async function validateConfigFile(file: string): Promise<string[]> {
   try {

@@ -2,6 +2,7 @@ import type { Schema } from 'jsonschema';
 import { aiSectionSchema } from '../ai/config.ts';
 import { deliverySchema } from '../delivery/config.ts';
 import { streamSchema } from '../live/config.ts';
+import { workflowsConfigSchema } from '../workflows/config.ts';
 
 // The config file's JSON Schema. Each subsystem owns its section; start-up validates the whole file
 // once and reports every problem with its key path (server/config/load.ts).
@@ -71,7 +72,7 @@ export const configSchema = {
     sources: { type: 'array', items: sourceSchema },
     store: storeSchema,
     limits: limitsSchema,
-    workflows: { type: 'object' },
+    workflows: workflowsConfigSchema,
     ai: aiSectionSchema,
     stream: streamSchema,
     delivery: deliverySchema,

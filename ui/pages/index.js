@@ -4,5 +4,6 @@
 import endpoints from './endpoints.js';
 import events from './events.js';
 import rejections from './rejections.js';
+import workflows from './workflows.js';
 
-export const pages = [events, rejections, endpoints];
+export const pages = [events, rejections, endpoints, workflows];

@@ -1,0 +1,257 @@
+// npm run bench:workflow: signed webhook → relay (child process, file store) → workflow with one
+// http.request POST → local receiver. Reports sustained events/s end to end, p50/p99 ingest→receipt at
+// half that rate (a paced sender), and a bare-Express ingest baseline in the same run. Not a test.
+import { spawn } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Agent, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { spawnRelay } from '../test/helpers/child-relay.ts';
+
+const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
+const KEY = Buffer.from(SECRET.slice(6), 'base64');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 128);
+
+const WORKFLOW = `name: bench
+on: { source: bench, type: bench.event }
+steps:
+  - id: post
+    uses: http.request
+    with: { method: POST, url: "{{ env.BENCH_RECEIVER }}", json: "{{ event.payload }}" }
+`;
+
+/** Receipts: when each event reached the receiver (performance.now(), same process as the sender). */
+function startReceiver() {
+  const latencies: number[] = [];
+  let count = 0;
+  let last = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      const now = performance.now();
+      count++;
+      last = now;
+      const sent = (JSON.parse(body) as { sent: number }).sent;
+      latencies.push(now - sent);
+      res.end('{}');
+    });
+  });
+  return new Promise<{
+    url: string;
+    stats: () => { count: number; last: number; latencies: number[] };
+    reset(): void;
+    close(): void;
+  }>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+        stats: () => ({ count, last, latencies }),
+        reset() {
+          count = 0;
+          latencies.length = 0;
+        },
+        close: () => server.close(),
+      }),
+    ),
+  );
+}
+
+let sequence = 0;
+
+function signed(): { body: string; headers: Record<string, string> } {
+  const body = JSON.stringify({ type: 'bench.event', n: ++sequence, sent: performance.now() });
+  const id = `msg_${sequence}_${process.pid}`;
+  const ts = String(Math.floor(Date.now() / 1000));
+  const sig = createHmac('sha256', KEY).update(`${id}.${ts}.${body}`).digest('base64');
+  return {
+    body,
+    headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': `v1,${sig}` },
+  };
+}
+
+/**
+ * Sends at a fixed rate, stamping each event just before it is written (autocannon's overallRate
+ * builds requests ahead of sending them, which would count its own queueing as latency).
+ */
+async function paced(url: string, rate: number, seconds: number): Promise<{ sent: number; failed: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const target = new URL('/hooks/bench', url);
+  const total = Math.floor(rate * seconds);
+  let sent = 0;
+  let failed = 0;
+  let done = 0;
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const finish = () => {
+      done++;
+      if (done === total) resolve();
+    };
+    const tick = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
+      while (sent < due) {
+        const { body, headers } = signed();
+        sent++;
+        const req = request(target, { method: 'POST', headers, agent }, (res) => {
+          if (res.statusCode !== 200) failed++;
+          res.resume();
+          res.on('end', finish);
+        });
+        req.on('error', () => {
+          failed++;
+          finish();
+        });
+        req.end(body);
+      }
+      if (sent >= total) clearInterval(tick);
+    }, 5);
+  });
+  agent.destroy();
+  return { sent, failed };
+}
+
+function signedRequest() {
+  return {
+    method: 'POST' as const,
+    path: '/hooks/bench',
+    setupRequest(req: { body?: string; headers?: Record<string, string> }) {
+      Object.assign(req, signed());
+      return req;
+    },
+  };
+}
+
+async function load(url: string, options: { seconds: number }) {
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: options.seconds,
+    requests: [signedRequest()],
+  });
+  return { requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, rps: result.requests.average };
+}
+
+async function startBaseline(): Promise<{ url: string; stop(): void }> {
+  const script = fileURLToPath(new URL('./baseline-express.ts', import.meta.url));
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, BENCH_SECRET: SECRET },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) => {
+    createInterface({ input: child.stdout }).on('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+async function drained(
+  receiver: Awaited<ReturnType<typeof startReceiver>>,
+  expected: number,
+  timeoutMs = 30_000,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (receiver.stats().count < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  return receiver.stats().count >= expected;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
+
+/** The same relay and source with no workflow: how much of the cost is ingest (verify + fsync). */
+async function relayIngestOnly(): Promise<number> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-ingest-'));
+  const relay = await spawnRelay({
+    dataDir,
+    configYaml: ['sources:', '  - name: bench', `    verify: { scheme: standard-webhooks, secrets: ["${SECRET}"] }`].join('\n'),
+    env: { HOOKRELAY_LOG_LEVEL: 'info' },
+  });
+  try {
+    return (await load(relay.url, { seconds: SECONDS })).rps;
+  } finally {
+    relay.child.kill('SIGTERM');
+    await relay.exited;
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+const progress = (msg: string) => process.stderr.write(`${msg}\n`);
+
+async function main(): Promise<void> {
+  progress('baseline: bare Express ingest');
+  const baseline = await startBaseline();
+  const bare = await load(baseline.url, { seconds: SECONDS });
+  baseline.stop();
+
+  progress('relay without workflows: ingest alone (same store, signatures verified)');
+  const ingestOnly = await relayIngestOnly();
+
+  progress('relay: starting a child relay with the bench workflow');
+  const receiver = await startReceiver();
+  const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-workflow-'));
+  await mkdir(join(dataDir, 'workflows'));
+  await writeFile(join(dataDir, 'workflows', 'bench.yaml'), WORKFLOW);
+  const relay = await spawnRelay({
+    dataDir,
+    configYaml: [
+      'sources:',
+      '  - name: bench',
+      `    verify: { scheme: standard-webhooks, secrets: ["${SECRET}"] }`,
+      'workflows:',
+      '  dir: ./workflows',
+      '  env: [BENCH_RECEIVER]',
+      '  watch: false',
+    ].join('\n'),
+    env: { BENCH_RECEIVER: receiver.url, HOOKRELAY_LOG_LEVEL: 'info' },
+  });
+  try {
+    await load(relay.url, { seconds: 2 }); // warm-up
+    await drained(receiver, sequence);
+    progress('relay: full load');
+    receiver.reset();
+    const started = performance.now();
+    const full = await load(relay.url, { seconds: SECONDS });
+    const complete = await drained(receiver, full.requests - full.non2xx);
+    const fullStats = receiver.stats();
+    const sustained = (fullStats.count / (fullStats.last - started)) * 1000;
+
+    progress(`relay: ${Math.round(sustained)} events/s end to end; now at half that rate`);
+    receiver.reset();
+    const halfRate = Math.max(1, Math.floor(sustained / 2));
+    const half = await paced(relay.url, halfRate, SECONDS);
+    await drained(receiver, half.sent - half.failed);
+    const sorted = [...receiver.stats().latencies].sort((a, b) => a - b);
+    const report = {
+      machine: {
+        cores: (await import('node:os')).cpus().length,
+        cpu: (await import('node:os')).cpus()[0]?.model,
+        node: process.version,
+      },
+      baseline_express_ingest_rps: Math.round(bare.rps),
+      relay_ingest_only_rps: Math.round(ingestOnly),
+      relay_ingest_rps_at_full_load: Math.round(full.rps),
+      end_to_end_events_per_s: Math.round(sustained),
+      all_delivered: complete,
+      non2xx: full.non2xx + half.failed,
+      half_rate: halfRate,
+      half_rate_p50_ms: Number(percentile(sorted, 0.5).toFixed(1)),
+      half_rate_p99_ms: Number(percentile(sorted, 0.99).toFixed(1)),
+      ratio_end_to_end_vs_baseline: Number((sustained / bare.rps).toFixed(2)),
+      ratio_end_to_end_vs_relay_ingest_only: Number((sustained / ingestOnly).toFixed(2)),
+    };
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    relay.child.kill('SIGTERM');
+    await relay.exited;
+    receiver.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();

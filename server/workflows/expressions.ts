@@ -1,0 +1,102 @@
+import jsonata from 'jsonata';
+
+// Expressions are JSONata inside {{ }}. A string that is exactly one {{ }} keeps the expression's type;
+// a string mixing text and {{ }} interpolates. Everything is compiled once, when a workflow loads.
+
+export type Evaluate = (context: Record<string, unknown>) => Promise<unknown>;
+
+export class ExpressionError extends Error {
+  /** Offset of the problem inside the YAML string, when JSONata reports one. */
+  readonly offset: number;
+  constructor(message: string, offset: number) {
+    super(message);
+    this.name = 'ExpressionError';
+    this.offset = offset;
+  }
+}
+
+const WHOLE = /^\s*\{\{([\s\S]*?)\}\}\s*$/;
+const PART = /\{\{([\s\S]*?)\}\}/g;
+const STEP_REF = /\bsteps\s*\.\s*(?:`([^`]+)`|([A-Za-z_$][\w$]*))/g;
+
+/** Compiles raw JSONata (no braces); throws ExpressionError with the offset inside `source`. */
+export function compileJsonata(source: string, offset = 0): Evaluate {
+  let expression: jsonata.Expression;
+  try {
+    expression = jsonata(source);
+  } catch (error) {
+    const e = error as { message: string; position?: number };
+    throw new ExpressionError(`bad expression "${source.trim()}": ${e.message}`, offset + Math.max(0, (e.position ?? 1) - 1));
+  }
+  return async (context) => {
+    const value = await expression.evaluate(context);
+    return normalise(value);
+  };
+}
+
+/** JSONata returns sequences with extra markers and `undefined` for no match: make them plain JSON. */
+function normalise(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (Array.isArray(value)) return Array.from(value, normalise);
+  return value;
+}
+
+export function isTemplate(value: string): boolean {
+  return value.includes('{{');
+}
+
+/** Compiles one string: a constant, a whole expression (typed) or an interpolation (string). */
+export function compileString(value: string): Evaluate {
+  if (!isTemplate(value)) return async () => value;
+  const whole = WHOLE.exec(value);
+  if (whole && !whole[1].includes('{{')) return compileJsonata(whole[1], value.indexOf('{{') + 2);
+  const parts: Array<string | Evaluate> = [];
+  let last = 0;
+  for (const found of value.matchAll(PART)) {
+    parts.push(value.slice(last, found.index));
+    parts.push(compileJsonata(found[1], found.index + 2));
+    last = found.index + found[0].length;
+  }
+  parts.push(value.slice(last));
+  return async (context) => {
+    let out = '';
+    for (const part of parts) {
+      if (typeof part === 'string') out += part;
+      else out += stringify(await part(context));
+    }
+    return out;
+  };
+}
+
+function stringify(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** A condition may be written with or without braces: `"{{ a = 1 }}"` or `"a = 1"`. */
+export function compileCondition(value: string): Evaluate {
+  return isTemplate(value) ? compileString(value) : compileJsonata(value);
+}
+
+/** Compiles every string inside a value (objects and arrays walked); constants stay constants. */
+export function compileValue(value: unknown): Evaluate {
+  if (typeof value === 'string') return compileString(value);
+  if (Array.isArray(value)) {
+    const items = value.map(compileValue);
+    return async (context) => Promise.all(items.map((item) => item(context)));
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).map(([key, inner]) => [key, compileValue(inner)] as const);
+    return async (context) => {
+      const out: Record<string, unknown> = {};
+      for (const [key, evaluate] of entries) out[key] = await evaluate(context);
+      return out;
+    };
+  }
+  return async () => value;
+}
+
+/** Step ids an expression refers to as `steps.<id>`, for checking references at load. */
+export function referencedSteps(source: string): string[] {
+  return Array.from(source.matchAll(STEP_REF), (m) => m[1] ?? m[2]);
+}

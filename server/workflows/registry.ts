@@ -1,0 +1,106 @@
+import { type FSWatcher, watch } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type CompileOptions, compileWorkflow, type Problem } from './compile.ts';
+import type { Workflow } from './definition.ts';
+
+// The one source of truth for which workflows exist and what they listen to: the workflows folder as
+// last read. A file that becomes invalid keeps serving its last good version, with its problems shown
+// next to it (in the API and the console) until it is fixed.
+
+export interface WorkflowFileState {
+  file: string;
+  /** The workflow currently in force from this file (the last good version), if any. */
+  workflow: Workflow | null;
+  problems: Problem[];
+  loadedAt: string;
+}
+
+export const isWorkflowFile = (name: string) => /\.ya?ml$/i.test(name);
+
+export class WorkflowRegistry {
+  readonly #dir: string;
+  readonly #options: CompileOptions;
+  readonly #files = new Map<string, WorkflowFileState>();
+  readonly #onError: (error: unknown) => void;
+  #watcher: FSWatcher | null = null;
+  #debounce: NodeJS.Timeout | null = null;
+  #reloading: Promise<void> = Promise.resolve();
+
+  constructor(dir: string, options: CompileOptions, onError: (error: unknown) => void) {
+    this.#dir = dir;
+    this.#options = options;
+    this.#onError = onError;
+  }
+
+  get dir(): string {
+    return this.#dir;
+  }
+
+  /** Workflows in force, by name. */
+  active(): Workflow[] {
+    return [...this.#files.values()].flatMap((f) => (f.workflow ? [f.workflow] : []));
+  }
+
+  get(name: string): Workflow | undefined {
+    return this.active().find((w) => w.name === name);
+  }
+
+  files(): WorkflowFileState[] {
+    return [...this.#files.values()].sort((a, b) => a.file.localeCompare(b.file));
+  }
+
+  /** Re-reads the folder; serialised so overlapping reloads cannot interleave. */
+  reload(): Promise<void> {
+    this.#reloading = this.#reloading.then(() => this.#read()).catch(this.#onError);
+    return this.#reloading;
+  }
+
+  async #read(): Promise<void> {
+    let names: string[];
+    try {
+      names = (await readdir(this.#dir)).filter(isWorkflowFile).sort();
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      names = [];
+    }
+    for (const file of this.#files.keys()) if (!names.includes(file)) this.#files.delete(file);
+    for (const file of names) {
+      const text = await readFile(join(this.#dir, file), 'utf8').catch(() => null);
+      if (text === null) continue;
+      this.#apply(file, text);
+    }
+  }
+
+  #apply(file: string, text: string): void {
+    const previous = this.#files.get(file);
+    if (previous?.workflow?.text === text && previous.problems.length === 0) return;
+    const { workflow, problems } = compileWorkflow(file, text, this.#options);
+    const clash = workflow && this.active().find((w) => w.name === workflow.name && w.file !== file);
+    if (clash) problems.push({ line: 1, col: 1, message: `workflow name "${workflow.name}" is already used by ${clash.file}` });
+    const good = problems.length === 0 ? workflow : (previous?.workflow ?? null);
+    this.#files.set(file, { file, workflow: good, problems, loadedAt: new Date().toISOString() });
+  }
+
+  /** Reloads shortly after the folder changes (editors write files in several steps). */
+  watch(debounceMs = 100): void {
+    if (this.#watcher) return;
+    try {
+      this.#watcher = watch(this.#dir, () => {
+        if (this.#debounce) clearTimeout(this.#debounce);
+        this.#debounce = setTimeout(() => void this.reload(), debounceMs);
+        this.#debounce.unref();
+      });
+      this.#watcher.on('error', this.#onError);
+    } catch (error) {
+      // A missing folder is fine: POST /v1/workflows/reload picks it up once it exists.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+
+  close(): void {
+    this.#watcher?.close();
+    this.#watcher = null;
+    if (this.#debounce) clearTimeout(this.#debounce);
+  }
+}

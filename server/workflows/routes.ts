@@ -1,0 +1,121 @@
+import type { Request } from 'express';
+import type { RelayContext, Routers } from '../context.ts';
+import { defineErrorCodes, HttpError } from '../errors.ts';
+import { limitParam, optionalString } from '../http/query.ts';
+import type { RunEngine } from './engine.ts';
+import type { PluginRegistry } from './plugin-registry.ts';
+import type { WorkflowRegistry } from './registry.ts';
+import { FINISHED, type RunRecord, type RunStatus, type RunStore } from './run-store.ts';
+import type { Slots } from './slots.ts';
+import { runSummary, runView, workflowView } from './views.ts';
+
+defineErrorCodes({ workflow_not_found: 404, run_not_found: 404, run_finished: 409, run_not_finished: 409 });
+
+const STATUSES = new Set(['queued', 'running', 'waiting', 'succeeded', 'failed', 'filtered', 'cancelled']);
+
+export interface WorkflowApiDeps {
+  ctx: RelayContext;
+  registry: WorkflowRegistry;
+  plugins: PluginRegistry;
+  runs: RunStore;
+  engine: RunEngine;
+  slots: Slots;
+}
+
+/** /v1/workflows and /v1/runs: every route needs the admin token. */
+export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
+  const { ctx, registry, runs, engine, slots } = deps;
+  const admin = ctx.auth.admin;
+  const counts = (name: string) => ({ running: slots.running(name), queued: slots.queued(name) });
+  const workflowNamed = (req: Request) => {
+    const workflow = registry.get(String(req.params.name));
+    if (!workflow) throw new HttpError('workflow_not_found', `No workflow named "${req.params.name}" is loaded.`);
+    return workflow;
+  };
+  const runWithId = (req: Request): RunRecord => {
+    const run = runs.get(String(req.params.id));
+    if (!run) throw new HttpError('run_not_found', `No run with id "${req.params.id}".`);
+    return run;
+  };
+  const listQuery = (req: Request) => {
+    const status = optionalString(req, 'status');
+    if (status && !STATUSES.has(status))
+      throw new HttpError('invalid_request', `status must be one of ${[...STATUSES].join(', ')}.`);
+    return { status: status as RunStatus | undefined, limit: limitParam(req, 50, 500), before: optionalString(req, 'before') };
+  };
+
+  v1.get('/workflows', admin, (_req, res) => {
+    res.json({
+      object: 'list',
+      dir: registry.dir,
+      data: registry.files().map((f) => workflowView(f, counts)),
+      plugins: deps.plugins.list(),
+    });
+  });
+  v1.post('/workflows/reload', admin, async (_req, res) => {
+    await registry.reload();
+    res.json({ object: 'list', data: registry.files().map((f) => workflowView(f, counts)) });
+  });
+  v1.get('/workflows/:name', admin, (req, res) => {
+    const file = registry.files().find((f) => f.workflow?.name === req.params.name);
+    if (!file) throw new HttpError('workflow_not_found', `No workflow named "${req.params.name}" is loaded.`);
+    res.json(workflowView(file, counts));
+  });
+  v1.get('/workflows/:name/runs', admin, (req, res) => {
+    const data = runs.list({ workflow: String(req.params.name), ...listQuery(req) });
+    res.json({ object: 'list', data: data.map(runSummary), has_more: data.length === listQuery(req).limit });
+  });
+  v1.post('/workflows/:name/runs', admin, async (req, res) => {
+    const workflow = workflowNamed(req);
+    const body = (req.body ?? {}) as { event_id?: unknown; event?: unknown };
+    if (typeof body.event_id === 'string') {
+      const event = await ctx.storage.events.get(body.event_id);
+      if (!event) throw new HttpError('not_found', `No event with id "${body.event_id}".`);
+      res.status(201).json(runView(await engine.start(workflow, { event })));
+      return;
+    }
+    if (body.event === undefined || body.event === null || typeof body.event !== 'object') {
+      throw new HttpError('invalid_request', 'Send {"event_id": "evt_..."} or {"event": {"type": "...", "payload": {...}}}.');
+    }
+    const given = body.event as Record<string, unknown>;
+    const inline = {
+      id: null,
+      source: typeof given.source === 'string' ? given.source : 'manual',
+      type: typeof given.type === 'string' ? given.type : 'manual',
+      received_at: new Date(ctx.clock.now()).toISOString(),
+      headers: {},
+      payload: given.payload ?? null,
+    };
+    res.status(201).json(runView(await engine.start(workflow, { inline })));
+  });
+  v1.get('/runs', admin, (req, res) => {
+    const data = runs.list({ workflow: optionalString(req, 'workflow'), ...listQuery(req) });
+    res.json({ object: 'list', data: data.map(runSummary), has_more: data.length === listQuery(req).limit });
+  });
+  v1.get('/runs/:id', admin, (req, res) => {
+    res.json(runView(runWithId(req)));
+  });
+  v1.post('/runs/:id/cancel', admin, async (req, res) => {
+    const run = runWithId(req);
+    const cancelled = await engine.cancel(run.id);
+    if (!cancelled) throw new HttpError('run_finished', `Run "${run.id}" has already finished (${run.status}).`);
+    res.json(runView(cancelled));
+  });
+  v1.post('/runs/:id/rerun', admin, async (req, res) => {
+    const run = runWithId(req);
+    if (!FINISHED.has(run.status))
+      throw new HttpError('run_not_finished', `Run "${run.id}" is still ${run.status}; cancel it first.`);
+    const workflow = registry.get(run.workflow);
+    if (!workflow) throw new HttpError('workflow_not_found', `Workflow "${run.workflow}" is no longer loaded.`);
+    const event = run.trigger_event_id ? await ctx.storage.events.get(run.trigger_event_id) : undefined;
+    if (run.trigger_event_id && !event)
+      throw new HttpError('not_found', `The trigger event "${run.trigger_event_id}" is no longer stored.`);
+    const started = await engine.start(workflow, {
+      event,
+      inline: event ? undefined : run.event,
+      rerunOf: run.id,
+      chainDepth: run.chain_depth,
+    });
+    res.status(201).json(runView(started));
+  });
+}

@@ -1,0 +1,110 @@
+import type { RelayContext, Subsystem } from '../context.ts';
+import { allowedEnv, resolveWorkflowsConfig } from './config.ts';
+import { destinationPolicyFromConfig } from '../delivery/destination-policy.ts';
+import { guardedFetch, refuseMetadata } from './destination.ts';
+import type { EngineDeps } from './engine-deps.ts';
+import { RunEngine } from './engine.ts';
+import { loadPlugins } from './plugin-registry.ts';
+import { WorkflowRegistry } from './registry.ts';
+import { type RunRecord, TableRunStore } from './run-store.ts';
+import { workflowRoutes } from './routes.ts';
+import { Slots } from './slots.ts';
+import { StateStore } from './state-store.ts';
+import { Triggers } from './trigger.ts';
+
+const PRUNE_EVERY_MS = 10_000;
+
+/** YAML workflows: loads the folder, triggers runs from the bus, resumes unfinished runs on start. */
+export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> {
+  const config = resolveWorkflowsConfig(ctx.config);
+  const plugins = await loadPlugins({ specs: config.plugins, baseDir: config.baseDir });
+  const runs = new TableRunStore(ctx.storage.tables);
+  const state = new StateStore(ctx.storage.tables);
+  const slots = new Slots();
+  const logger = ctx.logger.child({ subsystem: 'workflows' });
+  // http.request goes where deliveries may go: the same `delivery.destinations` policy applies.
+  const policy = destinationPolicyFromConfig(ctx.config.sections.delivery);
+  const deps: EngineDeps = {
+    runs,
+    state,
+    slots,
+    clock: ctx.clock,
+    logger,
+    fetch: guardedFetch(ctx.fetch, async (url) => {
+      refuseMetadata(url);
+      await policy.check(url);
+    }),
+    services: ctx.services,
+    events: ctx.events,
+    eventStore: ctx.storage.events,
+    bus: ctx.bus,
+    env: allowedEnv(config.envNames),
+    limits: config.limits,
+  };
+  const engine = new RunEngine(deps, ctx.newId);
+  const registry = new WorkflowRegistry(config.dir, { plugins: (name) => plugins.get(name), env: config.envNames }, (err) =>
+    logger.error({ err }, 'reading the workflows folder failed'),
+  );
+  const triggers = new Triggers({ runs, engine, store: ctx.storage.events, clock: ctx.clock, logger }, () => registry.active());
+  let unsubscribe: (() => void) | null = null;
+  let pruneTimer: { clear(): void } | null = null;
+
+  async function resume(run: RunRecord): Promise<void> {
+    const workflow = registry.get(run.workflow);
+    const event = run.event ?? (run.trigger_event_id ? await ctx.storage.events.get(run.trigger_event_id) : null);
+    if (!workflow || (run.trigger_event_id && !event)) {
+      const why = !workflow
+        ? `workflow "${run.workflow}" is no longer loaded`
+        : `trigger event ${run.trigger_event_id} is no longer stored`;
+      await runs.save({
+        ...run,
+        status: 'failed',
+        finished_at: new Date(ctx.clock.now()).toISOString(),
+        error: { step: '', message: why },
+      });
+      return;
+    }
+    engine.resume(run, workflow, event ?? null);
+  }
+
+  function schedulePrune(): void {
+    pruneTimer = ctx.clock.setTimeout(() => {
+      runs
+        .prune(config.limits.keepRuns)
+        .catch((err: unknown) => logger.error({ err }, 'pruning finished runs failed'))
+        .finally(schedulePrune);
+    }, PRUNE_EVERY_MS);
+  }
+
+  return {
+    name: 'workflows',
+    routes(routers) {
+      workflowRoutes(routers, { ctx, registry, plugins, runs, engine, slots });
+    },
+    async start() {
+      await runs.open();
+      await state.open();
+      await registry.reload();
+      for (const file of registry.files()) {
+        for (const p of file.problems)
+          logger.warn({ file: file.file, line: p.line, col: p.col }, `workflow file problem: ${p.message}`);
+      }
+      if (config.watch) registry.watch();
+      for (const run of runs.unfinished()) await resume(run);
+      unsubscribe = ctx.bus.subscribe((event) => triggers.take(event));
+      const replayed = await triggers.replay();
+      await runs.prune(config.limits.keepRuns);
+      schedulePrune();
+      logger.info({ dir: config.dir, workflows: registry.active().map((w) => w.name), replayed }, 'workflows loaded');
+    },
+    async stop() {
+      unsubscribe?.();
+      pruneTimer?.clear();
+      registry.close();
+      await triggers.drain();
+      await engine.stop();
+      await state.close();
+      await runs.close();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+import type { Clock } from '../clock.ts';
+import { idTime } from '../ids.ts';
+import type { Logger } from '../ops/logger.ts';
+import { anyTypeMatches } from '../store/match.ts';
+import type { EventStore, RelayEvent } from '../store/types.ts';
+import type { Workflow } from './definition.ts';
+import type { RunEngine } from './engine.ts';
+import type { RunStore } from './run-store.ts';
+import { idBefore } from './waits.ts';
+
+// Starts runs for stored events. Each (workflow, event) pair starts at most one run, so the same event
+// seen twice (live, then again by the replay after a crash) does no harm. The cursor is saved lazily:
+// on start-up, events from a little before it are replayed from the event store.
+
+/** Replay starts this long before the cursor, for events published slightly out of id order. */
+export const REPLAY_MARGIN_MS = 5_000;
+const CURSOR_SAVE_MS = 1_000;
+
+export function triggerMatches(workflow: Workflow, event: RelayEvent): boolean {
+  const trigger = workflow.trigger;
+  if (!trigger) return false;
+  if (trigger.source && trigger.source !== event.source) return false;
+  return anyTypeMatches(trigger.types, event.type);
+}
+
+export function chainDepthOf(event: RelayEvent): number {
+  const depth = Number(event.headers['x-hookrelay-chain-depth'] ?? 0);
+  return Number.isInteger(depth) && depth > 0 ? depth : 0;
+}
+
+export interface TriggerDeps {
+  runs: RunStore;
+  engine: RunEngine;
+  store: EventStore;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class Triggers {
+  readonly #deps: TriggerDeps;
+  readonly #workflows: () => Workflow[];
+  readonly #starting = new Set<string>();
+  readonly #inflight = new Set<Promise<void>>();
+  #cursor: string | null;
+  #savedCursor: string | null;
+  #timer: { clear(): void } | null = null;
+
+  constructor(deps: TriggerDeps, workflows: () => Workflow[]) {
+    this.#deps = deps;
+    this.#workflows = workflows;
+    this.#cursor = deps.runs.cursor();
+    this.#savedCursor = this.#cursor;
+  }
+
+  /** For the bus: handles an event in the background, tracked so stop() can wait for it. */
+  take(event: RelayEvent): void {
+    const handling = this.handle(event).finally(() => this.#inflight.delete(handling));
+    this.#inflight.add(handling);
+  }
+
+  /** Waits for events being handled, then saves the cursor (on stop). */
+  async drain(): Promise<void> {
+    while (this.#inflight.size > 0) await Promise.allSettled([...this.#inflight]);
+    await this.flush();
+  }
+
+  /** Handles one stored event: starts a run for each workflow it triggers. */
+  async handle(event: RelayEvent): Promise<void> {
+    for (const workflow of this.#workflows()) {
+      if (!triggerMatches(workflow, event)) continue;
+      const key = `${workflow.name}\u0000${event.id}`;
+      if (this.#starting.has(key) || this.#deps.runs.triggeredBy(workflow.name, event.id)) continue;
+      this.#starting.add(key);
+      try {
+        // `on.if` reads the event's fields directly (`payload.x`), or through `event.` like steps do.
+        if (workflow.trigger?.condition && !(await workflow.trigger.condition({ ...event, event }))) continue;
+        await this.#deps.engine.start(workflow, { event, chainDepth: chainDepthOf(event) });
+      } catch (err) {
+        this.#deps.logger.error({ err, workflow: workflow.name, event: event.id }, 'could not start a run');
+      } finally {
+        this.#starting.delete(key);
+      }
+    }
+    if (!this.#cursor || event.id > this.#cursor) this.#cursor = event.id;
+    this.#scheduleCursorSave();
+  }
+
+  /** Replays stored events from just before the saved cursor; a first start replays nothing. */
+  async replay(): Promise<number> {
+    const cursor = this.#deps.runs.cursor();
+    if (!cursor) return 0;
+    let after = idBefore('evt', idTime(cursor) - REPLAY_MARGIN_MS);
+    let count = 0;
+    for (;;) {
+      const page = await this.#deps.store.list({ after, limit: 500 });
+      for (const event of page.data) await this.handle(event);
+      count += page.data.length;
+      if (!page.has_more || !page.last_id) return count;
+      after = page.last_id;
+    }
+  }
+
+  #scheduleCursorSave(): void {
+    if (this.#timer) return;
+    this.#timer = this.#deps.clock.setTimeout(() => {
+      this.#timer = null;
+      void this.flush();
+    }, CURSOR_SAVE_MS);
+  }
+
+  async flush(): Promise<void> {
+    this.#timer?.clear();
+    this.#timer = null;
+    const cursor = this.#cursor;
+    if (!cursor || cursor === this.#savedCursor) return;
+    try {
+      await this.#deps.runs.saveCursor(cursor);
+      this.#savedCursor = cursor;
+    } catch (err) {
+      this.#deps.logger.error({ err }, 'could not save the workflow trigger cursor');
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { createIdFactory } from '../../server/ids.ts';
+import { createStorage } from '../../server/store/driver.ts';
+import type { TableFactory } from '../../server/store/table.ts';
+import { type RunRecord, type RunStatus, TableRunStore } from '../../server/workflows/run-store.ts';
+
+const newId = createIdFactory();
+const run = (status: RunStatus, workflow = 'w', trigger: string | null = null): RunRecord => ({
+  id: newId('run'),
+  workflow,
+  status,
+  trigger_event_id: trigger,
+  chain_depth: 0,
+  created_at: new Date().toISOString(),
+  started_at: null,
+  finished_at: null,
+  steps: [],
+});
+
+// The same behaviour over every table driver: a PostgreSQL RunStore would join this list.
+const drivers: Array<[string, () => Promise<{ tables: TableFactory; cleanup(): Promise<void> }>]> = [
+  [
+    'memory',
+    async () => ({
+      tables: createStorage({ driver: 'memory', dataDir: '', retention: { maxEvents: 10, maxAgeDays: 1 }, now: Date.now, newId })
+        .tables,
+      cleanup: async () => {},
+    }),
+  ],
+  [
+    'lowdb (files)',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'hookrelay-runstore-'));
+      const storage = createStorage({
+        driver: 'lowdb',
+        dataDir: dir,
+        retention: { maxEvents: 10, maxAgeDays: 1 },
+        now: Date.now,
+        newId,
+      });
+      return { tables: storage.tables, cleanup: () => rm(dir, { recursive: true, force: true }) };
+    },
+  ],
+];
+
+for (const [name, make] of drivers) {
+  describe(`TableRunStore over ${name} tables`, () => {
+    it('lists newest first with filters, finds unfinished runs and the run an event triggered', async () => {
+      const { tables, cleanup } = await make();
+      const store = new TableRunStore(tables);
+      await store.open();
+      const a = run('succeeded', 'w', 'evt_a');
+      const b = run('waiting', 'w', 'evt_b');
+      const c = run('failed', 'other');
+      for (const r of [a, b, c]) await store.save(r);
+      assert.deepEqual(
+        store.list({ limit: 10 }).map((r) => r.id),
+        [c.id, b.id, a.id],
+      );
+      assert.deepEqual(
+        store.list({ workflow: 'w', limit: 10 }).map((r) => r.id),
+        [b.id, a.id],
+      );
+      assert.deepEqual(
+        store.list({ status: 'failed', limit: 10 }).map((r) => r.id),
+        [c.id],
+      );
+      assert.deepEqual(
+        store.list({ workflow: 'w', limit: 10, before: b.id }).map((r) => r.id),
+        [a.id],
+      );
+      assert.deepEqual(
+        store.unfinished().map((r) => r.id),
+        [b.id],
+      );
+      assert.equal(store.triggeredBy('w', 'evt_a'), a.id);
+      assert.equal(store.triggeredBy('other', 'evt_a'), undefined);
+      await store.close();
+      await cleanup();
+    });
+
+    it('prunes the oldest finished runs beyond the bound and never an unfinished one', async () => {
+      const { tables, cleanup } = await make();
+      const store = new TableRunStore(tables);
+      await store.open();
+      const waiting = run('waiting');
+      await store.save(waiting);
+      const finished = Array.from({ length: 5 }, (_, i) => run('succeeded', 'w', `evt_${i}`));
+      for (const r of finished) await store.save(r);
+      assert.equal(await store.prune(2), 3);
+      assert.deepEqual(
+        store.list({ limit: 10 }).map((r) => r.id),
+        [finished[4].id, finished[3].id, waiting.id],
+      );
+      assert.equal(store.triggeredBy('w', 'evt_0'), undefined);
+      assert.equal(await store.prune(2), 0);
+      await store.close();
+      await cleanup();
+    });
+  });
+}
+
+describe('TableRunStore on files', () => {
+  it('keeps runs and the trigger cursor across a reopen', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hookrelay-runstore-'));
+    const storage = () =>
+      createStorage({ driver: 'lowdb', dataDir: dir, retention: { maxEvents: 10, maxAgeDays: 1 }, now: Date.now, newId });
+    const first = new TableRunStore(storage().tables);
+    await first.open();
+    const saved = run('running', 'w', 'evt_x');
+    await first.save(saved);
+    await first.saveCursor('evt_x');
+    await first.close();
+    const again = new TableRunStore(storage().tables);
+    await again.open();
+    assert.equal(again.get(saved.id)?.status, 'running');
+    assert.equal(again.cursor(), 'evt_x');
+    assert.equal(again.triggeredBy('w', 'evt_x'), saved.id);
+    await again.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+});
