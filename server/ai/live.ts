@@ -1,0 +1,113 @@
+import type { ResponseStore, StoredFrame } from './response-store.ts';
+
+export interface StreamSink {
+  write(frames: StoredFrame[]): void;
+  end(): void;
+}
+
+/**
+ * The stream events of one running response: numbers them, stores them in batches (one write in
+ * flight per response; events that arrive meanwhile join the next write) and hands each batch to live
+ * readers only once stored, so whatever a reader saw can be replayed after a crash.
+ */
+export class LiveResponse {
+  readonly id: string;
+  #store: ResponseStore;
+  #next: number;
+  #pending: StoredFrame[] = [];
+  #flushing: Promise<void> | null = null;
+  #sinks = new Set<StreamSink>();
+  #ending = false;
+  #closed = false;
+  #onError: (error: unknown) => void;
+
+  constructor(id: string, store: ResponseStore, onError: (error: unknown) => void) {
+    this.id = id;
+    this.#store = store;
+    this.#next = store.eventCount(id);
+    this.#onError = onError;
+  }
+
+  /** True once the terminal event is stored and every reader was ended. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Numbers and queues one event; `type` comes first in the JSON so readers can label the SSE frame cheaply. */
+  emit(event: { type: string } & Record<string, unknown>): void {
+    if (this.#ending) return;
+    const seq = this.#next++;
+    this.#pending.push({ seq, frame: JSON.stringify({ ...event, sequence_number: seq }) });
+    this.#flushing ??= this.#flush();
+  }
+
+  /** Emits the terminal event; resolves once it is stored and delivered. */
+  async end(event: { type: string } & Record<string, unknown>): Promise<void> {
+    this.emit(event);
+    this.#ending = true;
+    this.#flushing ??= this.#flush();
+    await this.#flushing;
+  }
+
+  subscribe(sink: StreamSink): () => void {
+    this.#sinks.add(sink);
+    return () => this.#sinks.delete(sink);
+  }
+
+  async #flush(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.splice(0);
+        try {
+          await this.#store.appendEvents(
+            this.id,
+            (batch[0] as StoredFrame).seq,
+            batch.map((f) => f.frame),
+          );
+        } catch (error) {
+          this.#onError(error);
+        }
+        for (const sink of this.#sinks) sink.write(batch);
+      }
+      if (this.#ending) {
+        this.#closed = true;
+        for (const sink of this.#sinks) sink.end();
+        this.#sinks.clear();
+      }
+    } finally {
+      this.#flushing = null;
+    }
+  }
+}
+
+/**
+ * Replays stored events after `after`, then follows the live response until its end, each event
+ * exactly once: the reader subscribes first and drops what the stored replay already covered.
+ */
+export function followResponse(
+  store: ResponseStore,
+  live: LiveResponse | undefined,
+  id: string,
+  after: number,
+  sink: StreamSink,
+): () => void {
+  let last = after;
+  let ended = false;
+  const end = () => {
+    if (!ended) {
+      ended = true;
+      sink.end();
+    }
+  };
+  const deliver = (frames: StoredFrame[]) => {
+    const fresh = frames.filter((f) => f.seq > last);
+    if (fresh.length === 0) return;
+    last = (fresh.at(-1) as StoredFrame).seq;
+    sink.write(fresh);
+  };
+  const following = live && !live.closed;
+  const unsubscribe = following ? live.subscribe({ write: deliver, end }) : () => {};
+  deliver(store.eventsAfter(id, after));
+  if (!following) end();
+  return unsubscribe;
+}
