@@ -1,4 +1,5 @@
 import type { ResponseStore, StoredFrame } from './response-store.ts';
+import { compact, frameOf, type StreamEvent } from './stream-events.ts';
 
 export interface StreamSink {
   write(frames: StoredFrame[]): void;
@@ -14,7 +15,9 @@ export class LiveResponse {
   readonly id: string;
   #store: ResponseStore;
   #next: number;
-  #pending: StoredFrame[] = [];
+  #pending: StreamEvent[] = [];
+  /** Sequence number of #pending[0]. */
+  #pendingFirst: number;
   #flushing: Promise<void> | null = null;
   #sinks = new Set<StreamSink>();
   #ending = false;
@@ -25,6 +28,7 @@ export class LiveResponse {
     this.id = id;
     this.#store = store;
     this.#next = store.eventCount(id);
+    this.#pendingFirst = this.#next;
     this.#onError = onError;
   }
 
@@ -34,15 +38,15 @@ export class LiveResponse {
   }
 
   /** Numbers and queues one event; `type` comes first in the JSON so readers can label the SSE frame cheaply. */
-  emit(event: { type: string } & Record<string, unknown>): void {
+  emit(event: StreamEvent): void {
     if (this.#ending) return;
-    const seq = this.#next++;
-    this.#pending.push({ seq, frame: JSON.stringify({ ...event, sequence_number: seq }) });
+    this.#next++;
+    this.#pending.push(event);
     this.#flushing ??= this.#flush();
   }
 
   /** Emits the terminal event; resolves once it is stored and delivered. */
-  async end(event: { type: string } & Record<string, unknown>): Promise<void> {
+  async end(event: StreamEvent): Promise<void> {
     this.emit(event);
     this.#ending = true;
     this.#flushing ??= this.#flush();
@@ -58,16 +62,18 @@ export class LiveResponse {
     try {
       while (this.#pending.length > 0) {
         const batch = this.#pending.splice(0);
+        const first = this.#pendingFirst;
+        this.#pendingFirst += batch.length;
+        const run = compact(batch);
         try {
-          await this.#store.appendEvents(
-            this.id,
-            (batch[0] as StoredFrame).seq,
-            batch.map((f) => f.frame),
-          );
+          await this.#store.appendEvents(this.id, first, run);
         } catch (error) {
           this.#onError(error);
         }
-        for (const sink of this.#sinks) sink.write(batch);
+        if (this.#sinks.size === 0) continue;
+        // Encoded once, written to every reader.
+        const frames = run.events.map((e, k) => ({ seq: first + k, frame: frameOf(e, first + k, run.item_id) }));
+        for (const sink of this.#sinks) sink.write(frames);
       }
       if (this.#ending) {
         this.#closed = true;

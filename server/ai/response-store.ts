@@ -2,6 +2,7 @@ import type { Table, TableFactory } from '../store/table.ts';
 import type { Priority } from './queue.ts';
 import type { ChatMessage } from './request.ts';
 import { isTerminal, type Response } from './response-object.ts';
+import { type CompactRun, frameOf } from './stream-events.ts';
 
 /** One response as stored: the Response object plus what the relay needs to run it again. */
 export interface ResponseRow {
@@ -15,11 +16,10 @@ export interface ResponseRow {
   finished_ms: number | null;
 }
 
-/** A run of consecutive stream events, kept as their JSON text so replay writes them without re-encoding. */
-interface EventChunk {
+/** A run of consecutive stream events (see CompactRun). */
+interface EventChunk extends CompactRun {
   id: string;
   first: number;
-  frames: string[];
 }
 
 export interface StoredFrame {
@@ -37,7 +37,7 @@ export interface ResponseStore {
   get(id: string): ResponseRow | undefined;
   put(row: ResponseRow): Promise<void>;
   /** Appends events with consecutive sequence numbers starting at `first`; durable when it resolves. */
-  appendEvents(id: string, first: number, frames: string[]): Promise<void>;
+  appendEvents(id: string, first: number, run: CompactRun): Promise<void>;
   /** Stored events with a sequence number above `after` (-1 = all), in order. Synchronous on purpose: see LiveResponse. */
   eventsAfter(id: string, after: number): StoredFrame[];
   /** Number of stored events (the next sequence number). */
@@ -86,19 +86,20 @@ export function createTableResponseStore(tables: TableFactory): ResponseStore {
     },
     get: (id) => rows.get(id),
     put: (row) => rows.put(row),
-    appendEvents(id, first, frames) {
+    appendEvents(id, first, run) {
       const n = countChunks(id);
       chunkCounts.set(id, n + 1);
-      return chunks.put({ id: chunkId(id, n), first, frames });
+      return chunks.put({ id: chunkId(id, n), first, ...run });
     },
     eventsAfter(id, after) {
       const out: StoredFrame[] = [];
       const n = countChunks(id);
       for (let i = 0; i < n; i++) {
         const chunk = chunks.get(chunkId(id, i));
-        if (!chunk || chunk.first + chunk.frames.length - 1 <= after) continue;
-        chunk.frames.forEach((frame, k) => {
-          if (chunk.first + k > after) out.push({ seq: chunk.first + k, frame });
+        if (!chunk || chunk.first + chunk.events.length - 1 <= after) continue;
+        chunk.events.forEach((event, k) => {
+          const seq = chunk.first + k;
+          if (seq > after) out.push({ seq, frame: frameOf(event, seq, chunk.item_id) });
         });
       }
       return out;
@@ -106,7 +107,7 @@ export function createTableResponseStore(tables: TableFactory): ResponseStore {
     eventCount(id) {
       const n = countChunks(id);
       const last = n > 0 ? chunks.get(chunkId(id, n - 1)) : undefined;
-      return last ? last.first + last.frames.length : 0;
+      return last ? last.first + last.events.length : 0;
     },
     delete: remove,
     list(limit, before) {

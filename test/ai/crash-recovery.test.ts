@@ -51,7 +51,7 @@ describe('a relay killed with SIGKILL mid-response', { timeout: 60_000 }, () => 
     assert.equal(failed.output_text, 't0 t1 ');
     const done = await waitFor('the re-queued response to complete', async () => {
       const r = await client.responses.retrieve(queued.id);
-      return r.status === 'completed' && r;
+      return r.status === 'completed' ? r : undefined;
     });
     assert.equal(done.output_text, 't0 t1 t2 t3 t4 ');
     const replay = await client.responses.retrieve(streaming.id, { stream: true });

@@ -17,7 +17,7 @@ describe('/v1/responses with the openai SDK', { timeout: 30_000 }, () => {
     assert.match(created.id, /^resp_/);
     const done = await waitFor('completion', async () => {
       const r = await h.client.responses.retrieve(created.id);
-      return r.status === 'completed' && r;
+      return r.status === 'completed' ? r : undefined;
     });
     assert.equal(done.output_text, 'Hello, world');
     assert.equal(done.usage?.input_tokens, 7);
