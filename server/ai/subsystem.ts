@@ -52,6 +52,7 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
     },
   });
   ctx.services.provide('ai.queue', queue);
+  ctx.services.provide('ai.upstreams', { client: (name: string) => router.all.find((u) => u.name === name)?.client });
   ctx.services.provide('ai.responses', {
     create: async (body: Record<string, unknown>, opts?: { idempotencyKey?: string }): Promise<Response> => {
       const full = parseCreateParams({ ...body, background: true });
