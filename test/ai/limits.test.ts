@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { waitFor } from '../helpers/wait.ts';
+import { type AiHarness, startAiRelay } from './helpers.ts';
+import { ManualClock } from './manual-clock.ts';
+
+describe('response timeout and retention', { timeout: 20_000 }, () => {
+  let h: AiHarness;
+  const clock = new ManualClock();
+  before(async () => {
+    h = await startAiRelay({ timeoutSeconds: 30, retentionDays: 7, backoffMs: 0 }, { clock });
+  });
+  after(() => h.stop());
+
+  it('fails a response that runs longer than ai.timeoutSeconds and aborts its upstream call', async () => {
+    h.fake.script({ tokenCount: 5, pauseAfter: 1 });
+    const created = await h.client.responses.create({ model: 'fake-1', input: 'x', background: true });
+    const upstream = await waitFor('the upstream to pause', () => h.fake.requests.find((r) => r.paused));
+    clock.advance(30_001);
+    const failed = await waitFor('the timeout', async () => {
+      const r = await h.client.responses.retrieve(created.id);
+      return r.status === 'failed' ? r : undefined;
+    });
+    assert.equal((failed.error as { hookrelay_code?: string } | null)?.hookrelay_code, 'timeout');
+    assert.equal(failed.output_text, 't0 ');
+    await waitFor('the upstream to see the abort', () => upstream.aborted);
+  });
+
+  it('removes finished responses and their streams after ai.retentionDays', async () => {
+    h.fake.script({ tokens: ['keep me'] });
+    const r = await h.client.responses.create({ model: 'fake-1', input: 'x' });
+    assert.equal(r.status, 'completed');
+    clock.advance(6 * 86_400_000);
+    assert.equal((await h.client.responses.retrieve(r.id)).status, 'completed');
+    clock.advance(2 * 86_400_000);
+    await waitFor('the sweep', async () => {
+      const res = await fetch(`${h.relay.url}/v1/responses/${r.id}`, { headers: h.relay.auth });
+      return res.status === 404;
+    });
+    const usage = (await (await fetch(`${h.relay.url}/v1/usage`, { headers: h.relay.auth })).json()) as { data: unknown[] };
+    assert.ok(usage.data.length > 0, 'usage totals outlive the responses');
+  });
+});
