@@ -1,22 +1,15 @@
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import type { AiConfig } from './config.ts';
-import { callUpstream, finishOutput } from './execution.ts';
+import { callUpstream } from './execution.ts';
 import { LiveResponse } from './live.ts';
 import type { AiQueue } from './queue.ts';
 import { type CreateParams, toChatMessages } from './request.ts';
-import {
-  failureError,
-  isTerminal,
-  newResponse,
-  type Response,
-  type ResponseStatus,
-  seconds,
-  usageOf,
-} from './response-object.ts';
+import { failureError, isTerminal, newResponse, type Response, usageOf } from './response-object.ts';
 import type { ResponseRow, ResponseStore } from './response-store.ts';
 import { classifyFailure } from './failure.ts';
 import { outputFromFrames, Run } from './run.ts';
+import { createTransitions } from './transitions.ts';
 import type { UpstreamRouter } from './upstreams.ts';
 import type { UsageStore } from './usage.ts';
 
@@ -57,41 +50,7 @@ export function createResponsesService(deps: Deps): ResponsesService {
   const logFailure = (id: string) => (err: unknown) => ctx.logger.error({ err, response: id }, 'storing a response event failed');
   const newRun = (row: ResponseRow) => new Run(row, new LiveResponse(row.id, store, logFailure(row.id)), () => ctx.newId('msg'));
 
-  /** A state change as an event with OpenAI's webhook shape, stored and published with source `ai`. */
-  async function announce(type: string, id: string): Promise<string> {
-    const payload = { id: ctx.newId('evt'), object: 'event', type, created_at: seconds(now()), data: { id } };
-    return (await ctx.events.emit({ source: 'ai', type, payload })).id;
-  }
-
-  async function setRow(run: Run, response: Response, patch: Partial<ResponseRow> = {}): Promise<void> {
-    run.row = { ...run.row, ...patch, response };
-    await store.put(run.row);
-  }
-
-  async function markInProgress(run: Run): Promise<void> {
-    await setRow(run, { ...run.row.response, status: 'in_progress' }, { started_ms: now() });
-    run.live.emit({ type: 'response.in_progress', response: run.snapshot() });
-    await announce('response.in_progress', run.row.id);
-  }
-
-  async function finish(run: Run, status: ResponseStatus, patch: Partial<Response> = {}): Promise<void> {
-    if (status === 'completed' || status === 'incomplete') finishOutput(run, status);
-    run.stopped = true;
-    const response = run.snapshot({
-      status,
-      completed_at: status === 'completed' ? seconds(now()) : null,
-      incomplete_details: status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
-      ...patch,
-    });
-    await setRow(run, response, { finished_ms: now() });
-    await run.live.end({ type: `response.${status}`, response });
-    await deps.usage.record(response.model, now(), status, response.usage);
-    const eventId = await announce(`response.${status}`, run.row.id);
-    await deps
-      .onTerminal(run.row, eventId)
-      .catch((err: unknown) => ctx.logger.error({ err, response: run.row.id }, 'completion webhook failed'));
-    run.settle(response);
-  }
+  const { announce, setRow, markInProgress, finish } = createTransitions(deps);
 
   async function execute(run: Run): Promise<void> {
     runs.set(run.row.id, run);
@@ -153,10 +112,18 @@ export function createResponsesService(deps: Deps): ResponsesService {
 
   async function create(params: CreateParams): Promise<Response> {
     if (stopping) throw new HttpError('store_unavailable', 'The relay is stopping; try again shortly.', 503);
-    if (!deps.router.route(params.model)) {
+    const upstream = deps.router.route(params.model);
+    if (!upstream) {
       throw new HttpError('model_not_found', `No upstream in ai.upstreams serves the model "${params.model}".`, 400, {
         param: 'model',
       });
+    }
+    const lane = deps.queue.stats().find((l) => l.upstream === upstream.name);
+    if (lane && lane.waiting >= config.maxQueued) {
+      throw new HttpError(
+        'ai_queue_full',
+        `Upstream "${upstream.name}" has ${config.maxQueued} responses waiting; try again later.`,
+      );
     }
     if (params.webhook_url && !deps.webhooksEnabled()) {
       throw new HttpError(

@@ -1,0 +1,61 @@
+import type { RelayContext } from '../context.ts';
+import { finishOutput } from './execution.ts';
+import { type Response, type ResponseStatus, seconds } from './response-object.ts';
+import type { ResponseRow, ResponseStore } from './response-store.ts';
+import type { Run } from './run.ts';
+import type { UsageStore } from './usage.ts';
+
+interface TransitionDeps {
+  ctx: RelayContext;
+  store: ResponseStore;
+  usage: UsageStore;
+  /** Called with the stored bus event of every terminal state (webhook_url deliveries). */
+  onTerminal(row: ResponseRow, eventId: string): Promise<void>;
+}
+
+/**
+ * The state changes of a response. Each one is stored, appended to the response's stream and
+ * announced on the bus (source `ai`, OpenAI's webhook event shape), in that order.
+ */
+export function createTransitions(deps: TransitionDeps) {
+  const { ctx, store } = deps;
+  const now = () => ctx.clock.now();
+
+  /** A state change as an event with OpenAI's webhook shape, stored and published with source `ai`. */
+  async function announce(type: string, id: string): Promise<string> {
+    const payload = { id: ctx.newId('evt'), object: 'event', type, created_at: seconds(now()), data: { id } };
+    return (await ctx.events.emit({ source: 'ai', type, payload })).id;
+  }
+
+  async function setRow(run: Run, response: Response, patch: Partial<ResponseRow> = {}): Promise<void> {
+    run.row = { ...run.row, ...patch, response };
+    await store.put(run.row);
+  }
+
+  async function markInProgress(run: Run): Promise<void> {
+    await setRow(run, { ...run.row.response, status: 'in_progress' }, { started_ms: now() });
+    run.live.emit({ type: 'response.in_progress', response: run.snapshot() });
+    await announce('response.in_progress', run.row.id);
+  }
+
+  async function finish(run: Run, status: ResponseStatus, patch: Partial<Response> = {}): Promise<void> {
+    if (status === 'completed' || status === 'incomplete') finishOutput(run, status);
+    run.stopped = true;
+    const response = run.snapshot({
+      status,
+      completed_at: status === 'completed' ? seconds(now()) : null,
+      incomplete_details: status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
+      ...patch,
+    });
+    await setRow(run, response, { finished_ms: now() });
+    await run.live.end({ type: `response.${status}`, response });
+    await deps.usage.record(response.model, now(), status, response.usage);
+    const eventId = await announce(`response.${status}`, run.row.id);
+    await deps
+      .onTerminal(run.row, eventId)
+      .catch((err: unknown) => ctx.logger.error({ err, response: run.row.id }, 'completion webhook failed'));
+    run.settle(response);
+  }
+
+  return { announce, setRow, markInProgress, finish };
+}
