@@ -97,14 +97,7 @@ export function startOutput(out: OutputState): void {
 function appendText(out: OutputState, delta: string): void {
   if (out.itemId === null) startOutput(out);
   out.text += delta;
-  out.live.emit({
-    type: 'response.output_text.delta',
-    item_id: out.itemId,
-    output_index: 0,
-    content_index: 0,
-    delta,
-    logprobs: [],
-  });
+  out.live.emitDelta(out.itemId as string, delta);
 }
 
 /** The closing events of the message item, before the terminal response event. */

@@ -1,5 +1,5 @@
 import type { ResponseStore, StoredFrame } from './response-store.ts';
-import { compact, frameOf, type StreamEvent } from './stream-events.ts';
+import { type CompactEvent, frameOf, isPlainDelta, type StreamEvent } from './stream-events.ts';
 
 export interface StreamSink {
   write(frames: StoredFrame[]): void;
@@ -15,7 +15,9 @@ export class LiveResponse {
   readonly id: string;
   #store: ResponseStore;
   #next: number;
-  #pending: StreamEvent[] = [];
+  /** Queued for the next write, already compact: a delta waiting on a disk write is just its text. */
+  #pending: CompactEvent[] = [];
+  #pendingItem: string | null = null;
   /** Sequence number of #pending[0]. */
   #pendingFirst: number;
   #flushing: Promise<void> | null = null;
@@ -39,6 +41,21 @@ export class LiveResponse {
 
   /** Numbers and queues one event; `type` comes first in the JSON so readers can label the SSE frame cheaply. */
   emit(event: StreamEvent): void {
+    if (isPlainDelta(event)) return this.emitDelta(event.item_id as string, event.delta as string);
+    this.#push(event);
+  }
+
+  /** A text delta of the message item, queued without building its event object. */
+  emitDelta(itemId: string, delta: string): void {
+    if (this.#pendingItem !== null && this.#pendingItem !== itemId) {
+      this.#push({ type: 'response.output_text.delta', item_id: itemId, output_index: 0, content_index: 0, delta, logprobs: [] });
+      return;
+    }
+    this.#pendingItem = itemId;
+    this.#push(delta);
+  }
+
+  #push(event: CompactEvent): void {
     if (this.#ending) return;
     this.#next++;
     this.#pending.push(event);
@@ -61,10 +78,11 @@ export class LiveResponse {
   async #flush(): Promise<void> {
     try {
       while (this.#pending.length > 0) {
-        const batch = this.#pending.splice(0);
+        const run = { item_id: this.#pendingItem, events: this.#pending };
+        this.#pending = [];
+        this.#pendingItem = null;
         const first = this.#pendingFirst;
-        this.#pendingFirst += batch.length;
-        const run = compact(batch);
+        this.#pendingFirst += run.events.length;
         try {
           await this.#store.appendEvents(this.id, first, run);
         } catch (error) {

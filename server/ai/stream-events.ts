@@ -16,18 +16,15 @@ export interface CompactRun {
 
 const DELTA = 'response.output_text.delta';
 
-export function compact(events: StreamEvent[]): CompactRun {
-  let itemId: string | null = null;
-  const out: CompactEvent[] = events.map((e) => {
-    if (e.type === DELTA && e.output_index === 0 && e.content_index === 0 && typeof e.delta === 'string') {
-      if (itemId === null || itemId === e.item_id) {
-        itemId = e.item_id as string;
-        return e.delta;
-      }
-    }
-    return e;
-  });
-  return { item_id: itemId, events: out };
+/** A delta that can be kept as just its text (see CompactEvent). */
+export function isPlainDelta(e: StreamEvent): boolean {
+  return (
+    e.type === DELTA &&
+    e.output_index === 0 &&
+    e.content_index === 0 &&
+    typeof e.delta === 'string' &&
+    typeof e.item_id === 'string'
+  );
 }
 
 /** The JSON text of one event as sent in `data:`, with its sequence number last. */
