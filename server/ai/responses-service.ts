@@ -146,6 +146,8 @@ export function createResponsesService(deps: Deps): ResponsesService {
     };
     await store.put(row);
     const run = newRun(row);
+    // Known before the announcement is stored, so a cancel that comes meanwhile finds it.
+    runs.set(id, run);
     run.live.emit({ type: 'response.created', response: run.snapshot() });
     run.live.emit({ type: 'response.queued', response: run.snapshot() });
     await announce('response.queued', id);
