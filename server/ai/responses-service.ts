@@ -62,12 +62,16 @@ export function createResponsesService(deps: Deps): ResponsesService {
         priority: row.priority,
         signal: run.controller.signal,
         execute: async (client, _upstream, signal) => {
-          await markInProgress(run);
+          const marked = markInProgress(run);
           timer = ctx.clock.setTimeout(() => {
             run.timedOut = true;
             run.controller.abort(new Error('timeout'));
           }, config.timeoutSeconds * 1000);
-          return callUpstream(client, run, callOptions(row), signal);
+          try {
+            return await callUpstream(client, run, callOptions(row), signal);
+          } finally {
+            await marked;
+          }
         },
       });
       const usage = result.usage ? usageOf(result.usage.input, result.usage.output) : undefined;
@@ -144,13 +148,12 @@ export function createResponsesService(deps: Deps): ResponsesService {
       started_ms: null,
       finished_ms: null,
     };
-    await store.put(row);
     const run = newRun(row);
-    // Known before the announcement is stored, so a cancel that comes meanwhile finds it.
+    // Known before its writes are done, so a cancel that comes meanwhile finds it.
     runs.set(id, run);
     run.live.emit({ type: 'response.created', response: run.snapshot() });
     run.live.emit({ type: 'response.queued', response: run.snapshot() });
-    await announce('response.queued', id);
+    await Promise.all([store.put(row), announce('response.queued', id)]);
     detach(run);
     return run.snapshot();
   }
@@ -206,7 +209,12 @@ export function createResponsesService(deps: Deps): ResponsesService {
     async recover() {
       for (const row of store.unfinished()) {
         const run = newRun(row);
-        const { itemId, text } = outputFromFrames(store.eventsAfter(row.id, -1));
+        const { itemId, text, terminal } = outputFromFrames(store.eventsAfter(row.id, -1));
+        if (terminal) {
+          // The stream's terminal event was stored but the row was not: the stream is the truth.
+          await setRow(run, terminal, { finished_ms: now() });
+          continue;
+        }
         if (itemId !== null) {
           run.itemId = itemId;
           run.text = text;

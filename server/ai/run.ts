@@ -1,6 +1,6 @@
 import type { OutputState } from './execution.ts';
 import type { LiveResponse } from './live.ts';
-import { messageItem, type Response } from './response-object.ts';
+import { isTerminal, messageItem, type Response } from './response-object.ts';
 import type { ResponseRow } from './response-store.ts';
 
 /** A response that is queued or running in this process. */
@@ -36,14 +36,20 @@ export class Run implements OutputState {
   }
 }
 
-/** What a stored stream already holds: the message item and its text (used when recovering after a crash). */
-export function outputFromFrames(frames: Array<{ frame: string }>): { itemId: string | null; text: string } {
+/** What a stored stream already holds: the message item, its text and the terminal response if it ended. */
+export function outputFromFrames(frames: Array<{ frame: string }>): {
+  itemId: string | null;
+  text: string;
+  terminal: Response | null;
+} {
   let itemId: string | null = null;
   let text = '';
+  let terminal: Response | null = null;
   for (const { frame } of frames) {
-    const event = JSON.parse(frame) as { type: string; item?: { id: string }; delta?: string };
+    const event = JSON.parse(frame) as { type: string; item?: { id: string }; delta?: string; response?: Response };
     if (event.type === 'response.output_item.added') itemId = event.item?.id ?? null;
     else if (event.type === 'response.output_text.delta') text += event.delta ?? '';
+    else if (event.response && isTerminal(event.response.status)) terminal = event.response;
   }
-  return { itemId, text };
+  return { itemId, text, terminal };
 }

@@ -32,12 +32,18 @@ export function createTransitions(deps: TransitionDeps) {
     await store.put(run.row);
   }
 
+  /** The in_progress event is numbered at once; its stored row and bus event follow (awaited before finish). */
   async function markInProgress(run: Run): Promise<void> {
-    await setRow(run, { ...run.row.response, status: 'in_progress' }, { started_ms: now() });
+    run.row = { ...run.row, started_ms: now(), response: { ...run.row.response, status: 'in_progress' } };
     run.live.emit({ type: 'response.in_progress', response: run.snapshot() });
-    await announce('response.in_progress', run.row.id);
+    await Promise.all([store.put(run.row), announce('response.in_progress', run.row.id)]);
   }
 
+  /**
+   * The row, the terminal stream event and the usage totals are written together; the bus event only
+   * after them, so whoever reacts to it finds the response finished. (A crash between the stream's
+   * terminal event and the row is repaired at start-up from the stream: see recover().)
+   */
   async function finish(run: Run, status: ResponseStatus, patch: Partial<Response> = {}): Promise<void> {
     if (status === 'completed' || status === 'incomplete') finishOutput(run, status);
     run.stopped = true;
@@ -47,9 +53,11 @@ export function createTransitions(deps: TransitionDeps) {
       incomplete_details: status === 'incomplete' ? { reason: 'max_output_tokens' } : null,
       ...patch,
     });
-    await setRow(run, response, { finished_ms: now() });
-    await run.live.end({ type: `response.${status}`, response });
-    await deps.usage.record(response.model, now(), status, response.usage);
+    await Promise.all([
+      setRow(run, response, { finished_ms: now() }),
+      run.live.end({ type: `response.${status}`, response }),
+      deps.usage.record(response.model, now(), status, response.usage),
+    ]);
     const eventId = await announce(`response.${status}`, run.row.id);
     await deps
       .onTerminal(run.row, eventId)
