@@ -41,8 +41,8 @@ export class LiveResponse {
 
   /** Numbers and queues one event; `type` comes first in the JSON so readers can label the SSE frame cheaply. */
   emit(event: StreamEvent): void {
-    if (isPlainDelta(event)) return this.emitDelta(event.item_id as string, event.delta as string);
-    this.#push(event);
+    if (isPlainDelta(event)) this.emitDelta(event.item_id as string, event.delta as string);
+    else this.#push(event);
   }
 
   /** A text delta of the message item, queued without building its event object. */

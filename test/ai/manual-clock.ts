@@ -13,7 +13,11 @@ export class ManualClock implements Clock {
   setTimeout(fn: () => void, ms: number) {
     const timer = { at: this.#now + ms, fn, cleared: false };
     this.#timers.push(timer);
-    return { clear: () => void (timer.cleared = true) };
+    return {
+      clear: () => {
+        timer.cleared = true;
+      },
+    };
   }
   advance(ms: number): void {
     this.#now += ms;

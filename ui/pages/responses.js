@@ -135,6 +135,10 @@ function recentList(onPick) {
     h('thead', {}, h('tr', {}, ...['Response', 'Model', 'Status', 'Created', 'Duration'].map((t) => h('th', {}, t)))),
     body,
   );
+  const pick = (event, id) => {
+    event.preventDefault();
+    onPick(id);
+  };
   async function refresh() {
     const page = await api('/v1/responses?limit=20');
     clear(body).append(
@@ -142,7 +146,7 @@ function recentList(onPick) {
         h(
           'tr',
           { dataset: { id: r.id } },
-          h('td', {}, h('a', { href: '#/responses', onclick: (e) => (e.preventDefault(), onPick(r.id)) }, r.id)),
+          h('td', {}, h('a', { href: '#/responses', onclick: (e) => pick(e, r.id) }, r.id)),
           h('td', {}, r.model),
           h('td', {}, r.status),
           h('td', {}, new Date(r.created_at * 1000).toLocaleTimeString()),
