@@ -101,8 +101,8 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
   });
 
   v1.get('/usage', admin, (req, res) => {
-    const from = dateParam(req, 'from');
-    const to = dateParam(req, 'to');
+    const from = dateParam(req, 'start_date');
+    const to = dateParam(req, 'end_date');
     res.json({ object: 'list', data: deps.usage.list(from, to) });
   });
 

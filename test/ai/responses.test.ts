@@ -202,6 +202,10 @@ describe('/v1/responses with the openai SDK', { timeout: 30_000 }, () => {
     };
     const row = data.find((d) => d.model === 'fake-1');
     assert.ok(row && row.completed >= 5 && row.output_tokens >= 10 && row.input_tokens >= 7);
+    const old = await fetch(`${h.relay.url}/v1/usage?start_date=2000-01-01&end_date=2000-12-31`, { headers: h.relay.auth });
+    assert.deepEqual(((await old.json()) as { data: unknown[] }).data, []);
+    const bad = await fetch(`${h.relay.url}/v1/usage?start_date=yesterday`, { headers: h.relay.auth });
+    assert.equal(bad.status, 400);
     const events = await fetch(`${h.relay.url}/v1/events?source=ai&type=response.completed`, { headers: h.relay.auth });
     const list = (await events.json()) as { data: Array<{ payload: { object: string; type: string; data: { id: string } } }> };
     assert.ok(list.data.length >= 5);
