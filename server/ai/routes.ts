@@ -21,6 +21,8 @@ interface RouteDeps {
   usage: UsageStore;
   idempotency: Idempotency;
   router: UpstreamRouter;
+  /** Ends every open event stream (called when the relay stops accepting). */
+  openStreams: Set<() => void>;
 }
 
 const notFound = (id: string) => new HttpError('not_found', `No response with id "${id}".`);
@@ -31,7 +33,7 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
   const admin = ctx.auth.admin;
 
   function follow(res: HttpResponse, id: string, after: number, onClose?: () => void) {
-    streamEvents(res, (sink) => followResponse(store, service.live(id), id, after, sink), onClose);
+    streamEvents(res, (sink) => followResponse(store, service.live(id), id, after, sink), { onClose, open: deps.openStreams });
   }
 
   v1.post('/responses', admin, async (req, res) => {

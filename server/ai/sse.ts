@@ -16,7 +16,11 @@ function sseFrame({ frame }: StoredFrame): string {
  * Streams Responses events to one HTTP client. `follow` wires the sink to the stored and live events
  * and returns how to stop; `onClose` runs when the client goes away before the end.
  */
-export function streamEvents(res: HttpResponse, follow: (sink: StreamSink) => () => void, onClose?: () => void): void {
+export function streamEvents(
+  res: HttpResponse,
+  follow: (sink: StreamSink) => () => void,
+  options: { onClose?: () => void; open: Set<() => void> },
+): void {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   res.flushHeaders();
   let done = false;
@@ -25,13 +29,21 @@ export function streamEvents(res: HttpResponse, follow: (sink: StreamSink) => ()
   const stop = () => {
     done = true;
     clearInterval(keepalive);
+    options.open.delete(endNow);
     unfollow?.();
   };
+  // On shutdown the relay ends open streams; readers resume with starting_after.
+  const endNow = () => {
+    if (done) return;
+    stop();
+    res.end();
+  };
+  options.open.add(endNow);
   let unfollow: (() => void) | undefined;
   res.on('close', () => {
     if (done) return;
     stop();
-    onClose?.();
+    options.onClose?.();
   });
   unfollow = follow({
     write(frames) {

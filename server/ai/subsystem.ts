@@ -69,6 +69,7 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
     cancel: (id: string) => service.cancel(id),
     waitForTerminal: (id: string, signal?: AbortSignal) => service.waitForTerminal(id, signal),
   });
+  const openStreams = new Set<() => void>();
   let sweepTimer: { clear(): void } | undefined;
   async function sweep(): Promise<void> {
     const cutoff = ctx.clock.now() - config.retentionDays * 86_400_000;
@@ -85,7 +86,7 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
   return {
     name: 'ai',
     routes({ v1 }) {
-      responsesRoutes(v1, { ctx, config, service, store, usage, idempotency, router });
+      responsesRoutes(v1, { ctx, config, service, store, usage, idempotency, router, openStreams });
     },
     async start() {
       delivery = ctx.services.get<DeliveryService>('delivery');
@@ -99,6 +100,9 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
       await sweep();
       await service.recover();
       scheduleSweep();
+    },
+    closing() {
+      for (const end of [...openStreams]) end();
     },
     async stop() {
       sweepTimer?.clear();

@@ -88,8 +88,11 @@ describe('/v1/responses with the openai SDK', { timeout: 30_000 }, () => {
       }
     }
     const k = seen.at(-1) as number;
-    h.fake.release();
+    const upstream = h.fake.requests.at(-1);
+    await waitFor('the upstream to pause', () => upstream?.paused);
+    // Resume while the response is still running: stored events first, then live ones.
     const resumed = await h.client.responses.retrieve(id, { stream: true, starting_after: k });
+    h.fake.release();
     const rest: Array<{ type: string; sequence_number: number }> = [];
     for await (const event of resumed) rest.push(event);
     assert.equal(rest[0]?.sequence_number, k + 1);
@@ -134,6 +137,36 @@ describe('/v1/responses with the openai SDK', { timeout: 30_000 }, () => {
     for await (const event of replay) events.push(event);
     assert.equal(events.at(-1)?.type, 'response.cancelled');
     assert.equal(events.filter((e) => e.type === 'response.output_text.delta').length, 2);
+  });
+
+  it('cancels a streaming call that is not background when its client goes away, but not a background one', async () => {
+    for (const background of [false, true]) {
+      h.fake.script({ tokenCount: 6, pauseAfter: 2 });
+      const controller = new AbortController();
+      const stream = await h.client.responses.create(
+        { model: 'fake-1', input: 'x', stream: true, background },
+        { signal: controller.signal },
+      );
+      let id = '';
+      for await (const event of stream) {
+        if (event.type === 'response.created') id = event.response.id;
+        if (event.type === 'response.output_text.delta') break;
+      }
+      controller.abort();
+      const upstream = h.fake.requests.at(-1);
+      if (background) {
+        await waitFor('the upstream to pause', () => upstream?.paused);
+        h.fake.release();
+        const done = await waitFor('the background response to complete', async () => {
+          const r = await h.client.responses.retrieve(id);
+          return r.status === 'completed' ? r : undefined;
+        });
+        assert.equal(done.output_text, 't0 t1 t2 t3 t4 t5 ');
+      } else {
+        await waitFor('the upstream to see the abort', () => upstream?.aborted);
+        assert.equal((await h.client.responses.retrieve(id)).status, 'cancelled');
+      }
+    }
   });
 
   it('retries an upstream 429 before the first token and then completes', async () => {
