@@ -1,6 +1,7 @@
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import type { AiConfig } from './config.ts';
+import type { AiMetrics } from './metrics.ts';
 import { callUpstream } from './execution.ts';
 import { LiveResponse } from './live.ts';
 import type { AiQueue } from './queue.ts';
@@ -8,7 +9,8 @@ import { type CreateParams, toChatMessages } from './request.ts';
 import { failureError, isTerminal, newResponse, type Response, usageOf } from './response-object.ts';
 import type { ResponseRow, ResponseStore } from './response-store.ts';
 import { classifyFailure } from './failure.ts';
-import { outputFromFrames, Run } from './run.ts';
+import { recoverUnfinished } from './recovery.ts';
+import { Run } from './run.ts';
 import { createTransitions } from './transitions.ts';
 import type { UpstreamRouter } from './upstreams.ts';
 import type { UsageStore } from './usage.ts';
@@ -36,6 +38,7 @@ interface Deps {
   usage: UsageStore;
   queue: AiQueue;
   router: UpstreamRouter;
+  metrics: AiMetrics;
   webhooksEnabled(): boolean;
   /** Called with the stored bus event of every terminal state (webhook_url deliveries). */
   onTerminal(row: ResponseRow, eventId: string): Promise<void>;
@@ -107,7 +110,10 @@ export function createResponsesService(deps: Deps): ResponsesService {
     maxAttempts: config.maxAttempts,
     backoffMs: config.backoffMs,
     clock: ctx.clock,
-    onRetry: (attempt: number, err: unknown) => ctx.logger.info({ err, response: row.id, attempt }, 'retrying the upstream call'),
+    onRetry: (attempt: number, err: unknown) => {
+      deps.metrics.retries.inc();
+      ctx.logger.info({ err, response: row.id, attempt }, 'retrying the upstream call');
+    },
   });
 
   function detach(run: Run): void {
@@ -206,30 +212,7 @@ export function createResponsesService(deps: Deps): ResponsesService {
       return store.delete(id);
     },
     live: (id) => runs.get(id)?.live,
-    async recover() {
-      for (const row of store.unfinished()) {
-        const run = newRun(row);
-        const { itemId, text, terminal } = outputFromFrames(store.eventsAfter(row.id, -1));
-        if (terminal) {
-          // The stream's terminal event was stored but the row was not: the stream is the truth.
-          await setRow(run, terminal, { finished_ms: now() });
-          continue;
-        }
-        if (itemId !== null) {
-          run.itemId = itemId;
-          run.text = text;
-          runs.set(row.id, run);
-          const error = failureError(
-            'interrupted',
-            'The relay stopped while this response was streaming; its partial output is kept.',
-          );
-          await finish(run, 'failed', { error }).finally(() => runs.delete(row.id));
-          continue;
-        }
-        await setRow(run, { ...row.response, status: 'queued' }, { started_ms: null });
-        detach(run);
-      }
-    },
+    recover: () => recoverUnfinished({ store, newRun, runs, finish, setRow, detach, now }),
     async shutdown() {
       stopping = true;
       const pending = [...runs.values()];

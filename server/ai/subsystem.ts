@@ -2,6 +2,7 @@ import type { RelayContext, Subsystem } from '../context.ts';
 import { defineErrorCodes } from '../errors.ts';
 import { resolveAiConfig } from './config.ts';
 import { createIdempotency } from './idempotency.ts';
+import { createAiMetrics } from './metrics.ts';
 import { createAiQueue } from './queue.ts';
 import { parseCreateParams } from './request.ts';
 import type { Response } from './response-object.ts';
@@ -34,6 +35,7 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
   const config = resolveAiConfig(ctx.config.sections.ai);
   const router = createUpstreamRouter(config.upstreams, ctx.fetch);
   const queue = createAiQueue(router, config);
+  const metrics = createAiMetrics(ctx.metrics, queue);
   const store = createTableResponseStore(ctx.storage.tables);
   const usage = createUsageStore(ctx.storage.tables);
   const idempotency = createIdempotency(ctx.storage.tables, () => ctx.clock.now());
@@ -46,6 +48,7 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
     usage,
     queue,
     router,
+    metrics,
     webhooksEnabled: () => delivery !== undefined,
     async onTerminal(row, eventId) {
       if (row.webhook_url && delivery) await delivery.enqueueForUrl({ url: row.webhook_url, secret, eventId });

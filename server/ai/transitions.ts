@@ -4,11 +4,13 @@ import { type Response, type ResponseStatus, seconds } from './response-object.t
 import type { ResponseRow, ResponseStore } from './response-store.ts';
 import type { Run } from './run.ts';
 import type { UsageStore } from './usage.ts';
+import type { AiMetrics } from './metrics.ts';
 
 interface TransitionDeps {
   ctx: RelayContext;
   store: ResponseStore;
   usage: UsageStore;
+  metrics: AiMetrics;
   /** Called with the stored bus event of every terminal state (webhook_url deliveries). */
   onTerminal(row: ResponseRow, eventId: string): Promise<void>;
 }
@@ -58,6 +60,11 @@ export function createTransitions(deps: TransitionDeps) {
       run.live.end({ type: `response.${status}`, response }),
       deps.usage.record(response.model, now(), status, response.usage),
     ]);
+    deps.metrics.finished.inc({ model: response.model, status });
+    if (response.usage) {
+      deps.metrics.tokens.inc({ model: response.model, kind: 'input' }, response.usage.input_tokens);
+      deps.metrics.tokens.inc({ model: response.model, kind: 'output' }, response.usage.output_tokens);
+    }
     const eventId = await announce(`response.${status}`, run.row.id);
     await deps
       .onTerminal(run.row, eventId)

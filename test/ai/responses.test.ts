@@ -239,6 +239,10 @@ describe('/v1/responses with the openai SDK', { timeout: 30_000 }, () => {
     assert.deepEqual(((await old.json()) as { data: unknown[] }).data, []);
     const bad = await fetch(`${h.relay.url}/v1/usage?start_date=yesterday`, { headers: h.relay.auth });
     assert.equal(bad.status, 400);
+    const metrics = await (await fetch(`${h.relay.url}/metrics`)).text();
+    assert.match(metrics, /hookrelay_ai_responses_total\{model="fake-1",status="completed"\} [1-9]/);
+    assert.match(metrics, /hookrelay_ai_upstream_retries_total [1-9]/);
+    assert.match(metrics, /hookrelay_ai_upstream_waiting\{upstream="fake"\} 0/);
     const events = await fetch(`${h.relay.url}/v1/events?source=ai&type=response.completed`, { headers: h.relay.auth });
     const list = (await events.json()) as { data: Array<{ payload: { object: string; type: string; data: { id: string } } }> };
     assert.ok(list.data.length >= 5);
