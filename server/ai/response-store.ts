@@ -42,6 +42,12 @@ export interface ResponseStore {
   eventsAfter(id: string, after: number): StoredFrame[];
   /** Number of stored events (the next sequence number). */
   eventCount(id: string): number;
+  /**
+   * Merges a finished response's event chunks into one row: a stream written one event at a time
+   * (a model's real pace) would otherwise keep a row per token for the whole retention.
+   */
+  sealEvents(id: string): Promise<void>;
+  chunkCount(id: string): number;
   delete(id: string): Promise<boolean>;
   /** Newest first, starting below `before` when given. */
   list(limit: number, before?: string): ResponseRow[];
@@ -68,11 +74,26 @@ export function createTableResponseStore(tables: TableFactory): ResponseStore {
     return n;
   }
 
+  const chunksOf = (id: string) =>
+    Array.from({ length: countChunks(id) }, (_, i) => chunks.get(chunkId(id, i))).filter((c): c is EventChunk => !!c);
+
   async function remove(id: string): Promise<boolean> {
     const n = countChunks(id);
-    for (let i = 0; i < n; i++) await chunks.delete(chunkId(id, i));
+    await Promise.all(Array.from({ length: n }, (_, i) => chunks.delete(chunkId(id, i))));
     chunkCounts.delete(id);
     return rows.delete(id);
+  }
+
+  async function seal(id: string): Promise<void> {
+    const all = chunksOf(id);
+    const items = new Set(all.map((c) => c.item_id).filter((item) => item !== null));
+    if (all.length <= 1 || items.size > 1) return;
+    const events = all.flatMap((c) => c.events);
+    // The merged row goes in first; a crash before the deletes leaves overlapping rows, which
+    // eventsAfter reads once each (by sequence number).
+    await chunks.put({ id: chunkId(id, 0), first: (all[0] as EventChunk).first, item_id: [...items][0] ?? null, events });
+    chunkCounts.set(id, 1);
+    await Promise.all(all.slice(1).map((_, i) => chunks.delete(chunkId(id, i + 1))));
   }
 
   return {
@@ -93,22 +114,20 @@ export function createTableResponseStore(tables: TableFactory): ResponseStore {
     },
     eventsAfter(id, after) {
       const out: StoredFrame[] = [];
-      const n = countChunks(id);
-      for (let i = 0; i < n; i++) {
-        const chunk = chunks.get(chunkId(id, i));
-        if (!chunk || chunk.first + chunk.events.length - 1 <= after) continue;
+      let last = after;
+      for (const chunk of chunksOf(id)) {
+        if (chunk.first + chunk.events.length - 1 <= last) continue;
         chunk.events.forEach((event, k) => {
           const seq = chunk.first + k;
-          if (seq > after) out.push({ seq, frame: frameOf(event, seq, chunk.item_id) });
+          if (seq > last) out.push({ seq, frame: frameOf(event, seq, chunk.item_id) });
         });
+        last = Math.max(last, chunk.first + chunk.events.length - 1);
       }
       return out;
     },
-    eventCount(id) {
-      const n = countChunks(id);
-      const last = n > 0 ? chunks.get(chunkId(id, n - 1)) : undefined;
-      return last ? last.first + last.events.length : 0;
-    },
+    eventCount: (id) => chunksOf(id).reduce((n, c) => Math.max(n, c.first + c.events.length), 0),
+    sealEvents: seal,
+    chunkCount: countChunks,
     delete: remove,
     list(limit, before) {
       const all = [...rows.values()];

@@ -69,6 +69,9 @@ export function createTransitions(deps: TransitionDeps) {
     await deps
       .onTerminal(run.row, eventId)
       .catch((err: unknown) => ctx.logger.error({ err, response: run.row.id }, 'completion webhook failed'));
+    await store
+      .sealEvents(run.row.id)
+      .catch((err: unknown) => ctx.logger.error({ err, response: run.row.id }, 'merging stream events failed'));
     run.settle(response);
   }
 
