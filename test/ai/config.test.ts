@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { resolveAiConfig } from '../../server/ai/config.ts';
+import { resolveWebhookSecret } from '../../server/ai/webhook-secret.ts';
 import { loadConfig } from '../../server/config/load.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -41,5 +44,21 @@ describe('the ai config section', () => {
       },
     );
     assert.throws(() => loadConfig({ flags: { config: join(ROOT, 'examples/ai.yaml') }, env: {}, cwd: ROOT }), /OPENAI_API_KEY/);
+  });
+});
+
+describe('the webhook signing secret', () => {
+  it('is generated once into the data dir with mode 0600 and kept across restarts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'hookrelay-ai-secret-'));
+    try {
+      const first = await resolveWebhookSecret(null, dir);
+      assert.match(first.secret, /^whsec_[A-Za-z0-9+/]{43}=$/);
+      assert.equal((await stat(join(dir, 'ai-webhook-secret'))).mode & 0o777, 0o600);
+      assert.equal((await readFile(join(dir, 'ai-webhook-secret'), 'utf8')).trim(), first.secret);
+      assert.equal((await resolveWebhookSecret(null, dir)).secret, first.secret);
+      assert.equal((await resolveWebhookSecret('whsec_configuredconfigured', dir)).secret, 'whsec_configuredconfigured');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
