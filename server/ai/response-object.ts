@@ -13,7 +13,9 @@ export const seconds = (ms: number) => Math.floor(ms / 1000);
 
 /** A new Response object in status queued, shaped as the openai SDK's `Response` type. */
 export function newResponse(id: string, params: CreateParams, nowMs: number): Response {
-  return {
+  // Typed without a cast so the compiler checks every required field of the SDK's type; output_text
+  // is left out on purpose: the SDK computes it on the client.
+  const response: Omit<Response, 'output_text'> = {
     id,
     object: 'response',
     created_at: seconds(nowMs),
@@ -34,7 +36,8 @@ export function newResponse(id: string, params: CreateParams, nowMs: number): Re
     tools: [],
     top_p: null,
     truncation: 'disabled',
-  } as Omit<Response, 'output_text'> as Response;
+  };
+  return response as Response;
 }
 
 export function messageItem(id: string, text: string, status: ResponseOutputMessage['status']): ResponseOutputMessage {
