@@ -3,6 +3,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
+import { aiSubsystem } from '../../server/ai/subsystem.ts';
+import { eventsApi } from '../../server/events/routes.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { type AiHarness, startAiRelay } from './helpers.ts';
 
@@ -30,8 +32,7 @@ describe('webhook_url: a Standard Webhooks delivery when the response finishes',
     await new Promise((resolve) => receiver.close(resolve));
   });
 
-  it('signs a thin response.completed event that the standardwebhooks library verifies', async (t) => {
-    if (!h.relay.relay.ctx.services.get('delivery')) return t.skip('this build has no delivery engine (service "delivery")');
+  it('signs a thin response.completed event that the standardwebhooks library verifies', async () => {
     h.fake.script({ tokens: ['done'] });
     const created = await h.client.responses.create({
       model: 'fake-1',
@@ -51,15 +52,23 @@ describe('webhook_url: a Standard Webhooks delivery when the response finishes',
     assert.equal(payload.data.id, created.id);
     assert.equal((await h.client.responses.retrieve(created.id)).output_text, 'done');
   });
+});
 
-  it('refuses webhook_url with webhooks_unavailable when no delivery engine runs', async (t) => {
-    if (h.relay.relay.ctx.services.get('delivery')) return t.skip('this build has a delivery engine');
-    const res = await fetch(`${h.relay.url}/v1/responses`, {
-      method: 'POST',
-      headers: { ...h.relay.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'fake-1', input: 'x', background: true, webhook_url: receiverUrl }),
-    });
-    assert.equal(res.status, 400);
-    assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'webhooks_unavailable');
+describe('webhook_url without a delivery engine', () => {
+  it('is refused with webhooks_unavailable and nothing is created', async () => {
+    const h = await startAiRelay({}, { driver: 'memory', subsystems: [eventsApi, aiSubsystem] });
+    try {
+      const res = await fetch(`${h.relay.url}/v1/responses`, {
+        method: 'POST',
+        headers: { ...h.relay.auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'fake-1', input: 'x', background: true, webhook_url: 'http://127.0.0.1:9/hook' }),
+      });
+      assert.equal(res.status, 400);
+      assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'webhooks_unavailable');
+      const list = (await (await fetch(`${h.relay.url}/v1/responses`, { headers: h.relay.auth })).json()) as { data: unknown[] };
+      assert.deepEqual(list.data, []);
+    } finally {
+      await h.stop();
+    }
   });
 });
