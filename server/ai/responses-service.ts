@@ -9,6 +9,7 @@ import { type CreateParams, toChatMessages } from './request.ts';
 import { failureError, isTerminal, newResponse, type Response, usageOf } from './response-object.ts';
 import type { ResponseRow, ResponseStore } from './response-store.ts';
 import { classifyFailure } from './failure.ts';
+import { admit } from './admission.ts';
 import { recoverUnfinished } from './recovery.ts';
 import { Run } from './run.ts';
 import { createTransitions } from './transitions.ts';
@@ -122,27 +123,7 @@ export function createResponsesService(deps: Deps): ResponsesService {
 
   async function create(params: CreateParams): Promise<Response> {
     if (stopping) throw new HttpError('store_unavailable', 'The relay is stopping; try again shortly.', 503);
-    const upstream = deps.router.route(params.model);
-    if (!upstream) {
-      throw new HttpError('model_not_found', `No upstream in ai.upstreams serves the model "${params.model}".`, 400, {
-        param: 'model',
-      });
-    }
-    const lane = deps.queue.stats().find((l) => l.upstream === upstream.name);
-    if (lane && lane.waiting >= config.maxQueued) {
-      throw new HttpError(
-        'ai_queue_full',
-        `Upstream "${upstream.name}" has ${config.maxQueued} responses waiting; try again later.`,
-      );
-    }
-    if (params.webhook_url && !deps.webhooksEnabled()) {
-      throw new HttpError(
-        'webhooks_unavailable',
-        'webhook_url needs the delivery engine, which is not running in this relay.',
-        400,
-        { param: 'webhook_url' },
-      );
-    }
+    admit(params, deps);
     const id = ctx.newId('resp');
     const row: ResponseRow = {
       id,

@@ -41,3 +41,28 @@ describe('response timeout and retention', { timeout: 20_000 }, () => {
     assert.ok(usage.data.length > 0, 'usage totals outlive the responses');
   });
 });
+
+describe('ai.maxQueued', { timeout: 20_000 }, () => {
+  it('refuses a create with 429 ai_queue_full once that many responses wait for the upstream', async () => {
+    const h = await startAiRelay({ concurrency: 1, maxQueued: 1 }, { driver: 'memory' });
+    try {
+      h.fake.script({ tokens: ['a'], pauseAfter: 0 });
+      await h.client.responses.create({ model: 'fake-1', input: 'runs', background: true });
+      await waitFor('the first response to hold the slot', () => h.fake.requests.at(-1)?.paused);
+      await h.client.responses.create({ model: 'fake-1', input: 'waits', background: true });
+      await assert.rejects(
+        h.client.responses.create({ model: 'fake-1', input: 'refused', background: true }),
+        (err: { status: number; error: { code: string } }) => {
+          assert.equal(err.status, 429);
+          assert.equal(err.error.code, 'ai_queue_full');
+          return true;
+        },
+      );
+      const list = (await (await fetch(`${h.relay.url}/v1/responses`, { headers: h.relay.auth })).json()) as { data: unknown[] };
+      assert.equal(list.data.length, 2);
+      h.fake.release();
+    } finally {
+      await h.stop();
+    }
+  });
+});
