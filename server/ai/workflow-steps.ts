@@ -1,11 +1,12 @@
 import type OpenAI from 'openai';
-import type { Response } from './response-object.ts';
+import type { Response } from 'openai/resources/responses/responses';
 
 // Workflow steps `openai.responses.create` and `openai.responses.retrieve`, shaped as step plugins
 // ({name, version, apiVersion, schema, run(ctx, params)}) and using only what a step context offers:
 // named services, the run's abort signal and a logger. `target: relay` (the default) goes through this
 // relay's own background mode (service `ai.responses`); `target: <upstream name>` calls that upstream's
-// Responses API directly with the openai SDK (service `ai.upstreams`).
+// Responses API directly with the openai SDK (service `ai.upstreams`). It imports nothing from the
+// relay, so it can become a plugin folder (`plugins/<name>/index.ts` with the plugin SDK) as it is.
 
 export interface StepContextSubset {
   services: { get<T>(name: string): T | undefined };
