@@ -66,3 +66,28 @@ describe('ai.maxQueued', { timeout: 20_000 }, () => {
     }
   });
 });
+
+describe('the priority extension field', { timeout: 20_000 }, () => {
+  it('gives waiting high priority responses the upstream slot first', async () => {
+    const h = await startAiRelay({ concurrency: 1 }, { driver: 'memory' });
+    try {
+      h.fake.script({ tokens: ['a'], pauseAfter: 0 });
+      await h.client.responses.create({ model: 'fake-1', input: 'first', background: true });
+      await waitFor('the first response to hold the slot', () => h.fake.requests.at(-1)?.paused);
+      const created: Array<{ id: string }> = [];
+      for (const priority of ['low', 'normal', 'high']) {
+        // biome-ignore lint/suspicious/noExplicitAny: hookrelay extension field, not in the SDK's types
+        created.push(await h.client.responses.create({ model: 'fake-1', input: priority, background: true, priority } as any));
+      }
+      h.fake.release();
+      await waitFor('all to finish', async () => {
+        const all = await Promise.all(created.map((r) => h.client.responses.retrieve(r.id)));
+        return all.every((r) => r.status === 'completed');
+      });
+      const order = h.fake.requests.map((r) => r.body?.messages.at(-1)?.content);
+      assert.deepEqual(order, ['first', 'high', 'normal', 'low']);
+    } finally {
+      await h.stop();
+    }
+  });
+});
