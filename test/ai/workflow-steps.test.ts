@@ -1,18 +1,34 @@
 import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { responsesCreateStep, responsesRetrieveStep, type StepContextSubset } from '../../server/ai/workflow-steps.ts';
+import { type CreateStepParams, responsesCreateStep, responsesRetrieveStep } from '../../plugins/openai.responses/index.ts';
+import type { StepContext } from '../../plugins/sdk.ts';
+import { createTestContext } from '../../plugins/testing.ts';
 import { sendJson } from '../helpers/fake-openai.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { type AiHarness, startAiRelay } from './helpers.ts';
 
+interface StepOutput {
+  id: string;
+  status: string;
+  output_text: string;
+  usage: { output_tokens: number } | null;
+}
+const create = async (ctx: StepContext, params: CreateStepParams): Promise<StepOutput> =>
+  (await responsesCreateStep.run(ctx, params)) as StepOutput;
+const retrieve = async (ctx: StepContext, params: { target?: string; id: string; wait?: boolean }): Promise<StepOutput> =>
+  (await responsesRetrieveStep.run(ctx, params)) as StepOutput;
+
 describe('workflow steps openai.responses.create and openai.responses.retrieve', { timeout: 20_000 }, () => {
   let h: AiHarness;
-  let ctx: StepContextSubset;
+  let ctx: StepContext;
   const upstreamResponses = new Map<string, Record<string, unknown>>();
   before(async () => {
     h = await startAiRelay();
-    ctx = { services: h.relay.relay.ctx.services, signal: new AbortController().signal, logger: { info() {} } };
+    const services = h.relay.relay.ctx.services;
+    ctx = createTestContext({
+      services: { 'ai.responses': services.get('ai.responses'), 'ai.upstreams': services.get('ai.upstreams') },
+    });
     // The fake upstream's own Responses API, for target: <upstream>.
     const answer = (id: string, body: Record<string, unknown>) => ({
       id,
@@ -46,29 +62,29 @@ describe('workflow steps openai.responses.create and openai.responses.retrieve',
 
   it('creates a response through the relay and waits for its text', async () => {
     h.fake.script({ tokens: ['from ', 'relay'] });
-    const out = await responsesCreateStep.run(ctx, { model: 'fake-1', input: 'hi' });
+    const out = await create(ctx, { model: 'fake-1', input: 'hi' });
     assert.equal(out.status, 'completed');
     assert.equal(out.output_text, 'from relay');
     assert.ok(out.usage && out.usage.output_tokens === 2);
-    const again = await responsesRetrieveStep.run(ctx, { id: out.id });
+    const again = await retrieve(ctx, { id: out.id });
     assert.equal(again.output_text, 'from relay');
   });
 
   it('returns at once with wait: false, and retrieve with wait: true waits for the end', async () => {
     h.fake.script({ tokens: ['later'], pauseAfter: 0 });
-    const queued = await responsesCreateStep.run(ctx, { model: 'fake-1', input: 'x', wait: false });
+    const queued = await create(ctx, { model: 'fake-1', input: 'x', wait: false });
     assert.notEqual(queued.status, 'completed');
-    const waiting = responsesRetrieveStep.run(ctx, { id: queued.id, wait: true });
+    const waiting = retrieve(ctx, { id: queued.id, wait: true });
     await waitFor('the upstream call to pause', () => h.fake.requests.at(-1)?.paused);
     h.fake.release();
     assert.equal((await waiting).output_text, 'later');
   });
 
   it('calls a configured upstream directly with target: <upstream name>', async () => {
-    const out = await responsesCreateStep.run(ctx, { target: 'fake', model: 'gpt-x', input: 'ping' });
+    const out = await create(ctx, { target: 'fake', model: 'gpt-x', input: 'ping' });
     assert.equal(out.output_text, 'echo: ping');
-    const found = await responsesRetrieveStep.run(ctx, { target: 'fake', id: out.id });
+    const found = await retrieve(ctx, { target: 'fake', id: out.id });
     assert.equal(found.id, out.id);
-    await assert.rejects(responsesCreateStep.run(ctx, { target: 'nope', model: 'm', input: 'x' }), /no upstream named "nope"/);
+    await assert.rejects(create(ctx, { target: 'nope', model: 'm', input: 'x' }), /no upstream named "nope"/);
   });
 });

@@ -1,18 +1,12 @@
 import type OpenAI from 'openai';
 import type { Response } from 'openai/resources/responses/responses';
+import { definePlugin, type StepContext } from '../sdk.ts';
 
 // Workflow steps `openai.responses.create` and `openai.responses.retrieve`, shaped as step plugins
 // ({name, version, apiVersion, schema, run(ctx, params)}) and using only what a step context offers:
 // named services, the run's abort signal and a logger. `target: relay` (the default) goes through this
 // relay's own background mode (service `ai.responses`); `target: <upstream name>` calls that upstream's
-// Responses API directly with the openai SDK (service `ai.upstreams`). It imports nothing from the
-// relay, so it can become a plugin folder (`plugins/<name>/index.ts` with the plugin SDK) as it is.
-
-export interface StepContextSubset {
-  services: { get<T>(name: string): T | undefined };
-  signal: AbortSignal;
-  logger: { info(obj: object | string, msg?: string): void };
-}
+// Responses API directly with the openai SDK (service `ai.upstreams`).
 
 interface ResponsesService {
   create(params: Record<string, unknown>, opts?: { idempotencyKey?: string }): Promise<Response>;
@@ -57,13 +51,13 @@ function stepOutput(response: Response) {
   };
 }
 
-function service(ctx: StepContextSubset): ResponsesService {
+function service(ctx: StepContext): ResponsesService {
   const found = ctx.services.get<ResponsesService>('ai.responses');
   if (!found) throw new Error('openai.responses: this relay has no AI subsystem (service "ai.responses" is not provided)');
   return found;
 }
 
-function upstream(ctx: StepContextSubset, name: string): OpenAI {
+function upstream(ctx: StepContext, name: string): OpenAI {
   const client = ctx.services.get<UpstreamClients>('ai.upstreams')?.client(name);
   if (!client) throw new Error(`openai.responses: no upstream named "${name}" in ai.upstreams`);
   return client;
@@ -75,7 +69,7 @@ const targetSchema = {
   description: '"relay" (default) or the name of an upstream in ai.upstreams',
 };
 
-export const responsesCreateStep = {
+export const responsesCreateStep = definePlugin<CreateStepParams>({
   name: 'openai.responses.create',
   version: '1.0.0',
   apiVersion: 1,
@@ -99,7 +93,7 @@ export const responsesCreateStep = {
       idempotency_key: { type: 'string', minLength: 1, maxLength: 255 },
     },
   },
-  async run(ctx: StepContextSubset, params: CreateStepParams) {
+  async run(ctx: StepContext, params: CreateStepParams) {
     const { target = 'relay', wait = true, idempotency_key, ...body } = params;
     if (target === 'relay') {
       const responses = service(ctx);
@@ -117,9 +111,9 @@ export const responsesCreateStep = {
     const request = { ...body, background: !wait } as OpenAI.Responses.ResponseCreateParamsNonStreaming;
     return stepOutput(await client.responses.create(request, { signal: ctx.signal, headers }));
   },
-};
+});
 
-export const responsesRetrieveStep = {
+export const responsesRetrieveStep = definePlugin<{ target?: string; id: string; wait?: boolean }>({
   name: 'openai.responses.retrieve',
   version: '1.0.0',
   apiVersion: 1,
@@ -130,7 +124,7 @@ export const responsesRetrieveStep = {
     required: ['id'],
     properties: { target: targetSchema, id: { type: 'string', minLength: 1 }, wait: { type: 'boolean' } },
   },
-  async run(ctx: StepContextSubset, params: { target?: string; id: string; wait?: boolean }) {
+  async run(ctx: StepContext, params: { target?: string; id: string; wait?: boolean }) {
     const target = params.target ?? 'relay';
     if (target === 'relay') {
       const responses = service(ctx);
@@ -141,4 +135,6 @@ export const responsesRetrieveStep = {
     }
     return stepOutput(await upstream(ctx, target).responses.retrieve(params.id, {}, { signal: ctx.signal }));
   },
-};
+});
+
+export const plugins = [responsesCreateStep, responsesRetrieveStep];
