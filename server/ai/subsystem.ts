@@ -1,16 +1,118 @@
 import type { RelayContext, Subsystem } from '../context.ts';
 import { defineErrorCodes } from '../errors.ts';
 import { resolveAiConfig } from './config.ts';
+import { createIdempotency } from './idempotency.ts';
+import { createAiMetrics } from './metrics.ts';
 import { createAiQueue } from './queue.ts';
+import { parseCreateParams } from './request.ts';
+import type { Response } from './response-object.ts';
+import { createTableResponseStore } from './response-store.ts';
+import { createResponsesService } from './responses-service.ts';
+import { responsesRoutes } from './routes.ts';
 import { createUpstreamRouter } from './upstreams.ts';
+import { createUsageStore } from './usage.ts';
+import { resolveWebhookSecret } from './webhook-secret.ts';
 
-defineErrorCodes({ model_not_found: 400, ai_queue_full: 429 });
+defineErrorCodes({
+  model_not_found: 400,
+  unknown_parameter: 400,
+  unsupported_input: 400,
+  response_not_cancellable: 400,
+  idempotency_key_reused: 409,
+  ai_queue_full: 429,
+  webhooks_unavailable: 400,
+});
+
+/** What this subsystem needs from the delivery engine (structural: no import of its internals). */
+interface DeliveryService {
+  enqueueForUrl(input: { url: string; secret: string; eventId: string }): Promise<{ id: string }>;
+}
+
+const SWEEP_EVERY_MS = 60 * 60 * 1000;
 
 /** AI background mode: the upstream queue (`ai.queue`) and the Responses API (`ai.responses`). */
 export function aiSubsystem(ctx: RelayContext): Subsystem {
   const config = resolveAiConfig(ctx.config.sections.ai);
   const router = createUpstreamRouter(config.upstreams, ctx.fetch);
   const queue = createAiQueue(router, config);
+  const metrics = createAiMetrics(ctx.metrics, queue);
+  const store = createTableResponseStore(ctx.storage.tables);
+  const usage = createUsageStore(ctx.storage.tables);
+  const idempotency = createIdempotency(ctx.storage.tables, () => ctx.clock.now());
+  let secret = '';
+  let delivery: DeliveryService | undefined;
+  const service = createResponsesService({
+    ctx,
+    config,
+    store,
+    usage,
+    queue,
+    router,
+    metrics,
+    webhooksEnabled: () => delivery !== undefined,
+    async onTerminal(row, eventId) {
+      if (row.webhook_url && delivery) await delivery.enqueueForUrl({ url: row.webhook_url, secret, eventId });
+    },
+  });
   ctx.services.provide('ai.queue', queue);
-  return { name: 'ai' };
+  ctx.services.provide('ai.upstreams', { client: (name: string) => router.all.find((u) => u.name === name)?.client });
+  ctx.services.provide('ai.responses', {
+    create: async (body: Record<string, unknown>, opts?: { idempotencyKey?: string }): Promise<Response> => {
+      const full = parseCreateParams({ ...body, background: true });
+      if (opts?.idempotencyKey)
+        return idempotency.once(
+          opts.idempotencyKey,
+          full,
+          () => service.create(full),
+          (id) => service.retrieve(id),
+        );
+      return service.create(full);
+    },
+    retrieve: (id: string) => service.retrieve(id),
+    cancel: (id: string) => service.cancel(id),
+    waitForTerminal: (id: string, signal?: AbortSignal) => service.waitForTerminal(id, signal),
+  });
+  const openStreams = new Set<() => void>();
+  let sweepTimer: { clear(): void } | undefined;
+  async function sweep(): Promise<void> {
+    const cutoff = ctx.clock.now() - config.retentionDays * 86_400_000;
+    const removed = await store.sweep(cutoff, config.maxResponses);
+    await idempotency.sweep(ctx.clock.now());
+    if (removed) ctx.logger.info({ removed }, 'old responses removed');
+  }
+  function scheduleSweep(): void {
+    sweepTimer = ctx.clock.setTimeout(() => {
+      sweep().then(scheduleSweep, (err: unknown) => ctx.logger.error({ err }, 'response sweep failed'));
+    }, SWEEP_EVERY_MS);
+  }
+
+  return {
+    name: 'ai',
+    routes({ v1 }) {
+      responsesRoutes(v1, { ctx, config, service, store, usage, idempotency, router, openStreams });
+    },
+    async start() {
+      delivery = ctx.services.get<DeliveryService>('delivery');
+      const onDisk = ctx.config.store.driver !== 'memory';
+      const resolved = await resolveWebhookSecret(config.webhookSecret, onDisk ? ctx.config.dataDir : null);
+      secret = resolved.secret;
+      if (resolved.file) ctx.logger.info({ file: resolved.file }, 'the AI webhook signing secret is kept in this file');
+      await store.open();
+      await usage.open();
+      await idempotency.open();
+      await sweep();
+      await service.recover();
+      scheduleSweep();
+    },
+    closing() {
+      for (const end of [...openStreams]) end();
+    },
+    async stop() {
+      sweepTimer?.clear();
+      await service.shutdown();
+      await idempotency.close();
+      await usage.close();
+      await store.close();
+    },
+  };
 }

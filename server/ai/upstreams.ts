@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import type { UpstreamConfig } from './config.ts';
+import { eventChunkingFetch } from './event-chunking.ts';
 
 export interface Upstream {
   readonly name: string;
@@ -19,7 +20,8 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
-export function createUpstreamRouter(configs: readonly UpstreamConfig[], fetchImpl: typeof fetch): UpstreamRouter {
+export function createUpstreamRouter(configs: readonly UpstreamConfig[], baseFetch: typeof fetch): UpstreamRouter {
+  const fetchImpl = eventChunkingFetch(baseFetch);
   const entries = configs.map((config) => ({
     config,
     patterns: config.models.map(globToRegExp),

@@ -17,6 +17,8 @@ export interface Behaviour {
   tokens?: string[];
   /** Used when `tokens` is not given. Default 5. */
   tokenCount?: number;
+  /** Makes token i at the moment it is written (e.g. a timestamp, for latency measurements); overrides `tokens`. */
+  tokenAt?: (i: number) => string;
   /** Delay before each token, in ms. Default 0. */
   delayMs?: number;
   /** Answer with this HTTP status (429, 500, ...) instead of a completion. */
@@ -141,7 +143,8 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     if (body.stream) await streamCompletion(completion);
     else await answerCompletion(completion);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  // A deep backlog: benchmarks open a thousand connections at once.
+  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve));
   const { port } = server.address() as AddressInfo;
   (fake as { baseURL: string }).baseURL = `http://127.0.0.1:${port}/v1`;
   return fake;
@@ -175,7 +178,7 @@ async function emitTokens(c: Completion, write: (token: string) => void): Promis
     }
     if (c.behaviour.delayMs && !(await Promise.race([delay(c.behaviour.delayMs).then(() => true), gone]))) return false;
     if (c.res.destroyed) return false;
-    write(tokens[i] as string);
+    write(c.behaviour.tokenAt ? c.behaviour.tokenAt(i) : (tokens[i] as string));
     c.record.tokensSent++;
   }
   return true;

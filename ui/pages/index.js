@@ -4,6 +4,7 @@
 import endpoints from './endpoints.js';
 import events from './events.js';
 import rejections from './rejections.js';
+import responses from './responses.js';
 import workflows from './workflows.js';
 
-export const pages = [events, rejections, endpoints, workflows];
+export const pages = [events, rejections, endpoints, workflows, responses];

@@ -1,0 +1,156 @@
+import type { Table, TableFactory } from '../store/table.ts';
+import type { Priority } from './queue.ts';
+import type { ChatMessage } from './request.ts';
+import { isTerminal, type Response } from './response-object.ts';
+import { type CompactRun, frameOf } from './stream-events.ts';
+
+/** One response as stored: the Response object plus what the relay needs to run it again. */
+export interface ResponseRow {
+  id: string;
+  response: Response;
+  messages: ChatMessage[];
+  webhook_url: string | null;
+  priority: Priority;
+  created_ms: number;
+  started_ms: number | null;
+  finished_ms: number | null;
+}
+
+/** A run of consecutive stream events (see CompactRun). */
+interface EventChunk extends CompactRun {
+  id: string;
+  first: number;
+}
+
+export interface StoredFrame {
+  seq: number;
+  frame: string;
+}
+
+/**
+ * Where responses and their stream events live. Queries stay behind this interface so another
+ * database can replace the tables without touching callers.
+ */
+export interface ResponseStore {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  get(id: string): ResponseRow | undefined;
+  put(row: ResponseRow): Promise<void>;
+  /** Appends events with consecutive sequence numbers starting at `first`; durable when it resolves. */
+  appendEvents(id: string, first: number, run: CompactRun): Promise<void>;
+  /** Stored events with a sequence number above `after` (-1 = all), in order. Synchronous on purpose: see LiveResponse. */
+  eventsAfter(id: string, after: number): StoredFrame[];
+  /** Number of stored events (the next sequence number). */
+  eventCount(id: string): number;
+  /**
+   * Merges a finished response's event chunks into one row: a stream written one event at a time
+   * (a model's real pace) would otherwise keep a row per token for the whole retention.
+   */
+  sealEvents(id: string): Promise<void>;
+  chunkCount(id: string): number;
+  delete(id: string): Promise<boolean>;
+  /** Newest first, starting below `before` when given. */
+  list(limit: number, before?: string): ResponseRow[];
+  unfinished(): ResponseRow[];
+  /** Deletes responses created before `cutoffMs`, and the oldest finished ones beyond `maxRows`. */
+  sweep(cutoffMs: number, maxRows: number): Promise<number>;
+}
+
+const chunkId = (id: string, n: number) => `${id}.${n}`;
+
+export function createTableResponseStore(tables: TableFactory): ResponseStore {
+  const rows: Table<ResponseRow> = tables.table<ResponseRow>('ai-responses', 'large');
+  const chunks: Table<EventChunk> = tables.table<EventChunk>('ai-response-events', 'large');
+  /** Chunk count per response, learned by probing once and kept up to date by appends. */
+  const chunkCounts = new Map<string, number>();
+
+  function countChunks(id: string): number {
+    let n = chunkCounts.get(id);
+    if (n === undefined) {
+      n = 0;
+      while (chunks.get(chunkId(id, n))) n++;
+      chunkCounts.set(id, n);
+    }
+    return n;
+  }
+
+  const chunksOf = (id: string) =>
+    Array.from({ length: countChunks(id) }, (_, i) => chunks.get(chunkId(id, i))).filter((c): c is EventChunk => !!c);
+
+  async function remove(id: string): Promise<boolean> {
+    const n = countChunks(id);
+    await Promise.all(Array.from({ length: n }, (_, i) => chunks.delete(chunkId(id, i))));
+    chunkCounts.delete(id);
+    return rows.delete(id);
+  }
+
+  async function seal(id: string): Promise<void> {
+    const all = chunksOf(id);
+    const items = new Set(all.map((c) => c.item_id).filter((item) => item !== null));
+    if (all.length <= 1 || items.size > 1) return;
+    const events = all.flatMap((c) => c.events);
+    // The merged row goes in first; a crash before the deletes leaves overlapping rows, which
+    // eventsAfter reads once each (by sequence number).
+    await chunks.put({ id: chunkId(id, 0), first: (all[0] as EventChunk).first, item_id: [...items][0] ?? null, events });
+    chunkCounts.set(id, 1);
+    await Promise.all(all.slice(1).map((_, i) => chunks.delete(chunkId(id, i + 1))));
+  }
+
+  return {
+    open: async () => {
+      await rows.open();
+      await chunks.open();
+    },
+    close: async () => {
+      await chunks.close();
+      await rows.close();
+    },
+    get: (id) => rows.get(id),
+    put: (row) => rows.put(row),
+    appendEvents(id, first, run) {
+      const n = countChunks(id);
+      chunkCounts.set(id, n + 1);
+      return chunks.put({ id: chunkId(id, n), first, ...run });
+    },
+    eventsAfter(id, after) {
+      const out: StoredFrame[] = [];
+      let last = after;
+      for (const chunk of chunksOf(id)) {
+        if (chunk.first + chunk.events.length - 1 <= last) continue;
+        chunk.events.forEach((event, k) => {
+          const seq = chunk.first + k;
+          if (seq > last) out.push({ seq, frame: frameOf(event, seq, chunk.item_id) });
+        });
+        last = Math.max(last, chunk.first + chunk.events.length - 1);
+      }
+      return out;
+    },
+    eventCount: (id) => chunksOf(id).reduce((n, c) => Math.max(n, c.first + c.events.length), 0),
+    sealEvents: seal,
+    chunkCount: countChunks,
+    delete: remove,
+    list(limit, before) {
+      const all = [...rows.values()];
+      const out: ResponseRow[] = [];
+      for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
+        const row = all[i] as ResponseRow;
+        if (before === undefined || row.id < before) out.push(row);
+      }
+      return out;
+    },
+    unfinished: () => [...rows.values()].filter((r) => !isTerminal(r.response.status)),
+    async sweep(cutoffMs, maxRows) {
+      let excess = rows.size - maxRows;
+      const doomed: string[] = [];
+      for (const row of rows.values()) {
+        const finished = isTerminal(row.response.status);
+        if (finished && (row.created_ms < cutoffMs || excess > 0)) {
+          doomed.push(row.id);
+          excess--;
+        }
+      }
+      for (const id of doomed) await remove(id);
+      return doomed.length;
+    },
+  };
+}

@@ -1,0 +1,204 @@
+import type { RelayContext } from '../context.ts';
+import { HttpError } from '../errors.ts';
+import type { AiConfig } from './config.ts';
+import type { AiMetrics } from './metrics.ts';
+import { callUpstream } from './execution.ts';
+import { LiveResponse } from './live.ts';
+import type { AiQueue } from './queue.ts';
+import { type CreateParams, toChatMessages } from './request.ts';
+import { failureError, isTerminal, newResponse, type Response, usageOf } from './response-object.ts';
+import type { ResponseRow, ResponseStore } from './response-store.ts';
+import { classifyFailure } from './failure.ts';
+import { admit } from './admission.ts';
+import { recoverUnfinished } from './recovery.ts';
+import { Run } from './run.ts';
+import { createTransitions } from './transitions.ts';
+import type { UpstreamRouter } from './upstreams.ts';
+import type { UsageStore } from './usage.ts';
+
+/** The `ai.responses` service (other subsystems and workflow steps use it). */
+export interface ResponsesService {
+  create(params: CreateParams): Promise<Response>;
+  retrieve(id: string): Promise<Response | undefined>;
+  cancel(id: string): Promise<Response>;
+  /** Cancels a non-background response whose caller went away. */
+  abandon(id: string): Promise<void>;
+  waitForTerminal(id: string, signal?: AbortSignal): Promise<Response>;
+  remove(id: string): Promise<boolean>;
+  live(id: string): LiveResponse | undefined;
+  /** Fails or re-queues what a previous process left unfinished. */
+  recover(): Promise<void>;
+  /** Stops every run without a terminal state (they are recovered on the next start). */
+  shutdown(): Promise<void>;
+}
+
+interface Deps {
+  ctx: RelayContext;
+  config: AiConfig;
+  store: ResponseStore;
+  usage: UsageStore;
+  queue: AiQueue;
+  router: UpstreamRouter;
+  metrics: AiMetrics;
+  webhooksEnabled(): boolean;
+  /** Called with the stored bus event of every terminal state (webhook_url deliveries). */
+  onTerminal(row: ResponseRow, eventId: string): Promise<void>;
+}
+
+export function createResponsesService(deps: Deps): ResponsesService {
+  const { ctx, config, store } = deps;
+  const runs = new Map<string, Run>();
+  let stopping = false;
+
+  const now = () => ctx.clock.now();
+  const logFailure = (id: string) => (err: unknown) => ctx.logger.error({ err, response: id }, 'storing a response event failed');
+  const newRun = (row: ResponseRow) => new Run(row, new LiveResponse(row.id, store, logFailure(row.id)), () => ctx.newId('msg'));
+
+  const { announce, setRow, markInProgress, finish } = createTransitions(deps);
+
+  async function execute(run: Run): Promise<void> {
+    runs.set(run.row.id, run);
+    let timer: { clear(): void } | undefined;
+    const { row } = run;
+    try {
+      const result = await deps.queue.run({
+        model: row.response.model,
+        priority: row.priority,
+        signal: run.controller.signal,
+        execute: async (client, _upstream, signal) => {
+          const marked = markInProgress(run);
+          timer = ctx.clock.setTimeout(() => {
+            run.timedOut = true;
+            run.controller.abort(new Error('timeout'));
+          }, config.timeoutSeconds * 1000);
+          try {
+            return await callUpstream(client, run, callOptions(row), signal);
+          } finally {
+            await marked;
+          }
+        },
+      });
+      const usage = result.usage ? usageOf(result.usage.input, result.usage.output) : undefined;
+      await finish(run, result.finishReason === 'length' ? 'incomplete' : 'completed', usage ? { usage } : {});
+    } catch (error) {
+      await afterFailure(run, error);
+    } finally {
+      timer?.clear();
+      runs.delete(row.id);
+      run.settle(run.row.response);
+    }
+  }
+
+  async function afterFailure(run: Run, error: unknown): Promise<void> {
+    if (run.cancelRequested) return finish(run, 'cancelled');
+    // Stopping: no terminal state; the next start fails or re-queues it (see recover()).
+    if (stopping) return;
+    if (run.timedOut) {
+      return finish(run, 'failed', {
+        error: failureError('timeout', `The response ran longer than ai.timeoutSeconds (${config.timeoutSeconds} s).`),
+      });
+    }
+    const { reason, message } = classifyFailure(error);
+    ctx.logger.warn({ err: error, response: run.row.id }, 'response failed');
+    return finish(run, 'failed', { error: failureError(reason, message) });
+  }
+
+  const callOptions = (row: ResponseRow) => ({
+    model: row.response.model,
+    messages: row.messages,
+    maxOutputTokens: row.response.max_output_tokens ?? null,
+    temperature: row.response.temperature,
+    maxAttempts: config.maxAttempts,
+    backoffMs: config.backoffMs,
+    clock: ctx.clock,
+    onRetry: (attempt: number, err: unknown) => {
+      deps.metrics.retries.inc();
+      ctx.logger.info({ err, response: row.id, attempt }, 'retrying the upstream call');
+    },
+  });
+
+  function detach(run: Run): void {
+    execute(run).catch((err: unknown) => ctx.logger.error({ err, response: run.row.id }, 'a response run crashed'));
+  }
+
+  async function create(params: CreateParams): Promise<Response> {
+    if (stopping) throw new HttpError('store_unavailable', 'The relay is stopping; try again shortly.', 503);
+    admit(params, deps);
+    const id = ctx.newId('resp');
+    const row: ResponseRow = {
+      id,
+      response: newResponse(id, params, now()),
+      messages: toChatMessages(params),
+      webhook_url: params.webhook_url,
+      priority: params.priority,
+      created_ms: now(),
+      started_ms: null,
+      finished_ms: null,
+    };
+    const run = newRun(row);
+    // Known before its writes are done, so a cancel that comes meanwhile finds it.
+    runs.set(id, run);
+    run.live.emit({ type: 'response.created', response: run.snapshot() });
+    run.live.emit({ type: 'response.queued', response: run.snapshot() });
+    await Promise.all([store.put(row), announce('response.queued', id)]);
+    detach(run);
+    return run.snapshot();
+  }
+
+  async function cancel(id: string): Promise<Response> {
+    const row = store.get(id);
+    if (!row) throw new HttpError('not_found', `No response with id "${id}".`);
+    if (!row.response.background) {
+      throw new HttpError('response_not_cancellable', 'Only background responses can be cancelled.', 400);
+    }
+    if (isTerminal(row.response.status)) return row.response;
+    const run = runs.get(id);
+    if (!run) return row.response;
+    return abortRun(run);
+  }
+
+  async function abortRun(run: Run): Promise<Response> {
+    run.cancelRequested = true;
+    run.stopped = true;
+    run.controller.abort(new Error('cancelled'));
+    return run.settled;
+  }
+
+  return {
+    create,
+    cancel,
+    async abandon(id) {
+      const run = runs.get(id);
+      if (run) await abortRun(run);
+    },
+    async retrieve(id) {
+      return runs.get(id)?.snapshot() ?? store.get(id)?.response;
+    },
+    async waitForTerminal(id, signal) {
+      const run = runs.get(id);
+      if (!run) {
+        const row = store.get(id);
+        if (!row) throw new HttpError('not_found', `No response with id "${id}".`);
+        return row.response;
+      }
+      if (!signal) return run.settled;
+      return Promise.race([
+        run.settled,
+        new Promise<Response>((resolve) => signal.addEventListener('abort', () => resolve(run.snapshot()), { once: true })),
+      ]);
+    },
+    async remove(id) {
+      const run = runs.get(id);
+      if (run) await abortRun(run);
+      return store.delete(id);
+    },
+    live: (id) => runs.get(id)?.live,
+    recover: () => recoverUnfinished({ store, newRun, runs, finish, setRow, detach, now }),
+    async shutdown() {
+      stopping = true;
+      const pending = [...runs.values()];
+      for (const run of pending) run.controller.abort(new Error('shutdown'));
+      await Promise.all(pending.map((r) => r.settled));
+    },
+  };
+}

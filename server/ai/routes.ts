@@ -1,0 +1,143 @@
+import type { Request, Response as HttpResponse, Router } from 'express';
+import type { RelayContext } from '../context.ts';
+import { HttpError } from '../errors.ts';
+import { limitParam, optionalString } from '../http/query.ts';
+import type { AiConfig } from './config.ts';
+import type { Idempotency } from './idempotency.ts';
+import { followResponse } from './live.ts';
+import { parseCreateParams } from './request.ts';
+import type { Response } from './response-object.ts';
+import type { ResponseStore } from './response-store.ts';
+import type { ResponsesService } from './responses-service.ts';
+import { streamEvents } from './sse.ts';
+import type { UpstreamRouter } from './upstreams.ts';
+import type { UsageStore } from './usage.ts';
+
+interface RouteDeps {
+  ctx: RelayContext;
+  config: AiConfig;
+  service: ResponsesService;
+  store: ResponseStore;
+  usage: UsageStore;
+  idempotency: Idempotency;
+  router: UpstreamRouter;
+  /** Ends every open event stream (called when the relay stops accepting). */
+  openStreams: Set<() => void>;
+}
+
+const notFound = (id: string) => new HttpError('not_found', `No response with id "${id}".`);
+
+/** /v1/responses (OpenAI-compatible), plus the hookrelay extensions /v1/usage and /v1/ai/upstreams. */
+export function responsesRoutes(v1: Router, deps: RouteDeps): void {
+  const { ctx, service, store } = deps;
+  const admin = ctx.auth.admin;
+
+  function follow(res: HttpResponse, id: string, after: number, onClose?: () => void) {
+    streamEvents(res, (sink) => followResponse(store, service.live(id), id, after, sink), { onClose, open: deps.openStreams });
+  }
+
+  v1.post('/responses', admin, async (req, res) => {
+    const params = parseCreateParams(req.body);
+    const key = idempotencyKey(req);
+    const response = key
+      ? await deps.idempotency.once(
+          key,
+          params,
+          () => service.create(params),
+          (id) => service.retrieve(id),
+        )
+      : await service.create(params);
+    // A call that is not background lives as long as its request (as with OpenAI).
+    const cancelOnClose = params.background ? undefined : () => void service.abandon(response.id);
+    if (params.stream) return follow(res, response.id, -1, cancelOnClose);
+    if (params.background) return void res.json(response);
+    res.json(await waitBounded(response.id, res, cancelOnClose));
+  });
+
+  async function waitBounded(id: string, res: HttpResponse, onClose?: () => void): Promise<Response> {
+    const controller = new AbortController();
+    const timer = ctx.clock.setTimeout(() => controller.abort(), deps.config.waitSeconds * 1000);
+    const closed = () => {
+      if (!res.writableFinished) onClose?.();
+    };
+    res.on('close', closed);
+    try {
+      return await service.waitForTerminal(id, controller.signal);
+    } finally {
+      timer.clear();
+    }
+  }
+
+  v1.get('/responses', admin, (req, res) => {
+    const limit = limitParam(req, 20, 100);
+    const rows = store.list(limit + 1, optionalString(req, 'before'));
+    const data = rows.slice(0, limit).map((row) => ({
+      ...row.response,
+      duration_ms: row.finished_ms !== null ? row.finished_ms - row.created_ms : null,
+    }));
+    res.json({
+      object: 'list',
+      data,
+      has_more: rows.length > limit,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
+    });
+  });
+
+  v1.get('/responses/:id', admin, async (req, res) => {
+    const id = String(req.params.id);
+    const response = await service.retrieve(id);
+    if (!response) throw notFound(id);
+    if (req.query.stream !== 'true') return void res.json(response);
+    follow(res, id, startingAfter(req));
+  });
+
+  v1.post('/responses/:id/cancel', admin, async (req, res) => {
+    res.json(await service.cancel(String(req.params.id)));
+  });
+
+  v1.delete('/responses/:id', admin, async (req, res) => {
+    const id = String(req.params.id);
+    if (!(await service.remove(id))) throw notFound(id);
+    res.json({ id, object: 'response', deleted: true });
+  });
+
+  v1.get('/usage', admin, (req, res) => {
+    const from = dateParam(req, 'start_date');
+    const to = dateParam(req, 'end_date');
+    res.json({ object: 'list', data: deps.usage.list(from, to) });
+  });
+
+  v1.get('/ai/upstreams', admin, (_req, res) => {
+    res.json({ object: 'list', data: deps.router.models() });
+  });
+}
+
+function idempotencyKey(req: Request): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key === undefined) return undefined;
+  if (key.length === 0 || key.length > 255) {
+    throw new HttpError('invalid_request', 'Idempotency-Key must be 1 to 255 characters.', 400, { param: 'Idempotency-Key' });
+  }
+  return key;
+}
+
+function startingAfter(req: Request): number {
+  const raw = optionalString(req, 'starting_after');
+  if (raw === undefined) return -1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < -1) {
+    throw new HttpError('invalid_request', '"starting_after" must be a sequence number (an integer ≥ 0).', 400, {
+      param: 'starting_after',
+    });
+  }
+  return n;
+}
+
+function dateParam(req: Request, name: string): string | undefined {
+  const value = optionalString(req, name);
+  if (value !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    throw new HttpError('invalid_request', `"${name}" must be a date like 2026-01-31.`, 400, { param: name });
+  }
+  return value;
+}

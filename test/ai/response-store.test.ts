@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { createTableResponseStore, type ResponseStore } from '../../server/ai/response-store.ts';
+import { LogTable } from '../../server/store/log-table.ts';
+import { memoryTables } from '../../server/store/memory-table.ts';
+import type { Row, TableFactory } from '../../server/store/table.ts';
+
+const dirs: string[] = [];
+async function fileTables(): Promise<TableFactory> {
+  const dir = await mkdtemp(join(tmpdir(), 'hookrelay-ai-store-'));
+  dirs.push(dir);
+  return { table: <T extends Row>(name: string) => new LogTable<T>(name, join(dir, `${name}.jsonl`)) };
+}
+
+const delta = (item: string, text: string) => ({
+  type: 'response.output_text.delta',
+  item_id: item,
+  output_index: 0,
+  content_index: 0,
+  delta: text,
+  logprobs: [],
+});
+
+for (const [name, tables] of [
+  ['memory tables', async () => memoryTables],
+  ['file tables', fileTables],
+] as const) {
+  describe(`the response store over ${name}`, () => {
+    after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+    it('replays events after a sequence number, rebuilding compact deltas into full frames', async () => {
+      const store: ResponseStore = createTableResponseStore(await tables());
+      await store.open();
+      await store.appendEvents('resp_a', 0, { item_id: null, events: [{ type: 'response.created' }] });
+      await store.appendEvents('resp_a', 1, { item_id: 'msg_1', events: ['Hel', 'lo'] });
+      await store.appendEvents('resp_a', 3, { item_id: null, events: [{ type: 'response.completed' }] });
+      assert.equal(store.eventCount('resp_a'), 4);
+      const frames = store.eventsAfter('resp_a', 1);
+      assert.deepEqual(
+        frames.map((f) => f.seq),
+        [2, 3],
+      );
+      assert.deepEqual(JSON.parse((frames[0] as { frame: string }).frame), { ...delta('msg_1', 'lo'), sequence_number: 2 });
+      assert.deepEqual(JSON.parse((frames[1] as { frame: string }).frame), { type: 'response.completed', sequence_number: 3 });
+      await store.close();
+    });
+
+    it('merges a finished stream into one row and reads it the same, also after reopening', async () => {
+      const t = await tables();
+      const store = createTableResponseStore(t);
+      await store.open();
+      for (let i = 0; i < 5; i++) await store.appendEvents('resp_b', i, { item_id: 'msg_2', events: [`t${i}`] });
+      const before = store.eventsAfter('resp_b', -1);
+      await store.sealEvents('resp_b');
+      assert.equal(store.chunkCount('resp_b'), 1);
+      assert.deepEqual(store.eventsAfter('resp_b', -1), before);
+      await store.close();
+      if (t === memoryTables) return;
+      const reopened = createTableResponseStore(t);
+      await reopened.open();
+      assert.deepEqual(reopened.eventsAfter('resp_b', 2), before.slice(3));
+      assert.equal(reopened.eventCount('resp_b'), 5);
+      await reopened.close();
+    });
+  });
+}
