@@ -5,6 +5,7 @@ import { eventsApi } from './events/routes.ts';
 import { tokensApi } from './events/tokens.ts';
 import { consoleUi } from './http/console.ts';
 import { liveStream } from './live/index.ts';
+import { openaiEnrichment } from './openai-intake/enricher.ts';
 import { workflowsSubsystem } from './workflows/subsystem.ts';
 
 /** The relay's parts in start order (stopped in reverse). One line each. */
@@ -16,5 +17,6 @@ export const defaultSubsystems: SubsystemFactory[] = [
   delivery,
   workflowsSubsystem,
   aiSubsystem,
+  openaiEnrichment,
   consoleUi,
 ];

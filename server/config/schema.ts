@@ -17,6 +17,17 @@ export const sourceSchema = {
     name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
     insecure: { type: 'boolean' },
     description: { type: 'string' },
+    enrich: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        upstream: { type: 'string', minLength: 1 },
+        baseURL: { type: 'string', minLength: 1 },
+        apiKey: { type: 'string' },
+        maxRetries: { type: 'integer', minimum: 0, maximum: 10 },
+        timeoutMs: { type: 'integer', minimum: 100, maximum: 600_000 },
+      },
+    },
     verify: {
       type: 'object',
       additionalProperties: false,
