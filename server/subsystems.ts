@@ -3,6 +3,7 @@ import type { SubsystemFactory } from './context.ts';
 import { delivery } from './delivery/index.ts';
 import { eventsApi } from './events/routes.ts';
 import { tokensApi } from './events/tokens.ts';
+import { filesApi } from './files/files-api.ts';
 import { consoleUi } from './http/console.ts';
 import { liveStream } from './live/index.ts';
 import { openaiEnrichment } from './openai-intake/enricher.ts';
@@ -18,5 +19,6 @@ export const defaultSubsystems: SubsystemFactory[] = [
   workflowsSubsystem,
   aiSubsystem,
   openaiEnrichment,
+  filesApi,
   consoleUi,
 ];

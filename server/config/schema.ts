@@ -1,5 +1,6 @@
 import type { Schema } from 'jsonschema';
 import { aiSectionSchema } from '../ai/config.ts';
+import { batchesSchema } from '../batches/settings.ts';
 import { deliverySchema } from '../delivery/config.ts';
 import { streamSchema } from '../live/config.ts';
 import { workflowsConfigSchema } from '../workflows/config.ts';
@@ -87,5 +88,6 @@ export const configSchema = {
     ai: aiSectionSchema,
     stream: streamSchema,
     delivery: deliverySchema,
+    batches: batchesSchema,
   } as Record<string, Schema>,
 };
