@@ -1,4 +1,5 @@
 import { aiSubsystem } from './ai/subsystem.ts';
+import { batchesApi } from './batches/batches-api.ts';
 import type { SubsystemFactory } from './context.ts';
 import { delivery } from './delivery/index.ts';
 import { eventsApi } from './events/routes.ts';
@@ -20,5 +21,6 @@ export const defaultSubsystems: SubsystemFactory[] = [
   aiSubsystem,
   openaiEnrichment,
   filesApi,
+  batchesApi,
   consoleUi,
 ];

@@ -19,6 +19,8 @@ export interface FakeOpenAI {
   /** How many requests are parked by hold(). */
   readonly parked: number;
   hold(): void;
+  /** Lets the next `n` POSTs through, then parks the rest until release(). */
+  holdAfter(n: number): void;
   release(): void;
   close(): Promise<void>;
 }
@@ -30,6 +32,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   let gate: { promise: Promise<void>; open: () => void } | null = null;
   let parked = 0;
   let sequence = 0;
+  let passes = Number.POSITIVE_INFINITY;
 
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': `req_${++sequence}`, 'retry-after-ms': '1' });
@@ -50,6 +53,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       failures.set(path, failing - 1);
       return send(res, 500, { error: { message: 'try again', type: 'server_error', param: null, code: null } });
     }
+    if (req.method === 'POST' && passes !== Number.POSITIVE_INFINITY && passes-- <= 0) api.hold();
     if (gate) {
       parked++;
       await gate.promise;
@@ -81,7 +85,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
-  return {
+  const api: FakeOpenAI = {
     baseURL: `http://127.0.0.1:${port}/v1`,
     objects,
     failures,
@@ -97,7 +101,11 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       });
       gate = { promise, open };
     },
+    holdAfter(n) {
+      passes = n;
+    },
     release() {
+      passes = Number.POSITIVE_INFINITY;
       gate?.open();
       gate = null;
     },
@@ -107,6 +115,7 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return api;
 }
 
 function responseObject(n: number, body: Record<string, unknown> | null, input: string) {
