@@ -131,6 +131,30 @@ describe('batches through the relay', () => {
     );
   });
 
+  it('runs /v1/chat/completions batches through the same queue', async () => {
+    const line = (id: string) =>
+      JSON.stringify({
+        custom_id: id,
+        method: 'POST',
+        url: '/v1/chat/completions',
+        body: { model: 'm', messages: [{ role: 'user', content: id }] },
+      });
+    const file = await client.files.create({
+      file: await toFile(Buffer.from(`${line('c1')}\n${line('c2')}\n`), 'chat.jsonl'),
+      purpose: 'batch',
+    });
+    const batch = await client.batches.create({
+      input_file_id: file.id,
+      endpoint: '/v1/chat/completions',
+      completion_window: '24h',
+    });
+    const done = await waitForStatus(client, batch.id, 'completed');
+    const outputs = await fileLines(client, done.output_file_id);
+    assert.deepEqual(outputs.map((l) => l.custom_id).sort(), ['c1', 'c2']);
+    assert.equal(outputs[0].response.body.object, 'chat.completion');
+    assert.ok(upstream.requests.some((r) => r.path === '/v1/chat/completions'));
+  });
+
   it('lists batches newest first with cursor paging', async () => {
     const page = await client.batches.list({ limit: 2 });
     assert.equal(page.data.length, 2);
