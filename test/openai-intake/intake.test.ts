@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../../server/config/load.ts';
@@ -181,3 +184,44 @@ function loadConfigWith(source: SourceInput): RelayConfig {
   const sources = [{ insecure: false, ...source, verify: { toleranceSeconds: 300, ...source.verify } }];
   return { ...config, store: { ...config.store, driver: 'memory' }, sources };
 }
+
+describe('enrichment across a restart', () => {
+  it('resumes an enrichment that was still pending when the relay stopped', async () => {
+    const upstream = await startFakeOpenAI();
+    const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-enrich-'));
+    const options = {
+      dataDir,
+      sources: [
+        {
+          name: 'openai',
+          verify: { scheme: 'openai' as const, secrets: [SECRET] },
+          enrich: { baseURL: upstream.baseURL, apiKey: 'k' },
+        },
+      ],
+    };
+    try {
+      upstream.objects.set('batch_later', { id: 'batch_later', object: 'batch', status: 'completed' });
+      upstream.hold();
+      const first = await startRelay(options);
+      const d = openaiDelivery('batch.completed', 'batch_later');
+      const res = await fetch(`${first.url}/hooks/openai`, { method: 'POST', headers: d.headers, body: d.body });
+      const { id } = (await res.json()) as Json;
+      await waitFor('the fetch to be parked', () => upstream.parked === 1);
+      await first.stop();
+      upstream.release();
+      const second = await startRelay(options);
+      try {
+        const enrichment = await waitFor('the resumed enrichment', async () => {
+          const event = (await (await fetch(`${second.url}/v1/events/${id}`, { headers: second.auth })).json()) as Json;
+          return event.enrichment?.status === 'completed' ? event.enrichment : null;
+        });
+        assert.equal(enrichment.object.id, 'batch_later');
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await upstream.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
