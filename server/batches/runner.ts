@@ -66,8 +66,8 @@ export function createBatchRunner(deps: RunnerDeps) {
   }
 
   async function fail(id: string, errors: BatchError[]): Promise<void> {
+    await events.terminal(latest(id), 'batch.failed');
     const batch = await update(id, { status: 'failed', failed_at: seconds(), errors: { object: 'list', data: errors } });
-    await events.terminal(batch, 'batch.failed');
     await events.progress(batch);
   }
 

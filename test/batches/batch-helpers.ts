@@ -1,25 +1,58 @@
-import type OpenAI from 'openai';
-import { toFile } from 'openai';
-import type { TestRelay } from '../helpers/relay.ts';
+import OpenAI, { toFile } from 'openai';
+import type { Clock } from '../../server/clock.ts';
+import type { FakeOpenAI } from '../helpers/fake-openai.ts';
+import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests read untyped JSON answers field by field
 export type Json = Record<string, any>;
 
-/** A batch input file: `count` lines for /v1/responses; the lines in `failing` ask the fake to fail. */
-export function inputLines(count: number, failing: number[] = []): string {
+export type Endpoint = '/v1/chat/completions' | '/v1/responses';
+
+/** A batch input file of `count` lines; the lines numbered in `failing` ask the fake upstream to fail. */
+export function inputLines(count: number, failing: number[] = [], endpoint: Endpoint = '/v1/chat/completions'): string {
   const lines = Array.from({ length: count }, (_, i) => {
     const n = i + 1;
-    const input = failing.includes(n) ? `FAIL ${n}` : `hello ${n}`;
-    return JSON.stringify({ custom_id: `req-${n}`, method: 'POST', url: '/v1/responses', body: { model: 'fake-model', input } });
+    const text = failing.includes(n) ? `FAIL ${n}` : `hello ${n}`;
+    const body =
+      endpoint === '/v1/responses'
+        ? { model: 'fake-model', input: text }
+        : { model: 'fake-model', messages: [{ role: 'user', content: text }] };
+    return JSON.stringify({ custom_id: `req-${n}`, method: 'POST', url: endpoint, body });
   });
   return `${lines.join('\n')}\n`;
 }
 
-export async function uploadAndCreate(client: OpenAI, jsonl: string, metadata?: Record<string, string>) {
+export async function uploadAndCreate(
+  client: OpenAI,
+  jsonl: string,
+  options: { metadata?: Record<string, string>; endpoint?: Endpoint } = {},
+) {
   const file = await client.files.create({ file: await toFile(Buffer.from(jsonl), 'input.jsonl'), purpose: 'batch' });
-  return client.batches.create({ input_file_id: file.id, endpoint: '/v1/responses', completion_window: '24h', metadata });
+  const endpoint = options.endpoint ?? '/v1/chat/completions';
+  return client.batches.create({ input_file_id: file.id, endpoint, completion_window: '24h', metadata: options.metadata });
 }
+
+/** The relay's YAML-equivalent sections for batch tests: one upstream (the fake) serving every model. */
+export function batchSections(upstream: FakeOpenAI, concurrency = 2, maxInFlight = 2) {
+  return {
+    ai: { upstreams: [{ name: 'fake', baseURL: upstream.baseURL, apiKey: 'sk-fake', models: ['*'] }], concurrency },
+    batches: { maxInFlight, progressIntervalMs: 10 },
+  };
+}
+
+export function startBatchRelay(
+  upstream: FakeOpenAI,
+  options: { clock?: Clock; dataDir?: string; concurrency?: number; maxInFlight?: number } = {},
+) {
+  return startRelay({
+    clock: options.clock,
+    dataDir: options.dataDir,
+    sections: batchSections(upstream, options.concurrency, options.maxInFlight),
+  });
+}
+
+export const sdk = (relay: TestRelay) => new OpenAI({ apiKey: 'test-admin-token', baseURL: `${relay.url}/v1`, maxRetries: 0 });
 
 export function waitForStatus(client: OpenAI, id: string, status: string, timeoutMs = 15_000) {
   return waitFor(

@@ -1,35 +1,37 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import OpenAI, { toFile } from 'openai';
-import { defaultSubsystems } from '../../server/subsystems.ts';
-import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai-objects.ts';
-import { type MemoryQueue, memoryQueue, provideQueue } from '../helpers/memory-ai-queue.ts';
-import { startRelay, type TestRelay } from '../helpers/relay.ts';
+import type OpenAI from 'openai';
+import { toFile } from 'openai';
+import { controlLines, type LineControl, serveResponses } from '../helpers/fake-openai-extras.ts';
+import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
+import type { TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { eventsOf, fileLines, inputLines, uploadAndCreate, waitForStatus } from './batch-helpers.ts';
+import { eventsOf, fileLines, inputLines, sdk, startBatchRelay, uploadAndCreate, waitForStatus } from './batch-helpers.ts';
+
+type ApiError = InstanceType<typeof OpenAI.APIError>;
+const allIds = (n: number) => Array.from({ length: n }, (_, i) => `req-${i + 1}`).sort();
 
 describe('batches through the relay', () => {
   let upstream: FakeOpenAI;
-  let queue: MemoryQueue;
+  let lines: LineControl;
   let relay: TestRelay;
   let client: OpenAI;
 
   before(async () => {
     upstream = await startFakeOpenAI();
-    queue = memoryQueue(upstream.baseURL, 3);
-    relay = await startRelay({
-      subsystems: [...defaultSubsystems, provideQueue(queue)],
-      sections: { batches: { maxInFlight: 2, progressIntervalMs: 10 } },
-    });
-    client = new OpenAI({ apiKey: 'test-admin-token', baseURL: `${relay.url}/v1`, maxRetries: 0 });
+    lines = controlLines(upstream);
+    serveResponses(upstream);
+    relay = await startBatchRelay(upstream, { concurrency: 3, maxInFlight: 2 });
+    client = sdk(relay);
   });
   after(async () => {
+    lines.release();
     await relay.stop();
     await upstream.close();
   });
 
-  it('runs every line through the queue at low priority and writes each custom_id exactly once', async () => {
-    const created = await uploadAndCreate(client, inputLines(12, [3, 7]), { job: 'nightly' });
+  it('runs every line through the upstream and writes each custom_id exactly once', async () => {
+    const created = await uploadAndCreate(client, inputLines(12, [3, 7]), { metadata: { job: 'nightly' } });
     assert.equal(created.status, 'validating');
     assert.deepEqual(created.metadata, { job: 'nightly' });
     const done = await waitForStatus(client, created.id, 'completed');
@@ -40,18 +42,32 @@ describe('batches through the relay', () => {
     const errors = await fileLines(client, done.error_file_id);
     assert.equal(outputs.length, 10);
     assert.equal(errors.length, 2);
-    const ids = [...outputs, ...errors].map((l) => l.custom_id).sort();
-    assert.deepEqual(ids, Array.from({ length: 12 }, (_, i) => `req-${i + 1}`).sort());
-    const third = outputs.find((l) => l.custom_id === 'req-2');
-    assert.equal(third?.response.status_code, 200);
-    assert.match(third?.response.request_id, /^req_/);
-    assert.equal(third?.response.body.output[0].content[0].text, 'echo: "hello 2"');
-    assert.equal(third?.error, null);
+    assert.deepEqual([...outputs, ...errors].map((l) => l.custom_id).sort(), allIds(12));
+    const second = outputs.find((l) => l.custom_id === 'req-2');
+    assert.equal(second?.response.status_code, 200);
+    assert.equal(second?.response.body.object, 'chat.completion');
+    assert.equal(second?.response.body.choices[0].message.content, 't0 t1 t2 t3 t4 ');
+    assert.equal(second?.error, null);
+    assert.match(second?.id, /^batch_req_/);
     const failed = errors.find((l) => l.custom_id === 'req-7');
     assert.equal(failed?.response.status_code, 400);
-    assert.equal(failed?.response.body.error.code, 'asked_to_fail');
-    assert.ok(queue.priorities.length >= 12 && queue.priorities.every((p) => p === 'low'));
-    assert.ok(queue.maxRunning <= 2, 'no more lines in flight than batches.maxInFlight');
+    assert.equal(failed?.response.body.error.message, 'fake failure 400');
+    const sent = upstream.requests.filter((r) => r.path === '/v1/chat/completions');
+    assert.deepEqual(
+      sent.map((r) => r.body?.messages[0]?.content).filter((c) => String(c).endsWith(' 5')),
+      ['hello 5'],
+    );
+  });
+
+  it('runs /v1/responses batches, keeping the upstream request id', async () => {
+    const batch = await uploadAndCreate(client, inputLines(3, [2], '/v1/responses'), { endpoint: '/v1/responses' });
+    const done = await waitForStatus(client, batch.id, 'completed');
+    assert.deepEqual(done.request_counts, { total: 3, completed: 2, failed: 1 });
+    const outputs = await fileLines(client, done.output_file_id);
+    assert.equal(outputs[0].response.body.output[0].content[0].text, 'echo: "hello 1"');
+    assert.match(outputs[0].response.request_id, /^req_resp_/);
+    const errors = await fileLines(client, done.error_file_id);
+    assert.equal(errors[0].response.body.error.code, 'asked_to_fail');
   });
 
   it('emits throttled batch.progress with growing counts, and batch.completed in OpenAI webhook shape', async () => {
@@ -78,10 +94,14 @@ describe('batches through the relay', () => {
   });
 
   it('fails validation with the line number of each invalid line', async () => {
-    const good = JSON.stringify({ custom_id: 'a', method: 'POST', url: '/v1/responses', body: { model: 'm', input: 'x' } });
+    const good = JSON.stringify({
+      custom_id: 'a',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'm', messages: [] },
+    });
     const wrongUrl = JSON.stringify({ custom_id: 'b', method: 'POST', url: '/v1/embeddings', body: { model: 'm' } });
-    const jsonl = `${good}\n{not json\n${wrongUrl}\n${good}\n`;
-    const batch = await uploadAndCreate(client, jsonl);
+    const batch = await uploadAndCreate(client, `${good}\n{not json\n${wrongUrl}\n${good}\n`);
     const failed = await waitForStatus(client, batch.id, 'failed');
     const errors = failed.errors?.data ?? [];
     assert.deepEqual(
@@ -93,19 +113,22 @@ describe('batches through the relay', () => {
       ],
     );
     assert.equal(errors[1].param, 'url');
-    const events = (await eventsOf(relay, 'batch.failed')).filter((e) => e.payload.data.id === batch.id);
-    assert.equal(events.length, 1);
+    assert.equal((await eventsOf(relay, 'batch.failed')).filter((e) => e.payload.data.id === batch.id).length, 1);
   });
 
   it('cancels mid-batch: in-flight lines are aborted, the rest are listed as batch_cancelled', async () => {
-    upstream.holdAfter(2);
+    lines.holdAfter(2);
     const batch = await uploadAndCreate(client, inputLines(8));
-    await waitFor('two lines parked at the upstream', () => upstream.parked === 2);
-    await waitFor('two lines done', async () => (await client.batches.retrieve(batch.id)).request_counts?.completed === 2);
+    await waitFor(
+      'two lines done and two parked',
+      async () => (await client.batches.retrieve(batch.id)).request_counts?.completed === 2 && lines.parked === 2,
+    );
+    const parked = upstream.requests.filter((r) => r.paused);
     const cancelling = await client.batches.cancel(batch.id);
     assert.ok(cancelling.status === 'cancelling' || cancelling.status === 'cancelled');
     const cancelled = await waitForStatus(client, batch.id, 'cancelled');
-    upstream.release();
+    await waitFor('the parked upstream requests to be aborted', () => parked.every((r) => r.aborted));
+    lines.release();
     assert.deepEqual(cancelled.request_counts, { total: 8, completed: 2, failed: 0 });
     const outputs = await fileLines(client, cancelled.output_file_id);
     const errors = await fileLines(client, cancelled.error_file_id);
@@ -119,40 +142,19 @@ describe('batches through the relay', () => {
   it('refuses to cancel a completed batch, and bad create requests, with coded errors', async () => {
     const batch = await uploadAndCreate(client, inputLines(1));
     await waitForStatus(client, batch.id, 'completed');
-    await assert.rejects(client.batches.cancel(batch.id), (e: InstanceType<typeof OpenAI.APIError>) => e.status === 409);
+    await assert.rejects(
+      client.batches.cancel(batch.id),
+      (e: ApiError) => e.status === 409 && (e.error as { code: string }).code === 'batch_not_cancellable',
+    );
     const file = await client.files.create({ file: await toFile(Buffer.from(inputLines(1)), 'x.jsonl'), purpose: 'batch' });
     await assert.rejects(
       client.batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' }),
-      (e: InstanceType<typeof OpenAI.APIError>) => e.status === 400 && /endpoint/.test(e.message),
+      (e: ApiError) => e.status === 400 && /endpoint/.test(e.message),
     );
     await assert.rejects(
       client.batches.create({ input_file_id: 'file_nope', endpoint: '/v1/responses', completion_window: '24h' }),
-      (e: InstanceType<typeof OpenAI.APIError>) => e.status === 404,
+      (e: ApiError) => e.status === 404,
     );
-  });
-
-  it('runs /v1/chat/completions batches through the same queue', async () => {
-    const line = (id: string) =>
-      JSON.stringify({
-        custom_id: id,
-        method: 'POST',
-        url: '/v1/chat/completions',
-        body: { model: 'm', messages: [{ role: 'user', content: id }] },
-      });
-    const file = await client.files.create({
-      file: await toFile(Buffer.from(`${line('c1')}\n${line('c2')}\n`), 'chat.jsonl'),
-      purpose: 'batch',
-    });
-    const batch = await client.batches.create({
-      input_file_id: file.id,
-      endpoint: '/v1/chat/completions',
-      completion_window: '24h',
-    });
-    const done = await waitForStatus(client, batch.id, 'completed');
-    const outputs = await fileLines(client, done.output_file_id);
-    assert.deepEqual(outputs.map((l) => l.custom_id).sort(), ['c1', 'c2']);
-    assert.equal(outputs[0].response.body.object, 'chat.completion');
-    assert.ok(upstream.requests.some((r) => r.path === '/v1/chat/completions'));
   });
 
   it('lists batches newest first with cursor paging', async () => {
@@ -162,6 +164,6 @@ describe('batches through the relay', () => {
     const ids = [];
     for await (const b of client.batches.list({ limit: 2 })) ids.push(b.id);
     assert.equal(new Set(ids).size, ids.length);
-    assert.ok(ids.length >= 5);
+    assert.ok(ids.length >= 6);
   });
 });

@@ -3,14 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { defaultSubsystems } from '../../server/subsystems.ts';
-import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai-objects.ts';
-import { memoryQueue, provideQueue } from '../helpers/memory-ai-queue.ts';
-import { ADMIN_TOKEN, startRelay, type TestRelay } from '../helpers/relay.ts';
-import { inputLines, uploadAndCreate, waitForStatus } from './batch-helpers.ts';
+import { controlLines, type LineControl } from '../helpers/fake-openai-extras.ts';
+import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
+import { ADMIN_TOKEN, type TestRelay } from '../helpers/relay.ts';
+import { inputLines, startBatchRelay, uploadAndCreate, waitForStatus } from './batch-helpers.ts';
 
 describe('console batches page', () => {
   let upstream: FakeOpenAI;
+  let lines: LineControl;
   let relay: TestRelay;
   let client: OpenAI;
   let browser: Browser;
@@ -18,10 +18,8 @@ describe('console batches page', () => {
 
   before(async () => {
     upstream = await startFakeOpenAI();
-    relay = await startRelay({
-      subsystems: [...defaultSubsystems, provideQueue(memoryQueue(upstream.baseURL, 2))],
-      sections: { batches: { maxInFlight: 2, progressIntervalMs: 10 } },
-    });
+    lines = controlLines(upstream);
+    relay = await startBatchRelay(upstream);
     client = new OpenAI({ apiKey: ADMIN_TOKEN, baseURL: `${relay.url}/v1`, maxRetries: 0 });
     browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
@@ -53,7 +51,7 @@ describe('console batches page', () => {
   });
 
   it('follows a running batch and cancels it from the page', async () => {
-    upstream.holdAfter(1);
+    lines.holdAfter(1);
     const batch = await uploadAndCreate(client, inputLines(5));
     await page.goto(`${relay.url}/#/batches`);
     const row = page.locator(`tr[data-batch="${batch.id}"]`);
@@ -63,7 +61,7 @@ describe('console batches page', () => {
     );
     await row.getByRole('button', { name: 'Cancel' }).click();
     await page.locator(`tr[data-batch="${batch.id}"][data-status="cancelled"]`).waitFor();
-    upstream.release();
+    lines.release();
     assert.equal((await client.batches.retrieve(batch.id)).status, 'cancelled');
   });
 });

@@ -1,41 +1,38 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
-import { defaultSubsystems } from '../../server/subsystems.ts';
-import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai-objects.ts';
+import { controlLines, type LineControl } from '../helpers/fake-openai-extras.ts';
+import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import { manualClock } from '../helpers/manual-clock.ts';
-import { memoryQueue, provideQueue } from '../helpers/memory-ai-queue.ts';
-import { startRelay, type TestRelay } from '../helpers/relay.ts';
+import type { TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { eventsOf, fileLines, inputLines, uploadAndCreate, waitForStatus } from './batch-helpers.ts';
+import { eventsOf, fileLines, inputLines, startBatchRelay, uploadAndCreate, waitForStatus } from './batch-helpers.ts';
 
 describe('batch expiry', () => {
   let upstream: FakeOpenAI;
+  let lines: LineControl;
   let relay: TestRelay;
   const clock = manualClock();
 
   before(async () => {
     upstream = await startFakeOpenAI();
-    relay = await startRelay({
-      clock,
-      subsystems: [...defaultSubsystems, provideQueue(memoryQueue(upstream.baseURL, 1))],
-      sections: { batches: { maxInFlight: 1 } },
-    });
+    lines = controlLines(upstream);
+    relay = await startBatchRelay(upstream, { clock, concurrency: 1, maxInFlight: 1 });
   });
   after(async () => {
-    upstream.release();
+    lines.release();
     await relay.stop();
     await upstream.close();
   });
 
   it('expires a batch still running 24 h after it was created, listing unrun lines as batch_expired', async () => {
     const client = new OpenAI({ apiKey: 'test-admin-token', baseURL: `${relay.url}/v1`, maxRetries: 0 });
-    upstream.holdAfter(1);
+    lines.holdAfter(1);
     const batch = await uploadAndCreate(client, inputLines(3));
     assert.equal(batch.expires_at, (batch.created_at as number) + 24 * 3600);
     await waitFor(
       'one line done, one parked',
-      async () => (await client.batches.retrieve(batch.id)).request_counts?.completed === 1 && upstream.parked === 1,
+      async () => (await client.batches.retrieve(batch.id)).request_counts?.completed === 1 && lines.parked === 1,
     );
     clock.advance(24 * 3600 * 1000);
     const expired = await waitForStatus(client, batch.id, 'expired');

@@ -7,7 +7,8 @@ import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../../server/config/load.ts';
 import type { RelayConfig, SourceConfig } from '../../server/config/types.ts';
 import { createRelay } from '../../server/main.ts';
-import { startFakeOpenAI, type FakeOpenAI } from '../helpers/fake-openai-objects.ts';
+import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
+import { type ObjectRoutes, serveObjects } from '../helpers/fake-openai-extras.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -50,12 +51,14 @@ function openaiDelivery(type: string, objectId: string) {
 describe('OpenAI webhook intake', () => {
   let relay: TestRelay;
   let upstream: FakeOpenAI;
+  let served: ObjectRoutes;
   const get = async (path: string) => (await (await fetch(`${relay.url}${path}`, { headers: relay.auth })).json()) as Json;
   const post = (source: string, d: { body: string; headers: Record<string, string> }) =>
     fetch(`${relay.url}/hooks/${source}`, { method: 'POST', headers: d.headers, body: d.body });
 
   before(async () => {
     upstream = await startFakeOpenAI();
+    served = serveObjects(upstream);
     relay = await startRelay({
       sources: [
         { name: 'golden', verify: { scheme: 'openai', secrets: [GOLDEN.secret], toleranceSeconds: TEN_YEARS } },
@@ -104,14 +107,14 @@ describe('OpenAI webhook intake', () => {
       status: 'completed',
       output: [{ type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'hi', annotations: [] }] }],
     };
-    upstream.objects.set('resp_enrich_1', object);
-    upstream.hold();
+    served.objects.set('resp_enrich_1', object);
+    served.hold();
     const res = await post('openai', openaiDelivery('response.completed', 'resp_enrich_1'));
     assert.equal(res.status, 200, 'the 200 does not wait for the upstream, which is held');
     const { id } = (await res.json()) as Json;
-    await waitFor('the enrichment fetch to reach the upstream', () => upstream.parked === 1);
+    await waitFor('the enrichment fetch to reach the upstream', () => served.parked === 1);
     assert.equal((await get(`/v1/events/${id}`)).enrichment.status, 'pending');
-    upstream.release();
+    served.release();
     const enriched = await waitFor('enrichment', async () => {
       const e = (await get(`/v1/events/${id}`)).enrichment;
       assert.notEqual(e?.status, 'failed', JSON.stringify(e?.error));
@@ -129,8 +132,8 @@ describe('OpenAI webhook intake', () => {
   });
 
   it('fetches a batch through the named upstream, retrying server errors', async () => {
-    upstream.objects.set('batch_abc', { id: 'batch_abc', object: 'batch', status: 'completed', output_file_id: 'file_1' });
-    upstream.failures.set('/v1/batches/batch_abc', 2);
+    served.objects.set('batch_abc', { id: 'batch_abc', object: 'batch', status: 'completed', output_file_id: 'file_1' });
+    served.failures.set('/v1/batches/batch_abc', 2);
     const res = await post('openai', openaiDelivery('batch.completed', 'batch_abc'));
     const { id } = (await res.json()) as Json;
     const enriched = await waitFor('batch enrichment', async () => {
@@ -188,6 +191,7 @@ function loadConfigWith(source: SourceInput): RelayConfig {
 describe('enrichment across a restart', () => {
   it('resumes an enrichment that was still pending when the relay stopped', async () => {
     const upstream = await startFakeOpenAI();
+    const served = serveObjects(upstream);
     const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-enrich-'));
     const options = {
       dataDir,
@@ -200,15 +204,15 @@ describe('enrichment across a restart', () => {
       ],
     };
     try {
-      upstream.objects.set('batch_later', { id: 'batch_later', object: 'batch', status: 'completed' });
-      upstream.hold();
+      served.objects.set('batch_later', { id: 'batch_later', object: 'batch', status: 'completed' });
+      served.hold();
       const first = await startRelay(options);
       const d = openaiDelivery('batch.completed', 'batch_later');
       const res = await fetch(`${first.url}/hooks/openai`, { method: 'POST', headers: d.headers, body: d.body });
       const { id } = (await res.json()) as Json;
-      await waitFor('the fetch to be parked', () => upstream.parked === 1);
+      await waitFor('the fetch to be parked', () => served.parked === 1);
       await first.stop();
-      upstream.release();
+      served.release();
       const second = await startRelay(options);
       try {
         const enrichment = await waitFor('the resumed enrichment', async () => {
