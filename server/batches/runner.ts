@@ -34,6 +34,7 @@ export function createBatchRunner(deps: RunnerDeps) {
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const seconds = () => Math.floor(clock.now() / 1000);
   const latest = (id: string) => store.get(id) as BatchRecord;
+  const retry = { attempts: settings.lineAttempts, backoffMs: settings.retryBackoffMs, clock };
 
   async function update(id: string, change: Partial<BatchRecord>): Promise<BatchRecord> {
     const next = { ...latest(id), ...change };
@@ -85,7 +86,7 @@ export function createBatchRunner(deps: RunnerDeps) {
         const batch = latest(id);
         let result: Awaited<ReturnType<typeof executeLine>>;
         try {
-          result = await executeLine(deps.queue, batch.endpoint, request, deps.newId('batch_req'), signal);
+          result = await executeLine(deps.queue, batch.endpoint, request, deps.newId('batch_req'), signal, retry);
         } catch (error) {
           if (signal.aborted) return;
           throw error;

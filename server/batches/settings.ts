@@ -9,6 +9,10 @@ export interface BatchSettings {
   maxInFlight: number;
   /** At most one batch.progress event per batch per this interval. */
   progressIntervalMs: number;
+  /** Tries per line when the upstream answers 429 or 5xx or cannot be reached. */
+  lineAttempts: number;
+  /** Wait before the second try; doubles per further try. */
+  retryBackoffMs: number;
 }
 
 export const BATCH_DEFAULTS: BatchSettings = {
@@ -16,6 +20,8 @@ export const BATCH_DEFAULTS: BatchSettings = {
   maxLines: 50_000,
   maxInFlight: 16,
   progressIntervalMs: 1000,
+  lineAttempts: 3,
+  retryBackoffMs: 1000,
 };
 
 export const batchesSchema = {
@@ -26,6 +32,8 @@ export const batchesSchema = {
     maxLines: { type: 'integer', minimum: 1, maximum: 1_000_000 },
     maxInFlight: { type: 'integer', minimum: 1, maximum: 1000 },
     progressIntervalMs: { type: 'integer', minimum: 10, maximum: 3_600_000 },
+    lineAttempts: { type: 'integer', minimum: 1, maximum: 10 },
+    retryBackoffMs: { type: 'integer', minimum: 1, maximum: 600_000 },
   },
 };
 

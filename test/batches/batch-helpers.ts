@@ -37,7 +37,7 @@ export async function uploadAndCreate(
 export function batchSections(upstream: FakeOpenAI, concurrency = 2, maxInFlight = 2) {
   return {
     ai: { upstreams: [{ name: 'fake', baseURL: upstream.baseURL, apiKey: 'sk-fake', models: ['*'] }], concurrency },
-    batches: { maxInFlight, progressIntervalMs: 10 },
+    batches: { maxInFlight, progressIntervalMs: 10, retryBackoffMs: 1 },
   };
 }
 

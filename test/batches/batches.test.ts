@@ -4,9 +4,18 @@ import type OpenAI from 'openai';
 import { toFile } from 'openai';
 import { controlLines, type LineControl, serveResponses } from '../helpers/fake-openai-extras.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
-import type { TestRelay } from '../helpers/relay.ts';
+import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { eventsOf, fileLines, inputLines, sdk, startBatchRelay, uploadAndCreate, waitForStatus } from './batch-helpers.ts';
+import {
+  batchSections,
+  eventsOf,
+  fileLines,
+  inputLines,
+  sdk,
+  startBatchRelay,
+  uploadAndCreate,
+  waitForStatus,
+} from './batch-helpers.ts';
 
 type ApiError = InstanceType<typeof OpenAI.APIError>;
 const allIds = (n: number) => Array.from({ length: n }, (_, i) => `req-${i + 1}`).sort();
@@ -93,6 +102,40 @@ describe('batches through the relay', () => {
     assert.equal(typeof completed[0].payload.created_at, 'number');
   });
 
+  it('tries a line again after a 5xx, and lists it as failed once the tries run out', async () => {
+    upstream.script({ failStatus: 503 });
+    const retried = await uploadAndCreate(client, inputLines(1));
+    const ok = await waitForStatus(client, retried.id, 'completed');
+    assert.deepEqual(ok.request_counts, { total: 1, completed: 1, failed: 0 });
+    const before = upstream.requests.length;
+    upstream.script({ failStatus: 500 }, { failStatus: 500 }, { failStatus: 500 });
+    const exhausted = await uploadAndCreate(client, inputLines(1));
+    const failed = await waitForStatus(client, exhausted.id, 'completed');
+    assert.deepEqual(failed.request_counts, { total: 1, completed: 0, failed: 1 });
+    assert.equal(upstream.requests.length - before, 3, 'batches.lineAttempts (3) tries');
+    const [line] = await fileLines(client, failed.error_file_id);
+    assert.equal(line.response.status_code, 500);
+  });
+
+  it('lists a line whose model no upstream serves as failed without a response', async () => {
+    const line = JSON.stringify({
+      custom_id: 'x',
+      method: 'POST',
+      url: '/v1/chat/completions',
+      body: { model: 'unknown-model', messages: [] },
+    });
+    const relayNoMatch = await startBatchRelayFor(upstream, ['fake-*']);
+    try {
+      const other = sdk(relayNoMatch);
+      const batch = await uploadAndCreate(other, `${line}\n`);
+      const done = await waitForStatus(other, batch.id, 'completed');
+      const [written] = await fileLines(other, done.error_file_id);
+      assert.deepEqual([written.response, written.error.code], [null, 'model_not_found']);
+    } finally {
+      await relayNoMatch.stop();
+    }
+  });
+
   it('fails validation with the line number of each invalid line', async () => {
     const good = JSON.stringify({
       custom_id: 'a',
@@ -167,3 +210,8 @@ describe('batches through the relay', () => {
     assert.ok(ids.length >= 6);
   });
 });
+
+function startBatchRelayFor(upstream: FakeOpenAI, models: string[]) {
+  const sections = batchSections(upstream);
+  return startRelay({ sections: { ...sections, ai: { ...sections.ai, upstreams: [{ ...sections.ai.upstreams[0], models }] } } });
+}
