@@ -50,11 +50,12 @@ describe('console batches page', () => {
     assert.match(await readFile((await errors.path()) as string, 'utf8'), /"custom_id":"req-4"/);
   });
 
-  it('follows a running batch and cancels it from the page', async () => {
+  it('follows a running batch over the live stream and cancels it from the page', async () => {
     lines.holdAfter(1);
     const batch = await uploadAndCreate(client, inputLines(5));
     await page.goto(`${relay.url}/#/batches`);
     const row = page.locator(`tr[data-batch="${batch.id}"]`);
+    await page.locator('#connection[data-state="live"]').waitFor();
     await page.waitForFunction(
       (id) => document.querySelector(`tr[data-batch="${id}"] progress`)?.getAttribute('value') === '1',
       batch.id,

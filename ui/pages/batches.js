@@ -2,8 +2,10 @@ import { ApiError, session } from '../lib/api.js';
 import { clear, h } from '../lib/dom.js';
 
 // Batches: a row per batch with a progress bar, counts, cancel, and downloads of the output and
-// error files. Refreshes every POLL_MS while mounted (batch.progress also reaches the event stream).
-const POLL_MS = 1500;
+// error files. batch.* events from the live stream (SSE) trigger a refresh; a slow poll covers the
+// time the stream is down.
+const POLL_MS = 5000;
+const DEBOUNCE_MS = 150;
 const FINISHED = new Set(['completed', 'failed', 'expired', 'cancelled']);
 
 async function download(fileId, filename) {
@@ -73,7 +75,7 @@ function row(batch, actions) {
 export default {
   id: 'batches',
   title: 'Batches',
-  mount(container, { api }) {
+  mount(container, { api, setConnection }) {
     const status = h('p', { class: 'error', role: 'alert' });
     const body = h('tbody');
     const table = h(
@@ -104,10 +106,26 @@ export default {
         if (!stopped) timer = setTimeout(loop, POLL_MS);
       });
     };
+    let pending = null;
+    const soon = () => {
+      pending ??= setTimeout(() => {
+        pending = null;
+        refresh();
+      }, DEBOUNCE_MS);
+    };
+    const stream = new EventSource(
+      `/v1/events/stream?source=ai&type=batch.*&access_token=${encodeURIComponent(session.token ?? '')}`,
+    );
+    stream.onopen = () => setConnection?.('live');
+    stream.onerror = () => setConnection?.('reconnecting');
+    stream.onmessage = soon;
     loop();
     return () => {
       stopped = true;
+      stream.close();
       clearTimeout(timer);
+      clearTimeout(pending);
+      setConnection?.('offline');
     };
   },
 };
