@@ -30,8 +30,8 @@ export interface BatchStore {
 export function tableBatchStore(batches: Table<BatchRecord>, lines: Table<LineResult>): BatchStore {
   const byBatch = new Map<string, Map<number, LineResult>>();
   const index = (r: LineResult) => {
-    let map = byBatch.get(r.batch_id);
-    if (!map) byBatch.set(r.batch_id, (map = new Map()));
+    const map = byBatch.get(r.batch_id) ?? new Map<number, LineResult>();
+    byBatch.set(r.batch_id, map);
     map.set(r.line, r);
   };
   return {
