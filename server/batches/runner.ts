@@ -59,24 +59,35 @@ export function createBatchRunner(deps: RunnerDeps) {
   async function finish(id: string, lines: RequestLine[], end: EndStatus): Promise<void> {
     let batch = latest(id);
     if (!batch.files_written) batch = await writeResultFiles(store, files, batch, lines, end, deps.newId);
-    // Announce first, then record: a crash in between re-announces, which the event store de-duplicates.
-    await events.terminal(batch, `batch.${end}` as TerminalType);
-    batch = await update(id, { status: end, [`${end}_at`]: seconds() });
-    await events.progress(batch);
+    // Announce first, then record: a crash in between re-announces, which the event store de-duplicates,
+    // and a client that sees the final status finds its events.
+    const final: BatchRecord = { ...batch, status: end, [`${end}_at`]: seconds() };
+    await events.terminal(final, `batch.${end}` as TerminalType);
+    await events.progress(final);
+    await store.save(final);
     await store.dropResults(id);
   }
 
   async function fail(id: string, errors: BatchError[]): Promise<void> {
-    await events.terminal(latest(id), 'batch.failed');
-    const batch = await update(id, { status: 'failed', failed_at: seconds(), errors: { object: 'list', data: errors } });
-    await events.progress(batch);
+    const final: BatchRecord = {
+      ...latest(id),
+      status: 'failed',
+      failed_at: seconds(),
+      errors: { object: 'list', data: errors },
+    };
+    await events.terminal(final, 'batch.failed');
+    await events.progress(final);
+    await store.save(final);
   }
 
   async function runLines(id: string, lines: RequestLine[], signal: AbortSignal): Promise<void> {
     const done = new Set(store.results(id).map((r) => r.line));
     const todo = lines.filter((l) => !done.has(l.line));
+    let emitting: Promise<unknown> = Promise.resolve();
     const progress = throttled(clock, settings.progressIntervalMs, () => {
-      events.progress(latest(id)).catch((err: unknown) => logger.error({ err, batch: id }, 'could not emit batch.progress'));
+      emitting = events
+        .progress(latest(id))
+        .catch((err: unknown) => logger.error({ err, batch: id }, 'could not emit batch.progress'));
     });
     progress.flush();
     let next = 0;
@@ -102,6 +113,8 @@ export function createBatchRunner(deps: RunnerDeps) {
       await Promise.all(Array.from({ length: Math.min(settings.maxInFlight, todo.length) }, worker));
     } finally {
       progress.dispose();
+      // The last throttled event is stored before anything later (finalizing, the final status) is.
+      await emitting;
     }
   }
 
