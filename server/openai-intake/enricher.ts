@@ -18,7 +18,21 @@ export function openaiEnrichment(ctx: RelayContext): Subsystem {
   const running = new Set<Promise<void>>();
   const stopping = new AbortController();
   let unsubscribe: (() => void) | null = null;
+  let pruneTimer: { clear(): void } | null = null;
   const now = () => new Date(ctx.clock.now()).toISOString();
+  const keepMs = ctx.config.store.retention.maxAgeDays * 24 * 3600 * 1000;
+
+  /** Enrichments live as long as events do (store.retention.maxAgeDays); checked hourly. */
+  function pruneOld(): void {
+    const before = new Date(ctx.clock.now() - keepMs).toISOString();
+    track(
+      store
+        .prune(before)
+        .then(() => undefined)
+        .catch((err: unknown) => ctx.logger.error({ err }, 'could not prune enrichments')),
+    );
+    pruneTimer = ctx.clock.setTimeout(pruneOld, 3600_000);
+  }
 
   if (clients.size > 0) {
     ctx.services.provide<EventAnnotations>(EVENT_ANNOTATIONS, {
@@ -90,6 +104,7 @@ export function openaiEnrichment(ctx: RelayContext): Subsystem {
       if (clients.size === 0) return;
       await store.open();
       unsubscribe = ctx.bus.subscribe((event) => onEvent(event));
+      pruneOld();
       for (const pending of store.pending()) {
         const client = clients.get(pending.source);
         if (client) track(background(enrich(client, pending)));
@@ -97,6 +112,7 @@ export function openaiEnrichment(ctx: RelayContext): Subsystem {
     },
     async stop() {
       unsubscribe?.();
+      pruneTimer?.clear();
       stopping.abort();
       await Promise.allSettled([...running]);
       if (clients.size > 0) await store.close();

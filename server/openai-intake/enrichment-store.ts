@@ -25,6 +25,8 @@ export interface EnrichmentStore {
   /** Enrichments not finished when the relay stopped: resumed on start. */
   pending(): Enrichment[];
   save(enrichment: Enrichment): Promise<void>;
+  /** Deletes enrichments last changed before `before` (ISO time); returns how many. */
+  prune(before: string): Promise<number>;
 }
 
 export function tableEnrichmentStore(table: Table<Enrichment>): EnrichmentStore {
@@ -34,5 +36,10 @@ export function tableEnrichmentStore(table: Table<Enrichment>): EnrichmentStore 
     get: (eventId) => table.get(eventId),
     pending: () => [...table.values()].filter((e) => e.status === 'pending'),
     save: (enrichment) => table.put(enrichment),
+    async prune(before) {
+      const old = [...table.values()].filter((e) => e.updated_at < before);
+      for (const e of old) await table.delete(e.id);
+      return old.length;
+    },
   };
 }
