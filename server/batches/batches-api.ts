@@ -11,6 +11,11 @@ import { AI_QUEUE, type AiQueue, type BatchEndpoint, type BatchRecord, TERMINAL 
 
 defineErrorCodes({ ai_unavailable: 503, batch_not_cancellable: 409 });
 
+export const BATCHES_SERVICE = 'batches';
+export interface BatchesService {
+  get(id: string): Omit<BatchRecord, 'files_written'> | undefined;
+}
+
 const ENDPOINTS: ReadonlySet<string> = new Set(['/v1/responses', '/v1/chat/completions']);
 const DAY = 24 * 3600;
 
@@ -23,6 +28,10 @@ export function batchesApi(ctx: RelayContext): Subsystem {
   );
   const events = batchEvents(ctx.events, ctx.newId, () => ctx.clock.now());
   let runner: BatchRunner | null = null;
+  // For workflow steps and other subsystems: read a batch by id (as GET /v1/batches/:id shows it).
+  ctx.services.provide<BatchesService>(BATCHES_SERVICE, {
+    get: (id) => (store.get(id) ? view(store.get(id) as BatchRecord) : undefined),
+  });
 
   function found(id: string): BatchRecord {
     const batch = store.get(id);
