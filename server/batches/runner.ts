@@ -125,7 +125,7 @@ export function createBatchRunner(deps: RunnerDeps) {
     if (batch.status === 'validating') {
       if (errors.length > 0) return fail(id, errors);
       if (signal.aborted && signal.reason !== 'shutdown')
-        return finish(id, [], signal.reason === 'cancel' ? 'cancelled' : 'expired');
+        return finish(id, lines, signal.reason === 'cancel' ? 'cancelled' : 'expired');
       const counts = { total: lines.length, completed: 0, failed: 0 };
       batch = await update(id, { status: 'in_progress', in_progress_at: seconds(), request_counts: counts });
     }
