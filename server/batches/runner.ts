@@ -124,9 +124,11 @@ export function createBatchRunner(deps: RunnerDeps) {
     const { lines, errors } = await loadLines(batch);
     if (batch.status === 'validating') {
       if (errors.length > 0) return fail(id, errors);
-      if (signal.aborted && signal.reason !== 'shutdown')
-        return finish(id, lines, signal.reason === 'cancel' ? 'cancelled' : 'expired');
       const counts = { total: lines.length, completed: 0, failed: 0 };
+      if (signal.aborted && signal.reason !== 'shutdown') {
+        await update(id, { request_counts: counts });
+        return finish(id, lines, signal.reason === 'cancel' ? 'cancelled' : 'expired');
+      }
       batch = await update(id, { status: 'in_progress', in_progress_at: seconds(), request_counts: counts });
     }
     if (batch.status === 'in_progress') {
