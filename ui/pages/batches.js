@@ -1,5 +1,6 @@
 import { ApiError, session } from '../lib/api.js';
 import { clear, h } from '../lib/dom.js';
+import { followEvents } from '../lib/stream.js';
 
 // Batches: a row per batch with a progress bar, counts, cancel, and downloads of the output and
 // error files. batch.* events from the live stream (SSE) trigger a refresh; a slow poll covers the
@@ -113,12 +114,14 @@ export default {
         refresh();
       }, DEBOUNCE_MS);
     };
-    const stream = new EventSource(
-      `/v1/events/stream?source=ai&type=batch.*&access_token=${encodeURIComponent(session.token ?? '')}`,
-    );
-    stream.onopen = () => setConnection?.('live');
-    stream.onerror = () => setConnection?.('reconnecting');
-    stream.onmessage = soon;
+    const stream = followEvents({
+      token: session.token ?? '',
+      source: 'ai',
+      type: 'batch.*',
+      onEvent: soon,
+      onState: (state) => setConnection?.(state),
+      onGap: soon,
+    });
     loop();
     return () => {
       stopped = true;
