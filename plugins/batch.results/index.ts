@@ -1,13 +1,4 @@
-// A step plugin for the workflow engine (plugin API version 1). It declares the part of the step
-// context it uses structurally, so it depends on nothing inside the relay.
-interface StepContext {
-  fetch: typeof fetch;
-  signal: AbortSignal;
-  step: { id: string };
-  scratch: { get(key: string): unknown; set(key: string, value: unknown): Promise<void> };
-  emit(event: { type: string; payload: unknown }): Promise<{ id: string }>;
-  services: { get<T>(name: string): T | undefined };
-}
+import { definePlugin, type StepContext } from '../sdk.ts';
 
 interface Params {
   /** A batch run by this relay: its output and error files are read. */
@@ -60,7 +51,7 @@ async function readSources(ctx: StepContext, params: Params): Promise<string[]> 
  * {batch_id, custom_id, ok, status_code, body, error}. How far it got is kept in the run's scratch, so
  * a resumed step does not emit the lines it already emitted (up to PROGRESS_EVERY may repeat after a crash).
  */
-export default {
+export default definePlugin<Params>({
   name: 'batch.results',
   version: '1.0.0',
   apiVersion: 1,
@@ -77,7 +68,7 @@ export default {
       maxLines: { type: 'integer', minimum: 1, maximum: 1_000_000 },
     },
   },
-  async run(ctx: StepContext, params: Params) {
+  async run(ctx, params) {
     const texts = await readSources(ctx, params);
     const lines = texts.flatMap((t) => t.split('\n')).filter((l) => l.trim() !== '');
     const limit = params.maxLines ?? 50_000;
@@ -106,4 +97,4 @@ export default {
     await ctx.scratch.set(key, emitted);
     return { emitted: lines.length, ok, failed: lines.length - ok };
   },
-};
+});
