@@ -1,10 +1,13 @@
 import { aiSubsystem } from './ai/subsystem.ts';
+import { batchesApi } from './batches/batches-api.ts';
 import type { SubsystemFactory } from './context.ts';
 import { delivery } from './delivery/index.ts';
 import { eventsApi } from './events/routes.ts';
 import { tokensApi } from './events/tokens.ts';
+import { filesApi } from './files/files-api.ts';
 import { consoleUi } from './http/console.ts';
 import { liveStream } from './live/index.ts';
+import { openaiEnrichment } from './openai-intake/enricher.ts';
 import { workflowsSubsystem } from './workflows/subsystem.ts';
 
 /** The relay's parts in start order (stopped in reverse). One line each. */
@@ -16,5 +19,8 @@ export const defaultSubsystems: SubsystemFactory[] = [
   delivery,
   workflowsSubsystem,
   aiSubsystem,
+  openaiEnrichment,
+  filesApi,
+  batchesApi,
   consoleUi,
 ];

@@ -60,6 +60,7 @@ function resolveSources(raw: unknown): SourceConfig[] {
       name: source.name,
       insecure: source.insecure ?? false,
       description: source.description,
+      enrich: source.enrich,
       verify: {
         ...source.verify,
         scheme: source.verify.scheme as SourceConfig['verify']['scheme'],

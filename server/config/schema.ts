@@ -1,5 +1,6 @@
 import type { Schema } from 'jsonschema';
 import { aiSectionSchema } from '../ai/config.ts';
+import { batchesSchema } from '../batches/settings.ts';
 import { deliverySchema } from '../delivery/config.ts';
 import { streamSchema } from '../live/config.ts';
 import { workflowsConfigSchema } from '../workflows/config.ts';
@@ -17,6 +18,17 @@ export const sourceSchema = {
     name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
     insecure: { type: 'boolean' },
     description: { type: 'string' },
+    enrich: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        upstream: { type: 'string', minLength: 1 },
+        baseURL: { type: 'string', minLength: 1 },
+        apiKey: { type: 'string' },
+        maxRetries: { type: 'integer', minimum: 0, maximum: 10 },
+        timeoutMs: { type: 'integer', minimum: 100, maximum: 600_000 },
+      },
+    },
     verify: {
       type: 'object',
       additionalProperties: false,
@@ -76,5 +88,6 @@ export const configSchema = {
     ai: aiSectionSchema,
     stream: streamSchema,
     delivery: deliverySchema,
+    batches: batchesSchema,
   } as Record<string, Schema>,
 };

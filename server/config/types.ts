@@ -13,11 +13,21 @@ export interface VerifyConfig {
   idHeader?: string;
 }
 
+/** Fetch the object an OpenAI webhook names, through a named `ai.upstreams` entry or a URL and key. */
+export interface EnrichConfig {
+  upstream?: string;
+  baseURL?: string;
+  apiKey?: string;
+  maxRetries?: number;
+  timeoutMs?: number;
+}
+
 export interface SourceConfig {
   name: string;
   insecure: boolean;
   description?: string;
   verify: VerifyConfig;
+  enrich?: EnrichConfig;
 }
 
 export interface RelayConfig {

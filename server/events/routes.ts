@@ -4,6 +4,7 @@ import { HttpError } from '../errors.ts';
 import type { EventPage, EventQuery, EventStore, RelayEvent } from '../store/types.ts';
 import { canReadSource, type Principal, principalOf } from '../http/auth.ts';
 import { booleanParam, limitParam, optionalString } from '../http/query.ts';
+import { EVENT_ANNOTATIONS, type EventAnnotations } from './annotations.ts';
 
 /** GET /v1/events, /v1/events/:id, /v1/events/:id/raw, /v1/rejections. */
 export function eventsApi(ctx: RelayContext): Subsystem {
@@ -34,7 +35,9 @@ export function eventsApi(ctx: RelayContext): Subsystem {
         res.json({ object: 'list', ...(await listForScopedToken(store, query, principal)) });
       });
       v1.get('/events/:id', ctx.auth.reader, async (req, res) => {
-        res.json(await readable(req, res));
+        const event = await readable(req, res);
+        const extra = await ctx.services.get<EventAnnotations>(EVENT_ANNOTATIONS)?.annotate(event);
+        res.json(extra ? { ...event, ...extra } : event);
       });
       v1.get('/events/:id/raw', ctx.auth.reader, async (req, res) => {
         const event = await readable(req, res);

@@ -12,6 +12,7 @@ export const ADMIN_TOKEN = 'test-admin-token';
 export interface TestSource {
   name: string;
   insecure?: boolean;
+  enrich?: SourceConfig['enrich'];
   verify: Partial<SourceConfig['verify']> & { scheme: SourceConfig['verify']['scheme'] };
 }
 

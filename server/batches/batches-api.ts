@@ -1,0 +1,153 @@
+import type { Request } from 'express';
+import type { RelayContext, Routers, Subsystem } from '../context.ts';
+import { defineErrorCodes, HttpError } from '../errors.ts';
+import { FILES_SERVICE, type FilesService } from '../files/files-service.ts';
+import { limitParam, optionalString } from '../http/query.ts';
+import { batchEvents } from './batch-events.ts';
+import { type LineResult, tableBatchStore } from './batch-store.ts';
+import { type BatchRunner, createBatchRunner } from './runner.ts';
+import { batchSettings } from './settings.ts';
+import { AI_QUEUE, type AiQueue, type BatchEndpoint, type BatchRecord, TERMINAL } from './types.ts';
+
+defineErrorCodes({ ai_unavailable: 503, batch_not_cancellable: 409 });
+
+export const BATCHES_SERVICE = 'batches';
+export interface BatchesService {
+  get(id: string): Omit<BatchRecord, 'files_written'> | undefined;
+}
+
+const ENDPOINTS: ReadonlySet<string> = new Set(['/v1/responses', '/v1/chat/completions']);
+const DAY = 24 * 3600;
+
+/** POST /v1/batches, GET /v1/batches, GET /v1/batches/:id, POST /v1/batches/:id/cancel (OpenAI's shapes). */
+export function batchesApi(ctx: RelayContext): Subsystem {
+  const settings = batchSettings(ctx.config.sections);
+  const store = tableBatchStore(
+    ctx.storage.tables.table<BatchRecord>('batches', 'large'),
+    ctx.storage.tables.table<LineResult>('batch_lines', 'large'),
+  );
+  const events = batchEvents(ctx.events, ctx.newId, () => ctx.clock.now());
+  let runner: BatchRunner | null = null;
+  // For workflow steps and other subsystems: read a batch by id (as GET /v1/batches/:id shows it).
+  ctx.services.provide<BatchesService>(BATCHES_SERVICE, {
+    get: (id) => (store.get(id) ? view(store.get(id) as BatchRecord) : undefined),
+  });
+
+  function found(id: string): BatchRecord {
+    const batch = store.get(id);
+    if (!batch) throw new HttpError('not_found', `No batch with id "${id}".`);
+    return batch;
+  }
+
+  function create(req: Request, files: FilesService): BatchRecord {
+    const { input_file_id, endpoint, completion_window, metadata } = (req.body ?? {}) as Record<string, unknown>;
+    if (typeof input_file_id !== 'string') throw new HttpError('invalid_request', '"input_file_id" is required.');
+    const input = files.get(input_file_id);
+    if (!input) throw new HttpError('not_found', `No file with id "${input_file_id}".`);
+    if (input.purpose !== 'batch')
+      throw new HttpError('invalid_request', `File ${input_file_id} was not uploaded with purpose "batch".`);
+    if (typeof endpoint !== 'string' || !ENDPOINTS.has(endpoint)) {
+      throw new HttpError('invalid_request', '"endpoint" must be "/v1/responses" or "/v1/chat/completions".');
+    }
+    if (completion_window !== '24h') throw new HttpError('invalid_request', '"completion_window" must be "24h".');
+    const now = Math.floor(ctx.clock.now() / 1000);
+    return {
+      id: ctx.newId('batch'),
+      object: 'batch',
+      endpoint: endpoint as BatchEndpoint,
+      input_file_id,
+      completion_window: '24h',
+      status: 'validating',
+      output_file_id: null,
+      error_file_id: null,
+      created_at: now,
+      in_progress_at: null,
+      expires_at: now + DAY,
+      finalizing_at: null,
+      completed_at: null,
+      failed_at: null,
+      expired_at: null,
+      cancelling_at: null,
+      cancelled_at: null,
+      request_counts: { total: 0, completed: 0, failed: 0 },
+      errors: null,
+      metadata: checkMetadata(metadata),
+    };
+  }
+
+  return {
+    name: 'batches',
+    routes({ v1 }: Routers) {
+      v1.post('/batches', ctx.auth.admin, async (req, res) => {
+        const files = ctx.services.get<FilesService>(FILES_SERVICE);
+        if (!runner || !files) throw new HttpError('ai_unavailable', 'Batches need the AI queue, which is not running.');
+        const batch = create(req, files);
+        await store.save(batch);
+        runner.start(batch.id);
+        res.json(view(batch));
+      });
+      v1.get('/batches', ctx.auth.admin, (req, res) => {
+        const page = store.list({ after: optionalString(req, 'after'), limit: limitParam(req, 20, 100) });
+        const data = page.data.map(view);
+        res.json({
+          object: 'list',
+          data,
+          first_id: data[0]?.id ?? null,
+          last_id: data.at(-1)?.id ?? null,
+          has_more: page.has_more,
+        });
+      });
+      v1.get('/batches/:id', ctx.auth.admin, (req, res) => {
+        res.json(view(found(String(req.params.id))));
+      });
+      v1.post('/batches/:id/cancel', ctx.auth.admin, async (req, res) => {
+        const batch = found(String(req.params.id));
+        if (batch.status === 'cancelling' || batch.status === 'cancelled') return void res.json(view(batch));
+        if (TERMINAL.has(batch.status) || batch.status === 'finalizing' || !runner) {
+          throw new HttpError('batch_not_cancellable', `Batch ${batch.id} is ${batch.status} and can no longer be cancelled.`);
+        }
+        res.json(view(await runner.cancel(batch.id)));
+      });
+    },
+    async start() {
+      await store.open();
+      const queue = ctx.services.get<AiQueue>(AI_QUEUE);
+      const files = ctx.services.get<FilesService>(FILES_SERVICE);
+      if (!queue || !files) {
+        ctx.logger.warn('no AI queue is running: batches cannot be created or resumed');
+        return;
+      }
+      runner = createBatchRunner({
+        store,
+        files,
+        queue,
+        events,
+        clock: ctx.clock,
+        newId: ctx.newId,
+        settings,
+        logger: ctx.logger,
+      });
+      for (const batch of store.unfinished()) runner.start(batch.id);
+    },
+    async stop() {
+      await runner?.stop();
+      await store.close();
+    },
+  };
+}
+
+function view(batch: BatchRecord): Omit<BatchRecord, 'files_written'> {
+  const { files_written: _, ...rest } = batch;
+  return rest;
+}
+
+function checkMetadata(metadata: unknown): Record<string, string> | null {
+  if (metadata === undefined || metadata === null) return null;
+  if (typeof metadata !== 'object' || Array.isArray(metadata))
+    throw new HttpError('invalid_request', '"metadata" must be an object.');
+  const entries = Object.entries(metadata);
+  const ok = entries.length <= 16 && entries.every(([k, v]) => k.length <= 64 && typeof v === 'string' && v.length <= 512);
+  if (!ok)
+    throw new HttpError('invalid_request', '"metadata" holds at most 16 string values (keys ≤ 64, values ≤ 512 characters).');
+  return metadata as Record<string, string>;
+}

@@ -1,0 +1,40 @@
+import type { Table } from '../store/table.ts';
+
+/** OpenAI's File object. */
+export interface FileRecord {
+  id: string;
+  object: 'file';
+  bytes: number;
+  created_at: number;
+  filename: string;
+  purpose: 'batch' | 'batch_output';
+  status: 'processed';
+  expires_at: number | null;
+}
+
+/** File metadata; the bytes live in a BlobStore. A PostgreSQL implementation can replace this later. */
+export interface FileStore {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  get(id: string): FileRecord | undefined;
+  /** Newest first, after the `after` cursor (an id), at most `limit`. */
+  list(query: { purpose?: string; after?: string; limit: number }): { data: FileRecord[]; has_more: boolean };
+  save(file: FileRecord): Promise<void>;
+  remove(id: string): Promise<boolean>;
+}
+
+export function tableFileStore(table: Table<FileRecord>): FileStore {
+  return {
+    open: () => table.open(),
+    close: () => table.close(),
+    get: (id) => table.get(id),
+    list({ purpose, after, limit }) {
+      const newestFirst = [...table.values()].filter((f) => !purpose || f.purpose === purpose).reverse();
+      const start = after ? newestFirst.findIndex((f) => f.id === after) + 1 : 0;
+      const data = newestFirst.slice(start, start + limit);
+      return { data, has_more: start + limit < newestFirst.length };
+    },
+    save: (file) => table.put(file),
+    remove: (id) => table.delete(id),
+  };
+}

@@ -1,0 +1,41 @@
+import type { Readable } from 'node:stream';
+import type { BlobStore } from './blob-store.ts';
+import type { FileRecord, FileStore } from './file-store.ts';
+
+/** What batches need from files (the service `files`): read an input, write outputs. */
+export interface FilesService {
+  get(id: string): FileRecord | undefined;
+  readAll(id: string): Promise<Buffer>;
+  create(input: { filename: string; purpose: FileRecord['purpose']; bytes: Buffer | Readable }): Promise<FileRecord>;
+}
+
+export const FILES_SERVICE = 'files';
+
+export function createFilesService(
+  store: FileStore,
+  blobs: BlobStore,
+  newId: (prefix: string) => string,
+  now: () => number,
+): FilesService {
+  return {
+    get: (id) => store.get(id),
+    readAll: (id) => blobs.readAll(id),
+    async create({ filename, purpose, bytes }) {
+      const id = newId('file');
+      // Bytes first, then the row: a crash between them leaves an orphan blob, never a row without bytes.
+      const size = await blobs.write(id, bytes);
+      const file: FileRecord = {
+        id,
+        object: 'file',
+        bytes: size,
+        created_at: Math.floor(now() / 1000),
+        filename,
+        purpose,
+        status: 'processed',
+        expires_at: null,
+      };
+      await store.save(file);
+      return file;
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import type { ServerResponse } from 'node:http';
+import type { FakeOpenAI } from './fake-openai.ts';
+
+// Additions to the shared fake upstream (fake-openai.ts) for enrichment and batch tests, made through
+// its route() and behaviourFor extension points.
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+export interface ObjectRoutes {
+  /** id → object served by GET /v1/responses/:id and GET /v1/batches/:id (404 when absent). */
+  objects: Map<string, unknown>;
+  /** path → how many more GETs of it answer 500 (with retry-after-ms: 1, so SDK retries are quick). */
+  failures: Map<string, number>;
+  /** Parks every GET until release(). */
+  hold(): void;
+  release(): void;
+  readonly parked: number;
+}
+
+export function serveObjects(fake: FakeOpenAI): ObjectRoutes {
+  const objects = new Map<string, unknown>();
+  const failures = new Map<string, number>();
+  let gate: { promise: Promise<void>; open: () => void } | null = null;
+  let parked = 0;
+  fake.route('GET', /^\/v1\/(responses|batches)\/([^/?]+)/, async (_req, res, _body, match) => {
+    const path = match[0];
+    const failing = failures.get(path) ?? 0;
+    if (failing > 0) {
+      failures.set(path, failing - 1);
+      return send(res, 500, { error: { message: 'try again', type: 'server_error' } }, { 'retry-after-ms': '1' });
+    }
+    if (gate) {
+      parked++;
+      await gate.promise;
+      parked--;
+    }
+    const id = match[2] as string;
+    if (!objects.has(id)) return send(res, 404, { error: { message: `No such object: ${id}`, type: 'invalid_request_error' } });
+    send(res, 200, objects.get(id), { 'x-request-id': `req_get_${id}` });
+  });
+  return {
+    objects,
+    failures,
+    hold() {
+      let open = () => {};
+      const promise = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      gate ??= { promise, open };
+    },
+    release() {
+      gate?.open();
+      gate = null;
+    },
+    get parked() {
+      return parked;
+    },
+  };
+}
+
+/** POST /v1/responses (non-streaming): echoes the input; an input containing FAIL answers 400. */
+export function serveResponses(fake: FakeOpenAI): void {
+  let n = 0;
+  fake.route('POST', /^\/v1\/responses$/, (_req, res, body) => {
+    const input = JSON.stringify((body as { input?: unknown } | null)?.input ?? '');
+    if (input.includes('FAIL')) {
+      return send(res, 400, {
+        error: { message: 'This line asked to fail.', type: 'invalid_request_error', param: 'input', code: 'asked_to_fail' },
+      });
+    }
+    n++;
+    send(
+      res,
+      200,
+      {
+        id: `resp_fake_${n}`,
+        object: 'response',
+        status: 'completed',
+        model: (body as { model?: string } | null)?.model,
+        output: [
+          { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: `echo: ${input}`, annotations: [] }] },
+        ],
+      },
+      { 'x-request-id': `req_resp_${n}` },
+    );
+  });
+}
+
+export interface LineControl {
+  /** Lets the next `n` chat completions through, then parks the rest until release(). */
+  holdAfter(n: number): void;
+  release(): void;
+  /** Chat completions parked right now. */
+  readonly parked: number;
+}
+
+/** Chat completion lines: content containing FAIL answers 400; holdAfter() parks later requests. */
+export function controlLines(fake: FakeOpenAI): LineControl {
+  let passes = Number.POSITIVE_INFINITY;
+  fake.behaviourFor = (body) => {
+    if (JSON.stringify(body.messages).includes('FAIL')) return { failStatus: 400 };
+    if (passes !== Number.POSITIVE_INFINITY && passes-- <= 0) return { pauseAfter: 0 };
+    return undefined;
+  };
+  return {
+    holdAfter(n) {
+      passes = n;
+    },
+    release() {
+      passes = Number.POSITIVE_INFINITY;
+      fake.release();
+    },
+    get parked() {
+      return fake.requests.filter((r) => r.paused).length;
+    },
+  };
+}
