@@ -85,12 +85,15 @@ describe('workflow files: validation with positions, last good version, reload',
 
   it('keeps serving the last good version of a file that became invalid, and shows why', async () => {
     await writeFile(join(dir, 'hello.yaml'), BROKEN);
+    const expected = `hello.yaml:6:31: bad expression "'v2 ' &": Unexpected end of expression`;
+    // writeFile truncates before it writes, so the watcher may first see a partial file; wait for
+    // the state that the complete file produces.
     const view = await waitFor('the watcher to pick up the change', async () =>
-      (await list()).find((w) => w.file === 'hello.yaml' && !w.valid),
+      (await list()).find((w) => w.file === 'hello.yaml' && !w.valid && w.error === expected),
     );
     assert.equal(view.serving_last_good, true);
     assert.equal(view.name, 'hello');
-    assert.equal(view.error, `hello.yaml:6:31: bad expression "'v2 ' &": Unexpected end of expression`);
+    assert.equal(view.error, expected);
     const run = await api<{ id: string }>(relay.url, '/v1/workflows/hello/runs', {
       method: 'POST',
       body: { event: { type: 'greeting.new', payload: { name: 'ada' } } },
