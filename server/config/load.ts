@@ -124,11 +124,9 @@ type StoreSection = Partial<Omit<StoreConfig, 'retention'>> & { retention?: Part
 function storeConfig(store: StoreSection, file: string | null): StoreConfig {
   const driver = store.driver ?? 'lowdb';
   if (driver === 'postgres' && !store.url) {
-    throw new ConfigError(
-      'store.url',
-      'the postgres driver needs a connection URL, e.g. url: "${DATABASE_URL}"',
-      file ?? undefined,
-    );
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${ENV} syntax
+    const hint = 'the postgres driver needs a connection URL, e.g. url: "${DATABASE_URL}"';
+    throw new ConfigError('store.url', hint, file ?? undefined);
   }
   const config: StoreConfig = { driver, retention: { ...DEFAULTS.retention, ...store.retention } };
   if (store.url) config.url = store.url;

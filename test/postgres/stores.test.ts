@@ -3,8 +3,8 @@ import { Database } from '../../server/store/postgres/database.ts';
 import { PostgresEventStore } from '../../server/store/postgres/event-store.ts';
 import { PostgresTable } from '../../server/store/postgres/table.ts';
 import { dropSchemas, newSchema, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
-import { eventStoreContract, type StoreSetup } from './event-store.contract.ts';
-import { type Item, tableContract } from './table.contract.ts';
+import { eventStoreContract, type StoreSetup } from '../store/event-store.contract.ts';
+import { type Item, tableContract } from '../store/table.contract.ts';
 
 // The same contract suites as the memory and lowdb stores, against a real PostgreSQL server; each
 // case gets its own schema, so runs never see each other's rows.
