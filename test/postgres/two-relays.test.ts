@@ -78,6 +78,24 @@ describe('two relay instances sharing one PostgreSQL database', { skip: skipWith
     assert.deepEqual(received[0].payload, { type: 'order.shipped', n: 0 });
   });
 
+  it('gives work subscribers only the events their own instance stored, and live subscribers all of them', async (t) => {
+    const ownOnly: string[] = [];
+    const everyInstance: string[] = [];
+    const stops = [
+      b.relay.ctx.bus.subscribe((event) => ownOnly.push(event.id)),
+      b.relay.ctx.bus.subscribe((event) => everyInstance.push(event.id), { everyInstance: true }),
+    ];
+    t.after(() => {
+      for (const stop of stops) stop();
+    });
+    const fromA = await ingest(a, 'msg_bus_a', { type: 'order.paid' });
+    await waitFor('the event from A on B', () => everyInstance.includes(fromA.id));
+    assert.deepEqual(ownOnly, [], 'a delivery engine on B must not act on an event A stored');
+    const fromB = await ingest(b, 'msg_bus_b', { type: 'order.paid' });
+    assert.deepEqual(ownOnly, [fromB.id]);
+    assert.deepEqual(everyInstance, [fromA.id, fromB.id]);
+  });
+
   it('lists on one instance what was ingested on the other', async () => {
     const { id } = await ingest(a, 'msg_listed', { type: 'order.listed' });
     const res = await fetch(`${b.url}/v1/events?type=order.listed`, { headers: b.auth });

@@ -32,7 +32,7 @@ export async function startEventFeed(options: EventFeedOptions): Promise<() => P
     while (pending.length > 0 && !stopped) {
       const ids = pending.splice(0, BATCH);
       const { rows } = await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1) ORDER BY id`, [ids]);
-      for (const row of rows) bus.publish(eventFromRow(row));
+      for (const row of rows) bus.publishFromOtherInstance(eventFromRow(row));
     }
   }
 
