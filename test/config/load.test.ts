@@ -127,7 +127,7 @@ sources:
   });
 
   it('takes the postgres driver with its URL from the environment, and refuses it without a URL', async () => {
-    const withUrl = await file('store: { driver: postgres, url: "${DATABASE_URL}", schema: relay }\n');
+    const withUrl = await file(`store: { driver: postgres, url: "\${DATABASE_URL}", schema: relay }\n`);
     const config = loadConfig({ flags: { config: withUrl }, env: { DATABASE_URL: 'postgres://db/relay' }, cwd: dir });
     assert.deepEqual([config.store.driver, config.store.url, config.store.schema], ['postgres', 'postgres://db/relay', 'relay']);
     const error = refusal(await file('store: { driver: postgres }\n'));
