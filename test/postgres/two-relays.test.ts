@@ -96,6 +96,24 @@ describe('two relay instances sharing one PostgreSQL database', { skip: skipWith
     assert.deepEqual(everyInstance, [fromA.id, fromB.id]);
   });
 
+  it('re-establishes a lost LISTEN connection and publishes what other instances stored meanwhile', async (t) => {
+    const heard: string[] = [];
+    t.after(b.relay.ctx.bus.subscribe((event) => heard.push(event.id), { everyInstance: true }));
+    const listening = `LISTEN "hookrelay_events_${schema}"`;
+    const listeners = () => queryTestDatabase<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE query = $1', [listening]);
+    // A and B both listen; end both connections (as a database restart would).
+    const before = await listeners();
+    assert.equal(before.length, 2);
+    await queryTestDatabase('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1', [listening]);
+    await waitFor('the LISTEN connections to be gone', async () => (await listeners()).length === 0);
+    const missed = await ingest(a, 'msg_while_disconnected', { type: 'order.missed' });
+    await waitFor('B to publish the event it missed', () => heard.includes(missed.id));
+    await waitFor('both instances listening again', async () => (await listeners()).length === 2);
+    const after = await ingest(a, 'msg_after_reconnect', { type: 'order.after' });
+    await waitFor('B to hear events again', () => heard.includes(after.id));
+    assert.deepEqual(heard, [missed.id, after.id]);
+  });
+
   it('lists on one instance what was ingested on the other', async () => {
     const { id } = await ingest(a, 'msg_listed', { type: 'order.listed' });
     const res = await fetch(`${b.url}/v1/events?type=order.listed`, { headers: b.auth });

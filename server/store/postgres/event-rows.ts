@@ -36,8 +36,8 @@ export function eventFromRow(row: EventRow): RelayEvent {
 export function insertStatement(event: RelayEvent, input: NewEvent, channel: string, instance: string) {
   return {
     text: `WITH inserted AS (
-        INSERT INTO events (id, source, type, received_at, provider_id, headers, payload, verified, raw, content_type)
-        VALUES ($1, $2, $3, $4, $5, $6::json, $7::json, $8::json, $9, $10)
+        INSERT INTO events (id, source, type, received_at, provider_id, headers, payload, verified, raw, content_type, stored_by)
+        VALUES ($1, $2, $3, $4, $5, $6::json, $7::json, $8::json, $9, $10, $13)
         ON CONFLICT (source, provider_id) WHERE provider_id IS NOT NULL DO NOTHING
         RETURNING id)
       SELECT id, pg_notify($11, $12 || id) FROM inserted`,
@@ -54,6 +54,7 @@ export function insertStatement(event: RelayEvent, input: NewEvent, channel: str
       input.content_type,
       channel,
       `${instance} `,
+      instance,
     ],
   };
 }

@@ -16,7 +16,9 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
         payload json,
         verified json NOT NULL,
         raw bytea NOT NULL,
-        content_type text NOT NULL
+        content_type text NOT NULL,
+        -- The instance that stored it, so a live feed that lost its connection can read what it missed.
+        stored_by text NOT NULL DEFAULT ''
       );
       -- De-duplication across every instance: the database, not a process, decides what is first.
       CREATE UNIQUE INDEX events_provider_id ON events (source, provider_id) WHERE provider_id IS NOT NULL;
