@@ -67,7 +67,7 @@ function typeCondition(pattern: string | undefined, param: number): { sql: strin
   return { sql: `type LIKE $${param}`, value: `${prefix}%` };
 }
 
-/** Oldest first after the cursor; one row more than asked, to tell has_more. */
+/** Oldest (or with `tail` newest) first after the cursor; one row more than asked, to tell has_more. */
 export function listStatement(query: EventQuery, floorId: string) {
   const values: unknown[] = [floorId];
   const where = ['id >= $1'];
@@ -85,8 +85,9 @@ export function listStatement(query: EventQuery, floorId: string) {
     where.push(`id > $${values.length}`);
   }
   values.push(query.limit + 1);
+  const order = query.tail ? 'DESC' : 'ASC'; // tail: the newest matches, put back in id order by the caller
   return {
-    text: `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${values.length}`,
+    text: `SELECT ${EVENT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY id ${order} LIMIT $${values.length}`,
     values,
   };
 }

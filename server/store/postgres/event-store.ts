@@ -139,6 +139,7 @@ export class PostgresEventStore implements EventStore {
     const { text, values } = listStatement(query, await this.#floor());
     const { rows } = await this.#db.query<EventRow>(text, values);
     const data = rows.slice(0, query.limit).map(eventFromRow);
+    if (query.tail) data.reverse();
     return { data, has_more: rows.length > query.limit, last_id: data.at(-1)?.id ?? null };
   }
 
