@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
+import { io } from 'socket.io-client';
 import { signHeaders } from '../../server/ingest/signers.ts';
 import type { RelayEvent } from '../../server/store/types.ts';
 import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
@@ -76,6 +77,18 @@ describe('two relay instances sharing one PostgreSQL database', { skip: skipWith
     );
     assert.equal(received[0].source, 'shop');
     assert.deepEqual(received[0].payload, { type: 'order.shipped', n: 0 });
+  });
+
+  it('sends an event ingested on one instance to a Socket.IO subscriber on the other', async (t) => {
+    const socket = io(b.url, { path: '/socket.io', auth: { token: ADMIN_TOKEN }, transports: ['websocket'] });
+    t.after(() => socket.disconnect());
+    const received: RelayEvent[] = [];
+    socket.on('event', (event: RelayEvent) => received.push(event));
+    const ack = await socket.timeout(10_000).emitWithAck('subscribe', { types: ['order.refunded'] });
+    assert.deepEqual(ack, { ok: true });
+    const { id } = await ingest(a, 'msg_refunded', { type: 'order.refunded' });
+    await waitFor('the event from A on a Socket.IO client of B', () => received.length === 1);
+    assert.equal(received[0].id, id);
   });
 
   it('gives work subscribers only the events their own instance stored, and live subscribers all of them', async (t) => {

@@ -31,7 +31,8 @@ export class Database {
     this.#url = options.url;
     this.schema = options.schema;
     this.channel = options.schema ? `hookrelay_events_${options.schema}` : 'hookrelay_events';
-    this.pool = new pg.Pool({ ...this.#connection(), max: options.maxConnections ?? 10 });
+    // A database that does not answer fails a connection attempt after 5 s instead of hanging ingest.
+    this.pool = new pg.Pool({ ...this.#connection(), max: options.maxConnections ?? 10, connectionTimeoutMillis: 5000 });
     // An idle client that loses its server is replaced by the pool; without a listener it would crash us.
     this.pool.on('error', () => {});
   }
