@@ -44,9 +44,9 @@ export function insertStatement(event: RelayEvent, input: NewEvent, channel: str
     values: [
       event.id,
       event.source,
-      event.type,
+      textValue(event.type),
       event.received_at,
-      event.provider_id,
+      event.provider_id === null ? null : textValue(event.provider_id),
       JSON.stringify(event.headers),
       JSON.stringify(event.payload ?? null),
       JSON.stringify(event.verified),
@@ -57,6 +57,14 @@ export function insertStatement(event: RelayEvent, input: NewEvent, channel: str
       instance,
     ],
   };
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000, which a payload's `type` or id may contain; it is stored as
+ * U+FFFD. (JSON columns keep it: they hold the escaped text.)
+ */
+export function textValue(value: string): string {
+  return value.includes('\u0000') ? value.replaceAll('\u0000', '\ufffd') : value;
 }
 
 /** `response.*` becomes a LIKE prefix with %, _ and \ escaped; `*` or nothing means every type. */

@@ -13,7 +13,7 @@ import type {
   RetentionPolicy,
 } from '../types.ts';
 import type { Database } from './database.ts';
-import { EVENT_COLUMNS, type EventRow, eventFromRow, insertStatement, listStatement } from './event-rows.ts';
+import { EVENT_COLUMNS, type EventRow, eventFromRow, insertStatement, listStatement, textValue } from './event-rows.ts';
 import { ageFloor, RetentionSweeper } from './retention.ts';
 
 export interface PostgresEventStoreOptions {
@@ -92,7 +92,7 @@ export class PostgresEventStore implements EventStore {
       if (rowCount === 1) return { event, duplicate: false };
       const { rows } = await this.#db.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE source = $1 AND provider_id = $2`,
-        [input.source, input.provider_id],
+        [input.source, textValue(input.provider_id ?? '')],
       );
       if (rows[0]) return { event: eventFromRow(rows[0]), duplicate: true };
     }
