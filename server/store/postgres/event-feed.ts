@@ -32,89 +32,105 @@ const CATCH_UP_MARGIN_MS = 5000;
  * published in id order. When the LISTEN connection is lost it is re-established, and the events other
  * instances stored after the newest one seen are read from the table, so none is skipped.
  */
-export async function startEventFeed(options: EventFeedOptions): Promise<() => Promise<void>> {
-  const { db, instance, bus, onError } = options;
-  const published = new RecentIds(10_000);
-  const pending: string[] = [];
-  let newest = '';
-  let client: pg.Client | null = null;
-  let work: Promise<void> = Promise.resolve();
-  let retryMs = options.reconnectMs ?? 1000;
-  let timer: NodeJS.Timeout | null = null;
-  let stopped = false;
+export class EventFeed {
+  readonly #options: EventFeedOptions;
+  readonly #published = new RecentIds(10_000);
+  readonly #pending: string[] = [];
+  #newest = '';
+  #client: pg.Client | null = null;
+  #work: Promise<void> = Promise.resolve();
+  #retryMs: number;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
 
-  function publish(rows: EventRow[]): void {
+  constructor(options: EventFeedOptions) {
+    this.#options = options;
+    this.#retryMs = options.reconnectMs ?? 1000;
+  }
+
+  async start(): Promise<void> {
+    await this.#connect();
+    // Events stored before this instance listened are history (read them by cursor), not live.
+    const { rows } = await this.#options.db.query<{ id: string | null }>('SELECT max(id) AS id FROM events');
+    this.#newest = rows[0]?.id ?? '';
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#work;
+    await this.#client?.end().catch(() => {});
+  }
+
+  #publish(rows: EventRow[]): void {
     for (const row of rows) {
-      if (stopped || !published.add(row.id)) continue;
-      if (row.id > newest) newest = row.id;
-      bus.publishFromOtherInstance(eventFromRow(row));
+      if (this.#stopped || !this.#published.add(row.id)) continue;
+      if (row.id > this.#newest) this.#newest = row.id;
+      this.#options.bus.publishFromOtherInstance(eventFromRow(row));
     }
   }
-  /** Loads and publishes in order, one step after another. */
-  function enqueue(step: () => Promise<void>): void {
-    work = work.then(step).catch(onError);
+
+  /** Loads and publishes one step after another, so batches go out in the order they came. */
+  #enqueue(step: () => Promise<void>): void {
+    this.#work = this.#work.then(step).catch(this.#options.onError);
   }
-  async function loadPending(): Promise<void> {
-    while (pending.length > 0 && !stopped) {
-      const ids = pending.splice(0, BATCH);
-      const { rows } = await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1) ORDER BY id`, [ids]);
-      publish(rows);
-    }
-  }
-  async function readMissed(): Promise<void> {
-    let after = idFloor('evt', idTime(newest) - CATCH_UP_MARGIN_MS);
-    for (;;) {
-      const { rows } = await db.query<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE id > $1 AND stored_by <> $2 ORDER BY id LIMIT ${BATCH}`,
-        [after, instance],
+
+  async #loadPending(): Promise<void> {
+    while (this.#pending.length > 0 && !this.#stopped) {
+      const ids = this.#pending.splice(0, BATCH);
+      const { rows } = await this.#options.db.query<EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1) ORDER BY id`,
+        [ids],
       );
-      publish(rows);
-      if (rows.length < BATCH || stopped) return;
+      this.#publish(rows);
+    }
+  }
+
+  async #readMissed(): Promise<void> {
+    let after = idFloor('evt', idTime(this.#newest) - CATCH_UP_MARGIN_MS);
+    while (!this.#stopped) {
+      const { rows } = await this.#options.db.query<EventRow>(
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE id > $1 AND stored_by <> $2 ORDER BY id LIMIT ${BATCH}`,
+        [after, this.#options.instance],
+      );
+      this.#publish(rows);
+      if (rows.length < BATCH) return;
       after = rows[rows.length - 1].id;
     }
   }
 
-  async function connect(): Promise<void> {
-    const next = db.client();
-    next.on('notification', (message) => {
+  async #connect(): Promise<void> {
+    const client = this.#options.db.client();
+    client.on('notification', (message) => {
       const [from, id] = (message.payload ?? '').split(' ');
-      if (!id || from === instance) return;
-      if (pending.push(id) === 1) enqueue(loadPending);
+      if (!id || from === this.#options.instance) return;
+      if (this.#pending.push(id) === 1) this.#enqueue(() => this.#loadPending());
     });
-    next.on('error', (error) => lost(next, error));
-    next.on('end', () => lost(next, null));
-    await next.connect();
-    await next.query(`LISTEN "${db.channel}"`);
-    client = next;
-  }
-  function lost(which: pg.Client, error: Error | null): void {
-    if (stopped || client !== which) return;
-    client = null;
-    onError(error ?? new Error('the LISTEN connection to PostgreSQL ended'));
-    which.end().catch(() => {});
-    timer = setTimeout(reconnect, retryMs);
-  }
-  async function reconnect(): Promise<void> {
-    if (stopped) return;
-    try {
-      await connect();
-      retryMs = options.reconnectMs ?? 1000;
-      if (newest) enqueue(readMissed);
-    } catch (error) {
-      onError(error);
-      retryMs = Math.min(retryMs * 2, MAX_RECONNECT_MS);
-      timer = setTimeout(reconnect, retryMs);
-    }
+    client.on('error', (error) => this.#lost(client, error));
+    client.on('end', () => this.#lost(client, null));
+    await client.connect();
+    await client.query(`LISTEN "${this.#options.db.channel}"`);
+    this.#client = client;
   }
 
-  await connect();
-  // Events stored before this instance listened are history (read them by cursor), not live.
-  const { rows } = await db.query<{ id: string }>('SELECT max(id) AS id FROM events');
-  newest = rows[0]?.id ?? '';
-  return async () => {
-    stopped = true;
-    if (timer) clearTimeout(timer);
-    await work;
-    await client?.end().catch(() => {});
-  };
+  #lost(client: pg.Client, error: Error | null): void {
+    if (this.#stopped || this.#client !== client) return;
+    this.#client = null;
+    this.#options.onError(error ?? new Error('the LISTEN connection to PostgreSQL ended'));
+    client.end().catch(() => {});
+    this.#timer = setTimeout(() => this.#reconnect(), this.#retryMs);
+  }
+
+  async #reconnect(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      await this.#connect();
+      this.#retryMs = this.#options.reconnectMs ?? 1000;
+      if (this.#newest) this.#enqueue(() => this.#readMissed());
+    } catch (error) {
+      this.#options.onError(error);
+      this.#retryMs = Math.min(this.#retryMs * 2, MAX_RECONNECT_MS);
+      this.#timer = setTimeout(() => this.#reconnect(), this.#retryMs);
+    }
+  }
 }

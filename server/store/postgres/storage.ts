@@ -1,7 +1,7 @@
 import type { StorageOptions, Storage } from '../driver.ts';
 import type { Row } from '../table.ts';
 import { Database } from './database.ts';
-import { startEventFeed } from './event-feed.ts';
+import { EventFeed } from './event-feed.ts';
 import { PostgresEventStore } from './event-store.ts';
 import { PostgresTable } from './table.ts';
 
@@ -15,8 +15,9 @@ export function postgresStorage(options: StorageOptions): Storage {
     events,
     tables: { table: <T extends Row>(name: string) => new PostgresTable<T>(db, name) },
     async connectBus(bus, onError) {
-      const stop = await startEventFeed({ db, instance: events.instance, bus, onError });
-      db.beforeClose(stop);
+      const feed = new EventFeed({ db, instance: events.instance, bus, onError });
+      await feed.start();
+      db.beforeClose(() => feed.stop());
     },
   };
 }
