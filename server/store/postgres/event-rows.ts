@@ -28,20 +28,24 @@ export function eventFromRow(row: EventRow): RelayEvent {
   };
 }
 
+export interface NewRow {
+  event: RelayEvent;
+  input: NewEvent;
+}
+
+const COLUMNS_PER_ROW = 10;
+
 /**
- * One statement: insert unless (source, provider_id) exists, and announce the new id to other
- * instances. NOTIFY inside the statement is sent on commit, so listeners never see an uncommitted id.
- * JSON columns get their text explicitly (node-postgres would turn a JS array into a PostgreSQL array).
+ * One statement for several events: insert each unless its (source, provider_id) exists (also earlier
+ * in the same statement), and announce each new id to other instances. NOTIFY inside the statement is
+ * sent on commit, so listeners never see an uncommitted id. JSON columns get their text explicitly
+ * (node-postgres would turn a JS array into a PostgreSQL array).
  */
-export function insertStatement(event: RelayEvent, input: NewEvent, channel: string, instance: string) {
-  return {
-    text: `WITH inserted AS (
-        INSERT INTO events (id, source, type, received_at, provider_id, headers, payload, verified, raw, content_type, stored_by)
-        VALUES ($1, $2, $3, $4, $5, $6::json, $7::json, $8::json, $9, $10, $13)
-        ON CONFLICT (source, provider_id) WHERE provider_id IS NOT NULL DO NOTHING
-        RETURNING id)
-      SELECT id, pg_notify($11, $12 || id) FROM inserted`,
-    values: [
+export function insertStatement(rows: readonly NewRow[], channel: string, instance: string) {
+  const values: unknown[] = [channel, `${instance} `, instance];
+  const tuples = rows.map(({ event, input }) => {
+    const at = values.length;
+    values.push(
       event.id,
       event.source,
       textValue(event.type),
@@ -52,12 +56,23 @@ export function insertStatement(event: RelayEvent, input: NewEvent, channel: str
       JSON.stringify(event.verified),
       input.raw,
       input.content_type,
-      channel,
-      `${instance} `,
-      instance,
-    ],
+    );
+    const p = (n: number) => `$${at + n}`;
+    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}::json, ${p(7)}::json, ${p(8)}::json, ${p(9)}, ${p(10)}, $3)`;
+  });
+  return {
+    text: `WITH inserted AS (
+        INSERT INTO events (id, source, type, received_at, provider_id, headers, payload, verified, raw, content_type, stored_by)
+        VALUES ${tuples.join(', ')}
+        ON CONFLICT (source, provider_id) WHERE provider_id IS NOT NULL DO NOTHING
+        RETURNING id)
+      SELECT id, pg_notify($1, $2 || id) FROM inserted`,
+    values,
   };
 }
+
+/** Rows per statement: PostgreSQL takes at most 65,535 parameters, and smaller statements finish sooner. */
+export const MAX_ROWS_PER_INSERT = Math.min(500, Math.floor(65_535 / COLUMNS_PER_ROW) - 1);
 
 /**
  * PostgreSQL text cannot hold U+0000, which a payload's `type` or id may contain; it is stored as

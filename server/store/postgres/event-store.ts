@@ -13,7 +13,8 @@ import type {
   RetentionPolicy,
 } from '../types.ts';
 import type { Database } from './database.ts';
-import { EVENT_COLUMNS, type EventRow, eventFromRow, insertStatement, listStatement, textValue } from './event-rows.ts';
+import { EVENT_COLUMNS, type EventRow, eventFromRow, listStatement, textValue } from './event-rows.ts';
+import { InsertBatcher } from './insert-batcher.ts';
 import { ageFloor, RetentionSweeper } from './retention.ts';
 
 export interface PostgresEventStoreOptions {
@@ -42,6 +43,7 @@ export class PostgresEventStore implements EventStore {
   readonly #newId: IdFactory;
   readonly #maxRejections: number;
   readonly #sweeper: RetentionSweeper;
+  readonly #inserts: InsertBatcher;
   /** Sweep after this many appends: about 1% of maxEvents over the bound at most, per instance. */
   readonly #sweepEvery: number;
   #appendsSinceSweep = 0;
@@ -57,6 +59,7 @@ export class PostgresEventStore implements EventStore {
     this.#maxRejections = options.maxRejections ?? 1000;
     this.instance = options.instance ?? randomBytes(6).toString('hex');
     this.#sweeper = new RetentionSweeper(this.#db, this.#retention, this.#now);
+    this.#inserts = new InsertBatcher(this.#db, this.instance);
     this.#sweepEvery = Math.max(1, Math.floor(this.#retention.maxEvents / 100));
   }
 
@@ -87,9 +90,7 @@ export class PostgresEventStore implements EventStore {
   async #insert(event: RelayEvent, input: NewEvent): Promise<AppendResult> {
     // A first event that retention deletes between our conflict and our read is simply gone: try again.
     for (let attempt = 0; attempt < 3; attempt++) {
-      const insert = insertStatement(event, input, this.#db.channel, this.instance);
-      const { rowCount } = await this.#db.query(insert.text, insert.values);
-      if (rowCount === 1) return { event, duplicate: false };
+      if (await this.#inserts.insert({ event, input })) return { event, duplicate: false };
       const { rows } = await this.#db.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE source = $1 AND provider_id = $2`,
         [input.source, textValue(input.provider_id ?? '')],
