@@ -71,6 +71,24 @@ describe('PostgresEventStore specifics', { skip: skipWithoutPostgres }, () => {
     return events;
   }
 
+  it('stores concurrent appends with fewer INSERT statements than events (group commit)', async () => {
+    const schema = newSchema();
+    schemas.push(schema);
+    const db = database(schema);
+    const events = new PostgresEventStore({ db, retention: DEFAULT_RETENTION });
+    await events.open();
+    let inserts = 0;
+    const query = db.query.bind(db);
+    db.query = ((text: string, values?: unknown[]) => {
+      if (text.includes('INSERT INTO events')) inserts++;
+      return query(text, values);
+    }) as typeof db.query;
+    const results = await Promise.all(Array.from({ length: 50 }, () => events.append(newEvent())));
+    assert.equal(results.filter((r) => !r.duplicate).length, 50);
+    assert.equal(await events.count(), 50);
+    assert.ok(inserts < 50 && inserts >= 1, `${inserts} INSERT statements for 50 events`);
+  });
+
   it('treats % and _ in a type glob as characters, not LIKE wildcards', async () => {
     const events = await store();
     const literal = await events.append(newEvent({ type: 'a_b%.created' }));
