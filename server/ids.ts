@@ -64,3 +64,8 @@ export function idTime(id: string): number {
   for (const ch of body) ms = ms * 32 + ALPHABET.indexOf(ch);
   return ms;
 }
+
+/** The smallest id made at or after `ms`: ids of events received before `ms` sort below it. */
+export function idFloor(prefix: string, ms: number): string {
+  return `${prefix}_${encode(Math.max(0, ms), 10)}`;
+}

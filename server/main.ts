@@ -62,6 +62,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const storage = createStorage({
       driver: config.store.driver,
       dataDir: config.dataDir,
+      url: config.store.url,
+      schema: config.store.schema,
       retention: config.store.retention,
       maxRejections: config.limits.rejections,
       now: () => clock.now(),
@@ -70,6 +72,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     await storage.events.open();
     opened = storage.events;
     const bus = createEventBus((err, event) => logger.error({ err, event: event.id }, 'an event listener failed'));
+    await storage.connectBus?.(bus, (err) => logger.error({ err }, 'the live feed from other instances failed'));
     const ctx: RelayContext = {
       config,
       logger,

@@ -7,7 +7,8 @@ import { createVerifier } from '../ingest/verifiers/index.ts';
 import { interpolate } from './interpolate.ts';
 import { expectation, keyPathOf, LineCounter, locate } from './problems.ts';
 import { configSchema } from './schema.ts';
-import { DEFAULTS, type RelayConfig, type SourceConfig } from './types.ts';
+import type { RetentionPolicy } from '../store/types.ts';
+import { DEFAULTS, type RelayConfig, type SourceConfig, type StoreConfig } from './types.ts';
 
 export interface LoadOptions {
   /** Command-line flags: they win over the environment, which wins over the file. */
@@ -99,7 +100,7 @@ export function loadConfig(options: LoadOptions = {}): RelayConfig {
   const flags = options.flags ?? {};
   const file = configFile(flags.config ?? env.HOOKRELAY_CONFIG, cwd);
   const { sections, sources } = file ? readConfigFile(file, env) : { sections: {}, sources: [] };
-  const store = (sections.store ?? {}) as { driver?: 'lowdb' | 'memory'; retention?: Partial<RelayConfig['store']['retention']> };
+  const store = (sections.store ?? {}) as StoreSection;
   const limits = (sections.limits ?? {}) as Partial<RelayConfig['limits']>;
   const server = sections as { port?: number; host?: string; dataDir?: string };
   return {
@@ -108,10 +109,7 @@ export function loadConfig(options: LoadOptions = {}): RelayConfig {
     host: flags.host || env.HOST || server.host || DEFAULTS.host,
     dataDir: resolve(cwd, flags.dataDir || env.HOOKRELAY_DATA_DIR || server.dataDir || DEFAULTS.dataDir),
     sources,
-    store: {
-      driver: store.driver ?? 'lowdb',
-      retention: { ...DEFAULTS.retention, ...store.retention },
-    },
+    store: storeConfig(store, file),
     limits: {
       bodyBytes: limits.bodyBytes ?? DEFAULTS.bodyBytes,
       jsonBodyBytes: limits.jsonBodyBytes ?? DEFAULTS.jsonBodyBytes,
@@ -119,4 +117,19 @@ export function loadConfig(options: LoadOptions = {}): RelayConfig {
     },
     sections,
   };
+}
+
+type StoreSection = Partial<Omit<StoreConfig, 'retention'>> & { retention?: Partial<RetentionPolicy> };
+
+function storeConfig(store: StoreSection, file: string | null): StoreConfig {
+  const driver = store.driver ?? 'lowdb';
+  if (driver === 'postgres' && !store.url) {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file's own ${ENV} syntax
+    const hint = 'the postgres driver needs a connection URL, e.g. url: "${DATABASE_URL}"';
+    throw new ConfigError('store.url', hint, file ?? undefined);
+  }
+  const config: StoreConfig = { driver, retention: { ...DEFAULTS.retention, ...store.retention } };
+  if (store.url) config.url = store.url;
+  if (store.schema) config.schema = store.schema;
+  return config;
 }

@@ -51,7 +51,11 @@ export const storeSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    driver: { enum: ['lowdb', 'memory'] },
+    driver: { enum: ['lowdb', 'memory', 'postgres'] },
+    /** postgres only: a connection URL, usually "${DATABASE_URL}". */
+    url: { type: 'string', minLength: 1 },
+    /** postgres only: the schema the relay's tables live in (default: the role's search_path). */
+    schema: { type: 'string', pattern: '^[a-z_][a-z0-9_]{0,62}$' },
     retention: {
       type: 'object',
       additionalProperties: false,

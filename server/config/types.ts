@@ -30,6 +30,17 @@ export interface SourceConfig {
   enrich?: EnrichConfig;
 }
 
+export type StoreDriver = 'lowdb' | 'memory' | 'postgres';
+
+export interface StoreConfig {
+  driver: StoreDriver;
+  retention: RetentionPolicy;
+  /** postgres: the connection URL. */
+  url?: string;
+  /** postgres: the schema for the relay's tables. */
+  schema?: string;
+}
+
 export interface RelayConfig {
   /** The config file read, if any. */
   file: string | null;
@@ -37,7 +48,7 @@ export interface RelayConfig {
   host: string;
   dataDir: string;
   sources: SourceConfig[];
-  store: { driver: 'lowdb' | 'memory'; retention: RetentionPolicy };
+  store: StoreConfig;
   limits: { bodyBytes: number; jsonBodyBytes: number; rejections: number };
   /** The validated file as written (after ${ENV} interpolation): subsystems read their own section. */
   sections: Record<string, unknown>;

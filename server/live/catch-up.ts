@@ -41,14 +41,17 @@ export async function catchUp(options: CatchUpOptions): Promise<void> {
   const pending = new Map<string, RelayEvent>();
   let replayed = options.after;
   let overflowed = false;
-  const unsubscribe = options.bus.subscribe((event) => {
-    if (event.id <= replayed || !options.matches(event)) return;
-    if (pending.size >= options.maxPending) {
-      pending.clear();
-      overflowed = true;
-    }
-    pending.set(event.id, event);
-  });
+  const unsubscribe = options.bus.subscribe(
+    (event) => {
+      if (event.id <= replayed || !options.matches(event)) return;
+      if (pending.size >= options.maxPending) {
+        pending.clear();
+        overflowed = true;
+      }
+      pending.set(event.id, event);
+    },
+    { everyInstance: true },
+  );
   try {
     let cursor = options.after;
     for (;;) {

@@ -26,10 +26,14 @@ export function liveStream(ctx: RelayContext): Subsystem {
       sockets.attach(server);
     },
     async start() {
-      unsubscribe = ctx.bus.subscribe((event) => {
-        sse.fanOut(event);
-        sockets.fanOut(event);
-      });
+      // Subscribers see events stored by any instance sharing this relay's store.
+      unsubscribe = ctx.bus.subscribe(
+        (event) => {
+          sse.fanOut(event);
+          sockets.fanOut(event);
+        },
+        { everyInstance: true },
+      );
       sse.start();
       sockets.start();
     },

@@ -1,21 +1,32 @@
 import { join } from 'node:path';
+import type { EventBus } from '../bus.ts';
+import type { StoreDriver } from '../config/types.ts';
 import type { IdFactory } from '../ids.ts';
 import { FileEventStore } from './file-event-store.ts';
 import { LogTable } from './log-table.ts';
 import { LowdbTable } from './lowdb-table.ts';
 import { MemoryEventStore } from './memory-event-store.ts';
 import { memoryTables } from './memory-table.ts';
+import { postgresStorage } from './postgres/storage.ts';
 import type { Row, TableFactory, TableVolume } from './table.ts';
 import type { EventStore, RetentionPolicy } from './types.ts';
 
 export interface Storage {
   events: EventStore;
   tables: TableFactory;
+  /**
+   * Drivers shared by several instances publish events stored elsewhere on this bus (after
+   * events.open()); stops when the event store closes. Absent for single-process drivers.
+   */
+  connectBus?(bus: EventBus, onError: (error: unknown) => void): Promise<void>;
 }
 
 export interface StorageOptions {
-  driver: 'lowdb' | 'memory';
+  driver: StoreDriver;
   dataDir: string;
+  /** postgres: connection URL and optional schema. */
+  url?: string;
+  schema?: string;
   retention: RetentionPolicy;
   now: () => number;
   newId: IdFactory;
@@ -26,6 +37,7 @@ export interface StorageOptions {
 /** lowdb driver: events in JSON-lines segments, small state in lowdb files, bigger tables as logs. */
 export function createStorage(options: StorageOptions): Storage {
   const { retention, now, newId, maxRejections } = options;
+  if (options.driver === 'postgres') return postgresStorage(options);
   if (options.driver === 'memory') {
     return { events: new MemoryEventStore({ retention, now, newId, maxRejections }), tables: memoryTables };
   }

@@ -1,6 +1,8 @@
 // A keyed collection of records, the storage seam that subsystems (tokens, endpoints, deliveries, runs,
 // responses) build their own domain stores on. Implementations: MemoryTable, LogTable (JSON lines,
-// for high-volume rows), LowdbTable (one lowdb JSON file, for small configuration-like state).
+// for high-volume rows), LowdbTable (one lowdb JSON file, for small configuration-like state),
+// PostgresTable (rows in PostgreSQL behind a cache: one instance only, see its comment). Reads are
+// synchronous, so a store shared by several instances needs domain stores that query the database.
 
 export interface Row {
   id: string;

@@ -1,5 +1,5 @@
-// The event store seam (style.md §1): memory and lowdb/JSONL implementations pass one contract suite
-// (test/store/event-store.contract.ts); a PostgreSQL implementation joins them later.
+// The event store seam (style.md §1): the memory, lowdb/JSONL and PostgreSQL implementations pass one
+// contract suite (test/store/event-store.contract.ts).
 
 export interface RelayEvent {
   id: string;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { loadConfig } from '../../server/config/load.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -20,6 +21,23 @@ describe('the documented configs', () => {
     const config = loadConfig({ flags: { config: join(ROOT, 'examples/hookrelay.yaml') }, env: {}, cwd: dir });
     const schemes = new Set(config.sources.map((s) => s.verify.scheme));
     assert.deepEqual([...schemes].sort(), ['github', 'hmac', 'none', 'openai', 'shopify', 'standard-webhooks', 'stripe']);
+  });
+
+  it('examples/compose: the relays share one PostgreSQL store, behind nginx set up for SSE and Socket.IO', async () => {
+    const dirOf = join(ROOT, 'examples/compose');
+    const config = loadConfig({
+      flags: { config: join(dirOf, 'hookrelay.yaml') },
+      env: { DATABASE_URL: 'postgres://hookrelay@postgres/hookrelay', GITHUB_WEBHOOK_SECRET: 's' },
+      cwd: dir,
+    });
+    assert.deepEqual([config.store.driver, config.store.url], ['postgres', 'postgres://hookrelay@postgres/hookrelay']);
+    const compose = parse(await readFile(join(dirOf, 'compose.yaml'), 'utf8'));
+    assert.equal(compose.services.relay.deploy.replicas, 3);
+    assert.ok(compose.services.postgres && compose.services.nginx);
+    const nginx = await readFile(join(dirOf, 'nginx.conf'), 'utf8');
+    for (const setting of ['proxy_buffering off', 'proxy_read_timeout 1h', 'Upgrade $http_upgrade', 'ip_hash']) {
+      assert.ok(nginx.includes(setting), setting);
+    }
   });
 
   it("README's config snippets load when their variables are set", async () => {

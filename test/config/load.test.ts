@@ -126,6 +126,15 @@ sources:
     );
   });
 
+  it('takes the postgres driver with its URL from the environment, and refuses it without a URL', async () => {
+    const withUrl = await file(`store: { driver: postgres, url: "\${DATABASE_URL}", schema: relay }\n`);
+    const config = loadConfig({ flags: { config: withUrl }, env: { DATABASE_URL: 'postgres://db/relay' }, cwd: dir });
+    assert.deepEqual([config.store.driver, config.store.url, config.store.schema], ['postgres', 'postgres://db/relay', 'relay']);
+    const error = refusal(await file('store: { driver: postgres }\n'));
+    assert.equal(error.keyPath, 'store.url');
+    assert.match(error.message, /needs a connection URL/);
+  });
+
   it('refuses a bad port from a flag or the environment', () => {
     assert.throws(() => loadConfig({ flags: { port: '70000' }, env: {}, cwd: dir }), /--port: expected a port number/);
     assert.throws(() => loadConfig({ env: { PORT: 'x' }, cwd: dir }), /PORT: expected a port number/);

@@ -18,7 +18,9 @@ export interface TestSource {
 
 export interface TestRelayOptions {
   sources?: TestSource[];
-  driver?: 'lowdb' | 'memory';
+  driver?: 'lowdb' | 'memory' | 'postgres';
+  /** For the postgres driver: where the relay keeps its tables. */
+  postgres?: { url: string; schema?: string };
   dataDir?: string;
   sections?: Record<string, unknown>;
   clock?: Clock;
@@ -55,7 +57,11 @@ export async function startRelay(options: TestRelayOptions = {}): Promise<TestRe
         toleranceSeconds: s.verify.toleranceSeconds ?? DEFAULTS.toleranceSeconds,
       },
     })),
-    store: { driver: options.driver ?? 'lowdb', retention: { ...DEFAULTS.retention, ...options.retention } },
+    store: {
+      driver: options.driver ?? 'lowdb',
+      retention: { ...DEFAULTS.retention, ...options.retention },
+      ...options.postgres,
+    },
     limits: {
       bodyBytes: DEFAULTS.bodyBytes,
       jsonBodyBytes: DEFAULTS.jsonBodyBytes,

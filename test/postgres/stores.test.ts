@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { Database } from '../../server/store/postgres/database.ts';
+import { PostgresEventStore } from '../../server/store/postgres/event-store.ts';
+import { PostgresTable } from '../../server/store/postgres/table.ts';
+import { dropSchemas, newSchema, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
+import { eventStoreContract, newEvent, type StoreSetup } from '../store/event-store.contract.ts';
+import { type Item, tableContract } from '../store/table.contract.ts';
+
+// The same contract suites as the memory and lowdb stores, against a real PostgreSQL server; each
+// case gets its own schema, so runs never see each other's rows.
+const DEFAULT_RETENTION = { maxEvents: 100_000, maxAgeDays: 7 };
+const schemas: string[] = [];
+const databases: Database[] = [];
+after(async () => {
+  for (const db of databases) await db.close();
+  await dropSchemas(schemas);
+});
+
+function database(schema: string): Database {
+  const db = new Database({ url: testDatabaseUrl ?? '', schema, maxConnections: 4 });
+  databases.push(db);
+  return db;
+}
+
+if (skipWithoutPostgres) {
+  describe('PostgreSQL stores', () => {
+    it('run the store contracts against PostgreSQL', { skip: skipWithoutPostgres }, () => {});
+  });
+} else {
+  eventStoreContract('PostgresEventStore', async (setup: StoreSetup) => {
+    const schema = newSchema();
+    schemas.push(schema);
+    const make = async () => {
+      const store = new PostgresEventStore({ db: database(schema), retention: DEFAULT_RETENTION, ...setup });
+      await store.open();
+      return store;
+    };
+    const store = await make();
+    return {
+      store,
+      async reopen() {
+        await store.close();
+        return make();
+      },
+    };
+  });
+
+  tableContract('PostgresTable', async () => {
+    const schema = newSchema();
+    schemas.push(schema);
+    const table = new PostgresTable<Item>(database(schema), 'items');
+    return {
+      table,
+      async reopen() {
+        await table.close();
+        const next = new PostgresTable<Item>(database(schema), 'items');
+        await next.open();
+        return next;
+      },
+    };
+  });
+}
+
+describe('PostgresEventStore specifics', { skip: skipWithoutPostgres }, () => {
+  async function store(): Promise<PostgresEventStore> {
+    const schema = newSchema();
+    schemas.push(schema);
+    const events = new PostgresEventStore({ db: database(schema), retention: DEFAULT_RETENTION });
+    await events.open();
+    return events;
+  }
+
+  it('stores concurrent appends with fewer INSERT statements than events (group commit)', async () => {
+    const schema = newSchema();
+    schemas.push(schema);
+    const db = database(schema);
+    const events = new PostgresEventStore({ db, retention: DEFAULT_RETENTION });
+    await events.open();
+    let inserts = 0;
+    const query = db.query.bind(db);
+    db.query = ((text: string, values?: unknown[]) => {
+      if (text.includes('INSERT INTO events')) inserts++;
+      return query(text, values);
+    }) as typeof db.query;
+    const results = await Promise.all(Array.from({ length: 50 }, () => events.append(newEvent())));
+    assert.equal(results.filter((r) => !r.duplicate).length, 50);
+    assert.equal(await events.count(), 50);
+    assert.ok(inserts < 50 && inserts >= 1, `${inserts} INSERT statements for 50 events`);
+  });
+
+  it('treats % and _ in a type glob as characters, not LIKE wildcards', async () => {
+    const events = await store();
+    const literal = await events.append(newEvent({ type: 'a_b%.created' }));
+    await events.append(newEvent({ type: 'axbyz.created' }));
+    const page = await events.list({ type: 'a_b%.*', limit: 10 });
+    assert.deepEqual(
+      page.data.map((e) => e.id),
+      [literal.event.id],
+    );
+  });
+
+  it('stores a type and provider id holding U+0000, which PostgreSQL text cannot hold, and still de-duplicates', async () => {
+    const events = await store();
+    const first = await events.append(newEvent({ type: 'a\u0000b', provider_id: 'p\u0000q', payload: { type: 'a\u0000b' } }));
+    const again = await events.append(newEvent({ provider_id: 'p\u0000q' }));
+    assert.deepEqual([again.duplicate, again.event.id], [true, first.event.id]);
+    const read = await events.get(first.event.id);
+    assert.equal(read?.type, 'a\ufffdb');
+    assert.deepEqual(read?.payload, { type: 'a\u0000b' });
+  });
+
+  it('keeps array, string and null payloads and header values as they were', async () => {
+    const events = await store();
+    for (const payload of [[1, 'two', { three: 3 }], 'text', null, { nested: [[]] }]) {
+      const { event } = await events.append(newEvent({ payload, headers: { 'x-list': '[1,2]' } }));
+      const read = await events.get(event.id);
+      assert.deepEqual(read?.payload, payload);
+      assert.deepEqual(read?.headers, { 'x-list': '[1,2]' });
+    }
+  });
+});

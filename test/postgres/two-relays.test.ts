@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { EventSource } from 'eventsource';
+import { io } from 'socket.io-client';
+import { signHeaders } from '../../server/ingest/signers.ts';
+import type { RelayEvent } from '../../server/store/types.ts';
+import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
+import { ADMIN_TOKEN, startRelay, type TestRelay } from '../helpers/relay.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const SECRET = `whsec_${Buffer.from('two relays, one database').toString('base64')}`;
+const source = { name: 'shop', verify: { scheme: 'standard-webhooks' as const, secrets: [SECRET] } };
+
+async function ingest(relay: TestRelay, messageId: string, payload: unknown) {
+  const body = JSON.stringify(payload);
+  const headers = signHeaders({ verify: source.verify, secret: SECRET, body, id: messageId });
+  const res = await fetch(`${relay.url}/hooks/shop`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body,
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as { id: string; duplicate: boolean };
+}
+
+describe('two relay instances sharing one PostgreSQL database', { skip: skipWithoutPostgres }, () => {
+  const schema = newSchema();
+  let a: TestRelay;
+  let b: TestRelay;
+  before(async () => {
+    const postgres = { url: testDatabaseUrl ?? '', schema };
+    // Started together on an empty schema: the migrations' advisory lock lets one of them apply them.
+    [a, b] = await Promise.all([
+      startRelay({ driver: 'postgres', postgres, sources: [source] }),
+      startRelay({ driver: 'postgres', postgres, sources: [source] }),
+    ]);
+  });
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await dropSchemas([schema]);
+  });
+
+  it('applied the migrations exactly once although both started on an empty schema', async () => {
+    const rows = await queryTestDatabase<{ version: number }>(`SELECT version FROM ${schema}.schema_migrations`);
+    assert.deepEqual(
+      rows.map((r) => r.version),
+      [1],
+    );
+  });
+
+  it('answers a provider retry that lands on the other instance as a duplicate of the first event', async () => {
+    const first = await ingest(a, 'msg_cross_instance', { type: 'order.created', n: 1 });
+    const retry = await ingest(b, 'msg_cross_instance', { type: 'order.created', n: 1 });
+    assert.deepEqual(retry, { id: first.id, duplicate: true });
+    const stored = await queryTestDatabase<{ n: string }>(
+      `SELECT count(*) AS n FROM ${schema}.events WHERE provider_id = 'msg_cross_instance'`,
+    );
+    assert.equal(stored[0].n, '1');
+  });
+
+  it('streams an event ingested on one instance to an SSE subscriber on the other, in id order', async (t) => {
+    const received: RelayEvent[] = [];
+    let opened = false;
+    const stream = new EventSource(`${b.url}/v1/events/stream?access_token=${ADMIN_TOKEN}&type=order.shipped`);
+    stream.onopen = () => {
+      opened = true;
+    };
+    stream.onmessage = (message) => received.push(JSON.parse(message.data) as RelayEvent);
+    t.after(() => stream.close());
+    await waitFor('the subscriber on B to be connected', () => opened);
+    const sent = [];
+    for (let n = 0; n < 5; n++) sent.push((await ingest(a, `msg_shipped_${n}`, { type: 'order.shipped', n })).id);
+    await waitFor('five events from A on B', () => received.length >= 5);
+    assert.deepEqual(
+      received.map((e) => e.id),
+      sent,
+    );
+    assert.equal(received[0].source, 'shop');
+    assert.deepEqual(received[0].payload, { type: 'order.shipped', n: 0 });
+  });
+
+  it('sends an event ingested on one instance to a Socket.IO subscriber on the other', async (t) => {
+    const socket = io(b.url, { path: '/socket.io', auth: { token: ADMIN_TOKEN }, transports: ['websocket'] });
+    t.after(() => socket.disconnect());
+    const received: RelayEvent[] = [];
+    socket.on('event', (event: RelayEvent) => received.push(event));
+    const ack = await socket.timeout(10_000).emitWithAck('subscribe', { types: ['order.refunded'] });
+    assert.deepEqual(ack, { ok: true });
+    const { id } = await ingest(a, 'msg_refunded', { type: 'order.refunded' });
+    await waitFor('the event from A on a Socket.IO client of B', () => received.length === 1);
+    assert.equal(received[0].id, id);
+  });
+
+  it('gives work subscribers only the events their own instance stored, and live subscribers all of them', async (t) => {
+    const ownOnly: string[] = [];
+    const everyInstance: string[] = [];
+    const stops = [
+      b.relay.ctx.bus.subscribe((event) => ownOnly.push(event.id)),
+      b.relay.ctx.bus.subscribe((event) => everyInstance.push(event.id), { everyInstance: true }),
+    ];
+    t.after(() => {
+      for (const stop of stops) stop();
+    });
+    const fromA = await ingest(a, 'msg_bus_a', { type: 'order.paid' });
+    await waitFor('the event from A on B', () => everyInstance.includes(fromA.id));
+    assert.deepEqual(ownOnly, [], 'a delivery engine on B must not act on an event A stored');
+    const fromB = await ingest(b, 'msg_bus_b', { type: 'order.paid' });
+    assert.deepEqual(ownOnly, [fromB.id]);
+    assert.deepEqual(everyInstance, [fromA.id, fromB.id]);
+  });
+
+  it('re-establishes a lost LISTEN connection and publishes what other instances stored meanwhile', async (t) => {
+    const heard: string[] = [];
+    t.after(b.relay.ctx.bus.subscribe((event) => heard.push(event.id), { everyInstance: true }));
+    const listening = `LISTEN "hookrelay_events_${schema}"`;
+    const listeners = () => queryTestDatabase<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE query = $1', [listening]);
+    // A and B both listen; end both connections (as a database restart would).
+    const before = await listeners();
+    assert.equal(before.length, 2);
+    await queryTestDatabase('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1', [listening]);
+    await waitFor('the LISTEN connections to be gone', async () => (await listeners()).length === 0);
+    const missed = await ingest(a, 'msg_while_disconnected', { type: 'order.missed' });
+    await waitFor('B to publish the event it missed', () => heard.includes(missed.id));
+    await waitFor('both instances listening again', async () => (await listeners()).length === 2);
+    const after = await ingest(a, 'msg_after_reconnect', { type: 'order.after' });
+    await waitFor('B to hear events again', () => heard.includes(after.id));
+    assert.deepEqual(heard, [missed.id, after.id]);
+  });
+
+  it('lists on one instance what was ingested on the other', async () => {
+    const { id } = await ingest(a, 'msg_listed', { type: 'order.listed' });
+    const res = await fetch(`${b.url}/v1/events?type=order.listed`, { headers: b.auth });
+    const page = (await res.json()) as { data: RelayEvent[] };
+    assert.deepEqual(
+      page.data.map((e) => e.id),
+      [id],
+    );
+    const raw = await fetch(`${b.url}/v1/events/${id}/raw`, { headers: b.auth });
+    assert.equal(await raw.text(), JSON.stringify({ type: 'order.listed' }));
+  });
+});
