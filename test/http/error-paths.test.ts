@@ -16,7 +16,7 @@ async function errorCode(res: Response, label: string): Promise<string> {
   const body = (await res.json()) as ErrorBody;
   assert.equal(typeof body.error?.code, 'string', `${label}: error.code in ${JSON.stringify(body)}`);
   assert.equal(typeof body.error?.message, 'string', `${label}: error.message in ${JSON.stringify(body)}`);
-  assert.ok((body.error?.message as string).length > 0, `${label}: a non-empty message`);
+  assert.ok(String(body.error?.message).length > 0, `${label}: a non-empty message`);
   return body.error?.code as string;
 }
 
