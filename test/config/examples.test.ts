@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { loadConfig } from '../../server/config/load.ts';
+import { compileWorkflow } from '../../server/workflows/compile.ts';
+import { resolveWorkflowsConfig } from '../../server/workflows/config.ts';
+import { loadPlugins } from '../../server/workflows/plugin-registry.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const A_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
@@ -37,6 +40,20 @@ describe('the documented configs', () => {
     const nginx = await readFile(join(dirOf, 'nginx.conf'), 'utf8');
     for (const setting of ['proxy_buffering off', 'proxy_read_timeout 1h', 'Upgrade $http_upgrade', 'ip_hash']) {
       assert.ok(nginx.includes(setting), setting);
+    }
+  });
+
+  it('examples/hookrelay.yaml allows every env variable the example workflows read', async () => {
+    const config = loadConfig({ flags: { config: join(ROOT, 'examples/hookrelay.yaml') }, env: {}, cwd: dir });
+    const settings = resolveWorkflowsConfig(config);
+    assert.ok(settings.envNames.length > 0);
+    const plugins = await loadPlugins({ specs: settings.plugins, baseDir: settings.baseDir });
+    const files = (await readdir(join(ROOT, 'examples/workflows'))).filter((f) => f.endsWith('.yaml'));
+    assert.ok(files.length >= 3);
+    for (const file of files) {
+      const text = await readFile(join(ROOT, 'examples/workflows', file), 'utf8');
+      const { problems } = compileWorkflow(file, text, { plugins: (name) => plugins.get(name), env: settings.envNames });
+      assert.deepEqual(problems, [], file);
     }
   });
 
