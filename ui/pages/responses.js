@@ -127,6 +127,9 @@ function promptForm(models, onSubmit) {
   return form;
 }
 
+const statusBadge = (state) =>
+  h('span', { class: `badge ${state === 'completed' ? 'ok' : state === 'failed' || state === 'cancelled' ? 'bad' : ''}` }, state);
+
 function recentList(onPick) {
   const body = h('tbody');
   const table = h(
@@ -148,8 +151,8 @@ function recentList(onPick) {
           { dataset: { id: r.id } },
           h('td', {}, h('a', { href: '#/responses', onclick: (e) => pick(e, r.id) }, r.id)),
           h('td', {}, r.model),
-          h('td', {}, r.status),
-          h('td', {}, new Date(r.created_at * 1000).toLocaleTimeString()),
+          h('td', {}, statusBadge(r.status)),
+          h('td', {}, new Date(r.created_at * 1000).toLocaleString()),
           h('td', {}, duration(r)),
         ),
       ),
