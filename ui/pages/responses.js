@@ -173,6 +173,15 @@ export default {
       (list) => {
         // Literal model names from the upstreams' globs (patterns with * are not offered).
         const models = list.data.flatMap((u) => u.models.filter((m) => !m.includes('*')));
+        // Without an upstream every submit would fail with model_not_found: say so up front.
+        if (list.data.length === 0)
+          formSlot.append(
+            h(
+              'p',
+              { class: 'message', role: 'status' },
+              'No AI upstream is configured: add one under ai.upstreams in the config (see docs/ai.md).',
+            ),
+          );
         formSlot.append(
           promptForm(models, async (body) => {
             const created = await api('/v1/responses', { method: 'POST', body });

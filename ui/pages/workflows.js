@@ -152,7 +152,10 @@ export default {
 
     async function refresh() {
       const list = await api('/v1/workflows');
-      clear(files).append(...list.data.map((w) => workflowRow(w, w.name === state.workflow, select)));
+      const empty = h('tr', {}, h('td', { colspan: 6 }, `No workflow files in ${list.dir ?? 'the workflows folder'} yet.`));
+      clear(files).append(
+        ...(list.data.length ? list.data.map((w) => workflowRow(w, w.name === state.workflow, select)) : [empty]),
+      );
       if (state.workflow) {
         const page = await api(`/v1/workflows/${encodeURIComponent(state.workflow)}/runs?limit=50`);
         clear(runs).append(
