@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { loadConfig } from '../../server/config/load.ts';
+import { configSchema } from '../../server/config/schema.ts';
 import { compileWorkflow } from '../../server/workflows/compile.ts';
 import { resolveWorkflowsConfig } from '../../server/workflows/config.ts';
 import { loadPlugins } from '../../server/workflows/plugin-registry.ts';
@@ -54,6 +55,19 @@ describe('the documented configs', () => {
       const text = await readFile(join(ROOT, 'examples/workflows', file), 'utf8');
       const { problems } = compileWorkflow(file, text, { plugins: (name) => plugins.get(name), env: settings.envNames });
       assert.deepEqual(problems, [], file);
+    }
+  });
+
+  it("README's configuration reference and examples/hookrelay.yaml cover every config section", async () => {
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const reference = readme.split(/^## /m).find((part) => part.startsWith('Configuration reference'));
+    assert.ok(reference, 'README has a "## Configuration reference" section');
+    const example = parse(await readFile(join(ROOT, 'examples/hookrelay.yaml'), 'utf8')) as Record<string, unknown>;
+    const sections = Object.keys(configSchema.properties);
+    assert.ok(sections.length >= 9);
+    for (const key of sections) {
+      assert.match(reference, new RegExp(`\`(${key}|${key}\\.[^\`]*|${key}\\[\\][^\`]*)\``), `README names ${key}`);
+      assert.ok(key in example, `examples/hookrelay.yaml has ${key}`);
     }
   });
 
