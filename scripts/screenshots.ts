@@ -1,11 +1,13 @@
 // Screenshots of the browser console for the README (docs/console-*.png). Not part of the tests:
 // `npm run screenshots` starts a relay on a free port, sends a few signed webhooks and one forged one,
-// and photographs each view in Debian's Chromium.
+// creates endpoints, runs a workflow, a response and a batch against a local fake upstream, and
+// photographs each page in Debian's Chromium.
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { signHeaders } from '../server/ingest/signers.ts';
 import { launchBrowser, signIn } from '../test/helpers/browser.ts';
 import { ADMIN_TOKEN, startRelay, type TestRelay } from '../test/helpers/relay.ts';
+import { areaSections, openPage, seedAreas, startAreas } from './screenshots-areas.ts';
 
 const DOCS = fileURLToPath(new URL('../docs/', import.meta.url));
 const SECRETS = { github: 'gh-secret', stripe: 'whsec_stripe_demo', openai: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' };
@@ -71,7 +73,9 @@ async function shoot(page: Page, name: string) {
   console.log(`docs/${name}.png`);
 }
 
+const areas = await startAreas();
 const relay = await startRelay({
+  sections: areaSections(areas),
   sources: [
     { name: 'github', verify: { scheme: 'github', secrets: [SECRETS.github] } },
     { name: 'stripe', verify: { scheme: 'stripe', secrets: [SECRETS.stripe] } },
@@ -106,7 +110,27 @@ try {
   await page.getByRole('link', { name: 'Rejections' }).click();
   await page.locator('table.rejections tbody tr').first().waitFor();
   await shoot(page, 'console-rejections');
+  await seedAreas(relay, areas, async () => {
+    await send(relay, 'stripe', { id: 'evt_4Q', type: 'invoice.paid', data: { object: { id: 'in_3', amount_paid: 1200 } } });
+    await send(relay, 'github', { action: 'closed', issue: { number: 42 } }, { 'x-github-event': 'issues' });
+    await send(relay, 'github', { ref: 'refs/heads/main', commits: [{ id: 'a1b2c3d' }] }, { 'x-github-event': 'push' });
+  });
+  await openPage(page, 'Endpoints', 'tbody tr');
+  await page.locator('tbody tr').first().locator('button').first().click();
+  await page.locator('.detail table tbody tr').first().waitFor();
+  await shoot(page, 'console-endpoints');
+  await openPage(page, 'Workflows', '.workflow-error');
+  await page.getByRole('button', { name: 'announce-pushes' }).click();
+  await page.locator('.timeline').first().waitFor();
+  await shoot(page, 'console-workflows');
+  await openPage(page, 'Responses', '.response-list tbody tr');
+  await page.locator('.response-list tbody tr a').first().click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="text"]')?.textContent?.includes('drains.'));
+  await shoot(page, 'console-responses');
+  await openPage(page, 'Batches', 'tbody tr');
+  await shoot(page, 'console-batches');
 } finally {
   await browser.close();
   await relay.stop();
+  await areas.close();
 }

@@ -12,3 +12,19 @@ export const systemClock: Clock = {
     return { clear: () => clearTimeout(handle) };
   },
 };
+
+/** Waits `ms` on the given clock (so tests move time instead of sleeping); rejects as soon as the signal aborts. */
+export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      timer.clear();
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,9 +1,9 @@
 import type OpenAI from 'openai';
-import type { Clock } from '../clock.ts';
+import { type Clock, sleep } from '../clock.ts';
 import type { LiveResponse } from './live.ts';
 import type { ChatMessage } from './request.ts';
 import { messageItem } from './response-object.ts';
-import { backoffDelay, isRetryable, sleep } from './retry.ts';
+import { backoffDelay, isRetryable } from './retry.ts';
 
 /** What one upstream call produced. */
 export interface CallResult {

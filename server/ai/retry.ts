@@ -1,5 +1,4 @@
 import OpenAI from 'openai';
-import type { Clock } from '../clock.ts';
 
 /** 429, 5xx and connection failures are worth another attempt; 4xx answers and our own aborts are not. */
 export function isRetryable(error: unknown): boolean {
@@ -13,20 +12,4 @@ export function isRetryable(error: unknown): boolean {
 export function backoffDelay(attempt: number, baseMs: number, random: () => number = Math.random): number {
   const ceiling = Math.min(30_000, baseMs * 2 ** (attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
-
-/** Waits on the relay clock; rejects as soon as the signal aborts. */
-export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      timer.clear();
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import type { Clock } from '../clock.ts';
+import { type Clock, sleep } from '../clock.ts';
 import type { AiQueue, BatchEndpoint, OutputLine, RequestLine } from './types.ts';
 
 export interface LineRetry {
@@ -32,21 +32,6 @@ export async function executeLine(
     if (outcome.outcome === 'completed' || attempt >= retry.attempts || !outcome.retryable) return outcome;
     await sleep(retry.clock, retry.backoffMs * 2 ** (attempt - 1), signal);
   }
-}
-
-async function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const timer = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      timer.clear();
-      reject(signal.reason);
-    };
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 async function attemptLine(

@@ -32,6 +32,13 @@ interface TailOptions {
   signal: AbortSignal;
 }
 
+/** fetch says only "fetch failed": name the address and the system's reason (ECONNREFUSED, ENOTFOUND...). */
+function reason(error: unknown, url: string | URL): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if ((error as Error).message !== 'fetch failed') return (error as Error).message;
+  return `cannot reach ${new URL(url).origin} (${cause?.code ?? cause?.message ?? 'no answer'})`;
+}
+
 /** Follows the stream; reconnects on its own with the last id seen, so nothing is printed twice or skipped. */
 async function follow(options: TailOptions): Promise<number> {
   let lastId = options.after;
@@ -68,7 +75,7 @@ async function follow(options: TailOptions): Promise<number> {
     } catch (error) {
       if (options.signal.aborted) break;
       failures++;
-      if (failures === 1) console.error(`hookrelay tail: ${(error as Error).message}; reconnecting`);
+      if (failures === 1) console.error(`hookrelay tail: ${reason(error, options.url)}; reconnecting`);
     }
     const wait = Math.min(MAX_BACKOFF_MS, retryMs * 2 ** Math.min(failures, 4));
     await sleep(failures === 0 ? retryMs : wait, undefined, { signal: options.signal }).catch(() => {});

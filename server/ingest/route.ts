@@ -19,6 +19,13 @@ export function ingestRouter(ctx: RelayContext): Router {
       ctx.logger.warn({ source: source.name }, 'source accepts UNSIGNED webhooks (scheme none, insecure: true)');
     }
   });
+  if (ctx.config.sources.length === 0) {
+    // A first start without a config file: every webhook would get 404 source_not_found, so say why now.
+    ctx.logger.warn(
+      { config: ctx.config.file },
+      'no sources are configured, so every webhook is refused: add a sources section to the config (see examples/hookrelay.yaml)',
+    );
+  }
   const { metrics, clock } = ctx;
   const router = express.Router();
 

@@ -83,4 +83,29 @@ describe('hookrelay start and --help in a child process', () => {
     }
     assert.deepEqual(await relay.exited, { code: 0, signal: null });
   });
+
+  it('warns at start-up when no source is configured, and not when one is', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const bare = join(dir, 'data4');
+    await mkdir(bare);
+    await mkdir(join(dir, 'data5'));
+    const empty = await spawnRelay({ dataDir: bare, configYaml: 'sources: []\n' });
+    const withSource = await spawnRelay({
+      dataDir: join(dir, 'data5'),
+      configYaml: 'sources:\n  - name: gh\n    verify: { scheme: github, secrets: ["s"] }\n',
+    }).catch(async (error) => {
+      empty.child.kill('SIGTERM');
+      throw error;
+    });
+    try {
+      const warning = empty.logs.find((l) => l.level === 40 && /no sources are configured/.test(String(l.msg)));
+      assert.ok(warning, JSON.stringify(empty.logs));
+      assert.ok(!withSource.logs.some((l) => /no sources are configured/.test(String(l.msg))));
+    } finally {
+      empty.child.kill('SIGTERM');
+      withSource.child.kill('SIGTERM');
+    }
+    assert.deepEqual(await empty.exited, { code: 0, signal: null });
+    assert.deepEqual(await withSource.exited, { code: 0, signal: null });
+  });
 });

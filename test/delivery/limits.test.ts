@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { FakeClock } from './fake-clock.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 import { Receiver } from './receiver.ts';
 import { createEndpoint, deliveries, deliveryRelay, ingest } from './setup.ts';
 

@@ -1,5 +1,5 @@
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
-import type { FakeClock } from './fake-clock.ts';
+import type { FakeClock } from '../helpers/fake-clock.ts';
 
 export const TEST_SOURCES = [
   { name: 'dev', insecure: true, verify: { scheme: 'none' as const } },

@@ -12,7 +12,7 @@ import { createIdFactory } from '../../server/ids.ts';
 import { createLogger } from '../../server/ops/logger.ts';
 import { memoryTables } from '../../server/store/memory-table.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { FakeClock } from './fake-clock.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 import { Receiver } from './receiver.ts';
 
 describe('the sweeper', () => {

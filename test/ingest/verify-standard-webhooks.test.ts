@@ -6,6 +6,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { ConfigError } from '../../server/errors.ts';
 import { assertRefused, nowSeconds, verifierFor } from './verifier-harness.ts';
+import { OPENAI_GOLDEN } from '../helpers/openai-golden.ts';
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const OTHER = 'whsec_dGhlIG90aGVyIHNlY3JldCBvZiB0aGUgc2VuZGVy';
@@ -117,17 +118,7 @@ describe('standard-webhooks verification', () => {
   });
 });
 
-// openai-node's recorded delivery: the body has spaces after ':' and ',' and must verify as sent.
-const GOLDEN = {
-  secret: 'whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c=',
-  body: '{"id": "evt_685c059ae3a481909bdc86819b066fb6", "object": "event", "created_at": 1750861210, "type": "response.completed", "data": {"id": "resp_123"}}',
-  headers: {
-    'webhook-id': 'wh_685c059ae39c8190af8c71ed1022a24d',
-    'webhook-timestamp': '1750861210',
-    'webhook-signature': 'v1,gUAg4R2hWouRZqRQG4uJypNS8YK885G838+EHb4nKBY=',
-  },
-  at: 1750861210,
-};
+const GOLDEN = OPENAI_GOLDEN;
 
 describe('openai verification', () => {
   it("accepts OpenAI's recorded delivery with a tolerance wide enough for its age", () => {

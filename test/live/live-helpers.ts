@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { signHeaders } from '../../server/ingest/signers.ts';
 import type { RelayEvent } from '../../server/store/types.ts';
 import { startRelay, type TestRelay, type TestRelayOptions } from '../helpers/relay.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const verify = { scheme: 'standard-webhooks' as const, secrets: [SECRET] };
@@ -81,4 +82,24 @@ export async function* sseFrames(body: ReadableStream<Uint8Array>): AsyncGenerat
       end = text.indexOf('\n\n');
     }
   }
+}
+
+/**
+ * Emits 32 KiB events four at a time, each group read by the fast subscriber (`received` counts what it
+ * got) before the next, until the transport's cut-off counter moves, then one more group. Returns how
+ * many were emitted. Fails if the slow subscriber is never cut off within 2000 events.
+ */
+export async function emitUntilCut(relay: TestRelay, transport: 'sse' | 'socketio', received: () => number): Promise<number> {
+  const payload = { type: 'bulk', filler: 'x'.repeat(32_768) };
+  let emitted = 0;
+  const group = async () => {
+    for (let i = 0; i < 4; i++, emitted++) await relay.relay.ctx.events.emit({ source: 'a', type: 'bulk', payload });
+    await waitFor('the fast subscriber keeps up', () => received() === emitted);
+  };
+  while ((await metricValue(relay, `hookrelay_live_subscribers_cut_total{transport="${transport}"}`)) === 0) {
+    if (emitted >= 2000) throw new Error(`the slow ${transport} subscriber was never cut off`);
+    await group();
+  }
+  await group();
+  return emitted;
 }

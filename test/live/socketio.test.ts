@@ -10,7 +10,7 @@ import type { ClientToServerEvents, ServerToClientEvents, SubscribeAck, Subscrib
 import type { RelayEvent } from '../../server/store/types.ts';
 import { ADMIN_TOKEN, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { metricValue, sendWebhook, startLiveRelay, storedEvents, subscriberToken } from './live-helpers.ts';
+import { sendWebhook, startLiveRelay, storedEvents, subscriberToken, emitUntilCut } from './live-helpers.ts';
 
 type LiveClient = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -202,18 +202,7 @@ describe('Socket.IO live stream', () => {
     const slow = await rawSubscriber(relay);
     t.after(() => slow.destroy());
     slow.pause(); // stops reading: the kernel buffers fill, then the relay's own buffer
-    const payload = { type: 'bulk', filler: 'x'.repeat(32_768) };
-    let emitted = 0;
-    // A few events at a time, each batch read by the fast subscriber before the next: it keeps up.
-    const batch = async () => {
-      for (let i = 0; i < 4; i++, emitted++) await relay.relay.ctx.events.emit({ source: 'a', type: 'bulk', payload });
-      await waitFor('the fast subscriber keeps up', () => fast.received.length === emitted);
-    };
-    while ((await metricValue(relay, 'hookrelay_live_subscribers_cut_total{transport="socketio"}')) === 0) {
-      assert.ok(emitted < 2000, 'the slow socket was never cut off');
-      await batch();
-    }
-    await batch();
+    await emitUntilCut(relay, 'socketio', () => fast.received.length);
     assert.deepEqual(
       fast.received.map((e) => e.id),
       (await storedEvents(relay)).map((e) => e.id),

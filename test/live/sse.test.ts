@@ -7,13 +7,13 @@ import type { RelayEvent } from '../../server/store/types.ts';
 import { ADMIN_TOKEN, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 import {
-  metricValue,
   sendWebhook,
   sseFrames,
   startLiveRelay,
   storedEvents,
   subscriberToken,
   trackStreams,
+  emitUntilCut,
 } from './live-helpers.ts';
 
 function follow(t: TestContext, url: string) {
@@ -82,18 +82,7 @@ describe('SSE live stream', () => {
     slow.write(`GET /v1/events/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\n\r\n`);
     await new Promise((resolve) => slow.once('data', resolve));
     slow.pause(); // stops reading: the kernel buffers fill, then the relay's own buffer
-    const payload = { type: 'bulk', filler: 'x'.repeat(32_768) };
-    let emitted = 0;
-    // A few events at a time, each batch read by the fast subscriber before the next: it keeps up.
-    const batch = async () => {
-      for (let i = 0; i < 4; i++, emitted++) await relay.relay.ctx.events.emit({ source: 'a', type: 'bulk', payload });
-      await waitFor('the fast subscriber keeps up', () => fast.received.length === emitted);
-    };
-    while ((await metricValue(relay, 'hookrelay_live_subscribers_cut_total{transport="sse"}')) === 0) {
-      assert.ok(emitted < 2000, 'the slow subscriber was never cut off');
-      await batch();
-    }
-    await batch();
+    await emitUntilCut(relay, 'sse', () => fast.received.length);
     const stored = await storedEvents(relay);
     assert.deepEqual(
       fast.received.map((e) => e.id),

@@ -84,4 +84,15 @@ describe('hookrelay tail', () => {
     assert.equal(await cli.exited, 1);
     assert.match(cli.errors.join('\n'), /401 .*unauthorized/);
   });
+
+  it('names the address it cannot reach, and keeps trying', async (t) => {
+    // A port that was just free: nothing listens there.
+    const relay = await startLiveRelay();
+    const url = relay.url;
+    await relay.stop();
+    const cli = tail(t, ['--url', url, '--token', ADMIN_TOKEN]);
+    await waitFor('the reason on stderr', () => cli.errors.length > 0);
+    assert.match(cli.errors[0], new RegExp(`cannot reach ${url.replace(/[.]/g, '\\.')} \\(ECONNREFUSED\\); reconnecting`));
+    assert.equal(cli.child.exitCode, null, 'still running, to reconnect');
+  });
 });

@@ -11,17 +11,9 @@ import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import { type ObjectRoutes, serveObjects } from '../helpers/fake-openai-extras.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { OPENAI_GOLDEN } from '../helpers/openai-golden.ts';
 
-// openai-node's recorded delivery, verified byte for byte as sent (spaces after colons and commas).
-const GOLDEN = {
-  secret: 'whsec_RdvaYFYUXuIFuEbvZHwMfYFhUf7aMYjYcmM24+Aj40c=',
-  body: '{"id": "evt_685c059ae3a481909bdc86819b066fb6", "object": "event", "created_at": 1750861210, "type": "response.completed", "data": {"id": "resp_123"}}',
-  headers: {
-    'webhook-id': 'wh_685c059ae39c8190af8c71ed1022a24d',
-    'webhook-timestamp': '1750861210',
-    'webhook-signature': 'v1,gUAg4R2hWouRZqRQG4uJypNS8YK885G838+EHb4nKBY=',
-  },
-};
+const GOLDEN = OPENAI_GOLDEN;
 const SECRET = `whsec_${Buffer.from('intake-test-secret-0123456789abcd').toString('base64')}`;
 // The recorded delivery is from 2025: a wide tolerance lets it pass whatever the clock says.
 const TEN_YEARS = 10 * 365 * 24 * 3600;

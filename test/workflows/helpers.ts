@@ -1,42 +1,8 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Clock } from '../../server/clock.ts';
 
-/** A clock tests move by hand: timers fire only inside advance(), in due order. */
-export class FakeClock implements Clock {
-  #now: number;
-  #timers: Array<{ at: number; fn: () => void; id: number }> = [];
-  #next = 0;
-  constructor(start = Date.now()) {
-    this.#now = start;
-  }
-  now(): number {
-    return this.#now;
-  }
-  setTimeout(fn: () => void, ms: number): { clear(): void } {
-    const id = this.#next++;
-    this.#timers.push({ at: this.#now + Math.max(0, ms), fn, id });
-    // A timer that is already due fires on its own, as a real one would.
-    if (ms <= 0) setImmediate(() => this.advance(0));
-    return {
-      clear: () => {
-        this.#timers = this.#timers.filter((t) => t.id !== id);
-      },
-    };
-  }
-  advance(ms: number): void {
-    const until = this.#now + ms;
-    for (;;) {
-      const due = this.#timers.filter((t) => t.at <= until).sort((a, b) => a.at - b.at || a.id - b.id)[0];
-      if (!due) break;
-      this.#timers = this.#timers.filter((t) => t !== due);
-      this.#now = Math.max(this.#now, due.at);
-      due.fn();
-    }
-    this.#now = until;
-  }
-}
+export { FakeClock } from '../helpers/fake-clock.ts';
 
 export interface ReceivedRequest {
   method: string;

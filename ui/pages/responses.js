@@ -127,6 +127,9 @@ function promptForm(models, onSubmit) {
   return form;
 }
 
+const statusBadge = (state) =>
+  h('span', { class: `badge ${state === 'completed' ? 'ok' : state === 'failed' || state === 'cancelled' ? 'bad' : ''}` }, state);
+
 function recentList(onPick) {
   const body = h('tbody');
   const table = h(
@@ -148,8 +151,8 @@ function recentList(onPick) {
           { dataset: { id: r.id } },
           h('td', {}, h('a', { href: '#/responses', onclick: (e) => pick(e, r.id) }, r.id)),
           h('td', {}, r.model),
-          h('td', {}, r.status),
-          h('td', {}, new Date(r.created_at * 1000).toLocaleTimeString()),
+          h('td', {}, statusBadge(r.status)),
+          h('td', {}, new Date(r.created_at * 1000).toLocaleString()),
           h('td', {}, duration(r)),
         ),
       ),
@@ -170,6 +173,15 @@ export default {
       (list) => {
         // Literal model names from the upstreams' globs (patterns with * are not offered).
         const models = list.data.flatMap((u) => u.models.filter((m) => !m.includes('*')));
+        // Without an upstream every submit would fail with model_not_found: say so up front.
+        if (list.data.length === 0)
+          formSlot.append(
+            h(
+              'p',
+              { class: 'message', role: 'status' },
+              'No AI upstream is configured: add one under ai.upstreams in the config (see docs/ai.md).',
+            ),
+          );
         formSlot.append(
           promptForm(models, async (body) => {
             const created = await api('/v1/responses', { method: 'POST', body });

@@ -3,22 +3,36 @@
 import { clear, h } from '../lib/dom.js';
 
 const FINISHED = new Set(['succeeded', 'failed', 'filtered', 'cancelled']);
-const BADGE = { succeeded: 'ok', failed: 'bad', cancelled: 'bad' };
+// The same colours as the other pages: green for good states, red for bad ones.
+const BADGE = {
+  succeeded: 'ok',
+  valid: 'ok',
+  failed: 'bad',
+  cancelled: 'bad',
+  invalid: 'bad',
+  'invalid (serving last good)': 'warn',
+};
 const REFRESH_MS = 2000;
 
 const badge = (status) => h('span', { class: `badge ${BADGE[status] ?? ''}`, dataset: { status } }, status);
 const ms = (a, b) => (a && b ? `${Math.max(0, Date.parse(b) - Date.parse(a))} ms` : '');
 const json = (value) => h('pre', {}, JSON.stringify(value, null, 2));
 
+// An invalid file has no trigger to show: "manual only" would claim more than is known.
+function triggerText(w) {
+  if (w.on) return `${w.on.source ?? 'any source'} · ${(w.on.type ?? []).join(', ') || 'any type'}`;
+  return w.valid || w.serving_last_good ? 'manual only' : '';
+}
+
 function workflowRow(w, selected, onSelect) {
   const state = w.valid ? badge('valid') : badge(w.serving_last_good ? 'invalid (serving last good)' : 'invalid');
   return h(
     'tr',
     { class: selected ? 'selected' : '', dataset: { workflow: w.name ?? '', file: w.file } },
-    h('td', {}, w.name ? h('button', { class: 'link', onclick: () => onSelect(w.name) }, w.name) : h('em', {}, '(none)')),
+    h('td', {}, w.name ? h('button', { class: 'link', onclick: () => onSelect(w.name) }, w.name) : h('em', {}, '(unnamed)')),
     h('td', {}, w.file),
     h('td', {}, state, w.error ? h('div', { class: 'error workflow-error' }, w.errors.join('\n')) : null),
-    h('td', {}, w.on ? `${w.on.source ?? 'any source'} · ${(w.on.type ?? []).join(', ') || 'any type'}` : 'manual only'),
+    h('td', {}, triggerText(w)),
     h('td', {}, (w.steps ?? []).map((s) => s.id).join(' → ')),
     h('td', {}, w.name ? `${w.running} running, ${w.queued} queued` : ''),
   );
@@ -118,7 +132,7 @@ export default {
       h(
         'table',
         { class: 'workflows' },
-        h('thead', {}, h('tr', {}, ...['name', 'file', 'validity', 'trigger', 'steps', 'runs'].map((t) => h('th', {}, t)))),
+        h('thead', {}, h('tr', {}, ...['Name', 'File', 'Validity', 'Trigger', 'Steps', 'Runs'].map((t) => h('th', {}, t)))),
         files,
       ),
       runs,
@@ -138,7 +152,10 @@ export default {
 
     async function refresh() {
       const list = await api('/v1/workflows');
-      clear(files).append(...list.data.map((w) => workflowRow(w, w.name === state.workflow, select)));
+      const empty = h('tr', {}, h('td', { colspan: 6 }, `No workflow files in ${list.dir ?? 'the workflows folder'} yet.`));
+      clear(files).append(
+        ...(list.data.length ? list.data.map((w) => workflowRow(w, w.name === state.workflow, select)) : [empty]),
+      );
       if (state.workflow) {
         const page = await api(`/v1/workflows/${encodeURIComponent(state.workflow)}/runs?limit=50`);
         clear(runs).append(
@@ -147,8 +164,13 @@ export default {
             ? h('p', {}, 'No runs yet.')
             : h(
                 'table',
-                {},
-                page.data.map((r) => runRow(r, open)),
+                { class: 'runs' },
+                h('thead', {}, h('tr', {}, ...['Run', 'Status', 'Created', 'Steps'].map((t) => h('th', {}, t)))),
+                h(
+                  'tbody',
+                  {},
+                  page.data.map((r) => runRow(r, open)),
+                ),
               ),
         );
       }
