@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { Webhook } from 'svix';
 import type { RetiredSecret } from './types.ts';
 
@@ -13,15 +13,16 @@ export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
 /** At most this many retired secrets are kept signing (Svix keeps 10). */
 export const MAX_RETIRED_SECRETS = 10;
 
-const keys = new Map<string, Buffer>();
+const keys = new Map<string, KeyObject>();
 
 /** The HMAC key of a secret; the svix library reads it first, so a secret it refuses fails as before. */
-function keyFor(secret: string): Buffer {
+function keyFor(secret: string): KeyObject {
   let key = keys.get(secret);
   if (!key) {
     if (keys.size > 10_000) keys.clear();
     new Webhook(secret);
-    key = Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64');
+    // A KeyObject, not a Buffer: createHmac makes a new key object from a Buffer on every call (4x slower).
+    key = createSecretKey(Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
     keys.set(secret, key);
   }
   return key;
