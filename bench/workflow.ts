@@ -3,7 +3,7 @@
 // half that rate (a paced sender), and a bare-Express ingest baseline in the same run. Not a test.
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -208,7 +208,12 @@ async function main(): Promise<void> {
       '  env: [BENCH_RECEIVER]',
       '  watch: false',
     ].join('\n'),
-    env: { BENCH_RECEIVER: receiver.url, HOOKRELAY_LOG_LEVEL: 'info' },
+    env: {
+      BENCH_RECEIVER: receiver.url,
+      HOOKRELAY_LOG_LEVEL: 'info',
+      // e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile the relay alone
+      ...(process.env.BENCH_RELAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_RELAY_NODE_OPTIONS } : {}),
+    },
   });
   try {
     await load(relay.url, { seconds: 2 }); // warm-up
@@ -216,9 +221,11 @@ async function main(): Promise<void> {
     progress('relay: full load');
     receiver.reset();
     const started = performance.now();
+    const cpuBefore = await cpuSeconds(relay.child.pid);
     const full = await load(relay.url, { seconds: SECONDS });
     const complete = await drained(receiver, full.requests - full.non2xx);
     const fullStats = receiver.stats();
+    const relayCpu = (await cpuSeconds(relay.child.pid)) - cpuBefore;
     const sustained = (fullStats.count / (fullStats.last - started)) * 1000;
 
     progress(`relay: ${Math.round(sustained)} events/s end to end; now at half that rate`);
@@ -237,6 +244,10 @@ async function main(): Promise<void> {
       relay_ingest_only_rps: Math.round(ingestOnly),
       relay_ingest_rps_at_full_load: Math.round(full.rps),
       end_to_end_events_per_s: Math.round(sustained),
+      // Load-independent: the relay process's own CPU (user + system) per event delivered at full load.
+      relay_cpu_us_per_event: Math.round((relayCpu / fullStats.count) * 1e6),
+      relay_events_per_cpu_second: Math.round(fullStats.count / relayCpu),
+      load_average: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(1))),
       all_delivered: complete,
       non2xx: full.non2xx + half.failed,
       half_rate: halfRate,
@@ -252,6 +263,13 @@ async function main(): Promise<void> {
     receiver.close();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** User + system CPU seconds of a process so far (Linux /proc; clock ticks are 100 per second there). */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 await main();

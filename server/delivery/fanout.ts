@@ -15,6 +15,11 @@ import type { DeliveryOrigin, DeliveryRow, EndpointRow } from './types.ts';
  */
 const RESCAN_MS = 60_000;
 const BATCH = 2000;
+/**
+ * The cursor is written at most this often (and on stop): a lagging cursor only means a longer rescan
+ * on start, never a missed event, while a write per small live batch cost a file rewrite each.
+ */
+const CURSOR_SAVE_MS = 1000;
 
 export interface FanOutDeps {
   clock: Clock;
@@ -79,6 +84,7 @@ export class FanOut {
   #draining: Promise<void> | null = null;
   #cursorWrite: Promise<void> | null = null;
   #cursorWanted: string | null = null;
+  #cursorTimer: { clear(): void } | null = null;
   #recovering = false;
   #stopped = false;
   /** Set when a batch could not be stored: the cursor then stays put so recovery on start redoes it. */
@@ -135,7 +141,11 @@ export class FanOut {
 
   /** Waits for queued events to be turned into deliveries and the cursor to be written. */
   async flush(): Promise<void> {
-    while (this.#draining || this.#cursorWrite) await (this.#draining ?? this.#cursorWrite);
+    while (this.#draining) await this.#draining;
+    this.#cursorTimer?.clear();
+    this.#cursorTimer = null;
+    this.#writeCursor();
+    while (this.#cursorWrite) await this.#cursorWrite;
   }
 
   async #drain(): Promise<void> {
@@ -173,12 +183,21 @@ export class FanOut {
     return rows.length;
   }
 
-  /** One cursor write at a time; later batches only raise the value the next write stores. */
+  /** Raises the value the next cursor write stores; that write happens within CURSOR_SAVE_MS. */
   #advanceCursor(eventId: string): void {
     if (this.#stuck) return;
     if (this.#cursorWanted !== null && eventId <= this.#cursorWanted) return;
     if ((this.#deps.cursor.get() ?? '') >= eventId) return;
     this.#cursorWanted = eventId;
+    this.#cursorTimer ??= this.#deps.clock.setTimeout(() => {
+      this.#cursorTimer = null;
+      this.#writeCursor();
+    }, CURSOR_SAVE_MS);
+  }
+
+  /** One cursor write at a time; values raised meanwhile are written by the same loop. */
+  #writeCursor(): void {
+    if (this.#stuck || this.#cursorWanted === null) return;
     this.#cursorWrite ??= (async () => {
       while (this.#cursorWanted !== null && this.#cursorWanted > (this.#deps.cursor.get() ?? '')) {
         await this.#deps.cursor.set(this.#cursorWanted);

@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { Webhook } from 'svix';
 import type { RetiredSecret } from './types.ts';
 
@@ -12,16 +13,30 @@ export const ROTATION_OVERLAP_MS = 24 * 3_600_000;
 /** At most this many retired secrets are kept signing (Svix keeps 10). */
 export const MAX_RETIRED_SECRETS = 10;
 
-const signers = new Map<string, Webhook>();
+const keys = new Map<string, KeyObject>();
 
-function signerFor(secret: string): Webhook {
-  let signer = signers.get(secret);
-  if (!signer) {
-    if (signers.size > 10_000) signers.clear();
-    signer = new Webhook(secret);
-    signers.set(secret, signer);
+/** The HMAC key of a secret; the svix library reads it first, so a secret it refuses fails as before. */
+function keyFor(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (!key) {
+    if (keys.size > 10_000) keys.clear();
+    new Webhook(secret);
+    // A KeyObject, not a Buffer: createHmac makes a new key object from a Buffer on every call (4x slower).
+    key = createSecretKey(Buffer.from(secret.startsWith('whsec_') ? secret.slice(6) : secret, 'base64'));
+    keys.set(secret, key);
   }
-  return signer;
+  return key;
+}
+
+/**
+ * `v1,` + base64 HMAC-SHA256 of `id.timestamp.body`, as the Standard Webhooks libraries compute it, with
+ * node:crypto over the body's bytes (the libraries' pure-JS SHA-256 and the body's round trip through a
+ * string were a tenth of a delivery's CPU). A body that is not UTF-8 is signed as the libraries sign it:
+ * as its UTF-8 decoding.
+ */
+function sign(secret: string, prefix: string, body: Buffer): string {
+  const bytes = isUtf8(body) ? body : Buffer.from(body.toString('utf8'));
+  return `v1,${createHmac('sha256', keyFor(secret)).update(prefix).update(bytes).digest('base64')}`;
 }
 
 /** The secrets that sign right now: the current one first, then retired ones not yet expired. */
@@ -35,11 +50,11 @@ export function activeSecrets(secret: string, previous: readonly RetiredSecret[]
  * `v1,` signature so receivers can switch secrets without a gap.
  */
 export function signatureHeaders(msgId: string, body: Buffer, secrets: readonly string[], now: number) {
-  const at = new Date(now);
-  const payload = body.toString('utf8');
+  const timestamp = String(Math.floor(now / 1000));
+  const prefix = `${msgId}.${timestamp}.`;
   return {
     'webhook-id': msgId,
-    'webhook-timestamp': String(Math.floor(now / 1000)),
-    'webhook-signature': secrets.map((s) => signerFor(s).sign(msgId, at, payload)).join(' '),
+    'webhook-timestamp': timestamp,
+    'webhook-signature': secrets.map((s) => sign(s, prefix, body)).join(' '),
   };
 }

@@ -5,7 +5,7 @@ import { type StoredEvent, storedFrom } from './event-line.ts';
 import { IndexedEventStore, type IndexedStoreOptions } from './indexed-event-store.ts';
 import { forEachJsonLine, JsonlAppender, syncDir } from './jsonl.ts';
 import { RejectionLog } from './rejection-log.ts';
-import { readLines } from './segment-reader.ts';
+import { LineBatcher, readLines } from './segment-reader.ts';
 import type { Rejection } from './types.ts';
 
 interface NewSegment {
@@ -46,6 +46,7 @@ export class FileEventStore extends IndexedEventStore {
   #dropping: Promise<void> | null = null;
   #rejectionLog: RejectionLog;
   #state: 'new' | 'open' | 'closed' = 'new';
+  readonly #lineBatcher = new LineBatcher();
 
   constructor(options: FileEventStoreOptions) {
     super(options);
@@ -145,6 +146,10 @@ export class FileEventStore extends IndexedEventStore {
 
   protected override lines(entries: StoredEvent[]): Promise<Array<string | undefined>> {
     return readLines(entries);
+  }
+
+  protected override lineOf(entry: StoredEvent): Promise<string | undefined> {
+    return this.#lineBatcher.read(entry);
   }
 
   protected override retain(): number {

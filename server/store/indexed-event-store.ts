@@ -49,8 +49,13 @@ export abstract class IndexedEventStore implements EventStore {
     return entries.map((entry) => entry.line);
   }
 
+  /** The stored line of one entry; stores with files override this to group concurrent reads. */
+  protected async lineOf(entry: StoredEvent): Promise<string | undefined> {
+    return (await this.lines([entry]))[0];
+  }
+
   async #line(entry: StoredEvent | undefined): Promise<string | undefined> {
-    return entry && (await this.lines([entry]))[0];
+    return entry && this.lineOf(entry);
   }
   protected abstract persistRejection(rejection: Rejection): Promise<void>;
   abstract writable(): Promise<boolean>;
