@@ -4,6 +4,7 @@ import type { LiveResponse } from './live.ts';
 import type { ChatMessage } from './request.ts';
 import { messageItem } from './response-object.ts';
 import { backoffDelay, isRetryable } from './retry.ts';
+import { chatChunks } from './upstream-stream.ts';
 
 /** What one upstream call produced. */
 export interface CallResult {
@@ -56,25 +57,32 @@ export async function callUpstream(
 }
 
 async function streamOnce(client: OpenAI, out: OutputState, options: CallOptions, signal: AbortSignal): Promise<CallResult> {
-  const stream = await client.chat.completions.create(
-    {
-      model: options.model,
-      messages: options.messages,
-      stream: true,
-      stream_options: { include_usage: true },
-      ...(options.maxOutputTokens !== null && { max_tokens: options.maxOutputTokens }),
-      ...(options.temperature !== null && { temperature: options.temperature }),
-    },
-    { signal },
-  );
+  const response = await client.chat.completions
+    .create(
+      {
+        model: options.model,
+        messages: options.messages,
+        stream: true,
+        stream_options: { include_usage: true },
+        ...(options.maxOutputTokens !== null && { max_tokens: options.maxOutputTokens }),
+        ...(options.temperature !== null && { temperature: options.temperature }),
+      },
+      { signal },
+    )
+    .asResponse();
   const result: CallResult = { finishReason: null, usage: null };
-  for await (const chunk of stream) {
-    if (out.stopped) break;
-    const choice = chunk.choices[0];
-    const delta = choice?.delta?.content;
-    if (delta) appendText(out, delta);
-    if (choice?.finish_reason) result.finishReason = choice.finish_reason;
-    if (chunk.usage) result.usage = { input: chunk.usage.prompt_tokens, output: chunk.usage.completion_tokens };
+  try {
+    for await (const chunk of chatChunks(response)) {
+      if (out.stopped) break;
+      const choice = chunk.choices?.[0];
+      const delta = choice?.delta?.content;
+      if (delta) appendText(out, delta);
+      if (choice?.finish_reason) result.finishReason = choice.finish_reason;
+      if (chunk.usage) result.usage = { input: chunk.usage.prompt_tokens, output: chunk.usage.completion_tokens };
+    }
+  } catch (error) {
+    // An abort surfaces as the body read failing; report it as the SDK's stream did (see below).
+    if (!signal.aborted) throw error;
   }
   if (signal.aborted) throw signal.reason;
   return result;
