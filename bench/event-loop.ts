@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FileEventStore } from '../server/store/file-event-store.ts';
 import { preSign } from './lib/messages.ts';
-import { prefill } from './lib/prefill.ts';
+import { appendMessages, prefill } from './lib/prefill.ts';
 
 const STORED = 50_000;
 const INGEST = 20_000;
@@ -97,22 +97,7 @@ try {
   const segmentsBefore = (await readdir(join(dir, 'events'))).length;
   const messages = preSign(INGEST, 'loop');
   await measured(`ingest ${INGEST} (50 concurrent), retention on`, async () => {
-    for (let i = 0; i < messages.length; i += 50) {
-      await Promise.all(
-        messages.slice(i, i + 50).map((m) =>
-          store.append({
-            source: 'bench',
-            type: 'response.completed',
-            provider_id: m.headers['webhook-id'],
-            headers: m.headers,
-            payload: JSON.parse(m.body),
-            verified: { scheme: 'standard-webhooks' },
-            raw: Buffer.from(m.body),
-            content_type: 'application/json',
-          }),
-        ),
-      );
-    }
+    await appendMessages(store, messages, 50);
   });
   // What one GET /v1/events?limit=1000 costs the store: one or two reads from the segment, then parsing.
   const pageMs: number[] = [];
