@@ -1,4 +1,5 @@
-import { createIdFactory, type IdFactory, idTime } from '../ids.ts';
+import { buildEvent } from './build-event.ts';
+import { createIdFactory, type IdFactory } from '../ids.ts';
 import { EventIndex } from './event-index.ts';
 import { bodyOf, encodeEvent, eventOf, type StoredEvent } from './event-line.ts';
 import type {
@@ -84,17 +85,7 @@ export abstract class IndexedEventStore implements EventStore {
   }
 
   #build(input: NewEvent): RelayEvent {
-    const id = this.newId('evt');
-    return {
-      id,
-      source: input.source,
-      type: input.type,
-      received_at: new Date(idTime(id)).toISOString(),
-      provider_id: input.provider_id,
-      headers: input.headers,
-      payload: input.payload,
-      verified: input.verified,
-    };
+    return buildEvent(input, this.newId);
   }
 
   /**

@@ -1,6 +1,7 @@
+import { buildEvent } from '../build-event.ts';
 import { randomBytes } from 'node:crypto';
 import { StoreUnavailableError } from '../../errors.ts';
-import { createIdFactory, type IdFactory, idTime } from '../../ids.ts';
+import { createIdFactory, type IdFactory } from '../../ids.ts';
 import type {
   AppendResult,
   EventPage,
@@ -101,17 +102,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   #build(input: NewEvent): RelayEvent {
-    const id = this.#newId('evt');
-    return {
-      id,
-      source: input.source,
-      type: input.type,
-      received_at: new Date(idTime(id)).toISOString(),
-      provider_id: input.provider_id,
-      headers: input.headers,
-      payload: input.payload,
-      verified: input.verified,
-    };
+    return buildEvent(input, this.#newId);
   }
 
   /** Reads wait for a running sweep, and hide rows past the age limit that no sweep has deleted yet. */
