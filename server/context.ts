@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Router } from 'express';
 import type { EventBus } from './bus.ts';
+import type { Cluster } from './cluster/cluster.ts';
 import type { Clock } from './clock.ts';
 import type { RelayConfig } from './config/types.ts';
 import type { EventService } from './events/event-service.ts';
@@ -18,6 +19,8 @@ export interface RelayContext {
   clock: Clock;
   newId: IdFactory;
   storage: Storage;
+  /** Claims, roles and messages among instances sharing the store (server/cluster/cluster.ts). */
+  cluster: Cluster;
   bus: EventBus;
   events: EventService;
   metrics: Metrics;

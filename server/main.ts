@@ -66,6 +66,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       schema: config.store.schema,
       retention: config.store.retention,
       maxRejections: config.limits.rejections,
+      leaseMs: config.store.leaseSeconds === undefined ? undefined : config.store.leaseSeconds * 1000,
+      onError: (err) => logger.error({ err }, 'coordination with other instances failed'),
       now: () => clock.now(),
       newId,
     });
@@ -73,12 +75,20 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     opened = storage.events;
     const bus = createEventBus((err, event) => logger.error({ err, event: event.id }, 'an event listener failed'));
     await storage.connectBus?.(bus, (err) => logger.error({ err }, 'the live feed from other instances failed'));
+    await storage.cluster.start();
+    opened = {
+      async close() {
+        await storage.cluster.stop();
+        await storage.events.close();
+      },
+    };
     const ctx: RelayContext = {
       config,
       logger,
       clock,
       newId,
       storage,
+      cluster: storage.cluster,
       bus,
       events: createEventService(storage.events, bus),
       metrics: createMetrics(),
@@ -169,6 +179,7 @@ async function assemble(
       for (const s of started.reverse()) {
         await s.stop?.().catch((err: unknown) => ctx.logger.error({ err, subsystem: s.name }, 'stop failed'));
       }
+      await ctx.cluster.stop();
       await ctx.storage.events.close();
       await unlock();
       ctx.logger.info('hookrelay stopped');

@@ -131,5 +131,6 @@ function storeConfig(store: StoreSection, file: string | null): StoreConfig {
   const config: StoreConfig = { driver, retention: { ...DEFAULTS.retention, ...store.retention } };
   if (store.url) config.url = store.url;
   if (store.schema) config.schema = store.schema;
+  if (store.leaseSeconds !== undefined) config.leaseSeconds = store.leaseSeconds;
   return config;
 }

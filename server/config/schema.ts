@@ -56,6 +56,8 @@ export const storeSchema = {
     url: { type: 'string', minLength: 1 },
     /** postgres only: the schema the relay's tables live in (default: the role's search_path). */
     schema: { type: 'string', pattern: '^[a-z_][a-z0-9_]{0,62}$' },
+    /** postgres only: seconds an instance may miss heartbeats before the others take over its work. */
+    leaseSeconds: { type: 'number', minimum: 0.5, maximum: 3600 },
     retention: {
       type: 'object',
       additionalProperties: false,

@@ -39,6 +39,8 @@ export interface StoreConfig {
   url?: string;
   /** postgres: the schema for the relay's tables. */
   schema?: string;
+  /** postgres: seconds an instance may miss heartbeats before the others take over its work. */
+  leaseSeconds?: number;
 }
 
 export interface RelayConfig {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { EventBus } from '../bus.ts';
+import { type Cluster, LocalCluster } from '../cluster/cluster.ts';
 import type { StoreDriver } from '../config/types.ts';
 import type { IdFactory } from '../ids.ts';
 import { FileEventStore } from './file-event-store.ts';
@@ -14,6 +15,8 @@ import type { EventStore, RetentionPolicy } from './types.ts';
 export interface Storage {
   events: EventStore;
   tables: TableFactory;
+  /** Claims and roles among the instances sharing this store (one process: LocalCluster). */
+  cluster: Cluster;
   /**
    * Drivers shared by several instances publish events stored elsewhere on this bus (after
    * events.open()); stops when the event store closes. Absent for single-process drivers.
@@ -32,6 +35,9 @@ export interface StorageOptions {
   newId: IdFactory;
   /** How many refused ingest requests the rejection log keeps (limits.rejections). */
   maxRejections?: number;
+  /** postgres: how long an instance may miss heartbeats before others take over its work. */
+  leaseMs?: number;
+  onError?(error: unknown): void;
 }
 
 /** lowdb driver: events in JSON-lines segments, small state in lowdb files, bigger tables as logs. */
@@ -39,7 +45,11 @@ export function createStorage(options: StorageOptions): Storage {
   const { retention, now, newId, maxRejections } = options;
   if (options.driver === 'postgres') return postgresStorage(options);
   if (options.driver === 'memory') {
-    return { events: new MemoryEventStore({ retention, now, newId, maxRejections }), tables: memoryTables };
+    return {
+      events: new MemoryEventStore({ retention, now, newId, maxRejections }),
+      tables: memoryTables,
+      cluster: new LocalCluster(newId('ins')),
+    };
   }
   const dir = options.dataDir;
   return {
@@ -51,5 +61,6 @@ export function createStorage(options: StorageOptions): Storage {
           : new LogTable<T>(name, join(dir, 'tables', `${name}.jsonl`));
       },
     },
+    cluster: new LocalCluster(newId('ins')),
   };
 }

@@ -26,6 +26,16 @@ export class MemoryTable<T extends Row> implements Table<T> {
   async delete(id: string): Promise<boolean> {
     return this.rows.delete(id);
   }
+  async insertNew(rows: readonly T[]): Promise<T[]> {
+    const seen = new Set<string>();
+    const fresh = rows.filter((row) => !this.rows.has(row.id) && !seen.has(row.id) && seen.add(row.id));
+    if (fresh.length > 0) await this.putMany(fresh);
+    return fresh;
+  }
+  async refresh(): Promise<void> {}
+  onChange(): () => void {
+    return () => {};
+  }
 }
 
 export const memoryTables: TableFactory = {

@@ -35,7 +35,7 @@ describe('PostgreSQL migrations', { skip: skipWithoutPostgres }, () => {
     );
     assert.deepEqual(
       tables.map((t) => t.table_name),
-      ['events', 'rejections', 'relay_rows', 'schema_migrations'],
+      ['events', 'rejections', 'relay_blobs', 'relay_claims', 'relay_instances', 'relay_rows', 'schema_migrations'],
     );
   });
 

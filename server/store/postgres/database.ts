@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { StoreUnavailableError } from '../../errors.ts';
 import { migrate } from './migrations.ts';
+import { Signals } from './signals.ts';
 
 export interface DatabaseOptions {
   url: string;
@@ -8,6 +10,8 @@ export interface DatabaseOptions {
   schema?: string;
   /** Pool size per instance: ingest, reads and retention share it; LISTEN takes one more. */
   maxConnections?: number;
+  /** This instance's tag (default: random). */
+  instance?: string;
 }
 
 /**
@@ -19,6 +23,10 @@ export class Database {
   readonly schema: string | undefined;
   /** NOTIFY channel for new events: per schema, so relays on other schemas of one database stay apart. */
   readonly channel: string;
+  /** This process's tag on the rows and notifications it writes. */
+  readonly instance: string;
+  /** The cluster channel (table row changes, messages between instances); connected on first use. */
+  readonly signals: Signals;
   readonly #url: string;
   #ready: Promise<void> | null = null;
   #closed = false;
@@ -31,6 +39,8 @@ export class Database {
     this.#url = options.url;
     this.schema = options.schema;
     this.channel = options.schema ? `hookrelay_events_${options.schema}` : 'hookrelay_events';
+    this.instance = options.instance ?? randomBytes(6).toString('hex');
+    this.signals = new Signals(this);
     // A database that does not answer fails a connection attempt after 5 s instead of hanging ingest.
     this.pool = new pg.Pool({ ...this.#connection(), max: options.maxConnections ?? 10, connectionTimeoutMillis: 5000 });
     // An idle client that loses its server is replaced by the pool; without a listener it would crash us.
@@ -76,6 +86,7 @@ export class Database {
     if (this.#closed) return;
     this.#closed = true;
     for (const hook of this.#beforeClose) await hook().catch(() => {});
+    await this.signals.stop();
     await this.pool.end();
   }
 }

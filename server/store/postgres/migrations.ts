@@ -43,13 +43,39 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX relay_rows_order ON relay_rows (table_name, seq);
     `,
   },
+  {
+    version: 2,
+    name: 'instances, claims and blobs',
+    sql: `
+      -- Each running relay heartbeats here; one silent for longer than the lease is taken for dead.
+      CREATE TABLE relay_instances (
+        id text PRIMARY KEY,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        seen_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- Work held by an instance (a delivery, a run, a response, a batch, a led role).
+      CREATE TABLE relay_claims (
+        key text PRIMARY KEY,
+        owner text NOT NULL,
+        claimed_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX relay_claims_owner ON relay_claims (owner);
+      -- File bytes (uploads for batches), so that every instance can read them.
+      CREATE TABLE relay_blobs (
+        id text PRIMARY KEY,
+        data bytea NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 /**
  * Applies pending migrations in one transaction under a transaction-level advisory lock: instances
- * that start together queue on the lock, and the later ones find nothing left to do.
+ * that start together queue on the lock, and the later ones find nothing left to do. `upTo` stops at a
+ * version (tests of upgrades from an earlier schema).
  */
-export async function migrate(pool: pg.Pool, schema: string | undefined): Promise<void> {
+export async function migrate(pool: pg.Pool, schema: string | undefined, upTo = Number.POSITIVE_INFINITY): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -60,7 +86,7 @@ export async function migrate(pool: pg.Pool, schema: string | undefined): Promis
     const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations');
     const applied = new Set(rows.map((r) => r.version));
     for (const migration of MIGRATIONS) {
-      if (applied.has(migration.version)) continue;
+      if (applied.has(migration.version) || migration.version > upTo) continue;
       await client.query(migration.sql);
       await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
     }

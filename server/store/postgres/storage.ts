@@ -1,3 +1,4 @@
+import { PostgresCluster } from '../../cluster/postgres-cluster.ts';
 import type { StorageOptions, Storage } from '../driver.ts';
 import type { Row } from '../table.ts';
 import { Database } from './database.ts';
@@ -10,10 +11,11 @@ export function postgresStorage(options: StorageOptions): Storage {
   if (!options.url) throw new Error('the postgres driver needs a connection URL');
   const db = new Database({ url: options.url, schema: options.schema });
   const { retention, now, newId, maxRejections } = options;
-  const events = new PostgresEventStore({ db, retention, now, newId, maxRejections });
+  const events = new PostgresEventStore({ db, retention, now, newId, maxRejections, instance: db.instance });
   return {
     events,
     tables: { table: <T extends Row>(name: string) => new PostgresTable<T>(db, name) },
+    cluster: new PostgresCluster({ db, leaseMs: options.leaseMs ?? 15_000, onError: options.onError ?? (() => {}) }),
     async connectBus(bus, onError) {
       const feed = new EventFeed({ db, instance: events.instance, bus, onError });
       await feed.start();

@@ -1,21 +1,26 @@
 import { StoreUnavailableError } from '../../errors.ts';
 import type { Row, Table } from '../table.ts';
 import type { Database } from './database.ts';
+import { type Signal, Signals } from './signals.ts';
 
 /**
- * A Table as rows of one shared JSONB table keyed by (table_name, id). Reads come from a cache loaded
- * at open() and written through on every put, which is correct for ONE relay instance only: a second
- * instance does not see these writes until it reopens. Several instances need domain stores that
- * query PostgreSQL directly (and claim work with row locks) instead of this cache; see
- * docs/deployment.md.
+ * A Table as rows of one shared JSONB table keyed by (table_name, id), read through a cache loaded at
+ * open(). Every write also NOTIFYs the ids it changed on the cluster channel (in the same statement,
+ * so on commit); the other instances re-read those rows into their caches and tell their onChange
+ * listeners. Reads on one instance therefore follow writes on another within milliseconds; code that
+ * must act on the current row (after claiming work another instance held) calls refresh() first.
+ * Writes and re-reads run one after another per table, so a re-read never overwrites a newer local write.
  */
 export class PostgresTable<T extends Row> implements Table<T> {
   readonly name: string;
   readonly #db: Database;
-  readonly #rows = new Map<string, T>();
+  #rows = new Map<string, T>();
   #open = false;
-  /** Writes run one after another, so the order rows were first put is the order they get a seq. */
   #tail: Promise<unknown> = Promise.resolve();
+  readonly #listeners = new Set<(ids: readonly string[]) => void>();
+  #unlisten: (() => void) | null = null;
+  /** Ids other instances changed, waiting for one re-read. */
+  #changed = new Set<string>();
 
   constructor(db: Database, name: string) {
     this.#db = db;
@@ -25,15 +30,18 @@ export class PostgresTable<T extends Row> implements Table<T> {
   async open(): Promise<void> {
     if (this.#open) return;
     await this.#db.open();
-    const { rows } = await this.#db.query<{ row: T }>('SELECT row FROM relay_rows WHERE table_name = $1 ORDER BY seq', [
-      this.name,
-    ]);
-    for (const { row } of rows) this.#rows.set(row.id, row);
+    await this.#db.signals.start();
+    this.#unlisten = this.#db.signals.listen(
+      (signal) => this.#onSignal(signal),
+      () => this.#resync(),
+    );
+    this.#rows = await this.#loadAll();
     this.#open = true;
   }
 
   async close(): Promise<void> {
     this.#open = false;
+    this.#unlisten?.();
     await this.#tail;
   }
 
@@ -49,38 +57,130 @@ export class PostgresTable<T extends Row> implements Table<T> {
     return this.#rows.size;
   }
 
+  onChange(listener: (ids: readonly string[]) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   put(row: T): Promise<void> {
     return this.putMany([row]);
   }
 
-  #inOrder<R>(write: () => Promise<R>): Promise<R> {
-    if (!this.#open) return Promise.reject(new StoreUnavailableError(`The ${this.name} table is not open.`));
-    const result = this.#tail.then(write);
-    this.#tail = result.catch(() => {});
-    return result;
-  }
-
   /** One statement for all rows; a row put twice in one call keeps its last version. */
   putMany(rows: readonly T[]): Promise<void> {
-    return this.#inOrder(() => this.#upsert(rows));
+    const latest = new Map(rows.map((row) => [row.id, row]));
+    if (latest.size === 0) return this.#inOrder(async () => {});
+    return this.#inOrder(async () => {
+      await this.#db.query(
+        `WITH up AS (
+           INSERT INTO relay_rows (table_name, id, row)
+           SELECT $1, r.value->>'id', r.value FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS r(value, n) ORDER BY r.n
+           ON CONFLICT (table_name, id) DO UPDATE SET row = EXCLUDED.row)
+         SELECT pg_notify($3, p) FROM unnest($4::text[]) AS p`,
+        [this.name, JSON.stringify([...latest.values()]), this.#db.signals.channel, this.#payloads([...latest.keys()])],
+      );
+      for (const row of latest.values()) this.#rows.set(row.id, row);
+    });
   }
 
-  async #upsert(rows: readonly T[]): Promise<void> {
+  insertNew(rows: readonly T[]): Promise<T[]> {
     const latest = new Map(rows.map((row) => [row.id, row]));
-    if (latest.size === 0) return;
-    await this.#db.query(
-      `INSERT INTO relay_rows (table_name, id, row)
-       SELECT $1, r.value->>'id', r.value FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS r(value, n) ORDER BY r.n
-       ON CONFLICT (table_name, id) DO UPDATE SET row = EXCLUDED.row`,
-      [this.name, JSON.stringify([...latest.values()])],
-    );
-    for (const row of rows) this.#rows.set(row.id, row);
+    return this.#inOrder(async () => {
+      if (latest.size === 0) return [];
+      const { rows: inserted } = await this.#db.query<{ id: string }>(
+        `WITH ins AS (
+           INSERT INTO relay_rows (table_name, id, row)
+           SELECT $1, r.value->>'id', r.value FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS r(value, n) ORDER BY r.n
+           ON CONFLICT (table_name, id) DO NOTHING RETURNING id)
+         SELECT id, pg_notify($3, json_build_object('k', 'rows', 'from', $4::text, 'table', $1::text, 'ids', json_build_array(id))::text)
+         FROM ins`,
+        [this.name, JSON.stringify([...latest.values()]), this.#db.signals.channel, this.#db.instance],
+      );
+      const fresh: T[] = [];
+      for (const { id } of inserted) {
+        const row = latest.get(id) as T;
+        this.#rows.set(id, row);
+        fresh.push(row);
+      }
+      return fresh;
+    });
   }
 
   delete(id: string): Promise<boolean> {
     return this.#inOrder(async () => {
-      await this.#db.query('DELETE FROM relay_rows WHERE table_name = $1 AND id = $2', [this.name, id]);
+      await this.#db.query(
+        `WITH d AS (DELETE FROM relay_rows WHERE table_name = $1 AND id = $2)
+         SELECT pg_notify($3, p) FROM unnest($4::text[]) AS p`,
+        [this.name, id, this.#db.signals.channel, this.#payloads([id])],
+      );
       return this.#rows.delete(id);
     });
+  }
+
+  refresh(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    return this.#inOrder(() => this.#reload(ids)).then(() => {});
+  }
+
+  #payloads(ids: readonly string[]): string[] {
+    return Signals.rowPayloads(this.#db.instance, this.name, ids);
+  }
+
+  #inOrder<R>(work: () => Promise<R>): Promise<R> {
+    if (!this.#open) return Promise.reject(new StoreUnavailableError(`The ${this.name} table is not open.`));
+    const result = this.#tail.then(work);
+    this.#tail = result.catch(() => {});
+    return result;
+  }
+
+  #onSignal(signal: Signal): void {
+    if (signal.k !== 'rows' || signal.table !== this.name || signal.from === this.#db.instance || !this.#open) return;
+    const first = this.#changed.size === 0;
+    for (const id of signal.ids) this.#changed.add(id);
+    if (!first) return;
+    // Ids that arrive while this re-read waits for its turn join it.
+    this.#inOrder(async () => {
+      const ids = [...this.#changed];
+      this.#changed = new Set();
+      const changed = await this.#reload(ids);
+      this.#tell(changed);
+    }).catch(() => {
+      // The database is unreachable: the LISTEN connection is lost too, and its resync re-reads all.
+    });
+  }
+
+  /** Re-reads rows into the cache; returns the ids whose row changed or went away. */
+  async #reload(ids: readonly string[]): Promise<string[]> {
+    const { rows } = await this.#db.query<{ id: string; row: T }>(
+      'SELECT id, row FROM relay_rows WHERE table_name = $1 AND id = ANY($2)',
+      [this.name, ids],
+    );
+    const found = new Set<string>();
+    for (const { id, row } of rows) {
+      found.add(id);
+      this.#rows.set(id, row);
+    }
+    for (const id of ids) if (!found.has(id)) this.#rows.delete(id);
+    return [...ids];
+  }
+
+  #resync(): void {
+    if (!this.#open) return;
+    this.#inOrder(async () => {
+      this.#rows = await this.#loadAll();
+      this.#tell([...this.#rows.keys()]);
+    }).catch(() => {});
+  }
+
+  async #loadAll(): Promise<Map<string, T>> {
+    const { rows } = await this.#db.query<{ row: T }>('SELECT row FROM relay_rows WHERE table_name = $1 ORDER BY seq', [
+      this.name,
+    ]);
+    return new Map(rows.map(({ row }) => [row.id, row]));
+  }
+
+  #tell(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    for (const listener of this.#listeners) listener(ids);
   }
 }

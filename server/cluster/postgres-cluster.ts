@@ -1,0 +1,181 @@
+import type { Database } from '../store/postgres/database.ts';
+import type { Signal } from '../store/postgres/signals.ts';
+import type { Cluster, LeaderHandlers } from './cluster.ts';
+
+export interface PostgresClusterOptions {
+  db: Database;
+  /** How long an instance may miss heartbeats before its claims are taken over. */
+  leaseMs: number;
+  onError(error: unknown): void;
+}
+
+/** Instances that stopped this long ago, holding nothing any more, are forgotten. */
+const FORGET_AFTER = '1 hour';
+
+/**
+ * Claims and roles as rows in PostgreSQL (relay_claims, relay_instances): a claim is an upsert that
+ * succeeds when the key is free, already ours, or held by an instance whose heartbeat is older than
+ * the lease; the row lock of the upsert settles concurrent claims. The database's clock decides
+ * what is stale, so the hosts' clocks need not agree. Every leaseMs/3 this instance heartbeats,
+ * re-claims the roles it takes part in, and looks for instances that went silent.
+ */
+export class PostgresCluster implements Cluster {
+  readonly shared = true;
+  readonly leaseMs: number;
+  readonly #db: Database;
+  readonly #onError: (error: unknown) => void;
+  readonly #roles = new Map<string, { handlers: LeaderHandlers; leading: boolean }>();
+  readonly #topics = new Map<string, Set<(message: unknown) => void>>();
+  readonly #lostListeners = new Set<(instanceId: string) => void>();
+  readonly #knownLost = new Set<string>();
+  #timer: NodeJS.Timeout | null = null;
+  #tick: Promise<void> = Promise.resolve();
+  #unlisten: (() => void) | null = null;
+  #running = false;
+
+  constructor(options: PostgresClusterOptions) {
+    this.#db = options.db;
+    this.leaseMs = options.leaseMs;
+    this.#onError = options.onError;
+  }
+
+  get instanceId(): string {
+    return this.#db.instance;
+  }
+
+  async start(): Promise<void> {
+    await this.#db.open();
+    await this.#db.signals.start();
+    this.#unlisten = this.#db.signals.listen(
+      (signal) => this.#onSignal(signal),
+      () => {},
+    );
+    await this.#db.query('INSERT INTO relay_instances (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET seen_at = now()', [
+      this.instanceId,
+    ]);
+    this.#running = true;
+    // Instances found silent from the first tick on are reported: subsystems listen by then.
+    this.#schedule();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#tick;
+    this.#unlisten?.();
+    for (const role of this.#roles.values()) role.leading = false;
+    // Leaving on purpose: what this instance held is free for the others at once, not after the lease.
+    await this.#db.query('DELETE FROM relay_claims WHERE owner = $1', [this.instanceId]).catch(this.#onError);
+    await this.#db.query('DELETE FROM relay_instances WHERE id = $1', [this.instanceId]).catch(this.#onError);
+  }
+
+  async claim(keys: readonly string[]): Promise<string[]> {
+    if (keys.length === 0) return [];
+    const { rows } = await this.#db.query<{ key: string }>(
+      `INSERT INTO relay_claims (key, owner) SELECT DISTINCT unnest($1::text[]), $2
+       ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, claimed_at = now()
+       WHERE relay_claims.owner = EXCLUDED.owner OR NOT EXISTS (
+         SELECT 1 FROM relay_instances i
+         WHERE i.id = relay_claims.owner AND i.seen_at > now() - $3 * interval '1 millisecond')
+       RETURNING key`,
+      [keys, this.instanceId, this.leaseMs],
+    );
+    return rows.map((r) => r.key);
+  }
+
+  async release(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.#db.query('DELETE FROM relay_claims WHERE key = ANY($1) AND owner = $2', [keys, this.instanceId]);
+  }
+
+  lead(role: string, handlers: LeaderHandlers): () => void {
+    const entry = { handlers, leading: false };
+    this.#roles.set(role, entry);
+    if (this.#running) this.#enqueue(() => this.#claimRoles());
+    return () => {
+      if (this.#roles.get(role) !== entry) return;
+      this.#roles.delete(role);
+      if (entry.leading) this.release([roleKey(role)]).catch(this.#onError);
+    };
+  }
+
+  async send(topic: string, message: unknown): Promise<void> {
+    const signal: Signal = { k: 'message', from: this.instanceId, topic, message };
+    await this.#db.query('SELECT pg_notify($1, $2)', [this.#db.signals.channel, JSON.stringify(signal)]);
+  }
+
+  on(topic: string, listener: (message: unknown) => void): () => void {
+    let set = this.#topics.get(topic);
+    if (!set) this.#topics.set(topic, (set = new Set()));
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  onInstanceLost(listener: (instanceId: string) => void): () => void {
+    this.#lostListeners.add(listener);
+    return () => this.#lostListeners.delete(listener);
+  }
+
+  #onSignal(signal: Signal): void {
+    if (signal.k !== 'message') return;
+    for (const listener of this.#topics.get(signal.topic) ?? []) listener(signal.message);
+  }
+
+  #schedule(): void {
+    if (!this.#running) return;
+    this.#timer = setTimeout(
+      () => {
+        this.#enqueue(() => this.#heartbeat());
+        this.#tick.finally(() => this.#schedule());
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
+    this.#timer.unref();
+  }
+
+  #enqueue(step: () => Promise<void>): void {
+    this.#tick = this.#tick.then(step).catch(this.#onError);
+  }
+
+  async #heartbeat(): Promise<void> {
+    if (!this.#running) return;
+    await this.#db.query('INSERT INTO relay_instances (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET seen_at = now()', [
+      this.instanceId,
+    ]);
+    await this.#claimRoles();
+    await this.#findLost();
+  }
+
+  async #claimRoles(): Promise<void> {
+    if (!this.#running || this.#roles.size === 0) return;
+    const held = new Set(await this.claim([...this.#roles.keys()].map(roleKey)));
+    for (const [role, entry] of this.#roles) {
+      const leading = held.has(roleKey(role));
+      if (leading === entry.leading) continue;
+      entry.leading = leading;
+      if (leading) entry.handlers.gained();
+      else entry.handlers.lost();
+    }
+  }
+
+  async #findLost(): Promise<void> {
+    const { rows } = await this.#db.query<{ id: string }>(
+      `SELECT id FROM relay_instances WHERE id <> $1 AND seen_at <= now() - $2 * interval '1 millisecond'`,
+      [this.instanceId, this.leaseMs],
+    );
+    for (const { id } of rows) {
+      if (this.#knownLost.has(id)) continue;
+      this.#knownLost.add(id);
+      for (const listener of this.#lostListeners) listener(id);
+    }
+    await this.#db.query(
+      `DELETE FROM relay_instances i WHERE seen_at < now() - interval '${FORGET_AFTER}'
+       AND NOT EXISTS (SELECT 1 FROM relay_claims c WHERE c.owner = i.id)`,
+    );
+  }
+}
+
+function roleKey(role: string): string {
+  return `role:${role}`;
+}
