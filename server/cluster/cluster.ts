@@ -42,12 +42,29 @@ export interface Cluster {
   onInstanceLost(listener: (instanceId: string) => void): () => void;
 }
 
+/** Listeners by topic, for the messages between instances. */
+export class Topics {
+  readonly #listeners = new Map<string, Set<(message: unknown) => void>>();
+
+  on(topic: string, listener: (message: unknown) => void): () => void {
+    const set = this.#listeners.get(topic) ?? new Set();
+    this.#listeners.set(topic, set);
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** A copy of the topic's listeners now (a listener may stop listening while called). */
+  listeners(topic: string): Array<(message: unknown) => void> {
+    return [...(this.#listeners.get(topic) ?? [])];
+  }
+}
+
 /** One process owns its store alone: every claim is granted, every role led, messages stay local. */
 export class LocalCluster implements Cluster {
   readonly instanceId: string;
   readonly shared = false;
   readonly leaseMs = 0;
-  readonly #listeners = new Map<string, Set<(message: unknown) => void>>();
+  readonly #topics = new Topics();
   readonly #leaders = new Map<string, LeaderHandlers>();
   #started = false;
 
@@ -80,17 +97,14 @@ export class LocalCluster implements Cluster {
 
   async send(topic: string, message: unknown): Promise<void> {
     // Delivered after the caller's current step, as a NOTIFY would be.
-    const listeners = [...(this.#listeners.get(topic) ?? [])];
+    const listeners = this.#topics.listeners(topic);
     queueMicrotask(() => {
       for (const listener of listeners) listener(message);
     });
   }
 
   on(topic: string, listener: (message: unknown) => void): () => void {
-    let set = this.#listeners.get(topic);
-    if (!set) this.#listeners.set(topic, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
+    return this.#topics.on(topic, listener);
   }
 
   onInstanceLost(): () => void {

@@ -1,6 +1,6 @@
 import type { Database } from '../store/postgres/database.ts';
 import type { Signal } from '../store/postgres/signals.ts';
-import type { Cluster, LeaderHandlers } from './cluster.ts';
+import { type Cluster, type LeaderHandlers, Topics } from './cluster.ts';
 
 export interface PostgresClusterOptions {
   db: Database;
@@ -25,7 +25,7 @@ export class PostgresCluster implements Cluster {
   readonly #db: Database;
   readonly #onError: (error: unknown) => void;
   readonly #roles = new Map<string, { handlers: LeaderHandlers; leading: boolean }>();
-  readonly #topics = new Map<string, Set<(message: unknown) => void>>();
+  readonly #topics = new Topics();
   readonly #lostListeners = new Set<(instanceId: string) => void>();
   readonly #knownLost = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
@@ -106,10 +106,7 @@ export class PostgresCluster implements Cluster {
   }
 
   on(topic: string, listener: (message: unknown) => void): () => void {
-    let set = this.#topics.get(topic);
-    if (!set) this.#topics.set(topic, (set = new Set()));
-    set.add(listener);
-    return () => set.delete(listener);
+    return this.#topics.on(topic, listener);
   }
 
   onInstanceLost(listener: (instanceId: string) => void): () => void {
@@ -119,7 +116,7 @@ export class PostgresCluster implements Cluster {
 
   #onSignal(signal: Signal): void {
     if (signal.k !== 'message') return;
-    for (const listener of this.#topics.get(signal.topic) ?? []) listener(signal.message);
+    for (const listener of this.#topics.listeners(signal.topic)) listener(signal.message);
   }
 
   #schedule(): void {
