@@ -73,7 +73,8 @@ export class PostgresCluster implements Cluster {
   async claim(keys: readonly string[]): Promise<string[]> {
     if (keys.length === 0) return [];
     const { rows } = await this.#db.query<{ key: string }>(
-      `INSERT INTO relay_claims (key, owner) SELECT DISTINCT unnest($1::text[]), $2
+      // Keys in one order for every claimant, so that two claims of overlapping sets cannot deadlock.
+      `INSERT INTO relay_claims (key, owner) SELECT k, $2 FROM (SELECT DISTINCT unnest($1::text[]) AS k) AS s ORDER BY k
        ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, claimed_at = now()
        WHERE relay_claims.owner = EXCLUDED.owner OR NOT EXISTS (
          SELECT 1 FROM relay_instances i

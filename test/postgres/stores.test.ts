@@ -46,20 +46,25 @@ if (skipWithoutPostgres) {
     };
   });
 
-  tableContract('PostgresTable', async () => {
-    const schema = newSchema();
-    schemas.push(schema);
-    const table = new PostgresTable<Item>(database(schema), 'items');
-    return {
-      table,
-      async reopen() {
-        await table.close();
-        const next = new PostgresTable<Item>(database(schema), 'items');
-        await next.open();
-        return next;
-      },
-    };
-  });
+  tableContract(
+    'PostgresTable',
+    async () => {
+      const schema = newSchema();
+      schemas.push(schema);
+      const table = new PostgresTable<Item>(database(schema), 'items');
+      return {
+        table,
+        async reopen() {
+          await table.close();
+          const next = new PostgresTable<Item>(database(schema), 'items');
+          await next.open();
+          return next;
+        },
+        peer: async () => new PostgresTable<Item>(database(schema), 'items'),
+      };
+    },
+    true,
+  );
 }
 
 describe('PostgresEventStore specifics', { skip: skipWithoutPostgres }, () => {

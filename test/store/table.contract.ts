@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Table } from '../../server/store/table.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 export interface Item {
   id: string;
@@ -11,10 +12,12 @@ export interface TableHarness {
   table: Table<Item>;
   /** Closes the table and opens a new one on the same file; absent for tables that keep nothing. */
   reopen?: () => Promise<Table<Item>>;
+  /** The same table as another relay instance on the same store sees it; for shared stores only. */
+  peer?: () => Promise<Table<Item>>;
 }
 
-/** The behaviour every Table implementation must have. */
-export function tableContract(name: string, make: () => Promise<TableHarness>): void {
+/** The behaviour every Table implementation must have; tables of a shared store (`peer`) also the nested suite. */
+export function tableContract(name: string, make: () => Promise<TableHarness>, shared = false): void {
   describe(`Table contract: ${name}`, () => {
     const opened: Table<Item>[] = [];
     after(async () => {
@@ -40,6 +43,19 @@ export function tableContract(name: string, make: () => Promise<TableHarness>): 
       assert.equal(await table.delete('b'), true);
       assert.equal(await table.delete('b'), false);
       assert.equal(table.get('b'), undefined);
+      assert.equal(table.size, 2);
+    });
+
+    it('inserts only rows whose id is new, and says which', async () => {
+      const { table } = await fresh();
+      await table.put({ id: 'a', n: 1 });
+      const inserted = await table.insertNew([
+        { id: 'a', n: 2 },
+        { id: 'b', n: 3 },
+      ]);
+      assert.deepEqual(inserted, [{ id: 'b', n: 3 }]);
+      assert.deepEqual(table.get('a'), { id: 'a', n: 1 });
+      assert.deepEqual(await table.insertNew([{ id: 'b', n: 4 }]), []);
       assert.equal(table.size, 2);
     });
 
@@ -69,6 +85,44 @@ export function tableContract(name: string, make: () => Promise<TableHarness>): 
           { id: 'c', n: 3 },
         ],
       );
+    });
+
+    if (!shared) return;
+    describe('shared by two instances', () => {
+      async function pair(): Promise<[Table<Item>, Table<Item>]> {
+        const harness = await fresh();
+        const other = await (harness.peer as () => Promise<Table<Item>>)();
+        await other.open();
+        opened.push(other);
+        return [harness.table, other];
+      }
+
+      it('shows one instance`s puts and deletes on the other, and tells its listeners', async () => {
+        const [a, b] = await pair();
+        const heard: string[] = [];
+        b.onChange((ids) => heard.push(...ids));
+        await a.putMany([
+          { id: 'x', n: 1 },
+          { id: 'y', n: 2 },
+        ]);
+        await waitFor('the rows on the other instance', () => b.get('x')?.n === 1 && b.get('y')?.n === 2);
+        await a.put({ id: 'x', n: 5 });
+        await waitFor('the replaced row', () => b.get('x')?.n === 5);
+        await a.delete('y');
+        await waitFor('the deletion', () => b.get('y') === undefined && b.size === 1);
+        assert.deepEqual([...new Set(heard)].sort(), ['x', 'y']);
+      });
+
+      it('re-reads rows on refresh, and lets exactly one of two concurrent inserts of an id win', async () => {
+        const [a, b] = await pair();
+        await a.put({ id: 'r', n: 1 });
+        await b.refresh(['r', 'missing']);
+        assert.deepEqual(b.get('r'), { id: 'r', n: 1 });
+        const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? a : b).insertNew([{ id: 'once', n: i }])));
+        assert.equal(results.flat().length, 1);
+        const winner = results.flat()[0];
+        await waitFor('both instances showing the winner', () => a.get('once')?.n === winner.n && b.get('once')?.n === winner.n);
+      });
     });
   });
 }
