@@ -16,18 +16,25 @@ const view = ({ hash: _hash, ...row }: TokenRow) => ({ object: 'token', ...row }
 /** Read-only subscriber tokens (events, stream, Socket.IO), optionally limited to sources. Only hashes are kept. */
 export function tokensApi(ctx: RelayContext): Subsystem {
   const table = ctx.storage.tables.table<TokenRow>('tokens', 'small');
-  const byHash = new Map<string, TokenRow>();
+  let byHash = new Map<string, TokenRow>();
+  // Tokens created or revoked on another instance (PostgreSQL) take effect here as soon as they change.
+  const index = () => {
+    byHash = new Map([...table.values()].map((row) => [row.hash, row]));
+  };
+  let offChange: (() => void) | null = null;
   return {
     name: 'tokens',
     async start() {
       await table.open();
-      for (const row of table.values()) byHash.set(row.hash, row);
+      index();
+      offChange = table.onChange(index);
       ctx.auth.addResolver((token) => {
         const row = byHash.get(hashToken(token));
         return row ? { role: 'reader', tokenId: row.id, sources: row.sources } : null;
       });
     },
     async stop() {
+      offChange?.();
       await table.close();
     },
     routes({ v1 }: Routers) {

@@ -6,6 +6,9 @@ import { enrichClients } from './enrich-clients.ts';
 import { type Enrichment, tableEnrichmentStore } from './enrichment-store.ts';
 import { namedObject, retrieveObject } from './openai-object.ts';
 
+const CLAIM_PREFIX = 'enrich:';
+const claimKey = (eventId: string) => `${CLAIM_PREFIX}${eventId}`;
+
 /**
  * OpenAI's webhooks carry only an object id. For sources with `enrich`, this fetches the object after
  * the event is stored (the 200 never waits for it), keeps it beside the event (GET /v1/events/:id
@@ -18,6 +21,7 @@ export function openaiEnrichment(ctx: RelayContext): Subsystem {
   const running = new Set<Promise<void>>();
   const stopping = new AbortController();
   let unsubscribe: (() => void) | null = null;
+  let offLost: (() => void) | null = null;
   let pruneTimer: { clear(): void } | null = null;
   const now = () => new Date(ctx.clock.now()).toISOString();
   const keepMs = ctx.config.store.retention.maxAgeDays * 24 * 3600 * 1000;
@@ -67,7 +71,32 @@ export function openaiEnrichment(ctx: RelayContext): Subsystem {
       error: null,
       updated_at: now(),
     };
-    track(background(store.save(enrichment).then(() => enrich(client, enrichment))));
+    const key = claimKey(event.id);
+    track(
+      background(
+        ctx.cluster.claim([key]).then(async (granted) => {
+          if (granted.length === 0) return;
+          await store.save(enrichment);
+          await enrich(client, enrichment);
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Pending enrichments this instance can claim: its own after a restart, and those of an instance
+   * that died (several instances on PostgreSQL). Re-read after claiming: another may have finished it.
+   */
+  async function resumePending(): Promise<void> {
+    const keys = store.pending().map((p) => claimKey(p.id));
+    const granted = await ctx.cluster.claim(keys);
+    const ids = granted.map((key) => key.slice(CLAIM_PREFIX.length));
+    await store.refresh(ids);
+    for (const id of ids) {
+      const pending = store.get(id);
+      const client = pending?.status === 'pending' ? clients.get(pending.source) : undefined;
+      if (pending && client) track(background(enrich(client, pending)));
+    }
   }
 
   async function enrich(client: OpenAI, pending: Enrichment): Promise<void> {
@@ -86,6 +115,7 @@ export function openaiEnrichment(ctx: RelayContext): Subsystem {
       ctx.logger.warn({ event: pending.id, object: pending.object_id, err: error }, 'could not enrich an OpenAI webhook');
     }
     await store.save(done);
+    await ctx.cluster.release([claimKey(done.id)]);
     await ctx.events.emit({
       source: done.source,
       type: `${done.event_type}.${done.status === 'completed' ? 'enriched' : 'enrichment_failed'}`,
@@ -105,13 +135,12 @@ export function openaiEnrichment(ctx: RelayContext): Subsystem {
       await store.open();
       unsubscribe = ctx.bus.subscribe((event) => onEvent(event));
       pruneOld();
-      for (const pending of store.pending()) {
-        const client = clients.get(pending.source);
-        if (client) track(background(enrich(client, pending)));
-      }
+      track(background(resumePending()));
+      offLost = ctx.cluster.onInstanceLost(() => track(background(resumePending())));
     },
     async stop() {
       unsubscribe?.();
+      offLost?.();
       pruneTimer?.clear();
       stopping.abort();
       await Promise.allSettled([...running]);

@@ -17,7 +17,7 @@ export interface Enrichment {
 
 export type ObjectKind = 'response' | 'batch' | 'fine_tuning.job';
 
-/** The domain store for enrichments; a PostgreSQL implementation replaces the table one later. */
+/** The domain store for enrichments. */
 export interface EnrichmentStore {
   open(): Promise<void>;
   close(): Promise<void>;
@@ -25,6 +25,8 @@ export interface EnrichmentStore {
   /** Enrichments not finished when the relay stopped: resumed on start. */
   pending(): Enrichment[];
   save(enrichment: Enrichment): Promise<void>;
+  /** Re-reads enrichments another instance may have changed (after claiming them). */
+  refresh(eventIds: readonly string[]): Promise<void>;
   /** Deletes enrichments last changed before `before` (ISO time); returns how many. */
   prune(before: string): Promise<number>;
 }
@@ -36,6 +38,7 @@ export function tableEnrichmentStore(table: Table<Enrichment>): EnrichmentStore 
     get: (eventId) => table.get(eventId),
     pending: () => [...table.values()].filter((e) => e.status === 'pending'),
     save: (enrichment) => table.put(enrichment),
+    refresh: (eventIds) => table.refresh(eventIds),
     async prune(before) {
       const old = [...table.values()].filter((e) => e.updated_at < before);
       for (const e of old) await table.delete(e.id);

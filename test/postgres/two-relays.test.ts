@@ -139,4 +139,38 @@ describe('two relay instances sharing one PostgreSQL database', { skip: skipWith
     const raw = await fetch(`${b.url}/v1/events/${id}/raw`, { headers: b.auth });
     assert.equal(await raw.text(), JSON.stringify({ type: 'order.listed' }));
   });
+
+  it('accepts on one instance a subscriber token made on the other, until it is revoked there', async () => {
+    const made = await fetch(`${a.url}/v1/tokens`, {
+      method: 'POST',
+      headers: { ...a.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'dashboard' }),
+    });
+    assert.equal(made.status, 201);
+    const { id, token } = (await made.json()) as { id: string; token: string };
+    const readOnB = () => fetch(`${b.url}/v1/events?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+    await waitFor('B to accept the token', async () => (await readOnB()).status === 200);
+    const revoked = await fetch(`${a.url}/v1/tokens/${id}`, { method: 'DELETE', headers: a.auth });
+    assert.equal(revoked.status, 200);
+    await waitFor('B to refuse the revoked token', async () => (await readOnB()).status === 401);
+  });
+
+  it('re-reads its tables after losing the cluster channel, so changes made meanwhile are not missed', async () => {
+    const listening = `LISTEN "hookrelay_cluster_${schema}"`;
+    const listeners = () => queryTestDatabase<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE query = $1', [listening]);
+    assert.equal((await listeners()).length, 2);
+    await queryTestDatabase('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = $1', [listening]);
+    await waitFor('the cluster channel connections to be gone', async () => (await listeners()).length === 0);
+    const made = await fetch(`${a.url}/v1/tokens`, {
+      method: 'POST',
+      headers: { ...a.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'made while B was not listening' }),
+    });
+    const { token } = (await made.json()) as { token: string };
+    await waitFor('both instances listening again', async () => (await listeners()).length === 2);
+    await waitFor('B to accept the token made meanwhile', async () => {
+      const res = await fetch(`${b.url}/v1/events?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+      return res.status === 200;
+    });
+  });
 });
