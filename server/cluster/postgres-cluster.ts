@@ -9,7 +9,7 @@ export interface PostgresClusterOptions {
   onError(error: unknown): void;
 }
 
-/** Instances that stopped this long ago, holding nothing any more, are forgotten. */
+/** Instances silent this long are forgotten, with their claims. */
 const FORGET_AFTER = '1 hour';
 
 /**
@@ -167,10 +167,13 @@ export class PostgresCluster implements Cluster {
       this.#knownLost.add(id);
       for (const listener of this.#lostListeners) listener(id);
     }
+    // A dead instance's claim and no claim mean the same (anyone may take the work), so both rows go
+    // once it has been silent for a while: the tables stay as small as the work in hand.
     await this.#db.query(
-      `DELETE FROM relay_instances i WHERE seen_at < now() - interval '${FORGET_AFTER}'
-       AND NOT EXISTS (SELECT 1 FROM relay_claims c WHERE c.owner = i.id)`,
+      `DELETE FROM relay_claims c WHERE NOT EXISTS (
+         SELECT 1 FROM relay_instances i WHERE i.id = c.owner AND i.seen_at > now() - interval '${FORGET_AFTER}')`,
     );
+    await this.#db.query(`DELETE FROM relay_instances WHERE seen_at < now() - interval '${FORGET_AFTER}'`);
   }
 }
 
