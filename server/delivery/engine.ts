@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../ops/logger.ts';
+import type { DeliveryClaims } from './claims.ts';
 import type { EventStore } from '../store/types.ts';
 import { type AttemptRequest, type AttemptResult, sendAttempt } from './attempt.ts';
 import type { DeliverySettings } from './config.ts';
@@ -24,13 +25,16 @@ export interface EngineDeps {
   health: () => EndpointHealth;
   metrics: () => DeliveryMetrics | null;
   logger: Logger;
+  claims: DeliveryClaims;
   random?: () => number;
 }
 
 /**
  * Sends pending deliveries through per-destination lanes and records every attempt. Rows are the
  * truth: a lane only holds ids, and anything taken from a lane is checked against its row first, so a
- * stale queue entry can cause at most a skipped turn, never a wrong send.
+ * stale queue entry can cause at most a skipped turn, never a wrong send. The engine runs only
+ * deliveries this instance holds the claim of (claims.ts): it gives the claim back once a delivery's
+ * final row is written.
  */
 export class DeliveryEngine {
   readonly #deps: EngineDeps;
@@ -44,6 +48,8 @@ export class DeliveryEngine {
   readonly #retryAfter = new Set<string>();
   /** Controllers of attempts in progress, aborted on stop (cheaper than a listener per attempt). */
   readonly #controllers = new Set<AbortController>();
+  /** Pending deliveries whose claim this instance holds: queued, waiting or being sent here. */
+  readonly #owned = new Set<string>();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -57,16 +63,42 @@ export class DeliveryEngine {
     return this.#inFlight.size;
   }
 
-  /** Queues a pending delivery in its lane at its due time. */
+  /** Whether this instance holds the delivery (and so is the one to send it and write its row). */
+  owns(id: string): boolean {
+    return this.#owned.has(id);
+  }
+
+  /** The deliveries this instance holds (given back to the others when it stops). */
+  ownedIds(): string[] {
+    return [...this.#owned];
+  }
+
+  /** Whether a delivery waits in a lane here (or is being sent). */
+  isQueued(row: DeliveryRow): boolean {
+    return this.#inFlight.has(row.id) || (this.#lanes.get(this.#laneKey(row))?.has(row.id) ?? false);
+  }
+
+  /** Queues a pending delivery, whose claim this instance holds, in its lane at its due time. */
   schedule(row: DeliveryRow): void {
     if (row.status !== 'pending' || this.#closing) return;
+    this.#owned.add(row.id);
     this.#laneFor(row).enqueue(row.id, row.next_attempt_at ?? this.#deps.clock.now());
   }
 
   /**
-   * One more attempt now: a pending delivery skips its wait, a finished one gets a single manual
-   * attempt. A delivery being sent right now is re-queued as soon as that attempt is recorded, so a
-   * retry never races the attempt's own write.
+   * Another instance wrote a delivery held here: it took the claim over while this instance was
+   * silent past the lease, so the delivery is no longer run here (an attempt in flight still ends).
+   */
+  disown(id: string): void {
+    const row = this.#deps.store.get(id);
+    if (!this.#owned.delete(id) || !row) return;
+    this.#lanes.get(this.#laneKey(row))?.remove(id);
+  }
+
+  /**
+   * One more attempt now (the caller holds the claim): a pending delivery skips its wait, a finished
+   * one gets a single manual attempt. A delivery being sent right now is re-queued as soon as that
+   * attempt is recorded, so a retry never races the attempt's own write.
    */
   async retryNow(id: string): Promise<DeliveryRow | undefined> {
     if (this.#inFlight.has(id)) {
@@ -105,19 +137,6 @@ export class DeliveryEngine {
     let oldest = now;
     for (const lane of this.#lanes.values()) oldest = Math.min(oldest, lane.oldestDue(now) ?? now);
     return (now - oldest) / 1000;
-  }
-
-  /** Re-queues pending deliveries that no lane holds and nothing is sending (a lost wake-up, a crash). */
-  sweep(): number {
-    let found = 0;
-    for (const row of this.#deps.store.pending()) {
-      if (this.#inFlight.has(row.id)) continue;
-      const lane = this.#lanes.get(this.#laneKey(row));
-      if (lane?.has(row.id)) continue;
-      found++;
-      this.schedule(row);
-    }
-    return found;
   }
 
   /**
@@ -187,7 +206,8 @@ export class DeliveryEngine {
   async #attempt(id: string, answered: () => void): Promise<void> {
     const { store, endpoints, clock } = this.#deps;
     const row = store.get(id);
-    if (row?.status !== 'pending' || this.#inFlight.has(id)) return;
+    if (this.#inFlight.has(id)) return;
+    if (row?.status !== 'pending') return this.#settle(id);
     const now = clock.now();
     if ((row.next_attempt_at ?? now) > now) return this.schedule(row);
     const endpoint = row.endpoint_id ? endpoints.get(row.endpoint_id) : undefined;
@@ -210,7 +230,13 @@ export class DeliveryEngine {
       return;
     }
     // Queued only once no longer in flight, so the lane can never hand it out while it is still sending.
-    if (next.status === 'pending' && !this.#closing) this.#laneFor(next).enqueue(next.id, next.next_attempt_at as number, true);
+    if (next.status !== 'pending') this.#settle(id);
+    else if (!this.#closing && this.#owned.has(id)) this.#laneFor(next).enqueue(next.id, next.next_attempt_at as number, true);
+  }
+
+  /** The delivery's final row is written (or it is not pending any more): its claim goes back. */
+  #settle(id: string): void {
+    if (this.#owned.delete(id)) this.#deps.claims.release([id]);
   }
 
   #attemptDeps() {
@@ -270,6 +296,8 @@ export class DeliveryEngine {
       finished_at: now,
     };
     await this.#deps.store.save([next]);
+    this.#deps.claims.release([row.id]);
+    this.#owned.delete(row.id);
     this.#deps.metrics()?.finished.inc({ status: 'failed' });
   }
 }

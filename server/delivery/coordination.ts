@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.ts';
+import type { Cluster } from '../cluster/cluster.ts';
+import { HttpError } from '../errors.ts';
+import type { Logger } from '../ops/logger.ts';
+import type { DeliveryClaims } from './claims.ts';
+import type { DeliveryStore } from './delivery-store.ts';
+import type { DeliveryEngine } from './engine.ts';
+import type { DeliveryRow } from './types.ts';
+
+/** How long a retry asked of the instance holding a delivery waits for its answer. */
+const HOLDER_ANSWER_MS = 5000;
+
+const RETRY = 'delivery.retry';
+const RETRIED = 'delivery.retried';
+const RELEASED = 'delivery.released';
+
+export interface CoordinationDeps {
+  cluster: Cluster;
+  claims: DeliveryClaims;
+  store: DeliveryStore;
+  engine: DeliveryEngine;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Which instance runs which delivery, when several share one store: a delivery is claimed before its
+ * row is written and run where it was claimed; deliveries of an instance that died (or stopped) are
+ * claimed, re-read and resumed by the others; a retry of a delivery another instance holds is asked
+ * of that instance. In one process every claim is granted and this is the plain single-relay flow.
+ */
+export class DeliveryCoordination {
+  readonly #deps: CoordinationDeps;
+  readonly #answers = new Map<string, () => void>();
+  readonly #stops: Array<() => void> = [];
+  #takingOver: Promise<number> | null = null;
+
+  constructor(deps: CoordinationDeps) {
+    this.#deps = deps;
+  }
+
+  start(): void {
+    const { cluster, store, engine } = this.#deps;
+    this.#stops.push(
+      cluster.on(RETRY, (message) => this.#onRetryAsked(message as { id: string; request: string })),
+      cluster.on(RETRIED, (message) => this.#answers.get((message as { request: string }).request)?.()),
+      cluster.on(RELEASED, () => this.#takeOverInBackground('an instance stopped')),
+      cluster.onInstanceLost((instance) => this.#takeOverInBackground(`instance ${instance} went silent`)),
+      // Nothing but a takeover writes a delivery another instance holds: if one of ours changed
+      // elsewhere, this instance was silent past the lease and the delivery is no longer ours.
+      store.onChange((ids) => {
+        for (const id of ids) if (engine.owns(id)) engine.disown(id);
+      }),
+    );
+  }
+
+  /** Gives this instance's deliveries back and tells the others to take them over now. */
+  async stop(): Promise<void> {
+    for (const stop of this.#stops.splice(0)) stop();
+    await this.#takingOver;
+    const { claims, cluster, engine } = this.#deps;
+    if (!claims.shared) return;
+    claims.release(engine.ownedIds());
+    await claims.settled();
+    await cluster.send(RELEASED, {}).catch((err: unknown) => this.#deps.logger.error({ err }, 'could not hand deliveries over'));
+  }
+
+  /** Claims, stores and queues new deliveries; resolves with those created here. */
+  async create(rows: DeliveryRow[]): Promise<DeliveryRow[]> {
+    const { claims, store, engine } = this.#deps;
+    const granted = new Set(await claims.claim(rows.map((row) => row.id)));
+    const mine = rows.filter((row) => granted.has(row.id));
+    const notRunHere = (ids: string[]) => claims.release(ids.filter((id) => !engine.owns(id)));
+    let inserted: DeliveryRow[];
+    try {
+      inserted = await store.insertNew(mine);
+    } catch (error) {
+      notRunHere(mine.map((row) => row.id));
+      throw error;
+    }
+    const fresh = new Set(inserted.map((row) => row.id));
+    // Already stored (a second fan-out of the same event): not ours to run.
+    notRunHere(mine.filter((row) => !fresh.has(row.id)).map((row) => row.id));
+    for (const row of inserted) engine.schedule(row);
+    return inserted;
+  }
+
+  /** Claims pending deliveries that nothing here runs, re-reads them and queues those still pending. */
+  async takeOver(ids: readonly string[]): Promise<number> {
+    const { claims, store, engine } = this.#deps;
+    const candidates = ids.filter((id) => !engine.owns(id) && !engine.isSending(id)).sort();
+    const granted = await claims.claim(candidates);
+    if (granted.length === 0) return 0;
+    await store.refresh(granted);
+    const notPending: string[] = [];
+    let taken = 0;
+    for (const id of granted) {
+      const row = store.get(id);
+      if (row?.status !== 'pending') {
+        notPending.push(id);
+        continue;
+      }
+      engine.schedule(row);
+      taken++;
+    }
+    claims.release(notPending);
+    return taken;
+  }
+
+  /**
+   * The periodic safety net: re-queues held deliveries that no lane has (a lost wake-up) and takes
+   * over pending ones that no live instance holds. Returns how many it found.
+   */
+  async sweep(): Promise<number> {
+    const { engine, store } = this.#deps;
+    let found = 0;
+    const unheld: string[] = [];
+    for (const row of store.pending()) {
+      if (!engine.owns(row.id)) unheld.push(row.id);
+      else if (!engine.isQueued(row)) {
+        found++;
+        engine.schedule(row);
+      }
+    }
+    return found + (await this.takeOver(unheld));
+  }
+
+  /** Fails an endpoint's pending deliveries that this instance holds or can claim (it was disabled or deleted). */
+  async failPending(endpointId: string, reason: string): Promise<void> {
+    const { claims, store, engine } = this.#deps;
+    const granted = await claims.claim(store.since(endpointId, 'pending', 0).map((row) => row.id));
+    await store.refresh(granted);
+    for (const id of granted) {
+      const row = store.get(id);
+      // One being sent is finished by its own attempt (which finds the endpoint disabled next time).
+      if (row?.status === 'pending' && !engine.isSending(id)) await engine.finish(row, reason);
+      else if (!engine.owns(id)) claims.release([id]);
+    }
+  }
+
+  /**
+   * One more attempt now for each delivery this instance can claim; those another instance holds
+   * are being handled there and are left alone.
+   */
+  async retryAll(ids: readonly string[]): Promise<DeliveryRow[]> {
+    const { claims, store, engine } = this.#deps;
+    const granted = await claims.claim(ids);
+    await store.refresh(granted);
+    const rows: DeliveryRow[] = [];
+    for (const id of granted) {
+      const row = await engine.retryNow(id);
+      if (row) rows.push(row);
+      else claims.release([id]);
+    }
+    return rows;
+  }
+
+  /** One more attempt now: here if this instance holds or can claim it, else by the instance holding it. */
+  async retry(id: string): Promise<DeliveryRow | undefined> {
+    for (let tries = 0; tries < 2; tries++) {
+      const [row] = await this.retryAll([id]);
+      if (row) return row;
+      if (!this.#deps.store.get(id)) return undefined;
+      if (tries === 0 && (await this.#askHolder(id))) {
+        await this.#deps.store.refresh([id]);
+        return this.#deps.store.get(id);
+      }
+      // No answer: the holder may have just finished it and let it go; claim once more.
+    }
+    throw new HttpError(
+      'delivery_busy',
+      `Delivery ${id} is held by another relay instance that did not answer in time; try again.`,
+    );
+  }
+
+  async #askHolder(id: string): Promise<boolean> {
+    const request = randomUUID();
+    let answer: (answered: boolean) => void = () => {};
+    const answered = new Promise<boolean>((resolve) => {
+      answer = resolve;
+    });
+    this.#answers.set(request, () => answer(true));
+    const timer = this.#deps.clock.setTimeout(() => answer(false), HOLDER_ANSWER_MS);
+    try {
+      await this.#deps.cluster.send(RETRY, { id, request });
+      return await answered;
+    } finally {
+      timer.clear();
+      this.#answers.delete(request);
+    }
+  }
+
+  #onRetryAsked({ id, request }: { id: string; request: string }): void {
+    const { engine, cluster, logger } = this.#deps;
+    if (!engine.owns(id)) return;
+    engine
+      .retryNow(id)
+      .then(() => cluster.send(RETRIED, { request }))
+      .catch((err: unknown) => logger.error({ err, delivery: id }, 'a retry asked by another instance failed'));
+  }
+
+  #takeOverInBackground(why: string): void {
+    const { store, logger } = this.#deps;
+    const previous = this.#takingOver ?? Promise.resolve(0);
+    const run = previous
+      .then(() => this.takeOver(store.pending().map((row) => row.id)))
+      .then(
+        (taken) => {
+          if (taken > 0) logger.info({ taken, why }, 'took over pending deliveries');
+          return taken;
+        },
+        (err: unknown) => {
+          logger.error({ err, why }, 'taking over deliveries failed; the sweeper tries again');
+          return 0;
+        },
+      )
+      .finally(() => {
+        if (this.#takingOver === run) this.#takingOver = null;
+      });
+    this.#takingOver = run;
+  }
+}
