@@ -47,11 +47,26 @@ export class DeliveryCoordination {
       cluster.on(RETRIED, (message) => this.#answers.get((message as { request: string }).request)?.()),
       cluster.on(RELEASED, () => this.#takeOverInBackground('an instance stopped')),
       cluster.onInstanceLost((instance) => this.#takeOverInBackground(`instance ${instance} went silent`)),
-      // Nothing but a takeover writes a delivery another instance holds: if one of ours changed
-      // elsewhere, this instance was silent past the lease and the delivery is no longer ours.
       store.onChange((ids) => {
-        for (const id of ids) if (engine.owns(id)) engine.disown(id);
+        const ours = ids.filter((id) => engine.owns(id));
+        if (ours.length > 0) this.#checkStillHeld(ours);
       }),
+    );
+  }
+
+  /**
+   * Nothing but a takeover writes a delivery another instance holds, so one of ours written elsewhere
+   * means this instance was silent past the lease and lost it, unless its claim is still ours (the
+   * change is this instance's own write, read back after a lost LISTEN connection).
+   */
+  #checkStillHeld(ids: string[]): void {
+    const { claims, engine, logger } = this.#deps;
+    claims.claim(ids).then(
+      (granted) => {
+        const held = new Set(granted);
+        for (const id of ids) if (!held.has(id)) engine.disown(id);
+      },
+      (err: unknown) => logger.error({ err }, 'could not check delivery claims'),
     );
   }
 

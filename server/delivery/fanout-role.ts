@@ -1,4 +1,5 @@
 import type { EventBus } from '../bus.ts';
+import type { Clock } from '../clock.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { CursorStore, EndpointStore } from './endpoint-store.ts';
@@ -7,6 +8,7 @@ import type { FanOut } from './fanout.ts';
 export interface FanOutRoleDeps {
   cluster: Cluster;
   bus: EventBus;
+  clock: Clock;
   logger: Logger;
   endpoints: EndpointStore;
   cursor: CursorStore;
@@ -21,6 +23,13 @@ interface Term {
   /** Endpoints this term has seen; one that appears later gets its recent events caught up. */
   known: Set<string>;
 }
+
+/**
+ * How recent an endpoint another instance created must be for its events to be caught up: it reaches
+ * this instance within milliseconds, so an older one is not new, only changed (its events since
+ * creation were fanned out to it all along).
+ */
+const NEW_ENDPOINT_MS = 60_000;
 
 /**
  * Fan-out of stored events into deliveries is led by one instance (`delivery.fanout`): it hears the
@@ -64,9 +73,10 @@ export class FanOutRole {
   endpointsChanged(ids: readonly string[]): void {
     const term = this.#term;
     if (!term) return;
+    const recent = this.#deps.clock.now() - NEW_ENDPOINT_MS;
     for (const id of ids) {
       const endpoint = this.#deps.endpoints.get(id);
-      if (!endpoint?.enabled || term.known.has(id)) continue;
+      if (!endpoint?.enabled || term.known.has(id) || endpoint.created_at < recent) continue;
       term.known.add(id);
       term.fanOut
         .catchUp(endpoint)

@@ -77,6 +77,7 @@ export function createDelivery(options: { resolver?: Resolver } = {}) {
     const fanOut = new FanOutRole({
       cluster: ctx.cluster,
       bus: ctx.bus,
+      clock: ctx.clock,
       logger: ctx.logger,
       endpoints,
       cursor,
