@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { HttpError } from '../errors.ts';
@@ -6,13 +5,11 @@ import type { Logger } from '../ops/logger.ts';
 import type { DeliveryClaims } from './claims.ts';
 import type { DeliveryStore } from './delivery-store.ts';
 import type { DeliveryEngine } from './engine.ts';
+import { HolderRequests } from './holder-requests.ts';
 import type { DeliveryRow } from './types.ts';
 
-/** How long a retry asked of the instance holding a delivery waits for its answer. */
-const HOLDER_ANSWER_MS = 5000;
+const RECHECK_EVERY_SWEEPS = 10;
 
-const RETRY = 'delivery.retry';
-const RETRIED = 'delivery.retried';
 const RELEASED = 'delivery.released';
 
 export interface CoordinationDeps {
@@ -32,19 +29,26 @@ export interface CoordinationDeps {
  */
 export class DeliveryCoordination {
   readonly #deps: CoordinationDeps;
-  readonly #answers = new Map<string, () => void>();
+  readonly #holders: HolderRequests;
   readonly #stops: Array<() => void> = [];
   #takingOver: Promise<number> | null = null;
+  /**
+   * Pending deliveries a live instance held at a recent sweep. Their claims are not asked for again
+   * on every sweep (a large backlog on another instance would cost statements for nothing): only
+   * after an instance is lost or stops, and every RECHECK_EVERY_SWEEPS sweeps as a safety net.
+   */
+  readonly #heldElsewhere = new Set<string>();
+  #sweeps = 0;
 
   constructor(deps: CoordinationDeps) {
     this.#deps = deps;
+    this.#holders = new HolderRequests(deps);
   }
 
   start(): void {
     const { cluster, store, engine } = this.#deps;
     this.#stops.push(
-      cluster.on(RETRY, (message) => this.#onRetryAsked(message as { id: string; request: string })),
-      cluster.on(RETRIED, (message) => this.#answers.get((message as { request: string }).request)?.()),
+      this.#holders.listen(),
       cluster.on(RELEASED, () => this.#takeOverInBackground('an instance stopped')),
       cluster.onInstanceLost((instance) => this.#takeOverInBackground(`instance ${instance} went silent`)),
       store.onChange((ids) => {
@@ -103,10 +107,16 @@ export class DeliveryCoordination {
 
   /** Claims pending deliveries that nothing here runs, re-reads them and queues those still pending. */
   async takeOver(ids: readonly string[]): Promise<number> {
+    return (await this.#takeOver(ids)).taken;
+  }
+
+  async #takeOver(ids: readonly string[]): Promise<{ taken: number; refused: string[] }> {
     const { claims, store, engine } = this.#deps;
     const candidates = ids.filter((id) => !engine.owns(id) && !engine.isSending(id)).sort();
     const granted = await claims.claim(candidates);
-    if (granted.length === 0) return 0;
+    const held = new Set(granted);
+    const refused = candidates.filter((id) => !held.has(id));
+    if (granted.length === 0) return { taken: 0, refused };
     await store.refresh(granted);
     const notPending: string[] = [];
     let taken = 0;
@@ -120,7 +130,7 @@ export class DeliveryCoordination {
       taken++;
     }
     claims.release(notPending);
-    return taken;
+    return { taken, refused };
   }
 
   /**
@@ -129,16 +139,20 @@ export class DeliveryCoordination {
    */
   async sweep(): Promise<number> {
     const { engine, store } = this.#deps;
+    if (++this.#sweeps % RECHECK_EVERY_SWEEPS === 0) this.#heldElsewhere.clear();
     let found = 0;
     const unheld: string[] = [];
     for (const row of store.pending()) {
-      if (!engine.owns(row.id)) unheld.push(row.id);
-      else if (!engine.isQueued(row)) {
+      if (!engine.owns(row.id)) {
+        if (!this.#heldElsewhere.has(row.id)) unheld.push(row.id);
+      } else if (!engine.isQueued(row)) {
         found++;
         engine.schedule(row);
       }
     }
-    return found + (await this.takeOver(unheld));
+    const { taken, refused } = await this.#takeOver(unheld);
+    for (const id of refused) this.#heldElsewhere.add(id);
+    return found + taken;
   }
 
   /** Fails an endpoint's pending deliveries that this instance holds or can claim (it was disabled or deleted). */
@@ -177,7 +191,7 @@ export class DeliveryCoordination {
       const [row] = await this.retryAll([id]);
       if (row) return row;
       if (!this.#deps.store.get(id)) return undefined;
-      if (tries === 0 && (await this.#askHolder(id))) {
+      if (tries === 0 && (await this.#holders.retry(id))) {
         await this.#deps.store.refresh([id]);
         return this.#deps.store.get(id);
       }
@@ -189,34 +203,9 @@ export class DeliveryCoordination {
     );
   }
 
-  async #askHolder(id: string): Promise<boolean> {
-    const request = randomUUID();
-    let answer: (answered: boolean) => void = () => {};
-    const answered = new Promise<boolean>((resolve) => {
-      answer = resolve;
-    });
-    this.#answers.set(request, () => answer(true));
-    const timer = this.#deps.clock.setTimeout(() => answer(false), HOLDER_ANSWER_MS);
-    try {
-      await this.#deps.cluster.send(RETRY, { id, request });
-      return await answered;
-    } finally {
-      timer.clear();
-      this.#answers.delete(request);
-    }
-  }
-
-  #onRetryAsked({ id, request }: { id: string; request: string }): void {
-    const { engine, cluster, logger } = this.#deps;
-    if (!engine.owns(id)) return;
-    engine
-      .retryNow(id)
-      .then(() => cluster.send(RETRIED, { request }))
-      .catch((err: unknown) => logger.error({ err, delivery: id }, 'a retry asked by another instance failed'));
-  }
-
   #takeOverInBackground(why: string): void {
     const { store, logger } = this.#deps;
+    this.#heldElsewhere.clear();
     const previous = this.#takingOver ?? Promise.resolve(0);
     const run = previous
       .then(() => this.takeOver(store.pending().map((row) => row.id)))

@@ -8,7 +8,7 @@ import type { DeliveryStore } from './delivery-store.ts';
 import type { DestinationPolicy } from './destination-policy.ts';
 import type { EndpointStore } from './endpoint-store.ts';
 import type { EndpointHealth } from './health.ts';
-import { Lane, type LaneLimits } from './lane.ts';
+import { Lanes } from './lanes.ts';
 import type { DeliveryMetrics } from './metrics.ts';
 import { buildRequest, failure, receiverDisableReason, rowAfterAttempt } from './outcome.ts';
 import { isSuccess } from './retry-policy.ts';
@@ -38,7 +38,7 @@ export interface EngineDeps {
  */
 export class DeliveryEngine {
   readonly #deps: EngineDeps;
-  readonly #lanes = new Map<string, Lane>();
+  readonly #lanes: Lanes;
   /** Delivery id → when its attempt started (the sweeper looks for attempts that never ended). */
   readonly #inFlight = new Map<string, number>();
   readonly #running = new Set<Promise<void>>();
@@ -53,6 +53,7 @@ export class DeliveryEngine {
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
+    this.#lanes = new Lanes({ ...deps, send: (id, ordered) => this.#track(id, ordered) });
   }
 
   isSending(id: string): boolean {
@@ -75,14 +76,14 @@ export class DeliveryEngine {
 
   /** Whether a delivery waits in a lane here (or is being sent). */
   isQueued(row: DeliveryRow): boolean {
-    return this.#inFlight.has(row.id) || (this.#lanes.get(this.#laneKey(row))?.has(row.id) ?? false);
+    return this.#inFlight.has(row.id) || this.#lanes.has(row);
   }
 
   /** Queues a pending delivery, whose claim this instance holds, in its lane at its due time. */
   schedule(row: DeliveryRow): void {
     if (row.status !== 'pending' || this.#closing) return;
     this.#owned.add(row.id);
-    this.#laneFor(row).enqueue(row.id, row.next_attempt_at ?? this.#deps.clock.now());
+    this.#lanes.of(row).enqueue(row.id, row.next_attempt_at ?? this.#deps.clock.now());
   }
 
   /**
@@ -92,7 +93,7 @@ export class DeliveryEngine {
   disown(id: string): void {
     const row = this.#deps.store.get(id);
     if (!this.#owned.delete(id) || !row) return;
-    this.#lanes.get(this.#laneKey(row))?.remove(id);
+    this.#lanes.remove(row);
   }
 
   /**
@@ -119,24 +120,11 @@ export class DeliveryEngine {
 
   /** Applies an endpoint's changed limits; a change of ordering rebuilds its lane. */
   endpointChanged(endpoint: EndpointRow): void {
-    const lane = this.#lanes.get(endpoint.id);
-    if (!lane) return;
-    const limits = this.#limitsOf(endpoint);
-    if (limits.ordered === lane.limits.ordered) {
-      lane.setLimits(limits);
-      return;
-    }
-    lane.close();
-    this.#lanes.delete(endpoint.id);
-    const entries = lane.entries().sort(([a], [b]) => (a < b ? -1 : 1));
-    for (const [id, due] of entries) this.#laneFor({ endpoint_id: endpoint.id, target: null }).enqueue(id, due);
+    this.#lanes.endpointChanged(endpoint);
   }
 
   oldestDueAgeSeconds(): number {
-    const now = this.#deps.clock.now();
-    let oldest = now;
-    for (const lane of this.#lanes.values()) oldest = Math.min(oldest, lane.oldestDue(now) ?? now);
-    return (now - oldest) / 1000;
+    return this.#lanes.oldestDueAgeSeconds();
   }
 
   /**
@@ -145,7 +133,7 @@ export class DeliveryEngine {
    */
   async stop(graceMs = 2000): Promise<void> {
     this.#closing = true;
-    for (const lane of this.#lanes.values()) lane.close();
+    this.#lanes.close();
     const settled = Promise.allSettled([...this.#running]);
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
@@ -156,30 +144,6 @@ export class DeliveryEngine {
     this.#stopping.abort();
     for (const controller of this.#controllers) controller.abort(new Error('the relay is stopping'));
     await Promise.allSettled([...this.#running]);
-  }
-
-  #laneKey(row: Pick<DeliveryRow, 'endpoint_id' | 'target'>): string {
-    return row.endpoint_id ?? `url ${new URL(row.target?.url ?? '').origin}`;
-  }
-
-  #limitsOf(endpoint: EndpointRow | undefined): LaneLimits {
-    const { concurrency, rateLimit } = this.#deps.settings;
-    return {
-      concurrency: endpoint?.concurrency ?? concurrency,
-      rateLimit: endpoint?.rate_limit ?? rateLimit,
-      ordered: endpoint?.ordered ?? false,
-    };
-  }
-
-  #laneFor(row: Pick<DeliveryRow, 'endpoint_id' | 'target'>): Lane {
-    const key = this.#laneKey(row);
-    let lane = this.#lanes.get(key);
-    if (!lane) {
-      const endpoint = row.endpoint_id ? this.#deps.endpoints.get(row.endpoint_id) : undefined;
-      lane = new Lane(key, this.#limitsOf(endpoint), this.#deps.clock, (id, ordered) => this.#track(id, ordered));
-      this.#lanes.set(key, lane);
-    }
-    return lane;
   }
 
   /**
@@ -231,7 +195,7 @@ export class DeliveryEngine {
     }
     // Queued only once no longer in flight, so the lane can never hand it out while it is still sending.
     if (next.status !== 'pending') this.#settle(id);
-    else if (!this.#closing && this.#owned.has(id)) this.#laneFor(next).enqueue(next.id, next.next_attempt_at as number, true);
+    else if (!this.#closing && this.#owned.has(id)) this.#lanes.of(next).enqueue(next.id, next.next_attempt_at as number, true);
   }
 
   /** The delivery's final row is written (or it is not pending any more): its claim goes back. */
@@ -286,7 +250,7 @@ export class DeliveryEngine {
   /** Marks a pending delivery failed without an attempt (endpoint disabled or deleted). */
   async finish(row: DeliveryRow, reason: string): Promise<void> {
     const now = this.#deps.clock.now();
-    this.#lanes.get(this.#laneKey(row))?.remove(row.id);
+    this.#lanes.remove(row);
     const next: DeliveryRow = {
       ...row,
       status: 'failed',

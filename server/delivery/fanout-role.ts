@@ -42,6 +42,7 @@ export class FanOutRole {
   #term: Term | null = null;
   #ending: Promise<void> = Promise.resolve();
   #withdraw: (() => void) | null = null;
+  #stopped = false;
 
   constructor(deps: FanOutRoleDeps) {
     this.#deps = deps;
@@ -63,6 +64,7 @@ export class FanOutRole {
 
   /** Finishes the current term (its queued events, its cursor), then lets another instance lead. */
   async stop(): Promise<void> {
+    this.#stopped = true;
     this.#end();
     await this.#ending;
     this.#withdraw?.();
@@ -85,7 +87,7 @@ export class FanOutRole {
   }
 
   #gain(): void {
-    if (this.#term) return;
+    if (this.#term || this.#stopped) return;
     const { bus, cursor, endpoints, logger } = this.#deps;
     const fanOut = this.#deps.newFanOut();
     const known = new Set(endpoints.list().map((e) => e.id));

@@ -127,6 +127,30 @@ describe('deliveries with three relay instances on one PostgreSQL database', { s
     await waitFor('the claim to be let go', async () => (await claimOwner(`dlv:${failedOnce.id}`)) === undefined);
   });
 
+  it('fails the pending deliveries the leader holds when their endpoint is disabled on another instance', async () => {
+    const { leader, followers } = await roles();
+    receiver.answer = (_i, req) => ({ status: req.path === '/disabled' ? 500 : 200 });
+    const endpoint = await createEndpoint(followers[0], { url: `${receiver.url}/disabled`, filter: { types: ['disabled.*'] } });
+    await ingest(followers[1], 'msg_disabled', { type: 'disabled.one' });
+    const [waiting] = await waitFor('the first attempt to fail', async () => {
+      const rows = await deliveries(followers[1], endpoint.id);
+      return rows[0]?.attempt_count === 1 ? rows : null;
+    });
+    assert.equal(await claimOwner(`dlv:${waiting.id}`), leader.relay.ctx.cluster.instanceId);
+    const patched = await api(followers[0], `/v1/endpoints/${endpoint.id}`, {
+      method: 'PATCH',
+      body: { enabled: false, disabled_reason: 'maintenance' },
+    });
+    assert.equal(patched.status, 200);
+    const failed = await waitFor('the delivery to fail', async () => {
+      const row = (await api<DeliveryJson>(followers[1], `/v1/deliveries/${waiting.id}`)).body;
+      return row.status === 'failed' ? row : null;
+    });
+    assert.equal(failed.last_error, 'endpoint disabled: maintenance');
+    assert.equal(failed.attempt_count, 1, 'no attempt after the endpoint was disabled');
+    await waitFor('the claim to be let go', async () => (await claimOwner(`dlv:${waiting.id}`)) === undefined);
+  });
+
   it('hands the pending deliveries of an instance that stops to the others, and another leads fan-out', async () => {
     const { leader, followers } = await roles();
     receiver.answer = (_i, req) => ({ status: req.path === '/handover' && at('/handover').length < 3 ? 503 : 200 });
