@@ -74,10 +74,14 @@ export class DeliveryCoordination {
     );
   }
 
-  /** Gives this instance's deliveries back and tells the others to take them over now. */
-  async stop(): Promise<void> {
+  /** Stops taking over and answering for deliveries (before the engine stops). */
+  async close(): Promise<void> {
     for (const stop of this.#stops.splice(0)) stop();
     await this.#takingOver;
+  }
+
+  /** Once the engine has stopped: gives this instance's deliveries back and tells the others to take them now. */
+  async handOver(): Promise<void> {
     const { claims, cluster, engine } = this.#deps;
     if (!claims.shared) return;
     claims.release(engine.ownedIds());
@@ -113,9 +117,10 @@ export class DeliveryCoordination {
   async #takeOver(ids: readonly string[]): Promise<{ taken: number; refused: string[] }> {
     const { claims, store, engine } = this.#deps;
     const candidates = ids.filter((id) => !engine.owns(id) && !engine.isSending(id)).sort();
-    const granted = await claims.claim(candidates);
-    const held = new Set(granted);
+    const held = new Set(await claims.claim(candidates));
     const refused = candidates.filter((id) => !held.has(id));
+    // Queued in id order, which is event order for an ordered endpoint's lane.
+    const granted = candidates.filter((id) => held.has(id));
     if (granted.length === 0) return { taken: 0, refused };
     await store.refresh(granted);
     const notPending: string[] = [];
@@ -174,7 +179,8 @@ export class DeliveryCoordination {
    */
   async retryAll(ids: readonly string[]): Promise<DeliveryRow[]> {
     const { claims, store, engine } = this.#deps;
-    const granted = await claims.claim(ids);
+    const held = new Set(await claims.claim(ids));
+    const granted = ids.filter((id) => held.has(id));
     await store.refresh(granted);
     const rows: DeliveryRow[] = [];
     for (const id of granted) {

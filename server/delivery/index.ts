@@ -165,8 +165,9 @@ export function createDelivery(options: { resolver?: Resolver } = {}) {
         sweeper = null;
         await sweeping;
         await fanOut.stop();
+        await coordination.close();
         await engine.stop();
-        await coordination.stop();
+        await coordination.handOver();
         await Promise.all([store.close(), endpoints.close(), cursor.close()]);
       },
     };
