@@ -1,8 +1,8 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../ops/logger.ts';
-import type { DeliveryClaims } from './claims.ts';
 import type { EventStore } from '../store/types.ts';
 import { type AttemptRequest, type AttemptResult, sendAttempt } from './attempt.ts';
+import type { DeliveryClaims } from './claims.ts';
 import type { DeliverySettings } from './config.ts';
 import type { DeliveryStore } from './delivery-store.ts';
 import type { DestinationPolicy } from './destination-policy.ts';
