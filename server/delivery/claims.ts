@@ -11,12 +11,20 @@ const CHUNK = 1000;
 export class DeliveryClaims {
   readonly #cluster: Cluster;
   readonly #onError: (error: unknown) => void;
+  readonly #refresh: (ids: readonly string[]) => Promise<void>;
   #releasing: string[] = [];
   #flush: Promise<void> | null = null;
+  #confirming: Array<{ id: string; settle: (held: boolean | Error) => void }> = [];
 
-  constructor(cluster: Cluster, onError: (error: unknown) => void) {
+  /** `refresh` re-reads delivery rows, for confirm(). */
+  constructor(
+    cluster: Cluster,
+    onError: (error: unknown) => void,
+    refresh: (ids: readonly string[]) => Promise<void> = async () => {},
+  ) {
     this.#cluster = cluster;
     this.#onError = onError;
+    this.#refresh = refresh;
   }
 
   /** Whether other instances may hold deliveries (claims can be refused, rows change underneath). */
@@ -32,6 +40,34 @@ export class DeliveryClaims {
       for (const key of keys) granted.push(key.slice(KEY_PREFIX.length));
     }
     return granted;
+  }
+
+  /**
+   * Whether this instance still holds a delivery, just before sending it: an instance that stalled
+   * past the lease (a long pause, a partition) may have lost it to a takeover. The claim is asserted
+   * again and, if held, the row re-read (another instance may have finished it meanwhile). Attempts
+   * starting together share one claim and one re-read.
+   */
+  confirm(id: string): Promise<boolean> {
+    return new Promise<boolean | Error>((settle) => {
+      this.#confirming.push({ id, settle });
+      if (this.#confirming.length === 1) setImmediate(() => this.#confirmAll());
+    }).then((held) => {
+      if (held instanceof Error) throw held;
+      return held;
+    });
+  }
+
+  async #confirmAll(): Promise<void> {
+    const batch = this.#confirming;
+    this.#confirming = [];
+    try {
+      const held = new Set(await this.claim(batch.map((entry) => entry.id)));
+      await this.#refresh([...held]);
+      for (const entry of batch) entry.settle(held.has(entry.id));
+    } catch (error) {
+      for (const entry of batch) entry.settle(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** Gives deliveries back (their final row is written, or they were not ours to run after all). */

@@ -64,11 +64,19 @@ export class DeliveryCoordination {
    * change is this instance's own write, read back after a lost LISTEN connection).
    */
   #checkStillHeld(ids: string[]): void {
-    const { claims, engine, logger } = this.#deps;
+    const { claims, engine, logger, store } = this.#deps;
     claims.claim(ids).then(
       (granted) => {
         const held = new Set(granted);
-        for (const id of ids) if (!held.has(id)) engine.disown(id);
+        for (const id of ids) {
+          if (engine.isSending(id)) continue; // its attempt settles it
+          if (!held.has(id)) engine.disown(id);
+          else if (store.get(id)?.status !== 'pending') {
+            // Taken over, finished and let go elsewhere: nothing left to run here.
+            engine.disown(id);
+            claims.release([id]);
+          }
+        }
       },
       (err: unknown) => logger.error({ err }, 'could not check delivery claims'),
     );

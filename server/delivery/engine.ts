@@ -181,11 +181,13 @@ export class DeliveryEngine {
     this.#inFlight.set(id, now);
     let next: DeliveryRow | null = null;
     try {
-      const request = await this.#request(row, endpoint, now);
+      const current = await this.#stillOurs(row);
+      if (!current) return;
+      const request = await this.#request(current, endpoint, now);
       const result = typeof request === 'string' ? failure(request) : await sendAttempt(this.#attemptDeps(), request);
       answered();
       if (this.#stopping.signal.aborted && result.status === null) return; // cut off by shutdown: resumes on start
-      next = await this.#record(row, endpoint, now, result);
+      next = await this.#record(current, endpoint, now, result);
     } finally {
       this.#inFlight.delete(id);
     }
@@ -196,6 +198,29 @@ export class DeliveryEngine {
     // Queued only once no longer in flight, so the lane can never hand it out while it is still sending.
     if (next.status !== 'pending') this.#settle(id);
     else if (!this.#closing && this.#owned.has(id)) this.#lanes.of(next).enqueue(next.id, next.next_attempt_at as number, true);
+  }
+
+  /**
+   * The row to send, as stored now, when other instances share the store and this one still holds the
+   * delivery (claims.ts confirm); null when it is not this instance's to send any more.
+   */
+  async #stillOurs(row: DeliveryRow): Promise<DeliveryRow | null> {
+    const { claims, store, logger } = this.#deps;
+    if (!claims.shared) return row;
+    try {
+      if (!(await claims.confirm(row.id))) {
+        this.#owned.delete(row.id);
+        return null;
+      }
+    } catch (err) {
+      // Still held as far as this instance knows: the sweep queues it again.
+      logger.warn({ err, delivery: row.id }, 'could not confirm a delivery claim; the attempt waits for the next sweep');
+      return null;
+    }
+    const current = store.get(row.id);
+    if (current?.status === 'pending') return current;
+    this.#settle(row.id);
+    return null;
   }
 
   /** The delivery's final row is written (or it is not pending any more): its claim goes back. */

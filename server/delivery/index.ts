@@ -33,7 +33,11 @@ export function createDelivery(options: { resolver?: Resolver } = {}) {
     const store = new TableDeliveryStore(ctx.storage.tables);
     const endpoints = new TableEndpointStore(ctx.storage.tables);
     const cursor = new TableCursorStore(ctx.storage.tables);
-    const claims = new DeliveryClaims(ctx.cluster, (err) => ctx.logger.error({ err }, 'could not release delivery claims'));
+    const claims = new DeliveryClaims(
+      ctx.cluster,
+      (err) => ctx.logger.error({ err }, 'could not release delivery claims'),
+      (ids) => store.refresh(ids),
+    );
     let metrics: DeliveryMetrics | null = null;
     const engine: DeliveryEngine = new DeliveryEngine({
       settings,
