@@ -40,7 +40,8 @@ describe('deliveries with three relay instances on one PostgreSQL database', { s
     receiver = await new Receiver().start();
     const options = {
       driver: 'postgres' as const,
-      postgres: { url: testDatabaseUrl ?? '', schema, leaseSeconds: 1 },
+      // Nobody dies here: a lease of 2 s keeps a loaded test machine from looking like a dead instance.
+      postgres: { url: testDatabaseUrl ?? '', schema, leaseSeconds: 2 },
       sources: [source],
       // A failed attempt waits an hour: only a retry (or a takeover) sends it again within a test.
       sections: { delivery: { sweepIntervalSeconds: 1, scheduleSeconds: [0, 3600, 3600] } },
