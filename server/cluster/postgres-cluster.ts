@@ -162,6 +162,9 @@ export class PostgresCluster implements Cluster {
       `SELECT id FROM relay_instances WHERE id <> $1 AND seen_at <= now() - $2 * interval '1 millisecond'`,
       [this.instanceId, this.leaseMs],
     );
+    // An instance that heartbeats again after going silent (a long pause) is reported again if it goes silent once more.
+    const silent = new Set(rows.map((r) => r.id));
+    for (const id of this.#knownLost) if (!silent.has(id)) this.#knownLost.delete(id);
     for (const { id } of rows) {
       if (this.#knownLost.has(id)) continue;
       this.#knownLost.add(id);

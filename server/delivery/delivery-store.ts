@@ -1,4 +1,5 @@
 import type { Table, TableFactory } from '../store/table.ts';
+import { insertSorted } from './sorted-ids.ts';
 import type { DeliveryRow, DeliveryStatus } from './types.ts';
 
 /**
@@ -13,6 +14,12 @@ export interface DeliveryStore {
   findForEvent(endpointId: string, eventId: string): DeliveryRow | undefined;
   /** Inserts or replaces rows; durable when it resolves. */
   save(rows: readonly DeliveryRow[]): Promise<void>;
+  /** Inserts the rows whose id is not stored yet; resolves with those (the store settles concurrent inserts). */
+  insertNew(rows: readonly DeliveryRow[]): Promise<DeliveryRow[]>;
+  /** Re-reads rows as stored now (another instance may have written them); no-op in one process. */
+  refresh(ids: readonly string[]): Promise<void>;
+  /** Rows another instance wrote or deleted, once reads here show the change; never called in one process. */
+  onChange(listener: (ids: readonly string[]) => void): () => void;
   /** Every pending delivery (resumed on start). */
   pending(): DeliveryRow[];
   /** An endpoint's deliveries, newest first. */
@@ -42,6 +49,10 @@ export class TableDeliveryStore implements DeliveryStore {
   readonly #byEndpoint = new Map<string, string[]>();
   readonly #byEvent = new Map<string, string>();
   readonly #pending = new Set<string>();
+  readonly #listeners = new Set<(ids: readonly string[]) => void>();
+  #unlisten: (() => void) | null = null;
+  /** Rows other instances deleted since the indexes were last cleared of them. */
+  #deletedElsewhere = 0;
 
   constructor(tables: TableFactory) {
     this.#table = tables.table<DeliveryRow>('deliveries', 'large');
@@ -50,11 +61,21 @@ export class TableDeliveryStore implements DeliveryStore {
   async open(): Promise<void> {
     await this.#table.open();
     const rows = [...this.#table.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
-    for (const row of rows) this.#index(row, true);
+    for (const row of rows) this.#index(row);
+    this.#unlisten = this.#table.onChange((ids) => {
+      this.#reindex(ids);
+      for (const listener of this.#listeners) listener(ids);
+    });
   }
 
   close(): Promise<void> {
+    this.#unlisten?.();
     return this.#table.close();
+  }
+
+  onChange(listener: (ids: readonly string[]) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   get(id: string): DeliveryRow | undefined {
@@ -67,8 +88,19 @@ export class TableDeliveryStore implements DeliveryStore {
   }
 
   async save(rows: readonly DeliveryRow[]): Promise<void> {
-    for (const row of rows) this.#index(row, !this.#table.get(row.id));
+    for (const row of rows) this.#index(row);
     await this.#table.putMany(rows);
+  }
+
+  async insertNew(rows: readonly DeliveryRow[]): Promise<DeliveryRow[]> {
+    const inserted = await this.#table.insertNew(rows);
+    for (const row of inserted) this.#index(row);
+    return inserted;
+  }
+
+  async refresh(ids: readonly string[]): Promise<void> {
+    await this.#table.refresh(ids);
+    this.#reindex(ids);
   }
 
   pending(): DeliveryRow[] {
@@ -133,15 +165,41 @@ export class TableDeliveryStore implements DeliveryStore {
     return doomed.size;
   }
 
-  #index(row: DeliveryRow, isNew: boolean): void {
+  /** Indexes a row, new or changed (an endpoint's list gains it once). */
+  #index(row: DeliveryRow): void {
     if (row.status === 'pending') this.#pending.add(row.id);
     else this.#pending.delete(row.id);
-    if (!isNew) return;
-    if (row.endpoint_id) {
-      const ids = this.#byEndpoint.get(row.endpoint_id);
-      if (ids) ids.push(row.id);
-      else this.#byEndpoint.set(row.endpoint_id, [row.id]);
-      if (row.origin === 'event') this.#byEvent.set(`${row.endpoint_id} ${row.event_id}`, row.id);
+    if (!row.endpoint_id) return;
+    const ids = this.#byEndpoint.get(row.endpoint_id);
+    if (ids) insertSorted(ids, row.id);
+    else this.#byEndpoint.set(row.endpoint_id, [row.id]);
+    if (row.origin === 'event') this.#byEvent.set(`${row.endpoint_id} ${row.event_id}`, row.id);
+  }
+
+  /** Follows rows another instance wrote or deleted. */
+  #reindex(ids: readonly string[]): void {
+    for (const id of ids) {
+      const row = this.#table.get(id);
+      if (row) {
+        this.#index(row);
+        continue;
+      }
+      this.#pending.delete(id);
+      this.#deletedElsewhere++;
     }
+    // Readers skip ids whose row is gone, so clearing them from the indexes can wait for a batch
+    // worth a pass over the indexes (prune on another instance deletes thousands at a time).
+    if (this.#deletedElsewhere > Math.max(1000, this.#table.size / 10)) this.#dropDeleted();
+  }
+
+  #dropDeleted(): void {
+    this.#deletedElsewhere = 0;
+    for (const [endpointId, ids] of this.#byEndpoint) {
+      this.#byEndpoint.set(
+        endpointId,
+        ids.filter((id) => this.#table.get(id) !== undefined),
+      );
+    }
+    for (const [key, id] of this.#byEvent) if (!this.#table.get(id)) this.#byEvent.delete(key);
   }
 }

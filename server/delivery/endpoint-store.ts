@@ -9,6 +9,10 @@ export interface EndpointStore {
   list(): EndpointRow[];
   save(row: EndpointRow): Promise<void>;
   delete(id: string): Promise<boolean>;
+  /** Re-reads endpoints as stored now, before changing one (another instance may have just written it). */
+  refresh(ids: readonly string[]): Promise<void>;
+  /** Endpoints another instance created, changed or deleted (reads here already show it). */
+  onChange(listener: (ids: readonly string[]) => void): () => void;
 }
 
 export class TableEndpointStore implements EndpointStore {
@@ -34,6 +38,12 @@ export class TableEndpointStore implements EndpointStore {
   delete(id: string): Promise<boolean> {
     return this.#table.delete(id);
   }
+  refresh(ids: readonly string[]): Promise<void> {
+    return this.#table.refresh(ids);
+  }
+  onChange(listener: (ids: readonly string[]) => void): () => void {
+    return this.#table.onChange(listener);
+  }
 }
 
 /** A persisted marker of how far fan-out has got through the event log (see fanout.ts). */
@@ -42,6 +52,8 @@ export interface CursorStore {
   close(): Promise<void>;
   get(): string | null;
   set(eventId: string): Promise<void>;
+  /** Re-reads the cursor (the previous leader of fan-out, on another instance, moved it). */
+  refresh(): Promise<void>;
 }
 
 export class TableCursorStore implements CursorStore {
@@ -60,5 +72,8 @@ export class TableCursorStore implements CursorStore {
   }
   set(eventId: string): Promise<void> {
     return this.#table.put({ id: 'fanout', event_id: eventId });
+  }
+  refresh(): Promise<void> {
+    return this.#table.refresh(['fanout']);
   }
 }

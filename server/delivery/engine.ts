@@ -2,12 +2,13 @@ import type { Clock } from '../clock.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { EventStore } from '../store/types.ts';
 import { type AttemptRequest, type AttemptResult, sendAttempt } from './attempt.ts';
+import type { DeliveryClaims } from './claims.ts';
 import type { DeliverySettings } from './config.ts';
 import type { DeliveryStore } from './delivery-store.ts';
 import type { DestinationPolicy } from './destination-policy.ts';
 import type { EndpointStore } from './endpoint-store.ts';
 import type { EndpointHealth } from './health.ts';
-import { Lane, type LaneLimits } from './lane.ts';
+import { Lanes } from './lanes.ts';
 import type { DeliveryMetrics } from './metrics.ts';
 import { buildRequest, failure, receiverDisableReason, rowAfterAttempt } from './outcome.ts';
 import { isSuccess } from './retry-policy.ts';
@@ -24,17 +25,20 @@ export interface EngineDeps {
   health: () => EndpointHealth;
   metrics: () => DeliveryMetrics | null;
   logger: Logger;
+  claims: DeliveryClaims;
   random?: () => number;
 }
 
 /**
  * Sends pending deliveries through per-destination lanes and records every attempt. Rows are the
  * truth: a lane only holds ids, and anything taken from a lane is checked against its row first, so a
- * stale queue entry can cause at most a skipped turn, never a wrong send.
+ * stale queue entry can cause at most a skipped turn, never a wrong send. The engine runs only
+ * deliveries this instance holds the claim of (claims.ts): it gives the claim back once a delivery's
+ * final row is written.
  */
 export class DeliveryEngine {
   readonly #deps: EngineDeps;
-  readonly #lanes = new Map<string, Lane>();
+  readonly #lanes: Lanes;
   /** Delivery id → when its attempt started (the sweeper looks for attempts that never ended). */
   readonly #inFlight = new Map<string, number>();
   readonly #running = new Set<Promise<void>>();
@@ -44,9 +48,12 @@ export class DeliveryEngine {
   readonly #retryAfter = new Set<string>();
   /** Controllers of attempts in progress, aborted on stop (cheaper than a listener per attempt). */
   readonly #controllers = new Set<AbortController>();
+  /** Pending deliveries whose claim this instance holds: queued, waiting or being sent here. */
+  readonly #owned = new Set<string>();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
+    this.#lanes = new Lanes({ ...deps, send: (id, ordered) => this.#track(id, ordered) });
   }
 
   isSending(id: string): boolean {
@@ -57,16 +64,42 @@ export class DeliveryEngine {
     return this.#inFlight.size;
   }
 
-  /** Queues a pending delivery in its lane at its due time. */
+  /** Whether this instance holds the delivery (and so is the one to send it and write its row). */
+  owns(id: string): boolean {
+    return this.#owned.has(id);
+  }
+
+  /** The deliveries this instance holds (given back to the others when it stops). */
+  ownedIds(): string[] {
+    return [...this.#owned];
+  }
+
+  /** Whether a delivery waits in a lane here (or is being sent). */
+  isQueued(row: DeliveryRow): boolean {
+    return this.#inFlight.has(row.id) || this.#lanes.has(row);
+  }
+
+  /** Queues a pending delivery, whose claim this instance holds, in its lane at its due time. */
   schedule(row: DeliveryRow): void {
     if (row.status !== 'pending' || this.#closing) return;
-    this.#laneFor(row).enqueue(row.id, row.next_attempt_at ?? this.#deps.clock.now());
+    this.#owned.add(row.id);
+    this.#lanes.of(row).enqueue(row.id, row.next_attempt_at ?? this.#deps.clock.now());
   }
 
   /**
-   * One more attempt now: a pending delivery skips its wait, a finished one gets a single manual
-   * attempt. A delivery being sent right now is re-queued as soon as that attempt is recorded, so a
-   * retry never races the attempt's own write.
+   * Another instance wrote a delivery held here: it took the claim over while this instance was
+   * silent past the lease, so the delivery is no longer run here (an attempt in flight still ends).
+   */
+  disown(id: string): void {
+    const row = this.#deps.store.get(id);
+    if (!this.#owned.delete(id) || !row) return;
+    this.#lanes.remove(row);
+  }
+
+  /**
+   * One more attempt now (the caller holds the claim): a pending delivery skips its wait, a finished
+   * one gets a single manual attempt. A delivery being sent right now is re-queued as soon as that
+   * attempt is recorded, so a retry never races the attempt's own write.
    */
   async retryNow(id: string): Promise<DeliveryRow | undefined> {
     if (this.#inFlight.has(id)) {
@@ -87,37 +120,11 @@ export class DeliveryEngine {
 
   /** Applies an endpoint's changed limits; a change of ordering rebuilds its lane. */
   endpointChanged(endpoint: EndpointRow): void {
-    const lane = this.#lanes.get(endpoint.id);
-    if (!lane) return;
-    const limits = this.#limitsOf(endpoint);
-    if (limits.ordered === lane.limits.ordered) {
-      lane.setLimits(limits);
-      return;
-    }
-    lane.close();
-    this.#lanes.delete(endpoint.id);
-    const entries = lane.entries().sort(([a], [b]) => (a < b ? -1 : 1));
-    for (const [id, due] of entries) this.#laneFor({ endpoint_id: endpoint.id, target: null }).enqueue(id, due);
+    this.#lanes.endpointChanged(endpoint);
   }
 
   oldestDueAgeSeconds(): number {
-    const now = this.#deps.clock.now();
-    let oldest = now;
-    for (const lane of this.#lanes.values()) oldest = Math.min(oldest, lane.oldestDue(now) ?? now);
-    return (now - oldest) / 1000;
-  }
-
-  /** Re-queues pending deliveries that no lane holds and nothing is sending (a lost wake-up, a crash). */
-  sweep(): number {
-    let found = 0;
-    for (const row of this.#deps.store.pending()) {
-      if (this.#inFlight.has(row.id)) continue;
-      const lane = this.#lanes.get(this.#laneKey(row));
-      if (lane?.has(row.id)) continue;
-      found++;
-      this.schedule(row);
-    }
-    return found;
+    return this.#lanes.oldestDueAgeSeconds();
   }
 
   /**
@@ -126,7 +133,7 @@ export class DeliveryEngine {
    */
   async stop(graceMs = 2000): Promise<void> {
     this.#closing = true;
-    for (const lane of this.#lanes.values()) lane.close();
+    this.#lanes.close();
     const settled = Promise.allSettled([...this.#running]);
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
@@ -137,30 +144,6 @@ export class DeliveryEngine {
     this.#stopping.abort();
     for (const controller of this.#controllers) controller.abort(new Error('the relay is stopping'));
     await Promise.allSettled([...this.#running]);
-  }
-
-  #laneKey(row: Pick<DeliveryRow, 'endpoint_id' | 'target'>): string {
-    return row.endpoint_id ?? `url ${new URL(row.target?.url ?? '').origin}`;
-  }
-
-  #limitsOf(endpoint: EndpointRow | undefined): LaneLimits {
-    const { concurrency, rateLimit } = this.#deps.settings;
-    return {
-      concurrency: endpoint?.concurrency ?? concurrency,
-      rateLimit: endpoint?.rate_limit ?? rateLimit,
-      ordered: endpoint?.ordered ?? false,
-    };
-  }
-
-  #laneFor(row: Pick<DeliveryRow, 'endpoint_id' | 'target'>): Lane {
-    const key = this.#laneKey(row);
-    let lane = this.#lanes.get(key);
-    if (!lane) {
-      const endpoint = row.endpoint_id ? this.#deps.endpoints.get(row.endpoint_id) : undefined;
-      lane = new Lane(key, this.#limitsOf(endpoint), this.#deps.clock, (id, ordered) => this.#track(id, ordered));
-      this.#lanes.set(key, lane);
-    }
-    return lane;
   }
 
   /**
@@ -187,7 +170,8 @@ export class DeliveryEngine {
   async #attempt(id: string, answered: () => void): Promise<void> {
     const { store, endpoints, clock } = this.#deps;
     const row = store.get(id);
-    if (row?.status !== 'pending' || this.#inFlight.has(id)) return;
+    if (this.#inFlight.has(id)) return;
+    if (row?.status !== 'pending') return this.#settle(id);
     const now = clock.now();
     if ((row.next_attempt_at ?? now) > now) return this.schedule(row);
     const endpoint = row.endpoint_id ? endpoints.get(row.endpoint_id) : undefined;
@@ -197,11 +181,13 @@ export class DeliveryEngine {
     this.#inFlight.set(id, now);
     let next: DeliveryRow | null = null;
     try {
-      const request = await this.#request(row, endpoint, now);
+      const current = await this.#stillOurs(row);
+      if (!current) return;
+      const request = await this.#request(current, endpoint, now);
       const result = typeof request === 'string' ? failure(request) : await sendAttempt(this.#attemptDeps(), request);
       answered();
       if (this.#stopping.signal.aborted && result.status === null) return; // cut off by shutdown: resumes on start
-      next = await this.#record(row, endpoint, now, result);
+      next = await this.#record(current, endpoint, now, result);
     } finally {
       this.#inFlight.delete(id);
     }
@@ -210,7 +196,36 @@ export class DeliveryEngine {
       return;
     }
     // Queued only once no longer in flight, so the lane can never hand it out while it is still sending.
-    if (next.status === 'pending' && !this.#closing) this.#laneFor(next).enqueue(next.id, next.next_attempt_at as number, true);
+    if (next.status !== 'pending') this.#settle(id);
+    else if (!this.#closing && this.#owned.has(id)) this.#lanes.of(next).enqueue(next.id, next.next_attempt_at as number, true);
+  }
+
+  /**
+   * The row to send, as stored now, when other instances share the store and this one still holds the
+   * delivery (claims.ts confirm); null when it is not this instance's to send any more.
+   */
+  async #stillOurs(row: DeliveryRow): Promise<DeliveryRow | null> {
+    const { claims, store, logger } = this.#deps;
+    if (!claims.shared) return row;
+    try {
+      if (!(await claims.confirm(row.id))) {
+        this.#owned.delete(row.id);
+        return null;
+      }
+    } catch (err) {
+      // Still held as far as this instance knows: the sweep queues it again.
+      logger.warn({ err, delivery: row.id }, 'could not confirm a delivery claim; the attempt waits for the next sweep');
+      return null;
+    }
+    const current = store.get(row.id);
+    if (current?.status === 'pending') return current;
+    this.#settle(row.id);
+    return null;
+  }
+
+  /** The delivery's final row is written (or it is not pending any more): its claim goes back. */
+  #settle(id: string): void {
+    if (this.#owned.delete(id)) this.#deps.claims.release([id]);
   }
 
   #attemptDeps() {
@@ -260,7 +275,7 @@ export class DeliveryEngine {
   /** Marks a pending delivery failed without an attempt (endpoint disabled or deleted). */
   async finish(row: DeliveryRow, reason: string): Promise<void> {
     const now = this.#deps.clock.now();
-    this.#lanes.get(this.#laneKey(row))?.remove(row.id);
+    this.#lanes.remove(row);
     const next: DeliveryRow = {
       ...row,
       status: 'failed',
@@ -270,6 +285,8 @@ export class DeliveryEngine {
       finished_at: now,
     };
     await this.#deps.store.save([next]);
+    this.#deps.claims.release([row.id]);
+    this.#owned.delete(row.id);
     this.#deps.metrics()?.finished.inc({ status: 'failed' });
   }
 }

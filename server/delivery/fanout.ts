@@ -1,6 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.ts';
-import type { IdFactory } from '../ids.ts';
-import { idTime } from '../ids.ts';
+import { type IdFactory, idFloor, idTime } from '../ids.ts';
 import type { Logger } from '../ops/logger.ts';
 import { anyTypeMatches } from '../store/match.ts';
 import type { EventStore, RelayEvent } from '../store/types.ts';
@@ -30,8 +30,11 @@ export interface FanOutDeps {
   cursor: CursorStore;
   events: Pick<EventStore, 'list'>;
   attempts: () => number;
-  /** Called with rows once they are durable. */
-  created(rows: DeliveryRow[]): void;
+  /**
+   * Claims, stores and queues new deliveries; resolves with those it created (an id already stored,
+   * or claimed by another instance, is skipped).
+   */
+  create(rows: DeliveryRow[]): Promise<DeliveryRow[]>;
 }
 
 export function endpointMatches(endpoint: EndpointRow, event: Pick<RelayEvent, 'id' | 'source' | 'type'>): boolean {
@@ -51,7 +54,7 @@ export function newDelivery(
 ): DeliveryRow {
   const now = deps.clock.now();
   return {
-    id: deps.newId('dlv'),
+    id: origin === 'event' && 'endpointId' in to ? eventDeliveryId(to.endpointId, event.id) : deps.newId('dlv'),
     endpoint_id: 'endpointId' in to ? to.endpointId : null,
     target: 'url' in to ? { url: to.url, secret: to.secret } : null,
     event_id: event.id,
@@ -70,6 +73,24 @@ export function newDelivery(
     updated_at: now,
     finished_at: null,
   };
+}
+
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/**
+ * The id of the delivery a matching event makes for an endpoint: the same wherever and however often
+ * it is computed, so fan-out that runs twice for an event (recovery after a restart, two instances
+ * overlapping during a takeover) stores one delivery. It starts with the event id's time, so
+ * deliveries still sort in event order.
+ */
+export function eventDeliveryId(endpointId: string, eventId: string): string {
+  let tail = createHash('sha256').update(endpointId).digest().readUIntBE(0, 5);
+  let suffix = '';
+  for (let i = 0; i < 8; i++) {
+    suffix = ALPHABET[tail % 32] + suffix;
+    tail = Math.floor(tail / 32);
+  }
+  return `dlv_${eventId.slice(eventId.indexOf('_') + 1)}${suffix}`;
 }
 
 /**
@@ -102,10 +123,14 @@ export class FanOut {
     });
   };
 
-  /** Creates missing deliveries for events stored since shortly before the cursor. */
-  async recover(): Promise<number> {
+  /**
+   * Creates missing deliveries for events stored since shortly before the cursor, after `before`
+   * (the previous leader's last cursor write, say). Live batches stop moving the cursor at once.
+   */
+  async recover(before: () => Promise<void> = async () => {}): Promise<number> {
     this.#recovering = true;
     try {
+      await before();
       const created = await this.#recover();
       // Stopped part-way: the cursor stays where the recovery got to, so the next start goes on.
       if (this.#stopped) this.#stuck = true;
@@ -116,6 +141,21 @@ export class FanOut {
     } finally {
       this.#recovering = false;
     }
+  }
+
+  /**
+   * Creates the deliveries of events stored since an endpoint's creation (an endpoint created on
+   * another instance may reach this one's cache just after events that match it).
+   */
+  async catchUp(endpoint: EndpointRow): Promise<number> {
+    let after: string | undefined = idFloor('evt', endpoint.created_at);
+    let created = 0;
+    for (let pages = 0; after !== undefined && !this.#stopped && pages < 1000; pages++) {
+      const page = await this.#deps.events.list({ after, limit: 1000 });
+      created += await this.#fanOut(page.data, false, [endpoint]);
+      after = page.has_more && page.last_id ? page.last_id : undefined;
+    }
+    return created;
   }
 
   /** Makes a running recovery stop after its current page (the next start redoes the rest). */
@@ -165,9 +205,8 @@ export class FanOut {
    * `advance`: whether this batch may move the cursor. Live batches may not while a recovery runs:
    * the cursor must never pass events the recovery has not reached yet.
    */
-  async #fanOut(events: RelayEvent[], advance: boolean): Promise<number> {
-    const { store, endpoints } = this.#deps;
-    const all = endpoints.list();
+  async #fanOut(events: RelayEvent[], advance: boolean, all = this.#deps.endpoints.list()): Promise<number> {
+    const { store } = this.#deps;
     const rows: DeliveryRow[] = [];
     for (const event of events) {
       for (const endpoint of all) {
@@ -175,12 +214,11 @@ export class FanOut {
         rows.push(newDelivery(this.#deps, event, { endpointId: endpoint.id }, 'event'));
       }
     }
-    if (rows.length > 0) await store.save(rows);
+    const created = rows.length > 0 ? await this.#deps.create(rows) : [];
     let maxId = '';
     for (const event of events) if (event.id > maxId) maxId = event.id;
     if (maxId && advance) this.#advanceCursor(maxId);
-    if (rows.length > 0) this.#deps.created(rows);
-    return rows.length;
+    return created.length;
   }
 
   /** Raises the value the next cursor write stores; that write happens within CURSOR_SAVE_MS. */
@@ -208,17 +246,4 @@ export class FanOut {
         this.#cursorWrite = null;
       });
   }
-}
-
-const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
-
-/** The smallest id made at `ms` (ids start with their time, server/ids.ts), as a list cursor. */
-function idFloor(prefix: string, ms: number): string {
-  let out = '';
-  let rest = Math.max(0, Math.floor(ms));
-  for (let i = 0; i < 10; i++) {
-    out = ALPHABET[rest % 32] + out;
-    rest = Math.floor(rest / 32);
-  }
-  return `${prefix}_${out}`;
 }

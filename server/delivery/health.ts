@@ -24,13 +24,21 @@ export class EndpointHealth {
   }
 
   async succeeded(endpointId: string): Promise<void> {
-    const endpoint = this.#deps.endpoints.get(endpointId);
+    const cached = this.#deps.endpoints.get(endpointId);
+    if (!cached || cached.failing_since === null) return;
+    const endpoint = await this.#current(endpointId);
     if (!endpoint || endpoint.failing_since === null) return;
     await this.#deps.endpoints.save({ ...endpoint, failing_since: null });
   }
 
   async failed(endpointId: string, error: string, now: number, disableNow: string | null): Promise<void> {
-    const endpoint = this.#deps.endpoints.get(endpointId);
+    const cached = this.#deps.endpoints.get(endpointId);
+    if (!cached?.enabled) return;
+    // Only the start and end of a run of failures write, so re-reading first costs little.
+    const endpoint =
+      disableNow || cached.failing_since === null || now - cached.failing_since >= this.#deps.disableAfterMs
+        ? await this.#current(endpointId)
+        : cached;
     if (!endpoint?.enabled) return;
     if (disableNow) return this.disable(endpoint, disableNow, now);
     if (endpoint.failing_since === null) {
@@ -39,6 +47,15 @@ export class EndpointHealth {
       const hours = Math.round((now - endpoint.failing_since) / 3_600_000);
       await this.disable(endpoint, `failing continuously for ${hours} h (last error: ${error})`, now);
     }
+  }
+
+  /**
+   * The endpoint as stored now: another instance (an administrator's change) may have written it a
+   * moment ago, and a write from a stale copy would undo that change.
+   */
+  async #current(endpointId: string): Promise<EndpointRow | undefined> {
+    await this.#deps.endpoints.refresh([endpointId]);
+    return this.#deps.endpoints.get(endpointId);
   }
 
   async disable(endpoint: EndpointRow, reason: string, now: number): Promise<void> {

@@ -1,17 +1,20 @@
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
 import { defineErrorCodes } from '../errors.ts';
+import { DeliveryClaims } from './claims.ts';
 import { resolveDeliverySettings } from './config.ts';
+import { DeliveryCoordination } from './coordination.ts';
 import { TableDeliveryStore } from './delivery-store.ts';
 import { createDestinationPolicy, type Resolver } from './destination-policy.ts';
 import { TableCursorStore, TableEndpointStore } from './endpoint-store.ts';
 import { DeliveryEngine } from './engine.ts';
 import { FanOut } from './fanout.ts';
+import { FanOutRole } from './fanout-role.ts';
 import { EndpointHealth } from './health.ts';
 import { createDeliveryMetrics, type DeliveryMetrics } from './metrics.ts';
 import { DeliveryOperations } from './operations.ts';
 import { deliveryRoutes } from './routes.ts';
 
-defineErrorCodes({ destination_refused: 400, endpoint_disabled: 409 });
+defineErrorCodes({ destination_refused: 400, endpoint_disabled: 409, delivery_busy: 409 });
 
 /** The `delivery` service other subsystems use (workflow deliver step, AI webhook_url). */
 export interface DeliveryService {
@@ -30,6 +33,11 @@ export function createDelivery(options: { resolver?: Resolver } = {}) {
     const store = new TableDeliveryStore(ctx.storage.tables);
     const endpoints = new TableEndpointStore(ctx.storage.tables);
     const cursor = new TableCursorStore(ctx.storage.tables);
+    const claims = new DeliveryClaims(
+      ctx.cluster,
+      (err) => ctx.logger.error({ err }, 'could not release delivery claims'),
+      (ids) => store.refresh(ids),
+    );
     let metrics: DeliveryMetrics | null = null;
     const engine: DeliveryEngine = new DeliveryEngine({
       settings,
@@ -42,6 +50,15 @@ export function createDelivery(options: { resolver?: Resolver } = {}) {
       health: () => health,
       metrics: () => metrics,
       logger: ctx.logger,
+      claims,
+    });
+    const coordination = new DeliveryCoordination({
+      cluster: ctx.cluster,
+      claims,
+      store,
+      engine,
+      clock: ctx.clock,
+      logger: ctx.logger,
     });
     const ops = new DeliveryOperations({
       settings,
@@ -52,6 +69,7 @@ export function createDelivery(options: { resolver?: Resolver } = {}) {
       endpoints,
       events: ctx.storage.events,
       engine,
+      coordination,
     });
     const health = new EndpointHealth({
       endpoints,
@@ -60,18 +78,25 @@ export function createDelivery(options: { resolver?: Resolver } = {}) {
       disableAfterMs: settings.disableAfterMs,
       onDisabled: (endpoint) => ops.failPending(endpoint, `endpoint disabled: ${endpoint.disabled_reason}`),
     });
-    const fanOut = new FanOut({
+    const fanOut = new FanOutRole({
+      cluster: ctx.cluster,
+      bus: ctx.bus,
       clock: ctx.clock,
-      newId: ctx.newId,
       logger: ctx.logger,
-      store,
       endpoints,
       cursor,
-      events: ctx.storage.events,
-      attempts: () => settings.scheduleMs.length,
-      created: (rows) => {
-        for (const row of rows) engine.schedule(row);
-      },
+      newFanOut: () =>
+        new FanOut({
+          clock: ctx.clock,
+          newId: ctx.newId,
+          logger: ctx.logger,
+          store,
+          endpoints,
+          cursor,
+          events: ctx.storage.events,
+          attempts: () => settings.scheduleMs.length,
+          create: (rows) => coordination.create(rows),
+        }),
     });
     const service: DeliveryService = {
       enqueueForEndpoint: (endpointId, eventId) => ops.enqueueForEndpoint(endpointId, eventId),
@@ -79,21 +104,43 @@ export function createDelivery(options: { resolver?: Resolver } = {}) {
     };
     ctx.services.provide('delivery', service);
 
-    let unsubscribe: (() => void) | null = null;
-    let recovering: Promise<void> = Promise.resolve();
+    /** Endpoints another instance changed: new limits here, its deliveries held here failed if it is gone. */
+    const endpointsChanged = (ids: readonly string[]) => {
+      for (const id of ids) {
+        const endpoint = endpoints.get(id);
+        if (endpoint) engine.endpointChanged(endpoint);
+        if (endpoint?.enabled) continue;
+        const reason = endpoint ? `endpoint disabled: ${endpoint.disabled_reason}` : 'endpoint deleted';
+        ops
+          .failPending({ id }, reason)
+          .catch((err: unknown) => ctx.logger.error({ err, endpoint: id }, 'could not fail deliveries'));
+      }
+      fanOut.endpointsChanged(ids);
+    };
+    let unlistenEndpoints: (() => void) | null = null;
     let sweeper: { clear(): void } | null = null;
+    let sweeping: Promise<void> = Promise.resolve();
     let lastPrune = 0;
-    const sweep = () => {
-      const found = engine.sweep();
-      if (found > 0) ctx.logger.warn({ found }, 'sweeper re-queued pending deliveries that nothing was handling');
+    const sweep = async () => {
+      const found = await coordination.sweep();
+      if (found > 0) ctx.logger.warn({ found }, 'sweeper queued pending deliveries that nothing was handling');
       const now = ctx.clock.now();
-      if (now - lastPrune > 3_600_000) {
+      // Pruning is the fan-out leader's chore, so that instances do not delete the same rows at once.
+      if (fanOut.leading && now - lastPrune > 3_600_000) {
         lastPrune = now;
         store
           .prune(now - settings.retentionMs, settings.maxFinishedDeliveries)
           .catch((err: unknown) => ctx.logger.error({ err }, 'pruning deliveries failed'));
       }
-      sweeper = ctx.clock.setTimeout(sweep, settings.sweepIntervalMs);
+    };
+    const scheduleSweep = () => {
+      sweeper = ctx.clock.setTimeout(() => {
+        sweeping = sweep()
+          .catch((err: unknown) => ctx.logger.error({ err }, 'the delivery sweep failed'))
+          .finally(() => {
+            if (sweeper) scheduleSweep();
+          });
+      }, settings.sweepIntervalMs);
     };
 
     return {
@@ -108,28 +155,23 @@ export function createDelivery(options: { resolver?: Resolver } = {}) {
           inFlightCount: () => engine.inFlightCount,
           oldestDueAgeSeconds: () => engine.oldestDueAgeSeconds(),
         });
-        const pending = store.pending().sort((a, b) => (a.id < b.id ? -1 : 1));
-        for (const row of pending) engine.schedule(row);
-        if (pending.length > 0) ctx.logger.info({ pending: pending.length }, 'resumed pending deliveries');
-        // Subscribe before recovering, so nothing published meanwhile is missed; both paths skip
-        // deliveries that already exist. Recovery runs alongside (a large backlog must not keep the
-        // relay from listening); stop() waits for it.
-        unsubscribe = ctx.bus.subscribe(fanOut.onEvent);
-        recovering = fanOut.recover().then(
-          (recovered) => {
-            if (recovered > 0) ctx.logger.info({ recovered }, 'created deliveries for events stored before a restart');
-          },
-          (err: unknown) => ctx.logger.error({ err }, 'fan-out recovery failed; the next start retries it'),
-        );
-        sweeper = ctx.clock.setTimeout(sweep, settings.sweepIntervalMs);
+        coordination.start();
+        unlistenEndpoints = endpoints.onChange(endpointsChanged);
+        // Pending deliveries no live instance holds (all of them, in one process) resume here.
+        const resumed = await coordination.takeOver(store.pending().map((row) => row.id));
+        if (resumed > 0) ctx.logger.info({ pending: resumed }, 'resumed pending deliveries');
+        fanOut.start();
+        scheduleSweep();
       },
       async stop() {
-        unsubscribe?.();
+        unlistenEndpoints?.();
         sweeper?.clear();
-        fanOut.stop();
-        await recovering;
-        await fanOut.flush();
+        sweeper = null;
+        await sweeping;
+        await fanOut.stop();
+        await coordination.close();
         await engine.stop();
+        await coordination.handOver();
         await Promise.all([store.close(), endpoints.close(), cursor.close()]);
       },
     };

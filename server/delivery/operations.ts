@@ -4,6 +4,7 @@ import { HttpError } from '../errors.ts';
 import type { IdFactory } from '../ids.ts';
 import type { EventStore } from '../store/types.ts';
 import type { DeliverySettings } from './config.ts';
+import type { DeliveryCoordination } from './coordination.ts';
 import type { DeliveryStore } from './delivery-store.ts';
 import { DestinationRefusedError, type DestinationPolicy } from './destination-policy.ts';
 import type { EndpointStore } from './endpoint-store.ts';
@@ -22,6 +23,7 @@ export interface OperationsDeps {
   endpoints: EndpointStore;
   events: Pick<EventStore, 'get'>;
   engine: DeliveryEngine;
+  coordination: DeliveryCoordination;
 }
 
 /** What people and other subsystems can ask of delivery; the HTTP routes and the `delivery` service call these. */
@@ -64,6 +66,7 @@ export class DeliveryOperations {
   }
 
   async updateEndpoint(id: string, input: EndpointInput): Promise<EndpointRow> {
+    await this.#deps.endpoints.refresh([id]);
     const current = this.endpoint(id);
     if (input.url !== undefined && input.url !== current.url) await this.#checkDestination(input.url);
     const now = this.#deps.clock.now();
@@ -86,6 +89,7 @@ export class DeliveryOperations {
   }
 
   async rotateSecret(id: string): Promise<EndpointRow> {
+    await this.#deps.endpoints.refresh([id]);
     const current = this.endpoint(id);
     const now = this.#deps.clock.now();
     const previous = [{ secret: current.secret, expires_at: now + ROTATION_OVERLAP_MS }, ...current.previous_secrets]
@@ -96,12 +100,12 @@ export class DeliveryOperations {
     return next;
   }
 
-  /** Fails the endpoint's pending deliveries (it was disabled or deleted); recover re-sends them later. */
-  async failPending(endpoint: EndpointRow, reason: string): Promise<void> {
-    for (const row of this.#deps.store.since(endpoint.id, 'pending', 0)) {
-      // One being sent is finished by its own attempt (and finds the endpoint disabled next time).
-      if (!this.#deps.engine.isSending(row.id)) await this.#deps.engine.finish(row, reason);
-    }
+  /**
+   * Fails the endpoint's pending deliveries (it was disabled or deleted); recover re-sends them later.
+   * Other instances fail the ones they hold when they see the endpoint change.
+   */
+  async failPending(endpoint: Pick<EndpointRow, 'id'>, reason: string): Promise<void> {
+    await this.#deps.coordination.failPending(endpoint.id, reason);
   }
 
   /** One more attempt now: a pending delivery skips its wait; a finished one gets a single manual attempt. */
@@ -109,7 +113,7 @@ export class DeliveryOperations {
     const row = this.#deps.store.get(deliveryId);
     if (!row) throw new HttpError('not_found', `No delivery with id "${deliveryId}".`);
     if (row.endpoint_id) this.#enabledEndpoint(row.endpoint_id);
-    return (await this.#deps.engine.retryNow(deliveryId)) ?? row;
+    return (await this.#deps.coordination.retry(deliveryId)) ?? row;
   }
 
   /** Re-sends every failed delivery of the endpoint created since the time (one attempt each). */
@@ -120,11 +124,8 @@ export class DeliveryOperations {
       const days = this.#deps.settings.recoverMaxMs / 86_400_000;
       throw new HttpError('invalid_request', `"since" may be at most ${days} days ago (delivery.recoverMaxDays).`);
     }
-    const rows: DeliveryRow[] = [];
-    for (const row of this.#deps.store.since(endpointId, 'failed', since)) {
-      rows.push((await this.#deps.engine.retryNow(row.id)) ?? row);
-    }
-    return rows;
+    const failed = this.#deps.store.since(endpointId, 'failed', since).map((row) => row.id);
+    return this.#deps.coordination.retryAll(failed);
   }
 
   /** Sends a stored event to an endpoint, whether or not its filter matches. */
@@ -146,10 +147,11 @@ export class DeliveryOperations {
     return this.#enqueue(newDelivery(this.#attemptDeps(), event, { url: input.url, secret: input.secret }, 'url'));
   }
 
+  /** Claimed here and run here, on whichever instance was asked. */
   async #enqueue(row: DeliveryRow): Promise<DeliveryRow> {
-    await this.#deps.store.save([row]);
-    this.#deps.engine.schedule(row);
-    return row;
+    const [created] = await this.#deps.coordination.create([row]);
+    if (!created) throw new Error(`delivery ${row.id} could not be claimed`);
+    return created;
   }
 
   #attemptDeps() {

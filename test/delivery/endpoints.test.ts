@@ -62,7 +62,10 @@ describe('endpoints: filters, rotation, retry, recover, replay', () => {
     const since = new Date(clock.now()).toISOString();
     await ingest(relay, { type: 'flaky', n: 1 });
     await ingest(relay, { type: 'flaky', n: 2 });
-    await waitFor('first attempts', async () => (await deliveries(relay, endpoint.id)).every((d) => d.attempt_count === 1));
+    await waitFor('first attempts', async () => {
+      const rows = await deliveries(relay, endpoint.id);
+      return rows.length === 2 && rows.every((d) => d.attempt_count === 1);
+    });
     clock.advance(10_000);
     const failed = await waitFor('both to fail', async () => {
       const rows = await deliveries(relay, endpoint.id);

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { LocalCluster } from '../../server/cluster/cluster.ts';
+import { DeliveryClaims } from '../../server/delivery/claims.ts';
 import { DELIVERY_DEFAULTS } from '../../server/delivery/config.ts';
+import { DeliveryCoordination } from '../../server/delivery/coordination.ts';
 import { TableDeliveryStore } from '../../server/delivery/delivery-store.ts';
 import { createDestinationPolicy } from '../../server/delivery/destination-policy.ts';
 import { TableEndpointStore } from '../../server/delivery/endpoint-store.ts';
@@ -49,6 +52,9 @@ describe('the sweeper', () => {
       last_error: null,
     });
     const noHealth = { succeeded: async () => {}, failed: async () => {} } as unknown as EndpointHealth;
+    const cluster = new LocalCluster('ins_sweep');
+    const claims = new DeliveryClaims(cluster, () => {});
+    const logger = createLogger({ level: 'silent' });
     const engine = new DeliveryEngine({
       settings: DELIVERY_DEFAULTS,
       clock,
@@ -59,8 +65,10 @@ describe('the sweeper', () => {
       events: { getRaw: async () => ({ raw: Buffer.from('{"type":"lost"}'), content_type: 'application/json' }) },
       health: () => noHealth,
       metrics: () => null,
-      logger: createLogger({ level: 'silent' }),
+      logger,
+      claims,
     });
+    const coordination = new DeliveryCoordination({ cluster, claims, store, engine, clock, logger });
     const deps = { clock, newId, attempts: () => 8 };
     // Written as a crash or a lost wake-up would leave it: pending, but in no lane.
     const lost = newDelivery(deps, { id: newId('evt'), source: 'dev', type: 'lost' }, { endpointId: 'ep_sweep' }, 'event');
@@ -71,10 +79,10 @@ describe('the sweeper', () => {
     await store.save([lost, done]);
     receiver.secrets = [secret];
 
-    assert.equal(engine.sweep(), 1);
+    assert.equal(await coordination.sweep(), 1);
     await waitFor('the swept delivery', () => receiver.received.find((r) => r.path === '/swept'));
     await waitFor('it to be recorded', () => store.get(lost.id)?.status === 'succeeded');
-    assert.equal(engine.sweep(), 0, 'nothing left to find');
+    assert.equal(await coordination.sweep(), 0, 'nothing left to find');
     assert.deepEqual(receiver.received[0].verifiedWith, [secret]);
     await engine.stop();
   });
