@@ -37,8 +37,12 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
   const queue = createAiQueue(router, config);
   const metrics = createAiMetrics(ctx.metrics, queue);
   const store = createTableResponseStore(ctx.storage.tables);
-  const usage = createUsageStore(ctx.storage.tables);
-  const idempotency = createIdempotency(ctx.storage.tables, () => ctx.clock.now());
+  const usage = createUsageStore(ctx.storage.tables, ctx.cluster.shared ? ctx.cluster.instanceId : null);
+  const idempotency = createIdempotency(ctx.storage.tables, {
+    clock: ctx.clock,
+    shared: ctx.cluster.shared,
+    refresh: (id) => store.refresh(id),
+  });
   let secret = '';
   let delivery: DeliveryService | undefined;
   const service = createResponsesService({
@@ -60,12 +64,11 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
     create: async (body: Record<string, unknown>, opts?: { idempotencyKey?: string }): Promise<Response> => {
       const full = parseCreateParams({ ...body, background: true });
       if (opts?.idempotencyKey)
-        return idempotency.once(
-          opts.idempotencyKey,
-          full,
-          () => service.create(full),
-          (id) => service.retrieve(id),
-        );
+        return idempotency.once(opts.idempotencyKey, full, {
+          newId: () => ctx.newId('resp'),
+          create: (id) => service.create(full, id),
+          find: (id) => service.retrieve(id),
+        });
       return service.create(full);
     },
     retrieve: (id: string) => service.retrieve(id),
