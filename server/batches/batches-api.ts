@@ -3,6 +3,7 @@ import type { RelayContext, Routers, Subsystem } from '../context.ts';
 import { defineErrorCodes, HttpError } from '../errors.ts';
 import { FILES_SERVICE, type FilesService } from '../files/files-service.ts';
 import { limitParam, optionalString } from '../http/query.ts';
+import { type BatchClaims, createBatchClaims } from './batch-claims.ts';
 import { batchEvents } from './batch-events.ts';
 import { type LineResult, tableBatchStore } from './batch-store.ts';
 import { type BatchRunner, createBatchRunner } from './runner.ts';
@@ -28,6 +29,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
   );
   const events = batchEvents(ctx.events, ctx.newId, () => ctx.clock.now());
   let runner: BatchRunner | null = null;
+  let claims: BatchClaims | null = null;
   // For workflow steps and other subsystems: read a batch by id (as GET /v1/batches/:id shows it).
   ctx.services.provide<BatchesService>(BATCHES_SERVICE, {
     get: (id) => (store.get(id) ? view(store.get(id) as BatchRecord) : undefined),
@@ -80,8 +82,11 @@ export function batchesApi(ctx: RelayContext): Subsystem {
     routes({ v1 }: Routers) {
       v1.post('/batches', ctx.auth.admin, async (req, res) => {
         const files = ctx.services.get<FilesService>(FILES_SERVICE);
-        if (!runner || !files) throw new HttpError('ai_unavailable', 'Batches need the AI queue, which is not running.');
+        if (!runner || !claims || !files)
+          throw new HttpError('ai_unavailable', 'Batches need the AI queue, which is not running.');
         const batch = create(req, files);
+        // Claimed before its row exists: it runs here, and no other instance takes it for an orphan.
+        await claims.claimNew(batch.id);
         await store.save(batch);
         runner.start(batch.id);
         res.json(view(batch));
@@ -103,10 +108,10 @@ export function batchesApi(ctx: RelayContext): Subsystem {
       v1.post('/batches/:id/cancel', ctx.auth.admin, async (req, res) => {
         const batch = found(String(req.params.id));
         if (batch.status === 'cancelling' || batch.status === 'cancelled') return void res.json(view(batch));
-        if (TERMINAL.has(batch.status) || batch.status === 'finalizing' || !runner) {
+        if (TERMINAL.has(batch.status) || batch.status === 'finalizing' || !claims) {
           throw new HttpError('batch_not_cancellable', `Batch ${batch.id} is ${batch.status} and can no longer be cancelled.`);
         }
-        res.json(view(await runner.cancel(batch.id)));
+        res.json(view(await claims.cancel(batch.id)));
       });
     },
     async start() {
@@ -126,11 +131,13 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         newId: ctx.newId,
         settings,
         logger: ctx.logger,
+        onStopped: (id, finished) => claims?.stopped(id, finished),
       });
-      for (const batch of store.unfinished()) runner.start(batch.id);
+      claims = createBatchClaims(ctx, store, runner);
+      await claims.start();
     },
     async stop() {
-      await runner?.stop();
+      await claims?.stop();
       await store.close();
     },
   };
