@@ -163,8 +163,17 @@ export function createResponsesService(deps: Deps): ResponsesService {
     return run.snapshot();
   }
 
+  /**
+   * The stored row; read from the store when this instance has not seen it yet (created on another
+   * instance a moment ago: a client may use the id at once wherever its next request lands).
+   */
+  async function rowOf(id: string): Promise<ResponseRow | undefined> {
+    if (!store.get(id) && !runs.has(id) && ctx.cluster.shared) await store.refresh(id);
+    return store.get(id);
+  }
+
   async function cancel(id: string): Promise<Response> {
-    const row = store.get(id);
+    const row = await rowOf(id);
     if (!row) throw new HttpError('not_found', `No response with id "${id}".`);
     if (!row.response.background) {
       throw new HttpError('response_not_cancellable', 'Only background responses can be cancelled.', 400);
@@ -197,12 +206,15 @@ export function createResponsesService(deps: Deps): ResponsesService {
       if (run) await abortRun(run);
     },
     async retrieve(id) {
-      return runs.get(id)?.snapshot() ?? storedSnapshot(id);
+      const run = runs.get(id);
+      if (run) return run.snapshot();
+      await rowOf(id);
+      return storedSnapshot(id);
     },
     async waitForTerminal(id, signal) {
       const run = runs.get(id);
       if (!run) {
-        const row = store.get(id);
+        const row = await rowOf(id);
         if (!row) throw new HttpError('not_found', `No response with id "${id}".`);
         // Running on another instance: its row here follows the holder's writes.
         const settled = await claims.whenRow(id, (r) => isTerminal(r.response.status), { signal });
@@ -216,8 +228,9 @@ export function createResponsesService(deps: Deps): ResponsesService {
     },
     async remove(id) {
       const run = runs.get(id);
+      const row = run ? undefined : await rowOf(id);
       if (run) await abortRun(run);
-      else if (store.get(id) && !isTerminal((store.get(id) as ResponseRow).response.status)) await claims.cancelElsewhere(id);
+      else if (row && !isTerminal(row.response.status)) await claims.cancelElsewhere(id);
       return store.delete(id);
     },
     live: (id) => runs.get(id)?.live,

@@ -35,16 +35,18 @@ export function batchesApi(ctx: RelayContext): Subsystem {
     get: (id) => (store.get(id) ? view(store.get(id) as BatchRecord) : undefined),
   });
 
-  function found(id: string): BatchRecord {
+  /** The batch, read from the store when this instance has not seen it yet (created elsewhere a moment ago). */
+  async function found(id: string): Promise<BatchRecord> {
+    if (!store.get(id)) await store.refresh(id);
     const batch = store.get(id);
     if (!batch) throw new HttpError('not_found', `No batch with id "${id}".`);
     return batch;
   }
 
-  function create(req: Request, files: FilesService): BatchRecord {
+  async function create(req: Request, files: FilesService): Promise<BatchRecord> {
     const { input_file_id, endpoint, completion_window, metadata } = (req.body ?? {}) as Record<string, unknown>;
     if (typeof input_file_id !== 'string') throw new HttpError('invalid_request', '"input_file_id" is required.');
-    const input = files.get(input_file_id);
+    const input = await files.find(input_file_id);
     if (!input) throw new HttpError('not_found', `No file with id "${input_file_id}".`);
     if (input.purpose !== 'batch')
       throw new HttpError('invalid_request', `File ${input_file_id} was not uploaded with purpose "batch".`);
@@ -84,7 +86,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         const files = ctx.services.get<FilesService>(FILES_SERVICE);
         if (!runner || !claims || !files)
           throw new HttpError('ai_unavailable', 'Batches need the AI queue, which is not running.');
-        const batch = create(req, files);
+        const batch = await create(req, files);
         // Claimed before its row exists: it runs here, and no other instance takes it for an orphan.
         await claims.claimNew(batch.id);
         await store.save(batch);
@@ -102,11 +104,11 @@ export function batchesApi(ctx: RelayContext): Subsystem {
           has_more: page.has_more,
         });
       });
-      v1.get('/batches/:id', ctx.auth.admin, (req, res) => {
-        res.json(view(found(String(req.params.id))));
+      v1.get('/batches/:id', ctx.auth.admin, async (req, res) => {
+        res.json(view(await found(String(req.params.id))));
       });
       v1.post('/batches/:id/cancel', ctx.auth.admin, async (req, res) => {
-        const batch = found(String(req.params.id));
+        const batch = await found(String(req.params.id));
         if (batch.status === 'cancelling' || batch.status === 'cancelled') return void res.json(view(batch));
         if (TERMINAL.has(batch.status) || batch.status === 'finalizing' || !claims) {
           throw new HttpError('batch_not_cancellable', `Batch ${batch.id} is ${batch.status} and can no longer be cancelled.`);

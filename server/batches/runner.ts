@@ -45,7 +45,7 @@ export function createBatchRunner(deps: RunnerDeps) {
   }
 
   async function loadLines(batch: BatchRecord): Promise<{ lines: RequestLine[]; errors: BatchError[] }> {
-    if (!files.get(batch.input_file_id)) {
+    if (!(await files.find(batch.input_file_id))) {
       const missing = {
         code: 'input_file_missing',
         message: `Input file ${batch.input_file_id} no longer exists.`,
