@@ -19,8 +19,8 @@ export interface TestSource {
 export interface TestRelayOptions {
   sources?: TestSource[];
   driver?: 'lowdb' | 'memory' | 'postgres';
-  /** For the postgres driver: where the relay keeps its tables. */
-  postgres?: { url: string; schema?: string };
+  /** For the postgres driver: where the relay keeps its tables (leaseSeconds: how fast takeover is). */
+  postgres?: { url: string; schema?: string; leaseSeconds?: number };
   dataDir?: string;
   sections?: Record<string, unknown>;
   clock?: Clock;
