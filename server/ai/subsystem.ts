@@ -11,7 +11,7 @@ import { createResponsesService } from './responses-service.ts';
 import { responsesRoutes } from './routes.ts';
 import { createUpstreamRouter } from './upstreams.ts';
 import { createUsageStore } from './usage.ts';
-import { resolveWebhookSecret } from './webhook-secret.ts';
+import { resolveWebhookSecret, sharedWebhookSecret } from './webhook-secret.ts';
 
 defineErrorCodes({
   model_not_found: 400,
@@ -97,7 +97,9 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
     async start() {
       delivery = ctx.services.get<DeliveryService>('delivery');
       const onDisk = ctx.config.store.driver !== 'memory';
-      const resolved = await resolveWebhookSecret(config.webhookSecret, onDisk ? ctx.config.dataDir : null);
+      const resolved = ctx.cluster.shared
+        ? await sharedWebhookSecret(config.webhookSecret, ctx.storage.tables)
+        : await resolveWebhookSecret(config.webhookSecret, onDisk ? ctx.config.dataDir : null);
       secret = resolved.secret;
       if (resolved.file) ctx.logger.info({ file: resolved.file }, 'the AI webhook signing secret is kept in this file');
       await store.open();

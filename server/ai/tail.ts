@@ -20,7 +20,8 @@ function typeOf(frame: string): string {
 /**
  * Replays the stored events of a response this instance does not run, and keeps reading them as the
  * instance that runs it (or takes it over) stores more, until the terminal event: each event once, in
- * order. A response already finished when the reader comes is replayed and ended at once.
+ * order. The row and the stream are separate tables, so another instance's terminal row can show here
+ * a moment before the last events: the reader waits for the terminal event (bounded, see above).
  */
 export function tailStored(store: ResponseStore, id: string, after: number, sink: StreamSink, clock: Clock): () => void {
   let last = after;
@@ -34,24 +35,23 @@ export function tailStored(store: ResponseStore, id: string, after: number, sink
     grace?.clear();
     sink.end();
   };
+  /** Everything stored was delivered (or skipped by starting_after), and the last event is terminal. */
+  const streamEnded = () => {
+    const count = store.eventCount(id);
+    if (count === 0 || last < count - 1) return false;
+    const final = store.eventsAfter(id, count - 2).at(-1);
+    return final !== undefined && TERMINAL_EVENTS.has(typeOf(final.frame));
+  };
   const deliver = () => {
     const fresh = store.eventsAfter(id, last).filter((f: StoredFrame) => f.seq > last);
     if (fresh.length > 0) {
       last = (fresh.at(-1) as StoredFrame).seq;
       sink.write(fresh);
-      if (fresh.some((f) => TERMINAL_EVENTS.has(typeOf(f.frame)))) return end();
     }
     const row = store.get(id);
-    if (!row) return end();
+    if (!row || streamEnded()) return end();
     if (isTerminal(row.response.status)) grace ??= clock.setTimeout(end, TERMINAL_GRACE_MS);
   };
-  const row = store.get(id);
-  if (!row || isTerminal(row.response.status)) {
-    const stored = store.eventsAfter(id, after);
-    if (stored.length > 0) sink.write(stored);
-    end();
-    return () => {};
-  }
   unwatch = store.watch(id, () => {
     if (!ended) deliver();
   });

@@ -45,10 +45,9 @@ describe('files and batches on two relay instances sharing one PostgreSQL databa
     const input = inputLines(4, [3]);
     const file = await sdk(a).files.create({ file: await toFile(Buffer.from(input), 'input.jsonl'), purpose: 'batch' });
     assert.equal(await (await sdk(b).files.content(file.id)).text(), input, 'the bytes are readable on B');
-    const blobRows = await queryTestDatabase<{ n: string }>(
-      `SELECT count(*) AS n FROM ${schema}.relay_blobs WHERE id = $1`,
-      [file.id],
-    );
+    const blobRows = await queryTestDatabase<{ n: string }>(`SELECT count(*) AS n FROM ${schema}.relay_blobs WHERE id = $1`, [
+      file.id,
+    ]);
     assert.equal(blobRows[0]?.n, '1', 'the upload is kept in PostgreSQL');
     const batch = await sdk(b).batches.create({
       input_file_id: file.id,
@@ -78,7 +77,10 @@ describe('files and batches on two relay instances sharing one PostgreSQL databa
     lines.release();
     const errors = await fileLines(sdk(b), done.error_file_id);
     assert.equal(errors.filter((l) => l.error?.code === 'batch_cancelled').length, 4);
-    assert.deepEqual((await fileLines(sdk(b), done.output_file_id)).map((l) => l.custom_id), ['req-1']);
+    assert.deepEqual(
+      (await fileLines(sdk(b), done.output_file_id)).map((l) => l.custom_id),
+      ['req-1'],
+    );
   });
 });
 

@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
+import { Webhook } from 'standardwebhooks';
 import { type ChildRelay, spawnRelay } from '../helpers/child-relay.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
-import { dropSchemas, newSchema, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
+import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
 import { ADMIN_TOKEN, startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -133,6 +136,39 @@ describe('AI responses on two relay instances sharing one PostgreSQL database', 
     }
     const now = await usage(b);
     assert.equal(now.output_tokens - before.output_tokens, 6 * 5, 'five tokens each from the fake upstream');
+  });
+
+  it('signs webhook_url deliveries from either instance with the one secret generated for the store', async (t) => {
+    const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
+    const receiver = createServer(async (req, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      received.push({ headers: req.headers, body });
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    t.after(() => {
+      receiver.closeAllConnections();
+      receiver.close();
+    });
+    const webhook_url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const ids = [];
+    for (const client of [clientA, clientB]) {
+      // @ts-expect-error hookrelay extension field
+      ids.push((await client.responses.create({ model: 'fake-a', input: 'w', background: true, webhook_url })).id);
+    }
+    await waitFor('a delivery from each instance', () => received.length === 2);
+    const [row] = await queryTestDatabase<{ secret: string }>(
+      `SELECT row->>'secret' AS secret FROM ${schema}.relay_rows WHERE table_name = 'ai-settings'`,
+    );
+    assert.match(row?.secret ?? '', /^whsec_/);
+    const verified = received.map((d) => {
+      const event = new Webhook(row?.secret ?? '').verify(d.body, d.headers as Record<string, string>) as {
+        data: { id: string };
+      };
+      return event.data.id;
+    });
+    assert.deepEqual(verified.sort(), ids.sort());
   });
 
   async function usage(relay: TestRelay) {
