@@ -6,13 +6,13 @@ import { callUpstream } from './execution.ts';
 import { LiveResponse } from './live.ts';
 import type { AiQueue } from './queue.ts';
 import { type CreateParams, toChatMessages } from './request.ts';
-import { failureError, isTerminal, messageItem, newResponse, type Response, usageOf } from './response-object.ts';
+import { failureError, isTerminal, newResponse, type Response, usageOf } from './response-object.ts';
 import type { ResponseRow, ResponseStore } from './response-store.ts';
 import { classifyFailure } from './failure.ts';
 import { admit } from './admission.ts';
 import { cancelStored, recoverUnfinished } from './recovery.ts';
 import { createResponseClaims } from './response-claims.ts';
-import { outputFromFrames, Run } from './run.ts';
+import { Run, storedSnapshot } from './run.ts';
 import { createTransitions } from './transitions.ts';
 import type { UpstreamRouter } from './upstreams.ts';
 import type { UsageStore } from './usage.ts';
@@ -183,14 +183,6 @@ export function createResponsesService(deps: Deps): ResponsesService {
     return run ? abortRun(run) : claims.cancelElsewhere(id);
   }
 
-  /** The Response as stored, with the text another instance has streamed so far. */
-  function storedSnapshot(id: string): Response | undefined {
-    const row = store.get(id);
-    if (!row || row.response.status !== 'in_progress') return row?.response;
-    const { itemId, text } = outputFromFrames(store.eventsAfter(id, -1));
-    return itemId ? { ...row.response, output: [messageItem(itemId, text, 'in_progress')] } : row.response;
-  }
-
   async function abortRun(run: Run): Promise<Response> {
     run.cancelRequested = true;
     run.stopped = true;
@@ -209,7 +201,7 @@ export function createResponsesService(deps: Deps): ResponsesService {
       const run = runs.get(id);
       if (run) return run.snapshot();
       await rowOf(id);
-      return storedSnapshot(id);
+      return storedSnapshot(store, id);
     },
     async waitForTerminal(id, signal) {
       const run = runs.get(id);
