@@ -1,3 +1,4 @@
+import { sleep } from '../clock.ts';
 import type { RelayContext } from '../context.ts';
 import { defineErrorCodes, HttpError } from '../errors.ts';
 import { isTerminal, type Response } from './response-object.ts';
@@ -9,6 +10,8 @@ defineErrorCodes({ ai_instance_unavailable: 503 });
 export const REMOTE_CANCEL_WAIT_MS = 10_000;
 /** A cancel request is sent again this often while waiting (the holder may be picking the response up). */
 const RESEND_MS = 1000;
+const HOLD_POLL_MS = 50;
+const NEVER = new AbortController().signal;
 
 const CANCEL_TOPIC = 'ai.responses.cancel';
 /** Sent by an instance that stopped with responses unfinished: the others take them over at once. */
@@ -149,8 +152,29 @@ export function createResponseClaims(deps: ClaimDeps) {
     }
   }
 
+  /** Runs `work` holding the response's claim, waiting (bounded) for its holder to finish with it. */
+  async function whileHeld<T>(id: string, work: () => Promise<T>): Promise<T> {
+    for (let waited = 0; ; waited += HOLD_POLL_MS) {
+      const [granted] = await ctx.cluster.claim([claimKey(id)]);
+      if (granted) break;
+      if (waited >= REMOTE_CANCEL_WAIT_MS) {
+        throw new HttpError(
+          'ai_instance_unavailable',
+          `The relay instance holding response "${id}" did not let go of it within ${REMOTE_CANCEL_WAIT_MS / 1000} s; try again.`,
+        );
+      }
+      await sleep(ctx.clock, HOLD_POLL_MS, NEVER);
+    }
+    try {
+      return await work();
+    } finally {
+      await ctx.cluster.release([claimKey(id)]).catch(logError('releasing a response failed'));
+    }
+  }
+
   return {
     takeOver,
+    whileHeld,
     cancelElsewhere,
     whenRow,
     /** Claims a new response before its row is written. */

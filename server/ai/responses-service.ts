@@ -220,10 +220,14 @@ export function createResponsesService(deps: Deps): ResponsesService {
     },
     async remove(id) {
       const run = runs.get(id);
-      const row = run ? undefined : await rowOf(id);
-      if (run) await abortRun(run);
-      else if (row && !isTerminal(row.response.status)) await claims.cancelElsewhere(id);
-      return store.delete(id);
+      if (run) {
+        await abortRun(run);
+        return store.delete(id);
+      }
+      const row = await rowOf(id);
+      if (row && !isTerminal(row.response.status)) await claims.cancelElsewhere(id);
+      // Deleted only once no instance works on it: a holder still finishing would write parts of it back.
+      return claims.whileHeld(id, () => store.delete(id));
     },
     live: (id) => runs.get(id)?.live,
     recover: () => claims.start(),

@@ -70,6 +70,13 @@ describe('AI responses on two relay instances sharing one PostgreSQL database', 
       return (await clientB.responses.retrieve(created.id)).output_text === 't0 t1 t2 ';
     });
 
+    const listed = await fetch(`${b.url}/v1/responses?limit=100`, { headers: b.auth });
+    const page = (await listed.json()) as { data: Array<{ id: string; status: string }> };
+    assert.equal(page.data.find((r) => r.id === created.id)?.status, 'in_progress', 'listed on B');
+    // What a workflow step on B waits on: the service follows the row A writes.
+    const service = b.relay.ctx.services.get<{ waitForTerminal(id: string): Promise<{ status: string }> }>('ai.responses');
+    const settled = service?.waitForTerminal(created.id);
+
     const resumed = await clientB.responses.retrieve(created.id, { stream: true, starting_after: k });
     fake.release();
     const events = await collect(resumed);
@@ -84,6 +91,7 @@ describe('AI responses on two relay instances sharing one PostgreSQL database', 
     // The same events as A's own stored stream from k on.
     const replayOnA = await collect(await clientA.responses.retrieve(created.id, { stream: true, starting_after: k }));
     assert.deepEqual(events, replayOnA);
+    assert.equal((await settled)?.status, 'completed');
     const done = await clientB.responses.retrieve(created.id);
     assert.equal(done.status, 'completed');
     assert.equal(done.output_text, 't0 t1 t2 t3 t4 t5 ');
@@ -102,6 +110,25 @@ describe('AI responses on two relay instances sharing one PostgreSQL database', 
     assert.equal(events.filter((e) => e.type.endsWith('.cancelled')).length, 1);
     // Cancelling again on either instance returns it unchanged.
     assert.equal((await clientA.responses.cancel(created.id)).status, 'cancelled');
+  });
+
+  it('deletes on B a response running on A: A stops it first, and neither instance has it afterwards', async () => {
+    fake.script({ tokenCount: 50, pauseAfter: 2 });
+    const created = await clientA.responses.create({ model: 'fake-a', input: 'doomed', background: true });
+    const request = await waitFor('the upstream call to be paused', () => fake.requests.find((r) => r.paused));
+    const res = await fetch(`${b.url}/v1/responses/${created.id}`, { method: 'DELETE', headers: b.auth });
+    assert.deepEqual(await res.json(), { id: created.id, object: 'response', deleted: true });
+    await waitFor('the upstream request to be aborted', () => request.aborted);
+    for (const client of [clientA, clientB]) {
+      await waitFor('the response to be gone', async () => {
+        const found = await fetch(`${client.baseURL}/responses/${created.id}`, { headers: a.auth });
+        return found.status === 404;
+      });
+    }
+    const left = await queryTestDatabase<{ id: string }>(`SELECT id FROM ${schema}.relay_rows WHERE starts_with(id, $1)`, [
+      created.id,
+    ]);
+    assert.deepEqual(left, [], 'no stream events are left behind (the holder had finished writing)');
   });
 
   it('creates one response for an Idempotency-Key sent to both instances at once', async () => {
