@@ -272,3 +272,46 @@ ai:
     );
   });
 });
+
+describe('AI responses of a relay instance that stops cleanly', { skip: skipWithoutPostgres }, () => {
+  const schema = newSchema();
+  let fake: FakeOpenAI;
+  let a: TestRelay;
+  let b: TestRelay;
+  after(async () => {
+    fake.release();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await fake.close();
+    await dropSchemas([schema]);
+  });
+
+  it('are handed on to another instance at once, not after the lease', async () => {
+    fake = await startFakeOpenAI();
+    // A lease far longer than the test's waits: only the hand-on at stop can explain a takeover.
+    const options = {
+      driver: 'postgres' as const,
+      postgres: { url: testDatabaseUrl ?? '', schema, leaseSeconds: 600 },
+      sections: { ai: aiSection(fake) },
+    };
+    [a, b] = await Promise.all([startRelay(options), startRelay(options)]);
+    fake.script({ tokenCount: 6, pauseAfter: 2 });
+    const clientA = sdk(a.url);
+    const streaming = await clientA.responses.create({ model: 'fake-s', input: 'a', background: true });
+    const queued = await clientA.responses.create({ model: 'fake-s', input: 'b', background: true });
+    await waitFor(
+      'two tokens streamed on A',
+      async () => (await clientA.responses.retrieve(streaming.id)).output_text === 't0 t1 ',
+    );
+    await a.stop();
+
+    const clientB = sdk(b.url);
+    const done = await waitFor('the queued response to complete on B', async () => {
+      const r = await clientB.responses.retrieve(queued.id);
+      return r.status === 'completed' ? r : undefined;
+    });
+    assert.equal(done.output_text, 't0 t1 t2 t3 t4 ');
+    const failed = await clientB.responses.retrieve(streaming.id);
+    assert.equal(failed.status, 'failed');
+    assert.equal((failed.error as { hookrelay_code?: string } | null)?.hookrelay_code, 'interrupted');
+  });
+});
