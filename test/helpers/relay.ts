@@ -19,7 +19,7 @@ export interface TestSource {
 export interface TestRelayOptions {
   sources?: TestSource[];
   driver?: 'lowdb' | 'memory' | 'postgres';
-  /** For the postgres driver: where the relay keeps its tables (leaseSeconds: how fast takeover is). */
+  /** For the postgres driver: where the relay keeps its tables, and its claims' lease. */
   postgres?: { url: string; schema?: string; leaseSeconds?: number };
   dataDir?: string;
   sections?: Record<string, unknown>;
