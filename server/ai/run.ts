@@ -57,7 +57,7 @@ export function outputFromFrames(frames: Array<{ frame: string }>): {
 /** A response as stored, with the text streamed so far when it runs on another instance. */
 export function storedSnapshot(store: ResponseStore, id: string): Response | undefined {
   const row = store.get(id);
-  if (!row || row.response.status !== 'in_progress') return row?.response;
+  if (row?.response.status !== 'in_progress') return row?.response;
   const { itemId, text } = outputFromFrames(store.eventsAfter(id, -1));
   return itemId ? { ...row.response, output: [messageItem(itemId, text, 'in_progress')] } : row.response;
 }
