@@ -1,4 +1,6 @@
+import type { Clock } from '../clock.ts';
 import type { ResponseStore, StoredFrame } from './response-store.ts';
+import { tailStored } from './tail.ts';
 import { type CompactEvent, frameOf, isPlainDelta, type StreamEvent } from './stream-events.ts';
 
 export interface StreamSink {
@@ -105,8 +107,9 @@ export class LiveResponse {
 }
 
 /**
- * Replays stored events after `after`, then follows the live response until its end, each event
- * exactly once: the reader subscribes first and drops what the stored replay already covered.
+ * Replays stored events after `after`, then follows the response until its end, each event exactly
+ * once. A response running here: the reader subscribes to it first and drops what the stored replay
+ * already covered. One running on another instance (or none): the reader tails the stored events.
  */
 export function followResponse(
   store: ResponseStore,
@@ -114,7 +117,9 @@ export function followResponse(
   id: string,
   after: number,
   sink: StreamSink,
+  clock: Clock,
 ): () => void {
+  if (!live || live.closed) return tailStored(store, id, after, sink, clock);
   let last = after;
   let ended = false;
   const end = () => {
@@ -129,9 +134,7 @@ export function followResponse(
     last = (fresh.at(-1) as StoredFrame).seq;
     sink.write(fresh);
   };
-  const following = live && !live.closed;
-  const unsubscribe = following ? live.subscribe({ write: deliver, end }) : () => {};
+  const unsubscribe = live.subscribe({ write: deliver, end });
   deliver(store.eventsAfter(id, after));
-  if (!following) end();
   return unsubscribe;
 }

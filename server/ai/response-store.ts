@@ -54,15 +54,42 @@ export interface ResponseStore {
   unfinished(): ResponseRow[];
   /** Deletes responses created before `cutoffMs`, and the oldest finished ones beyond `maxRows`. */
   sweep(cutoffMs: number, maxRows: number): Promise<number>;
+  /**
+   * Re-reads a response's row and stream events as stored now (another instance may have written
+   * them); call after claiming a response another instance held.
+   */
+  refresh(id: string): Promise<void>;
+  /**
+   * Calls `listener` whenever the row or the stream of response `id` changed, here or on another
+   * instance sharing the store (after reads show the change). Returns the function that stops it.
+   */
+  watch(id: string, listener: () => void): () => void;
 }
 
 const chunkId = (id: string, n: number) => `${id}.${n}`;
+const responseOfChunk = (chunk: string) => chunk.slice(0, chunk.lastIndexOf('.'));
+const REFRESH_WINDOW = 64;
 
 export function createTableResponseStore(tables: TableFactory): ResponseStore {
   const rows: Table<ResponseRow> = tables.table<ResponseRow>('ai-responses', 'large');
   const chunks: Table<EventChunk> = tables.table<EventChunk>('ai-response-events', 'large');
-  /** Chunk count per response, learned by probing once and kept up to date by appends. */
+  /**
+   * Chunk count per response, learned by probing and kept up to date by appends here; forgotten when
+   * another instance changes the response's chunks (probed again on the next read).
+   */
   const chunkCounts = new Map<string, number>();
+  const watchers = new Map<string, Set<() => void>>();
+  const tell = (id: string) => {
+    for (const listener of [...(watchers.get(id) ?? [])]) listener();
+  };
+  rows.onChange((ids) => {
+    for (const id of ids) tell(id);
+  });
+  chunks.onChange((ids) => {
+    const responses = new Set(ids.map(responseOfChunk));
+    for (const id of responses) chunkCounts.delete(id);
+    for (const id of responses) tell(id);
+  });
 
   function countChunks(id: string): number {
     let n = chunkCounts.get(id);
@@ -81,7 +108,9 @@ export function createTableResponseStore(tables: TableFactory): ResponseStore {
     const n = countChunks(id);
     await Promise.all(Array.from({ length: n }, (_, i) => chunks.delete(chunkId(id, i))));
     chunkCounts.delete(id);
-    return rows.delete(id);
+    const removed = await rows.delete(id);
+    tell(id);
+    return removed;
   }
 
   async function seal(id: string): Promise<void> {
@@ -106,11 +135,11 @@ export function createTableResponseStore(tables: TableFactory): ResponseStore {
       await rows.close();
     },
     get: (id) => rows.get(id),
-    put: (row) => rows.put(row),
+    put: (row) => rows.put(row).then(() => tell(row.id)),
     appendEvents(id, first, run) {
       const n = countChunks(id);
       chunkCounts.set(id, n + 1);
-      return chunks.put({ id: chunkId(id, n), first, ...run });
+      return chunks.put({ id: chunkId(id, n), first, ...run }).then(() => tell(id));
     },
     eventsAfter(id, after) {
       const out: StoredFrame[] = [];
@@ -139,6 +168,26 @@ export function createTableResponseStore(tables: TableFactory): ResponseStore {
       return out;
     },
     unfinished: () => [...rows.values()].filter((r) => !isTerminal(r.response.status)),
+    async refresh(id) {
+      await rows.refresh([id]);
+      chunkCounts.delete(id);
+      // Chunk ids are numbered from 0 without gaps: read them a window at a time until one is missing.
+      for (let from = 0; ; from += REFRESH_WINDOW) {
+        const ids = Array.from({ length: REFRESH_WINDOW }, (_, i) => chunkId(id, from + i));
+        await chunks.refresh(ids);
+        if (!chunks.get(ids.at(-1) as string)) break;
+      }
+      chunkCounts.delete(id);
+    },
+    watch(id, listener) {
+      const set = watchers.get(id) ?? new Set();
+      watchers.set(id, set);
+      set.add(listener);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0 && watchers.get(id) === set) watchers.delete(id);
+      };
+    },
     async sweep(cutoffMs, maxRows) {
       let excess = rows.size - maxRows;
       const doomed: string[] = [];

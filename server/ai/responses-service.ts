@@ -10,15 +10,17 @@ import { failureError, isTerminal, newResponse, type Response, usageOf } from '.
 import type { ResponseRow, ResponseStore } from './response-store.ts';
 import { classifyFailure } from './failure.ts';
 import { admit } from './admission.ts';
-import { recoverUnfinished } from './recovery.ts';
-import { Run } from './run.ts';
+import { cancelStored, recoverUnfinished } from './recovery.ts';
+import { createResponseClaims } from './response-claims.ts';
+import { Run, storedSnapshot } from './run.ts';
 import { createTransitions } from './transitions.ts';
 import type { UpstreamRouter } from './upstreams.ts';
 import type { UsageStore } from './usage.ts';
 
 /** The `ai.responses` service (other subsystems and workflow steps use it). */
 export interface ResponsesService {
-  create(params: CreateParams): Promise<Response>;
+  /** `id`: one reserved beforehand (an Idempotency-Key's); default a new one. */
+  create(params: CreateParams, id?: string): Promise<Response>;
   retrieve(id: string): Promise<Response | undefined>;
   cancel(id: string): Promise<Response>;
   /** Cancels a non-background response whose caller went away. */
@@ -26,9 +28,12 @@ export interface ResponsesService {
   waitForTerminal(id: string, signal?: AbortSignal): Promise<Response>;
   remove(id: string): Promise<boolean>;
   live(id: string): LiveResponse | undefined;
-  /** Fails or re-queues what a previous process left unfinished. */
+  /**
+   * Fails or re-queues what a previous process left unfinished, then (on a shared store) keeps taking
+   * over what other instances leave unfinished.
+   */
   recover(): Promise<void>;
-  /** Stops every run without a terminal state (they are recovered on the next start). */
+  /** Stops every run without a terminal state (recovered on the next start, or by another instance). */
   shutdown(): Promise<void>;
 }
 
@@ -55,6 +60,15 @@ export function createResponsesService(deps: Deps): ResponsesService {
   const newRun = (row: ResponseRow) => new Run(row, new LiveResponse(row.id, store, logFailure(row.id)), () => ctx.newId('msg'));
 
   const { announce, setRow, markInProgress, finish } = createTransitions(deps);
+  const recoveryDeps = () => ({ store, newRun, runs, finish, setRow, detach, now, release: claims.release });
+  const claims = createResponseClaims({
+    ctx,
+    store,
+    runsHere: (id) => runs.has(id),
+    cancelHere: (id) => void abortRun(runs.get(id) as Run),
+    recover: (rows) => recoverUnfinished(rows, recoveryDeps()),
+    cancelHeld: (row) => cancelStored(row, recoveryDeps()),
+  });
 
   async function execute(run: Run): Promise<void> {
     runs.set(run.row.id, run);
@@ -87,6 +101,8 @@ export function createResponsesService(deps: Deps): ResponsesService {
       runs.delete(row.id);
       run.settle(run.row.response);
     }
+    // Finished (row written): free. Stopped without an end: kept until shutdown hands it on.
+    if (isTerminal(run.row.response.status)) await claims.release(row.id);
   }
 
   async function afterFailure(run: Run, error: unknown): Promise<void> {
@@ -121,10 +137,12 @@ export function createResponsesService(deps: Deps): ResponsesService {
     execute(run).catch((err: unknown) => ctx.logger.error({ err, response: run.row.id }, 'a response run crashed'));
   }
 
-  async function create(params: CreateParams): Promise<Response> {
+  async function create(params: CreateParams, reservedId?: string): Promise<Response> {
     if (stopping) throw new HttpError('store_unavailable', 'The relay is stopping; try again shortly.', 503);
     admit(params, deps);
-    const id = ctx.newId('resp');
+    const id = reservedId ?? ctx.newId('resp');
+    // Claimed before its row exists: no other instance can take it for an orphan.
+    await claims.claimNew(id);
     const row: ResponseRow = {
       id,
       response: newResponse(id, params, now()),
@@ -145,16 +163,24 @@ export function createResponsesService(deps: Deps): ResponsesService {
     return run.snapshot();
   }
 
+  /**
+   * The stored row; read from the store when this instance has not seen it yet (created on another
+   * instance a moment ago: a client may use the id at once wherever its next request lands).
+   */
+  async function rowOf(id: string): Promise<ResponseRow | undefined> {
+    if (!store.get(id) && !runs.has(id) && ctx.cluster.shared) await store.refresh(id);
+    return store.get(id);
+  }
+
   async function cancel(id: string): Promise<Response> {
-    const row = store.get(id);
+    const row = await rowOf(id);
     if (!row) throw new HttpError('not_found', `No response with id "${id}".`);
     if (!row.response.background) {
       throw new HttpError('response_not_cancellable', 'Only background responses can be cancelled.', 400);
     }
     if (isTerminal(row.response.status)) return row.response;
     const run = runs.get(id);
-    if (!run) return row.response;
-    return abortRun(run);
+    return run ? abortRun(run) : claims.cancelElsewhere(id);
   }
 
   async function abortRun(run: Run): Promise<Response> {
@@ -172,14 +198,19 @@ export function createResponsesService(deps: Deps): ResponsesService {
       if (run) await abortRun(run);
     },
     async retrieve(id) {
-      return runs.get(id)?.snapshot() ?? store.get(id)?.response;
+      const run = runs.get(id);
+      if (run) return run.snapshot();
+      await rowOf(id);
+      return storedSnapshot(store, id);
     },
     async waitForTerminal(id, signal) {
       const run = runs.get(id);
       if (!run) {
-        const row = store.get(id);
+        const row = await rowOf(id);
         if (!row) throw new HttpError('not_found', `No response with id "${id}".`);
-        return row.response;
+        // Running on another instance: its row here follows the holder's writes.
+        const settled = await claims.whenRow(id, (r) => isTerminal(r.response.status), { signal });
+        return settled?.response ?? row.response;
       }
       if (!signal) return run.settled;
       return Promise.race([
@@ -189,16 +220,24 @@ export function createResponsesService(deps: Deps): ResponsesService {
     },
     async remove(id) {
       const run = runs.get(id);
-      if (run) await abortRun(run);
-      return store.delete(id);
+      if (run) {
+        await abortRun(run);
+        return store.delete(id);
+      }
+      const row = await rowOf(id);
+      if (row && !isTerminal(row.response.status)) await claims.cancelElsewhere(id);
+      // Deleted only once no instance works on it: a holder still finishing would write parts of it back.
+      return claims.whileHeld(id, () => store.delete(id));
     },
     live: (id) => runs.get(id)?.live,
-    recover: () => recoverUnfinished({ store, newRun, runs, finish, setRow, detach, now }),
+    recover: () => claims.start(),
     async shutdown() {
       stopping = true;
+      await claims.halt();
       const pending = [...runs.values()];
       for (const run of pending) run.controller.abort(new Error('shutdown'));
       await Promise.all(pending.map((r) => r.settled));
+      await claims.handOn(pending.filter((r) => !isTerminal(r.row.response.status)).map((r) => r.row.id));
     },
   };
 }

@@ -33,19 +33,21 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
   const admin = ctx.auth.admin;
 
   function follow(res: HttpResponse, id: string, after: number, onClose?: () => void) {
-    streamEvents(res, (sink) => followResponse(store, service.live(id), id, after, sink), { onClose, open: deps.openStreams });
+    streamEvents(res, (sink) => followResponse(store, service.live(id), id, after, sink, ctx.clock), {
+      onClose,
+      open: deps.openStreams,
+    });
   }
 
   v1.post('/responses', admin, async (req, res) => {
     const params = parseCreateParams(req.body);
     const key = idempotencyKey(req);
     const response = key
-      ? await deps.idempotency.once(
-          key,
-          params,
-          () => service.create(params),
-          (id) => service.retrieve(id),
-        )
+      ? await deps.idempotency.once(key, params, {
+          newId: () => ctx.newId('resp'),
+          create: (id) => service.create(params, id),
+          find: (id) => service.retrieve(id),
+        })
       : await service.create(params);
     // A call that is not background lives as long as its request (as with OpenAI).
     const cancelOnClose = params.background ? undefined : () => void service.abandon(response.id);

@@ -1,7 +1,7 @@
 import type { OutputState } from './execution.ts';
 import type { LiveResponse } from './live.ts';
 import { isTerminal, messageItem, type Response } from './response-object.ts';
-import type { ResponseRow } from './response-store.ts';
+import type { ResponseRow, ResponseStore } from './response-store.ts';
 
 /** A response that is queued or running in this process. */
 export class Run implements OutputState {
@@ -52,4 +52,12 @@ export function outputFromFrames(frames: Array<{ frame: string }>): {
     else if (event.response && isTerminal(event.response.status)) terminal = event.response;
   }
   return { itemId, text, terminal };
+}
+
+/** A response as stored, with the text streamed so far when it runs on another instance. */
+export function storedSnapshot(store: ResponseStore, id: string): Response | undefined {
+  const row = store.get(id);
+  if (row?.response.status !== 'in_progress') return row?.response;
+  const { itemId, text } = outputFromFrames(store.eventsAfter(id, -1));
+  return itemId ? { ...row.response, output: [messageItem(itemId, text, 'in_progress')] } : row.response;
 }

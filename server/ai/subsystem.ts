@@ -11,7 +11,7 @@ import { createResponsesService } from './responses-service.ts';
 import { responsesRoutes } from './routes.ts';
 import { createUpstreamRouter } from './upstreams.ts';
 import { createUsageStore } from './usage.ts';
-import { resolveWebhookSecret } from './webhook-secret.ts';
+import { resolveWebhookSecret, sharedWebhookSecret } from './webhook-secret.ts';
 
 defineErrorCodes({
   model_not_found: 400,
@@ -37,8 +37,12 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
   const queue = createAiQueue(router, config);
   const metrics = createAiMetrics(ctx.metrics, queue);
   const store = createTableResponseStore(ctx.storage.tables);
-  const usage = createUsageStore(ctx.storage.tables);
-  const idempotency = createIdempotency(ctx.storage.tables, () => ctx.clock.now());
+  const usage = createUsageStore(ctx.storage.tables, ctx.cluster.shared ? ctx.cluster.instanceId : null);
+  const idempotency = createIdempotency(ctx.storage.tables, {
+    clock: ctx.clock,
+    shared: ctx.cluster.shared,
+    refresh: (id) => store.refresh(id),
+  });
   let secret = '';
   let delivery: DeliveryService | undefined;
   const service = createResponsesService({
@@ -60,12 +64,11 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
     create: async (body: Record<string, unknown>, opts?: { idempotencyKey?: string }): Promise<Response> => {
       const full = parseCreateParams({ ...body, background: true });
       if (opts?.idempotencyKey)
-        return idempotency.once(
-          opts.idempotencyKey,
-          full,
-          () => service.create(full),
-          (id) => service.retrieve(id),
-        );
+        return idempotency.once(opts.idempotencyKey, full, {
+          newId: () => ctx.newId('resp'),
+          create: (id) => service.create(full, id),
+          find: (id) => service.retrieve(id),
+        });
       return service.create(full);
     },
     retrieve: (id: string) => service.retrieve(id),
@@ -94,7 +97,9 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
     async start() {
       delivery = ctx.services.get<DeliveryService>('delivery');
       const onDisk = ctx.config.store.driver !== 'memory';
-      const resolved = await resolveWebhookSecret(config.webhookSecret, onDisk ? ctx.config.dataDir : null);
+      const resolved = ctx.cluster.shared
+        ? await sharedWebhookSecret(config.webhookSecret, ctx.storage.tables)
+        : await resolveWebhookSecret(config.webhookSecret, onDisk ? ctx.config.dataDir : null);
       secret = resolved.secret;
       if (resolved.file) ctx.logger.info({ file: resolved.file }, 'the AI webhook signing secret is kept in this file');
       await store.open();

@@ -24,40 +24,61 @@ export interface UsageStore {
   list(from?: string, to?: string): UsageRow[];
 }
 
-/** Kept apart from responses so totals outlive the responses' retention. */
-export function createUsageStore(tables: TableFactory): UsageStore {
+const COUNTS = [
+  'responses',
+  'completed',
+  'failed',
+  'cancelled',
+  'incomplete',
+  'input_tokens',
+  'output_tokens',
+  'total_tokens',
+] as const;
+
+const empty = (id: string, date: string, model: string): UsageRow => ({
+  id,
+  date,
+  model,
+  ...(Object.fromEntries(COUNTS.map((k) => [k, 0])) as Record<(typeof COUNTS)[number], number>),
+});
+
+/**
+ * Kept apart from responses so totals outlive the responses' retention. Each instance only ever adds
+ * to rows of its own (`<date>|<model>` in one process, `<date>|<model>|<instance>` on a shared store),
+ * kept in memory and written whole, so concurrent instances never overwrite each other's counts; a
+ * read sums the rows of every instance per date and model.
+ */
+export function createUsageStore(tables: TableFactory, instance: string | null): UsageStore {
   const table: Table<UsageRow> = tables.table<UsageRow>('ai-usage', 'large');
+  /** This instance's rows as it last wrote them (the table's cache may lag behind a put in flight). */
+  const own = new Map<string, UsageRow>();
   return {
     open: () => table.open(),
     close: () => table.close(),
     record(model, atMs, status, usage) {
       const date = new Date(atMs).toISOString().slice(0, 10);
-      const id = `${date}|${model}`;
-      // Read and put in the same tick: tables apply puts to memory synchronously, so no update is lost.
-      const row = table.get(id) ?? {
-        id,
-        date,
-        model,
-        responses: 0,
-        completed: 0,
-        failed: 0,
-        cancelled: 0,
-        incomplete: 0,
-        input_tokens: 0,
-        output_tokens: 0,
-        total_tokens: 0,
-      };
-      const next = { ...row, responses: row.responses + 1 };
-      if (status === 'completed' || status === 'failed' || status === 'cancelled' || status === 'incomplete') next[status]++;
-      next.input_tokens += usage?.input_tokens ?? 0;
-      next.output_tokens += usage?.output_tokens ?? 0;
-      next.total_tokens += usage?.total_tokens ?? 0;
-      return table.put(next);
+      const id = instance ? `${date}|${model}|${instance}` : `${date}|${model}`;
+      const row = { ...(own.get(id) ?? table.get(id) ?? empty(id, date, model)) };
+      row.responses++;
+      if (status === 'completed' || status === 'failed' || status === 'cancelled' || status === 'incomplete') row[status]++;
+      row.input_tokens += usage?.input_tokens ?? 0;
+      row.output_tokens += usage?.output_tokens ?? 0;
+      row.total_tokens += usage?.total_tokens ?? 0;
+      own.set(id, row);
+      return table.put(row);
     },
     list(from, to) {
-      return [...table.values()]
-        .filter((r) => (!from || r.date >= from) && (!to || r.date <= to))
-        .sort((a, b) => (a.date === b.date ? a.model.localeCompare(b.model) : a.date.localeCompare(b.date)));
+      const sums = new Map<string, UsageRow>();
+      for (const row of table.values()) {
+        if ((from && row.date < from) || (to && row.date > to)) continue;
+        const id = `${row.date}|${row.model}`;
+        const sum = sums.get(id) ?? empty(id, row.date, row.model);
+        for (const k of COUNTS) sum[k] += row[k];
+        sums.set(id, sum);
+      }
+      return [...sums.values()].sort((a, b) =>
+        a.date === b.date ? a.model.localeCompare(b.model) : a.date.localeCompare(b.date),
+      );
     },
   };
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { TableFactory } from '../store/table.ts';
 
 const FILE = 'ai-webhook-secret';
 
@@ -25,4 +26,26 @@ export async function resolveWebhookSecret(
   const secret = generated();
   await writeFile(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
   return { secret, file };
+}
+
+/**
+ * On a store shared by several instances the generated secret is kept in the store, so that every
+ * instance signs with the same one: the first instance to start inserts it, the others read it.
+ */
+export async function sharedWebhookSecret(
+  configured: string | null,
+  tables: TableFactory,
+): Promise<{ secret: string; file: string | null }> {
+  if (configured) return { secret: configured, file: null };
+  const table = tables.table<{ id: string; secret: string }>('ai-settings', 'small');
+  await table.open();
+  try {
+    await table.insertNew([{ id: 'webhook-secret', secret: `whsec_${randomBytes(32).toString('base64')}` }]);
+    await table.refresh(['webhook-secret']);
+    const row = table.get('webhook-secret');
+    if (!row) throw new Error('the shared AI webhook secret could not be stored');
+    return { secret: row.secret, file: null };
+  } finally {
+    await table.close();
+  }
 }

@@ -25,6 +25,13 @@ export interface BatchStore {
   saveResult(result: LineResult): Promise<void>;
   /** Once the output and error files hold them, the per-line rows are no longer needed. */
   dropResults(batchId: string): Promise<void>;
+  /**
+   * Re-reads a batch and the results of its lines (1-based line numbers) as stored now: call after
+   * claiming a batch another instance ran.
+   */
+  refresh(batchId: string, lines?: readonly number[]): Promise<void>;
+  /** Calls `listener` with the ids of batches another instance changed. */
+  onChange(listener: (ids: readonly string[]) => void): () => void;
 }
 
 export function tableBatchStore(batches: Table<BatchRecord>, lines: Table<LineResult>): BatchStore {
@@ -34,6 +41,18 @@ export function tableBatchStore(batches: Table<BatchRecord>, lines: Table<LineRe
     byBatch.set(r.batch_id, map);
     map.set(r.line, r);
   };
+  /** Keeps the per-batch index in step with line rows that changed (another instance, or a refresh). */
+  const reindex = (ids: readonly string[]) => {
+    for (const id of ids) {
+      const row = lines.get(id);
+      if (row) index(row);
+      else {
+        const at = id.lastIndexOf(':');
+        byBatch.get(id.slice(0, at))?.delete(Number(id.slice(at + 1)));
+      }
+    }
+  };
+  lines.onChange(reindex);
   return {
     async open() {
       await batches.open();
@@ -61,5 +80,12 @@ export function tableBatchStore(batches: Table<BatchRecord>, lines: Table<LineRe
       for (const r of byBatch.get(batchId)?.values() ?? []) await lines.delete(r.id);
       byBatch.delete(batchId);
     },
+    async refresh(batchId, lineNumbers = []) {
+      await batches.refresh([batchId]);
+      const ids = lineNumbers.map((n) => `${batchId}:${n}`);
+      await lines.refresh(ids);
+      reindex(ids);
+    },
+    onChange: (listener) => batches.onChange(listener),
   };
 }

@@ -3,6 +3,7 @@ import type { RelayContext, Routers, Subsystem } from '../context.ts';
 import { defineErrorCodes, HttpError } from '../errors.ts';
 import { FILES_SERVICE, type FilesService } from '../files/files-service.ts';
 import { limitParam, optionalString } from '../http/query.ts';
+import { type BatchClaims, createBatchClaims } from './batch-claims.ts';
 import { batchEvents } from './batch-events.ts';
 import { type LineResult, tableBatchStore } from './batch-store.ts';
 import { type BatchRunner, createBatchRunner } from './runner.ts';
@@ -28,21 +29,24 @@ export function batchesApi(ctx: RelayContext): Subsystem {
   );
   const events = batchEvents(ctx.events, ctx.newId, () => ctx.clock.now());
   let runner: BatchRunner | null = null;
+  let claims: BatchClaims | null = null;
   // For workflow steps and other subsystems: read a batch by id (as GET /v1/batches/:id shows it).
   ctx.services.provide<BatchesService>(BATCHES_SERVICE, {
     get: (id) => (store.get(id) ? view(store.get(id) as BatchRecord) : undefined),
   });
 
-  function found(id: string): BatchRecord {
+  /** The batch, read from the store when this instance has not seen it yet (created elsewhere a moment ago). */
+  async function found(id: string): Promise<BatchRecord> {
+    if (!store.get(id)) await store.refresh(id);
     const batch = store.get(id);
     if (!batch) throw new HttpError('not_found', `No batch with id "${id}".`);
     return batch;
   }
 
-  function create(req: Request, files: FilesService): BatchRecord {
+  async function create(req: Request, files: FilesService): Promise<BatchRecord> {
     const { input_file_id, endpoint, completion_window, metadata } = (req.body ?? {}) as Record<string, unknown>;
     if (typeof input_file_id !== 'string') throw new HttpError('invalid_request', '"input_file_id" is required.');
-    const input = files.get(input_file_id);
+    const input = await files.find(input_file_id);
     if (!input) throw new HttpError('not_found', `No file with id "${input_file_id}".`);
     if (input.purpose !== 'batch')
       throw new HttpError('invalid_request', `File ${input_file_id} was not uploaded with purpose "batch".`);
@@ -80,8 +84,11 @@ export function batchesApi(ctx: RelayContext): Subsystem {
     routes({ v1 }: Routers) {
       v1.post('/batches', ctx.auth.admin, async (req, res) => {
         const files = ctx.services.get<FilesService>(FILES_SERVICE);
-        if (!runner || !files) throw new HttpError('ai_unavailable', 'Batches need the AI queue, which is not running.');
-        const batch = create(req, files);
+        if (!runner || !claims || !files)
+          throw new HttpError('ai_unavailable', 'Batches need the AI queue, which is not running.');
+        const batch = await create(req, files);
+        // Claimed before its row exists: it runs here, and no other instance takes it for an orphan.
+        await claims.claimNew(batch.id);
         await store.save(batch);
         runner.start(batch.id);
         res.json(view(batch));
@@ -97,16 +104,16 @@ export function batchesApi(ctx: RelayContext): Subsystem {
           has_more: page.has_more,
         });
       });
-      v1.get('/batches/:id', ctx.auth.admin, (req, res) => {
-        res.json(view(found(String(req.params.id))));
+      v1.get('/batches/:id', ctx.auth.admin, async (req, res) => {
+        res.json(view(await found(String(req.params.id))));
       });
       v1.post('/batches/:id/cancel', ctx.auth.admin, async (req, res) => {
-        const batch = found(String(req.params.id));
+        const batch = await found(String(req.params.id));
         if (batch.status === 'cancelling' || batch.status === 'cancelled') return void res.json(view(batch));
-        if (TERMINAL.has(batch.status) || batch.status === 'finalizing' || !runner) {
+        if (TERMINAL.has(batch.status) || batch.status === 'finalizing' || !claims) {
           throw new HttpError('batch_not_cancellable', `Batch ${batch.id} is ${batch.status} and can no longer be cancelled.`);
         }
-        res.json(view(await runner.cancel(batch.id)));
+        res.json(view(await claims.cancel(batch.id)));
       });
     },
     async start() {
@@ -126,11 +133,13 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         newId: ctx.newId,
         settings,
         logger: ctx.logger,
+        onStopped: (id, finished) => claims?.stopped(id, finished),
       });
-      for (const batch of store.unfinished()) runner.start(batch.id);
+      claims = createBatchClaims(ctx, store, runner);
+      await claims.start();
     },
     async stop() {
-      await runner?.stop();
+      await claims?.stop();
       await store.close();
     },
   };

@@ -19,6 +19,8 @@ export interface RunnerDeps {
   newId: (prefix: string) => string;
   settings: BatchSettings;
   logger: Logger;
+  /** Called when a batch stops running here: `finished` when it reached a terminal state. */
+  onStopped(id: string, finished: boolean): void;
 }
 
 type StopReason = 'cancel' | 'expire' | 'shutdown';
@@ -43,7 +45,7 @@ export function createBatchRunner(deps: RunnerDeps) {
   }
 
   async function loadLines(batch: BatchRecord): Promise<{ lines: RequestLine[]; errors: BatchError[] }> {
-    if (!files.get(batch.input_file_id)) {
+    if (!(await files.find(batch.input_file_id))) {
       const missing = {
         code: 'input_file_missing',
         message: `Input file ${batch.input_file_id} no longer exists.`,
@@ -118,10 +120,31 @@ export function createBatchRunner(deps: RunnerDeps) {
     }
   }
 
+  /**
+   * Counts from the stored line results: an instance that died between storing a result and counting
+   * it leaves the batch's counts one behind.
+   */
+  async function recount(id: string, total: number): Promise<void> {
+    const results = store.results(id);
+    const completed = results.filter((r) => r.outcome === 'completed').length;
+    const counts = { total, completed, failed: results.length - completed };
+    const now = latest(id).request_counts;
+    if (now.completed !== counts.completed || now.failed !== counts.failed) await update(id, { request_counts: counts });
+  }
+
   async function drive(id: string, controller: AbortController): Promise<void> {
     const { signal } = controller;
     let batch = latest(id);
     const { lines, errors } = await loadLines(batch);
+    if (batch.status !== 'validating') {
+      // Resuming (after a restart, or another instance's work): the line results as stored now.
+      await store.refresh(
+        id,
+        lines.map((l) => l.line),
+      );
+      batch = latest(id);
+      if (batch.status === 'in_progress') await recount(id, lines.length);
+    }
     if (batch.status === 'validating') {
       if (errors.length > 0) return fail(id, errors);
       const counts = { total: lines.length, completed: 0, failed: 0 };
@@ -153,6 +176,7 @@ export function createBatchRunner(deps: RunnerDeps) {
       .finally(() => {
         expiry.clear();
         running.delete(id);
+        deps.onStopped(id, TERMINAL.has(latest(id).status));
       });
     running.set(id, { controller, done });
   }
@@ -167,9 +191,14 @@ export function createBatchRunner(deps: RunnerDeps) {
       else start(id);
       return batch;
     },
-    async stop(): Promise<void> {
+    /** Is the batch running here? */
+    has: (id: string) => running.has(id),
+    /** Stops every batch; resolves with those that stopped unfinished (to hand on to other instances). */
+    async stop(): Promise<string[]> {
       for (const run of running.values()) run.controller.abort('shutdown');
+      const ids = [...running.keys()];
       await Promise.allSettled([...running.values()].map((r) => r.done));
+      return ids.filter((id) => !TERMINAL.has(latest(id).status));
     },
   };
 }

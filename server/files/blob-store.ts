@@ -65,7 +65,13 @@ export function memoryBlobStore(): BlobStore {
       blobs.set(id, all);
       return all.length;
     },
-    read: (id) => Readable.from([get(id)]),
+    // A missing blob fails the stream (as a file that is not there does), not the call.
+    read: (id) =>
+      Readable.from(
+        (async function* () {
+          yield get(id);
+        })(),
+      ),
     readAll: async (id) => get(id),
     exists: async (id) => blobs.has(id),
     remove: async (id) => void blobs.delete(id),

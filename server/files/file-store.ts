@@ -21,6 +21,11 @@ export interface FileStore {
   list(query: { purpose?: string; after?: string; limit: number }): { data: FileRecord[]; has_more: boolean };
   save(file: FileRecord): Promise<void>;
   remove(id: string): Promise<boolean>;
+  /**
+   * The file, read from the store when this instance has not seen it yet (uploaded on another
+   * instance a moment ago: a client may use the id at once wherever its next request lands).
+   */
+  find(id: string): Promise<FileRecord | undefined>;
 }
 
 export function tableFileStore(table: Table<FileRecord>): FileStore {
@@ -36,5 +41,9 @@ export function tableFileStore(table: Table<FileRecord>): FileStore {
     },
     save: (file) => table.put(file),
     remove: (id) => table.delete(id),
+    async find(id) {
+      if (!table.get(id)) await table.refresh([id]);
+      return table.get(id);
+    },
   };
 }

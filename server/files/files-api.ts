@@ -1,27 +1,26 @@
-import { join } from 'node:path';
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import { batchSettings } from '../batches/settings.ts';
-import { diskBlobStore, memoryBlobStore } from './blob-store.ts';
 import { type FileRecord, tableFileStore } from './file-store.ts';
 import { createFilesService, FILES_SERVICE } from './files-service.ts';
 import { receiveUpload } from './multipart.ts';
 
 /**
  * The OpenAI Files subset batches need: POST /v1/files (multipart, purpose "batch"), GET /v1/files,
- * GET /v1/files/:id, GET /v1/files/:id/content, DELETE /v1/files/:id. Bytes under <data dir>/files,
- * metadata in the `files` table.
+ * GET /v1/files/:id, GET /v1/files/:id/content, DELETE /v1/files/:id. Bytes in the store driver's
+ * BlobStore (<data dir>/files, or PostgreSQL's relay_blobs), metadata in the `files` table.
  */
 export function filesApi(ctx: RelayContext): Subsystem {
   const { maxFileBytes } = batchSettings(ctx.config.sections);
   const store = tableFileStore(ctx.storage.tables.table<FileRecord>('files', 'large'));
-  const blobs = ctx.config.store.driver === 'memory' ? memoryBlobStore() : diskBlobStore(join(ctx.config.dataDir, 'files'));
+  // On disk in the data dir, in memory, or in PostgreSQL: whichever the store driver keeps.
+  const blobs = ctx.storage.blobs;
   const service = createFilesService(store, blobs, ctx.newId, () => ctx.clock.now());
   ctx.services.provide(FILES_SERVICE, service);
 
-  function found(id: string): FileRecord {
-    const file = store.get(id);
+  async function found(id: string): Promise<FileRecord> {
+    const file = await store.find(id);
     if (!file) throw new HttpError('not_found', `No file with id "${id}".`);
     return file;
   }
@@ -57,18 +56,18 @@ export function filesApi(ctx: RelayContext): Subsystem {
         });
         res.json({ object: 'list', ...page, first_id: page.data[0]?.id ?? null, last_id: page.data.at(-1)?.id ?? null });
       });
-      v1.get('/files/:id', ctx.auth.admin, (req, res) => {
-        res.json(found(String(req.params.id)));
+      v1.get('/files/:id', ctx.auth.admin, async (req, res) => {
+        res.json(await found(String(req.params.id)));
       });
-      v1.get('/files/:id/content', ctx.auth.admin, (req, res, next) => {
-        const file = found(String(req.params.id));
+      v1.get('/files/:id/content', ctx.auth.admin, async (req, res, next) => {
+        const file = await found(String(req.params.id));
         res.setHeader('content-type', 'application/octet-stream');
         res.setHeader('content-length', String(file.bytes));
         res.attachment(file.filename);
         blobs.read(file.id).on('error', next).pipe(res);
       });
       v1.delete('/files/:id', ctx.auth.admin, async (req, res) => {
-        const file = found(String(req.params.id));
+        const file = await found(String(req.params.id));
         await store.remove(file.id);
         await blobs.remove(file.id);
         res.json({ id: file.id, object: 'file', deleted: true });

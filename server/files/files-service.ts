@@ -5,6 +5,8 @@ import type { FileRecord, FileStore } from './file-store.ts';
 /** What batches need from files (the service `files`): read an input, write outputs. */
 export interface FilesService {
   get(id: string): FileRecord | undefined;
+  /** As get, reading the store when this instance has not seen the file yet (see FileStore.find). */
+  find(id: string): Promise<FileRecord | undefined>;
   readAll(id: string): Promise<Buffer>;
   create(input: { filename: string; purpose: FileRecord['purpose']; bytes: Buffer | Readable }): Promise<FileRecord>;
 }
@@ -19,6 +21,7 @@ export function createFilesService(
 ): FilesService {
   return {
     get: (id) => store.get(id),
+    find: (id) => store.find(id),
     readAll: (id) => blobs.readAll(id),
     async create({ filename, purpose, bytes }) {
       const id = newId('file');

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { EventBus } from '../bus.ts';
 import { type Cluster, LocalCluster } from '../cluster/cluster.ts';
+import { type BlobStore, diskBlobStore, memoryBlobStore } from '../files/blob-store.ts';
 import type { StoreDriver } from '../config/types.ts';
 import type { IdFactory } from '../ids.ts';
 import { FileEventStore } from './file-event-store.ts';
@@ -17,6 +18,8 @@ export interface Storage {
   tables: TableFactory;
   /** Claims and roles among the instances sharing this store (one process: LocalCluster). */
   cluster: Cluster;
+  /** File bytes (uploads and batch outputs), where every instance sharing the store can read them. */
+  blobs: BlobStore;
   /**
    * Drivers shared by several instances publish events stored elsewhere on this bus (after
    * events.open()); stops when the event store closes. Absent for single-process drivers.
@@ -49,6 +52,7 @@ export function createStorage(options: StorageOptions): Storage {
       events: new MemoryEventStore({ retention, now, newId, maxRejections }),
       tables: memoryTables,
       cluster: new LocalCluster(newId('ins')),
+      blobs: memoryBlobStore(),
     };
   }
   const dir = options.dataDir;
@@ -62,5 +66,6 @@ export function createStorage(options: StorageOptions): Storage {
       },
     },
     cluster: new LocalCluster(newId('ins')),
+    blobs: diskBlobStore(join(dir, 'files')),
   };
 }

@@ -16,6 +16,10 @@ describe('response timeout and retention', { timeout: 20_000 }, () => {
     h.fake.script({ tokenCount: 5, pauseAfter: 1 });
     const created = await h.client.responses.create({ model: 'fake-1', input: 'x', background: true });
     const upstream = await waitFor('the upstream to pause', () => h.fake.requests.find((r) => r.paused));
+    // The first token left the upstream; the relay must have read it before the timeout cuts the call.
+    await waitFor('the relay to stream the first token', async () => {
+      return (await h.client.responses.retrieve(created.id)).output_text === 't0 ';
+    });
     clock.advance(30_001);
     const failed = await waitFor('the timeout', async () => {
       const r = await h.client.responses.retrieve(created.id);
