@@ -14,7 +14,7 @@ const args = process.argv.slice(2);
 /**
  * V8 lets the young generation grow to two 64 MB semi-spaces under a burst of concurrent requests and
  * keeps them while traffic lasts: most of a busy relay's resident memory above its live data. With 8 MB
- * semi-spaces the AI responses benchmark peaks about 90 MB lower, for a few percent more CPU per ingested
+ * semi-spaces the AI responses benchmark peaks about 60 MB lower, for a few percent more CPU per ingested
  * webhook (docs/benchmarks.md, "AI responses"). A size the operator chose (NODE_OPTIONS or a node flag;
  * 0 = V8's own sizing) wins.
  */
