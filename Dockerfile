@@ -24,5 +24,6 @@ EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
-# node directly (not npm) so SIGTERM reaches the relay, which drains and flushes before exiting.
+# node directly (not npm) so SIGTERM reaches the relay, which drains and flushes before exiting. The
+# launcher re-executes itself in place with its V8 young-generation size (README, Operations), still pid 1.
 CMD ["node", "bin/hookrelay.js", "start"]

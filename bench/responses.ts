@@ -6,9 +6,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
-import { eventChunkingFetch } from '../server/ai/event-chunking.ts';
 import { spawnRelay } from '../test/helpers/child-relay.ts';
 import { startFakeOpenAI } from '../test/helpers/fake-openai.ts';
+import { eventChunkingFetch } from './lib/event-chunking.ts';
 
 const RESPONSES = Number(process.env.BENCH_RESPONSES ?? 1000);
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200);
@@ -47,8 +47,8 @@ function collector() {
 }
 
 async function direct(baseURL: string): Promise<RunResult> {
-  // The same fetch the relay gives its upstream clients: without it the SDK's SSE reader copies
-  // quadratically on fast streams and the direct baseline would look slower than it has to be.
+  // Without re-chunking the SDK's SSE reader copies quadratically on fast streams and the direct
+  // baseline would look slower than it has to be (the relay reads streams with its own reader).
   const client = new OpenAI({ apiKey: 'x', baseURL, maxRetries: 2, fetch: eventChunkingFetch(fetch) });
   const c = collector();
   const start = performance.now();

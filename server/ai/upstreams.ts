@@ -1,6 +1,5 @@
 import OpenAI from 'openai';
 import type { UpstreamConfig } from './config.ts';
-import { eventChunkingFetch } from './event-chunking.ts';
 
 export interface Upstream {
   readonly name: string;
@@ -21,14 +20,14 @@ function globToRegExp(glob: string): RegExp {
 }
 
 export function createUpstreamRouter(configs: readonly UpstreamConfig[], baseFetch: typeof fetch): UpstreamRouter {
-  const fetchImpl = eventChunkingFetch(baseFetch);
   const entries = configs.map((config) => ({
     config,
     patterns: config.models.map(globToRegExp),
     upstream: {
       name: config.name,
-      // Retries are ours (before the first token only), so the SDK's own are off.
-      client: new OpenAI({ apiKey: config.apiKey || 'none', baseURL: config.baseURL, maxRetries: 0, fetch: fetchImpl }),
+      // Retries are ours (before the first token only), so the SDK's own are off. Streams are read
+      // with the relay's own reader (upstream-stream.ts), so bodies are passed through untouched.
+      client: new OpenAI({ apiKey: config.apiKey || 'none', baseURL: config.baseURL, maxRetries: 0, fetch: baseFetch }),
     },
   }));
   return {

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createTableResponseStore, type ResponseStore } from '../../server/ai/response-store.ts';
+import { createTableResponseStore, MERGE_FROM_CHUNKS, type ResponseStore } from '../../server/ai/response-store.ts';
 import { LogTable } from '../../server/store/log-table.ts';
 import { memoryTables } from '../../server/store/memory-table.ts';
 import type { Row, TableFactory } from '../../server/store/table.ts';
@@ -48,11 +48,12 @@ for (const [name, tables] of [
       await store.close();
     });
 
-    it('merges a finished stream into one row and reads it the same, also after reopening', async () => {
+    it('merges a finished stream of many chunks into one row and reads it the same, also after reopening', async () => {
       const t = await tables();
       const store = createTableResponseStore(t);
       await store.open();
-      for (let i = 0; i < 5; i++) await store.appendEvents('resp_b', i, { item_id: 'msg_2', events: [`t${i}`] });
+      const n = MERGE_FROM_CHUNKS;
+      for (let i = 0; i < n; i++) await store.appendEvents('resp_b', i, { item_id: 'msg_2', events: [`t${i}`] });
       const before = store.eventsAfter('resp_b', -1);
       await store.sealEvents('resp_b');
       assert.equal(store.chunkCount('resp_b'), 1);
@@ -62,8 +63,21 @@ for (const [name, tables] of [
       const reopened = createTableResponseStore(t);
       await reopened.open();
       assert.deepEqual(reopened.eventsAfter('resp_b', 2), before.slice(3));
-      assert.equal(reopened.eventCount('resp_b'), 5);
+      assert.equal(reopened.eventCount('resp_b'), n);
       await reopened.close();
+    });
+
+    it('leaves a stream of a few chunks as it is, read the same', async () => {
+      const store = createTableResponseStore(await tables());
+      await store.open();
+      const few = MERGE_FROM_CHUNKS - 1;
+      for (let i = 0; i < few; i++) await store.appendEvents('resp_c', i * 2, { item_id: 'msg_3', events: [`a${i}`, `b${i}`] });
+      const before = store.eventsAfter('resp_c', -1);
+      await store.sealEvents('resp_c');
+      assert.equal(store.chunkCount('resp_c'), few);
+      assert.deepEqual(store.eventsAfter('resp_c', -1), before);
+      assert.equal(store.eventCount('resp_c'), few * 2);
+      await store.close();
     });
   });
 }

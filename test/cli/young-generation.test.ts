@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type ChildRelay, spawnRelay } from '../helpers/child-relay.ts';
+
+const FLAG = '--max-semi-space-size=8';
+
+/** The command line the kernel runs for this pid: the launcher must have replaced itself, not spawned. */
+async function commandLine(pid: number): Promise<string[]> {
+  return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
+}
+
+/** V8's new space (both semi-spaces) as prom-client reports it on /metrics. */
+async function newSpaceBytes(relay: ChildRelay): Promise<number> {
+  const text = await (await fetch(`${relay.url}/metrics`)).text();
+  const match = /^hookrelay_nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)/m.exec(text);
+  assert.ok(match, 'new space size on /metrics');
+  return Number(match[1]);
+}
+
+async function stop(relay: ChildRelay): Promise<void> {
+  relay.child.kill('SIGTERM');
+  assert.deepEqual(await relay.exited, { code: 0, signal: null });
+}
+
+describe('hookrelay start sizes the young generation for a server', { skip: process.platform !== 'linux' }, () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hookrelay-young-'));
+    await mkdir(join(dir, 'default'));
+    await mkdir(join(dir, 'chosen'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('runs itself with 8 MB semi-spaces, in the same process (no supervising parent)', async () => {
+    const relay = await spawnRelay({ dataDir: join(dir, 'default'), configYaml: 'sources: []\n' });
+    try {
+      const args = await commandLine(relay.child.pid as number);
+      assert.ok(args.includes(FLAG), args.join(' '));
+      assert.ok(args.includes('start'), args.join(' '));
+      assert.ok((await newSpaceBytes(relay)) <= 2 * 8 * 1024 * 1024);
+    } finally {
+      await stop(relay);
+    }
+  });
+
+  it('leaves the size to the operator when NODE_OPTIONS sets one (0 = V8 decides)', async () => {
+    const relay = await spawnRelay({
+      dataDir: join(dir, 'chosen'),
+      configYaml: 'sources: []\n',
+      env: { NODE_OPTIONS: '--max-semi-space-size=0' },
+    });
+    try {
+      const args = await commandLine(relay.child.pid as number);
+      assert.ok(!args.some((a) => a.startsWith('--max-semi-space-size')), args.join(' '));
+      assert.ok(args.includes('start'), args.join(' '));
+    } finally {
+      await stop(relay);
+    }
+  });
+});
