@@ -23,6 +23,7 @@ export function stepContext(deps: EngineDeps, run: RunHandle, step: StepRecord, 
       return logger;
     },
     fetch: deps.fetch,
+    http: deps.http,
     signal,
     clock: { now: () => deps.clock.now() },
     scratch: {

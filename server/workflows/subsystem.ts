@@ -1,9 +1,10 @@
 import type { RelayContext, Subsystem } from '../context.ts';
 import { allowedEnv, resolveWorkflowsConfig } from './config.ts';
 import { destinationPolicyFromConfig } from '../delivery/destination-policy.ts';
-import { guardedFetch, refuseMetadata } from './destination.ts';
+import { guardedClient, guardedFetch, refuseMetadata } from './destination.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { RunEngine } from './engine.ts';
+import { fetchHttpClient, nodeHttpClient } from './http-client.ts';
 import { loadPlugins } from './plugin-registry.ts';
 import { WorkflowRegistry } from './registry.ts';
 import { type RunRecord, TableRunStore } from './run-store.ts';
@@ -24,16 +25,20 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   const logger = ctx.logger.child({ subsystem: 'workflows' });
   // http.request goes where deliveries may go: the same `delivery.destinations` policy applies.
   const policy = destinationPolicyFromConfig(ctx.config.sections.delivery);
+  const check = async (url: string) => {
+    refuseMetadata(url);
+    await policy.check(url);
+  };
+  // A fetch injected into the relay (tests, embedding) carries every request; otherwise node:http does.
+  const nodeClient = ctx.fetch === globalThis.fetch ? nodeHttpClient() : null;
   const deps: EngineDeps = {
     runs,
     state,
     slots,
     clock: ctx.clock,
     logger,
-    fetch: guardedFetch(ctx.fetch, async (url) => {
-      refuseMetadata(url);
-      await policy.check(url);
-    }),
+    fetch: guardedFetch(ctx.fetch, check),
+    http: guardedClient(nodeClient ?? fetchHttpClient(ctx.fetch), check),
     services: ctx.services,
     events: ctx.events,
     eventStore: ctx.storage.events,
@@ -103,6 +108,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       registry.close();
       await triggers.drain();
       await engine.stop();
+      nodeClient?.close();
       await state.close();
       await runs.close();
     },
