@@ -1,6 +1,6 @@
 // A StepContext for testing a step plugin on its own (built-in or third-party): in-memory scratch and
 // state, a movable clock, and recorded emits, sleeps and waits. Tests then call plugin.run(ctx, params).
-import { fetchHttpClient, nodeHttpClient } from '../server/workflows/http-client.ts';
+import { fetchHttpClient, undiciHttpClient } from '../server/workflows/http-client.ts';
 import type { AwaitedEvent, EventWait, HttpClient, StepContext } from './sdk.ts';
 
 export interface TestContext extends StepContext {
@@ -24,7 +24,7 @@ export interface TestContextOptions {
 
 let sharedClient: HttpClient | null = null;
 function defaultClient(): HttpClient {
-  sharedClient ??= nodeHttpClient();
+  sharedClient ??= undiciHttpClient();
   return sharedClient;
 }
 

@@ -4,7 +4,7 @@ import { destinationPolicyFromConfig } from '../delivery/destination-policy.ts';
 import { guardedClient, guardedFetch, refuseMetadata } from './destination.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { RunEngine } from './engine.ts';
-import { fetchHttpClient, nodeHttpClient } from './http-client.ts';
+import { fetchHttpClient, undiciHttpClient } from './http-client.ts';
 import { loadPlugins } from './plugin-registry.ts';
 import { WorkflowRegistry } from './registry.ts';
 import { type RunRecord, TableRunStore } from './run-store.ts';
@@ -29,8 +29,8 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     refuseMetadata(url);
     await policy.check(url);
   };
-  // A fetch injected into the relay (tests, embedding) carries every request; otherwise node:http does.
-  const nodeClient = ctx.fetch === globalThis.fetch ? nodeHttpClient() : null;
+  // A fetch injected into the relay (tests, embedding) carries every request; otherwise undici's request does.
+  const ownClient = ctx.fetch === globalThis.fetch ? undiciHttpClient() : null;
   const deps: EngineDeps = {
     runs,
     state,
@@ -38,7 +38,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     clock: ctx.clock,
     logger,
     fetch: guardedFetch(ctx.fetch, check),
-    http: guardedClient(nodeClient ?? fetchHttpClient(ctx.fetch), check),
+    http: guardedClient(ownClient ?? fetchHttpClient(ctx.fetch), check),
     services: ctx.services,
     events: ctx.events,
     eventStore: ctx.storage.events,
@@ -108,7 +108,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       registry.close();
       await triggers.drain();
       await engine.stop();
-      nodeClient?.close();
+      await ownClient?.close();
       await state.close();
       await runs.close();
     },

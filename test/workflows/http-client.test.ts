@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { HttpClient } from '../../plugins/sdk.ts';
-import { fetchHttpClient, nodeHttpClient } from '../../server/workflows/http-client.ts';
+import { fetchHttpClient, undiciHttpClient } from '../../server/workflows/http-client.ts';
 
 // One contract for both implementations of the step context's HTTP client.
 
@@ -21,8 +21,8 @@ const routes: Record<string, (res: ServerResponse) => void> = {
   '/silent': () => {}, // never answers
 };
 
-const clients: Array<[string, () => HttpClient & { close?(): void }]> = [
-  ['node:http', nodeHttpClient],
+const clients: Array<[string, () => HttpClient & { close?(): Promise<void> }]> = [
+  ['undici', undiciHttpClient],
   ['fetch', () => fetchHttpClient(globalThis.fetch)],
 ];
 
@@ -42,8 +42,8 @@ for (const [name, make] of clients) {
       await once(server, 'listening');
       base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     });
-    after(() => {
-      client.close?.();
+    after(async () => {
+      await client.close?.();
       server.closeAllConnections();
       server.close();
     });
