@@ -19,7 +19,16 @@ export interface ActiveRun extends RunHandle {
 }
 
 const DONE = new Set(['succeeded', 'skipped', 'filtered']);
-const iso = (ms: number) => new Date(ms).toISOString();
+let lastMs = Number.NaN;
+let lastIso = '';
+/** Timestamps on runs: several per run within the same millisecond, so the last one is reused. */
+function iso(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
 
 export async function executeRun(deps: EngineDeps, run: ActiveRun): Promise<void> {
   const { record, workflow, controller } = run;
