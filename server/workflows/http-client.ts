@@ -29,12 +29,10 @@ export function undiciHttpClient(): ClosableHttpClient {
   });
   return {
     async send(req) {
-      const url = new URL(req.url);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:')
-        throw new Error(`${req.url}: only http: and https: URLs can be requested`);
       try {
-        // No redirect handling is configured: a 3xx is returned as it is.
-        const res = await request(url, {
+        // undici parses the URL once and refuses schemes other than http: and https:. No redirect
+        // handling is configured: a 3xx is returned as it is.
+        const res = await request(req.url, {
           dispatcher,
           method: req.method as 'GET',
           headers: { ...DEFAULT_HEADERS, ...req.headers },

@@ -94,6 +94,10 @@ for (const [name, make] of clients) {
       await assert.rejects(pending, /step timed out/);
     });
 
+    it('refuses a URL that is not http: or https:', async () => {
+      await assert.rejects(client.send({ method: 'GET', url: 'file:///etc/passwd' }));
+    });
+
     it('rejects when nothing listens at the address', async () => {
       const closed = createServer();
       closed.listen(0, '127.0.0.1');
