@@ -13,7 +13,8 @@ import { Slots } from './slots.ts';
 import { StateStore } from './state-store.ts';
 import { Triggers } from './trigger.ts';
 
-const PRUNE_EVERY_MS = 10_000;
+// Often, so each pass is small: after a burst, one large pass held the event loop for a while.
+const PRUNE_EVERY_MS = 1_000;
 
 /** YAML workflows: loads the folder, triggers runs from the bus, resumes unfinished runs on start. */
 export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> {
