@@ -1,6 +1,7 @@
 // A StepContext for testing a step plugin on its own (built-in or third-party): in-memory scratch and
 // state, a movable clock, and recorded emits, sleeps and waits. Tests then call plugin.run(ctx, params).
-import type { AwaitedEvent, EventWait, StepContext } from './sdk.ts';
+import { fetchHttpClient, undiciHttpClient } from '../server/workflows/http-client.ts';
+import type { AwaitedEvent, EventWait, HttpClient, StepContext } from './sdk.ts';
 
 export interface TestContext extends StepContext {
   emitted: Array<{ type: string; payload: unknown }>;
@@ -11,12 +12,20 @@ export interface TestContext extends StepContext {
 
 export interface TestContextOptions {
   now?: number;
+  /** Also carries `ctx.http` unless `http` is given. */
   fetch?: typeof fetch;
+  http?: HttpClient;
   /** What waitForEvent resolves with: candidate events offered to the wait's filter and match. */
   events?: AwaitedEvent[];
   services?: Record<string, unknown>;
   step?: Partial<StepContext['step']>;
   run?: Partial<StepContext['run']>;
+}
+
+let sharedClient: HttpClient | null = null;
+function defaultClient(): HttpClient {
+  sharedClient ??= undiciHttpClient();
+  return sharedClient;
 }
 
 export function createTestContext(options: TestContextOptions = {}): TestContext {
@@ -32,6 +41,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     logged,
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     fetch: options.fetch ?? globalThis.fetch,
+    http: options.http ?? (options.fetch ? fetchHttpClient(options.fetch) : defaultClient()),
     signal: new AbortController().signal,
     clock: { now: () => now },
     scratch: { get: (key) => scratch.get(key), set: async (key, value) => void scratch.set(key, value) },

@@ -55,10 +55,15 @@ describe('http.request step', () => {
     assert.equal(out.body, 'short and stout');
   });
 
-  it('uses the fetch it is given (the relay passes one with its destination policy)', async () => {
+  it('sends through the client it is given (the relay passes one with its destination policy)', async () => {
     const refused: typeof fetch = async (input) => {
       throw new Error(`refused ${String(input)}`);
     };
     await assert.rejects(plugin.run(createTestContext({ fetch: refused }), { url: 'http://169.254.169.254/' }), /refused/);
+    const http = { send: async (req: { url: string }) => Promise.reject(new Error(`policy refused ${req.url}`)) };
+    await assert.rejects(
+      plugin.run(createTestContext({ http }), { url: 'http://10.0.0.1/' }),
+      /policy refused http:\/\/10\.0\.0\.1\//,
+    );
   });
 });

@@ -10,9 +10,9 @@ interface HttpParams {
   expect?: number[];
 }
 
-const MAX_BODY_CHARS = 1_000_000;
+const MAX_BODY_BYTES = 1_000_000;
 
-/** An HTTP request through the relay's fetch (destination policy applied); fails on an unexpected status. */
+/** An HTTP request through the relay's client (destination policy applied); fails on an unexpected status. */
 export default definePlugin<HttpParams>({
   name: 'http.request',
   version: '1.0.0',
@@ -36,22 +36,22 @@ export default definePlugin<HttpParams>({
     let body: string | undefined = params.body;
     if (params.json !== undefined) {
       body = JSON.stringify(params.json);
-      headers['content-type'] ??= 'application/json';
+      if (!hasHeader(headers, 'content-type')) headers['content-type'] = 'application/json';
     }
     const method = (params.method ?? (body === undefined ? 'GET' : 'POST')).toUpperCase();
-    const res = await ctx.fetch(params.url, { method, headers, body, signal: ctx.signal });
-    const text = (await res.text()).slice(0, MAX_BODY_CHARS);
+    const res = await ctx.http.send({ method, url: params.url, headers, body, signal: ctx.signal, maxBodyBytes: MAX_BODY_BYTES });
     const ok = params.expect ? params.expect.includes(res.status) : res.status >= 200 && res.status < 300;
-    if (!ok) throw new Error(`${method} ${params.url} answered ${res.status}: ${text.slice(0, 200)}`);
-    return {
-      status: res.status,
-      headers: Object.fromEntries(res.headers),
-      body: parseBody(text, res.headers.get('content-type')),
-    };
+    if (!ok) throw new Error(`${method} ${params.url} answered ${res.status}: ${res.body.slice(0, 200)}`);
+    return { status: res.status, headers: res.headers, body: parseBody(res.body, res.headers['content-type']) };
   },
 });
 
-function parseBody(text: string, contentType: string | null): unknown {
+function hasHeader(headers: Record<string, string>, name: string): boolean {
+  for (const key in headers) if (key.toLowerCase() === name) return true;
+  return false;
+}
+
+function parseBody(text: string, contentType: string | undefined): unknown {
   if (!contentType?.includes('json') || text === '') return text;
   try {
     return JSON.parse(text);

@@ -1,3 +1,5 @@
+import type { HttpClient } from '../../plugins/sdk.ts';
+
 // Where a workflow's http.request may connect. The check is a seam: the relay passes the delivery
 // engine's destination policy (allow/deny lists, resolved addresses); refuseMetadata is the floor that
 // applies whatever the policy says (cloud metadata endpoints hand out credentials to any caller).
@@ -40,5 +42,15 @@ export function guardedFetch(inner: typeof fetch, check: DestinationCheck = refu
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     await check(url);
     return inner(input, { ...init, redirect: 'manual' });
+  };
+}
+
+/** The step context's HTTP client with the same check before every request (it never follows redirects). */
+export function guardedClient(inner: HttpClient, check: DestinationCheck = refuseMetadata): HttpClient {
+  return {
+    async send(request) {
+      await check(request.url);
+      return inner.send(request);
+    },
   };
 }

@@ -1,3 +1,4 @@
+import type { HttpClient } from '../../plugins/sdk.ts';
 import type { EventBus } from '../bus.ts';
 import type { Clock } from '../clock.ts';
 import type { EventService } from '../events/event-service.ts';
@@ -24,6 +25,7 @@ export interface EngineDeps {
   clock: Clock;
   logger: Logger;
   fetch: typeof fetch;
+  http: HttpClient;
   services: Services;
   events: EventService;
   eventStore: EventStore;

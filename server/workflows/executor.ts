@@ -16,10 +16,21 @@ export interface ActiveRun extends RunHandle {
   controller: AbortController;
   /** The trigger event as expressions see it. */
   event: unknown;
+  /** Rejects once the run's signal aborts: made on first use, shared by its attempts without a timeout. */
+  aborted?: Promise<never>;
 }
 
 const DONE = new Set(['succeeded', 'skipped', 'filtered']);
-const iso = (ms: number) => new Date(ms).toISOString();
+let lastMs = Number.NaN;
+let lastIso = '';
+/** Timestamps on runs: several per run within the same millisecond, so the last one is reused. */
+function iso(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
 
 export async function executeRun(deps: EngineDeps, run: ActiveRun): Promise<void> {
   const { record, workflow, controller } = run;
@@ -166,25 +177,33 @@ async function attempt(
   record: StepRecord,
   params: Record<string, unknown>,
 ) {
-  const controller = new AbortController();
   const runSignal = run.controller.signal;
+  if (step.timeoutMs === null) {
+    // No timeout: the run's own signal serves every such attempt, with nothing to set up each time.
+    run.aborted ??= rejectOnAbort(runSignal);
+    return await Promise.race([step.plugin.run(stepContext(deps, run, record, runSignal), params), run.aborted]);
+  }
+  const controller = new AbortController();
   const onRunAbort = () => controller.abort(runSignal.reason);
-  runSignal.addEventListener('abort', onRunAbort, { once: true });
-  const timer =
-    step.timeoutMs === null
-      ? null
-      : deps.clock.setTimeout(() => controller.abort(new Error(`timed out after ${step.timeoutMs} ms`)), step.timeoutMs);
-  const aborted = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
-  });
-  aborted.catch(() => {});
+  if (runSignal.aborted) onRunAbort();
+  else runSignal.addEventListener('abort', onRunAbort, { once: true });
+  const timer = deps.clock.setTimeout(() => controller.abort(new Error(`timed out after ${step.timeoutMs} ms`)), step.timeoutMs);
   try {
     const ctx = stepContext(deps, run, record, controller.signal);
-    return await Promise.race([step.plugin.run(ctx, params), aborted]);
+    return await Promise.race([step.plugin.run(ctx, params), rejectOnAbort(controller.signal)]);
   } finally {
-    timer?.clear();
+    timer.clear();
     runSignal.removeEventListener('abort', onRunAbort);
   }
+}
+
+/** Rejects with the signal's reason when it aborts (at once if it has); never resolves otherwise. */
+function rejectOnAbort(signal: AbortSignal): Promise<never> {
+  const aborted = signal.aborted
+    ? Promise.reject(signal.reason)
+    : new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+  aborted.catch(() => {});
+  return aborted;
 }
 
 export function backoff(retry: RetryPolicy, attempt: number): number {

@@ -28,9 +28,35 @@ export function compileJsonata(source: string, offset = 0): Evaluate {
     const e = error as { message: string; position?: number };
     throw new ExpressionError(`bad expression "${source.trim()}": ${e.message}`, offset + Math.max(0, (e.position ?? 1) - 1));
   }
+  const evaluate: Evaluate = async (context) => normalise(await expression.evaluate(context));
+  const path = plainPath(source);
+  return path ? walkOr(path, evaluate) : evaluate;
+}
+
+const PLAIN_PATH = /^\s*[A-Za-z_]\w*(?:\s*\.\s*[A-Za-z_]\w*)*\s*$/;
+const NOT_NAMES = new Set(['and', 'or', 'in', 'true', 'false', 'null']);
+
+/** `event.payload.id`-style expressions (the most common by far) as their names, else null. */
+function plainPath(source: string): string[] | null {
+  if (!PLAIN_PATH.test(source)) return null;
+  const names = source.split('.').map((name) => name.trim());
+  return names.some((name) => NOT_NAMES.has(name)) ? null : names;
+}
+
+/**
+ * A plain path read directly, which is what JSONata does for own properties of plain objects; anything
+ * else on the way (an array, whose JSONata semantics map over items, a primitive, an inherited name) or
+ * an array at the end goes to JSONata itself. Saves JSONata's evaluation machinery on every run.
+ */
+function walkOr(path: string[], jsonataEvaluate: Evaluate): Evaluate {
   return async (context) => {
-    const value = await expression.evaluate(context);
-    return normalise(value);
+    let value: unknown = context;
+    for (const name of path) {
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) return jsonataEvaluate(context);
+      if (!Object.hasOwn(value, name)) return Object.getPrototypeOf(value) === Object.prototype ? null : jsonataEvaluate(context);
+      value = (value as Record<string, unknown>)[name];
+    }
+    return Array.isArray(value) ? jsonataEvaluate(context) : (value ?? null);
   };
 }
 

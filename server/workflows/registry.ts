@@ -22,6 +22,8 @@ export class WorkflowRegistry {
   readonly #dir: string;
   readonly #options: CompileOptions;
   readonly #files = new Map<string, WorkflowFileState>();
+  /** `active()` is asked for every stored event: kept until the files change. */
+  #active: Workflow[] | null = null;
   readonly #onError: (error: unknown) => void;
   #watcher: FSWatcher | null = null;
   #debounce: NodeJS.Timeout | null = null;
@@ -39,7 +41,8 @@ export class WorkflowRegistry {
 
   /** Workflows in force, by name. */
   active(): Workflow[] {
-    return [...this.#files.values()].flatMap((f) => (f.workflow ? [f.workflow] : []));
+    this.#active ??= [...this.#files.values()].flatMap((f) => (f.workflow ? [f.workflow] : []));
+    return this.#active;
   }
 
   get(name: string): Workflow | undefined {
@@ -65,6 +68,7 @@ export class WorkflowRegistry {
       names = [];
     }
     for (const file of this.#files.keys()) if (!names.includes(file)) this.#files.delete(file);
+    this.#active = null;
     for (const file of names) {
       const text = await readFile(join(this.#dir, file), 'utf8').catch(() => null);
       if (text === null) continue;
@@ -80,6 +84,7 @@ export class WorkflowRegistry {
     if (clash) problems.push({ line: 1, col: 1, message: `workflow name "${workflow.name}" is already used by ${clash.file}` });
     const good = problems.length === 0 ? workflow : (previous?.workflow ?? null);
     this.#files.set(file, { file, workflow: good, problems, loadedAt: new Date().toISOString() });
+    this.#active = null;
   }
 
   /** Reloads shortly after the folder changes (editors write files in several steps). */

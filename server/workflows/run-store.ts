@@ -62,6 +62,8 @@ export interface RunStore {
 
 type CursorRow = { id: string; event_id: string };
 
+const PRUNE_CHUNK = 250;
+
 export class TableRunStore implements RunStore {
   readonly #runs: Table<RunRecord>;
   readonly #meta: Table<CursorRow>;
@@ -131,9 +133,10 @@ export class TableRunStore implements RunStore {
       if (doomed.length >= excess) break;
       if (FINISHED.has(run.status)) doomed.push(run);
     }
-    // Deletes issued together share one write and one fsync (group commit), a chunk at a time.
-    for (let i = 0; i < doomed.length; i += 1000) {
-      const chunk = doomed.slice(i, i + 1000);
+    // Deletes issued together share one write and one fsync (group commit), a chunk at a time; a small
+    // chunk keeps each synchronous stretch short for the requests being served meanwhile.
+    for (let i = 0; i < doomed.length; i += PRUNE_CHUNK) {
+      const chunk = doomed.slice(i, i + PRUNE_CHUNK);
       await Promise.all(chunk.map((run) => this.#runs.delete(run.id)));
       for (const run of chunk) {
         if (run.trigger_event_id) this.#byTrigger.delete(`${run.workflow}\u0000${run.trigger_event_id}`);

@@ -1,9 +1,10 @@
 import type { RelayContext, Subsystem } from '../context.ts';
 import { allowedEnv, resolveWorkflowsConfig } from './config.ts';
 import { destinationPolicyFromConfig } from '../delivery/destination-policy.ts';
-import { guardedFetch, refuseMetadata } from './destination.ts';
+import { guardedClient, guardedFetch, refuseMetadata } from './destination.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { RunEngine } from './engine.ts';
+import { fetchHttpClient, undiciHttpClient } from './http-client.ts';
 import { loadPlugins } from './plugin-registry.ts';
 import { WorkflowRegistry } from './registry.ts';
 import { type RunRecord, TableRunStore } from './run-store.ts';
@@ -12,7 +13,8 @@ import { Slots } from './slots.ts';
 import { StateStore } from './state-store.ts';
 import { Triggers } from './trigger.ts';
 
-const PRUNE_EVERY_MS = 10_000;
+// Often, so each pass is small: after a burst, one large pass held the event loop for a while.
+const PRUNE_EVERY_MS = 1_000;
 
 /** YAML workflows: loads the folder, triggers runs from the bus, resumes unfinished runs on start. */
 export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> {
@@ -24,16 +26,20 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   const logger = ctx.logger.child({ subsystem: 'workflows' });
   // http.request goes where deliveries may go: the same `delivery.destinations` policy applies.
   const policy = destinationPolicyFromConfig(ctx.config.sections.delivery);
+  const check = async (url: string) => {
+    refuseMetadata(url);
+    await policy.check(url);
+  };
+  // A fetch injected into the relay (tests, embedding) carries every request; otherwise undici's request does.
+  const ownClient = ctx.fetch === globalThis.fetch ? undiciHttpClient() : null;
   const deps: EngineDeps = {
     runs,
     state,
     slots,
     clock: ctx.clock,
     logger,
-    fetch: guardedFetch(ctx.fetch, async (url) => {
-      refuseMetadata(url);
-      await policy.check(url);
-    }),
+    fetch: guardedFetch(ctx.fetch, check),
+    http: guardedClient(ownClient ?? fetchHttpClient(ctx.fetch), check),
     services: ctx.services,
     events: ctx.events,
     eventStore: ctx.storage.events,
@@ -103,6 +109,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       registry.close();
       await triggers.drain();
       await engine.stop();
+      await ownClient?.close();
       await state.close();
       await runs.close();
     },

@@ -101,6 +101,26 @@ for (const [name, make] of drivers) {
       await store.close();
       await cleanup();
     });
+
+    it('prunes more runs than one delete chunk holds, keeping exactly the newest', async () => {
+      const { tables, cleanup } = await make();
+      const store = new TableRunStore(tables);
+      await store.open();
+      const finished = Array.from({ length: 620 }, (_, i) => run('succeeded', 'w', `evt_many_${i}`));
+      await Promise.all(finished.map((r) => store.save(r)));
+      assert.equal(await store.prune(10), 610);
+      assert.deepEqual(
+        store.list({ limit: 100 }).map((r) => r.id),
+        finished
+          .slice(-10)
+          .map((r) => r.id)
+          .reverse(),
+      );
+      assert.equal(store.triggeredBy('w', 'evt_many_609'), undefined);
+      assert.equal(store.triggeredBy('w', 'evt_many_610'), finished[610].id);
+      await store.close();
+      await cleanup();
+    });
   });
 }
 
