@@ -5,6 +5,9 @@ import type { Table, TableFactory } from '../store/table.ts';
 
 type StateRow = { id: string; workflow: string; namespace: string; entries: Record<string, unknown> };
 
+/** Workflow names have no `/` (see the definition schema), so the id is unambiguous. */
+const rowId = (workflow: string, namespace: string) => `${workflow}/${namespace}`;
+
 /** Longest pause between two attempts to claim a namespace another instance is changing. */
 const MAX_RETRY_MS = 100;
 
@@ -25,8 +28,14 @@ export class StateStore {
     this.#table = tables.table<StateRow>('workflow_state', 'large');
     this.#cluster = cluster;
   }
-  open(): Promise<void> {
-    return this.#table.open();
+  async open(): Promise<void> {
+    await this.#table.open();
+    // Rows were once keyed `workflow NUL namespace`; PostgreSQL text cannot hold NUL, so they move.
+    for (const row of [...this.#table.values()]) {
+      if (!row.id.includes('\u0000')) continue;
+      await this.#table.put({ ...row, id: rowId(row.workflow, row.namespace) });
+      await this.#table.delete(row.id);
+    }
   }
   close(): Promise<void> {
     return this.#table.close();
@@ -34,7 +43,7 @@ export class StateStore {
 
   forWorkflow(workflow: string): WorkflowState {
     const table = this.#table;
-    const idOf = (namespace: string) => `${workflow}\u0000${namespace}`;
+    const idOf = (namespace: string) => rowId(workflow, namespace);
     return {
       entries: (namespace) => ({ ...table.get(idOf(namespace))?.entries }),
       put: (namespace, key, value) =>
