@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { RunRecord } from '../../server/workflows/run-store.ts';
+import { type ChildRelay, spawnRelay } from '../helpers/child-relay.ts';
+import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
+import { startRelay, type TestRelay } from '../helpers/relay.ts';
+import { waitFor } from '../helpers/wait.ts';
+import { api, startReceiver } from '../workflows/helpers.ts';
+import { workflowDir } from '../workflows/workflow-dir.ts';
+import { AUTH, holderOf, ingest, runOn, SECRET, source, startManual, stepOf, workflowFiles } from './workflow-cluster.ts';
+
+describe('workflow runs of an instance killed with SIGKILL finish on the others', { skip: skipWithoutPostgres }, () => {
+  const schema = newSchema();
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let dir: string;
+  let childDir: string;
+  let child: ChildRelay | null = null;
+  let survivors: TestRelay[] = [];
+
+  before(async () => {
+    receiver = await startReceiver();
+    dir = await workflowDir(workflowFiles(receiver.url));
+    childDir = await mkdtemp(join(tmpdir(), 'hookrelay-wf-takeover-'));
+  });
+  after(async () => {
+    if (child && child.child.exitCode === null && child.child.signalCode === null) {
+      child.child.kill('SIGKILL');
+      await child.exited;
+    }
+    await Promise.all(survivors.map((r) => r.stop()));
+    await receiver?.close();
+    await dropSchemas([schema]);
+    for (const d of [dir, childDir]) if (d) await rm(d, { recursive: true, force: true });
+  });
+
+  const posted = (path: string, key: string) =>
+    receiver.received.filter((r) => r.url === path && (r.json as { key: string }).key === key).length;
+  const runsOf = async (relay: TestRelay, workflow: string) =>
+    (await api<{ data: RunRecord[] }>(relay.url, `/v1/workflows/${workflow}/runs`, { auth: AUTH })).body.data;
+
+  it('takes over the trigger role, a run mid-delay and a run mid-wait, without re-running finished steps', async () => {
+    const store = `{ driver: postgres, url: "${testDatabaseUrl}", schema: ${schema}, leaseSeconds: 1 }`;
+    child = await spawnRelay({
+      dataDir: childDir,
+      configYaml: [
+        `store: ${store}`,
+        'sources:',
+        `  - { name: shop, verify: { scheme: standard-webhooks, secrets: ["${SECRET}"] } }`,
+        `workflows: { dir: "${dir}", watch: false }`,
+      ].join('\n'),
+    });
+    // The child alone: it leads the trigger role, so the runs events start execute there.
+    const childId = await waitFor('the child to lead the trigger role', () => holderOf(schema, 'role:workflows.trigger'));
+    const postgres = { url: testDatabaseUrl ?? '', schema, leaseSeconds: 1 };
+    const sections = { workflows: { dir, watch: false } };
+    survivors = await Promise.all([0, 1].map(() => startRelay({ driver: 'postgres', postgres, sources: [source], sections })));
+    const [a, b] = survivors;
+
+    const pauseEvent = await ingest(a, 'msg_pause_1', { type: 'pause', key: 'p1' });
+    const delayed = await waitFor('the triggered run to wait in its delay', async () => {
+      const run = (await runsOf(a, 'pause')).find((r) => r.trigger_event_id === pauseEvent);
+      return run && stepOf(run, 'pause')?.status === 'waiting' ? run : null;
+    });
+    const gated = await startManual({ url: child.url }, 'gate', { key: 'g1' });
+    await waitFor(
+      'the manual run to wait for its event',
+      async () => stepOf(await runOn(a, gated.id), 'gate')?.status === 'waiting',
+    );
+    assert.equal(await holderOf(schema, `run:${delayed.id}`), childId);
+    assert.equal(await holderOf(schema, `run:${gated.id}`), childId);
+
+    child.child.kill('SIGKILL');
+    await child.exited;
+    // Stored while no live instance leads the role: the next leader starts it from the shared cursor.
+    const later = await ingest(b, 'msg_pause_2', { type: 'pause', key: 'p2' });
+
+    const survivorIds = survivors.map((r) => r.relay.ctx.cluster.instanceId);
+    await waitFor('a survivor to hold the waiting run', async () =>
+      survivorIds.includes((await holderOf(schema, `run:${gated.id}`)) ?? ''),
+    );
+    const release = await ingest(a, 'msg_release_g1', { type: 'release', key: 'g1' });
+    const finished = await waitFor('the three runs to succeed', async () => {
+      const runs = [...(await runsOf(b, 'pause')), ...(await runsOf(b, 'gate'))];
+      const wanted = runs.filter((r) => r.id === delayed.id || r.id === gated.id || r.trigger_event_id === later);
+      return wanted.length === 3 && wanted.every((r) => r.status === 'succeeded') ? wanted : null;
+    });
+
+    for (const key of ['p1', 'g1', 'p2']) {
+      assert.equal(posted('/first', key), 1, `the first step of ${key} ran once`);
+      assert.equal(posted('/last', key), 1, `the last step of ${key} ran once`);
+    }
+    for (const run of finished) assert.equal(stepOf(run, 'first')?.attempts, 1);
+    const p1 = await runOn(b, delayed.id);
+    // The delay was re-armed from the step's own start, not restarted at the takeover.
+    assert.ok(Date.parse(stepOf(p1, 'pause')?.finished_at ?? '') - Date.parse(stepOf(p1, 'pause')?.started_at ?? '') < 4000);
+    assert.equal((stepOf(await runOn(b, gated.id), 'gate')?.output as { id: string }).id, release);
+    const perEvent = await queryTestDatabase<{ runs: string }>(
+      `SELECT count(*) AS runs FROM ${schema}.relay_rows WHERE table_name = 'workflow_runs' AND row->>'workflow' = 'pause'
+       GROUP BY row->>'trigger_event_id'`,
+    );
+    assert.deepEqual(
+      perEvent.map((r) => r.runs),
+      ['1', '1'],
+    );
+  });
+});
