@@ -130,7 +130,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     },
     async stop() {
       pruneTimer?.clear();
-      takeover.stop();
+      await takeover.stop();
       registry.close();
       await triggers.stop();
       withdraw?.();

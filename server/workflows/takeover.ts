@@ -64,10 +64,12 @@ export class RunTakeover {
     this.#schedule();
   }
 
-  stop(): void {
+  /** Stops sweeping and listening; resolves once a sweep under way has resumed what it claimed. */
+  async stop(): Promise<void> {
     this.#stopped = true;
     this.#timer?.clear();
     for (const stop of this.#stops.splice(0)) stop();
+    await this.#exclusive;
   }
 
   #schedule(): void {
