@@ -72,6 +72,7 @@ describe('workflow runs of an instance killed with SIGKILL finish on the others'
     assert.equal(await holderOf(schema, `run:${delayed.id}`), childId);
     assert.equal(await holderOf(schema, `run:${gated.id}`), childId);
 
+    const killedAt = Date.now();
     child.child.kill('SIGKILL');
     await child.exited;
     // Stored while no live instance leads the role: the next leader starts it from the shared cursor.
@@ -94,8 +95,12 @@ describe('workflow runs of an instance killed with SIGKILL finish on the others'
     }
     for (const run of finished) assert.equal(stepOf(run, 'first')?.attempts, 1);
     const p1 = await runOn(b, delayed.id);
-    // The delay was re-armed from the step's own start, not restarted at the takeover.
-    assert.ok(Date.parse(stepOf(p1, 'pause')?.finished_at ?? '') - Date.parse(stepOf(p1, 'pause')?.started_at ?? '') < 4000);
+    // The delay was re-armed from the step's own start (kept in the row), not started again at the takeover.
+    const pause = stepOf(p1, 'pause');
+    assert.ok(Date.parse(pause?.started_at ?? '') < killedAt);
+    const due = Date.parse(pause?.started_at ?? '') + 2000;
+    assert.equal((pause?.output as { until: string }).until, new Date(due).toISOString());
+    assert.ok(Date.parse(pause?.finished_at ?? '') >= due);
     assert.equal((stepOf(await runOn(b, gated.id), 'gate')?.output as { id: string }).id, release);
     const perEvent = await queryTestDatabase<{ runs: string }>(
       `SELECT count(*) AS runs FROM ${schema}.relay_rows WHERE table_name = 'workflow_runs' AND row->>'workflow' = 'pause'
