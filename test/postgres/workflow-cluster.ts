@@ -84,6 +84,13 @@ export async function startManual(relay: { url: string }, workflow: string, payl
 
 export const stepOf = (run: RunRecord, id: string) => run.steps.find((s) => s.id === id);
 
+/** A step's output (the step must exist). */
+export function outputOf<T>(run: RunRecord, id: string): T {
+  const step = stepOf(run, id);
+  assert.ok(step, `run ${run.id} has no step ${id}`);
+  return step.output as T;
+}
+
 /** The instance holding a claim key now, if any. */
 export async function holderOf(schema: string, key: string): Promise<string | undefined> {
   const rows = await queryTestDatabase<{ owner: string }>(`SELECT owner FROM ${schema}.relay_claims WHERE key = $1`, [key]);

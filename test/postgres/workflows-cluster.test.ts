@@ -7,7 +7,7 @@ import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { api, startReceiver } from '../workflows/helpers.ts';
 import { workflowDir } from '../workflows/workflow-dir.ts';
-import { AUTH, holderOf, ingest, runOn, source, startManual, stepOf, workflowFiles } from './workflow-cluster.ts';
+import { AUTH, holderOf, ingest, runOn, source, outputOf, startManual, stepOf, workflowFiles } from './workflow-cluster.ts';
 
 describe('workflows on three relay instances sharing one PostgreSQL database', { skip: skipWithoutPostgres }, () => {
   const schema = newSchema();
@@ -70,7 +70,7 @@ describe('workflows on three relay instances sharing one PostgreSQL database', {
       const seen = await runOn(b, run.id);
       return seen.status === 'succeeded' ? seen : null;
     });
-    assert.deepEqual(stepOf(done, 'gate')?.output && (stepOf(done, 'gate')?.output as { id: string }).id, release);
+    assert.equal(outputOf<{ id: string }>(done, 'gate').id, release);
     const last = receiver.received.filter((r) => r.url === '/last' && (r.json as { key: string }).key === 'k-across');
     assert.deepEqual(
       last.map((r) => r.json),
@@ -107,7 +107,7 @@ describe('workflows on three relay instances sharing one PostgreSQL database', {
     );
     assert.deepEqual(Object.keys(rows[0].row.entries).sort(), [...keys].sort());
     // Changes are made one at a time on the row as stored: the last of them saw every key.
-    const seen = finished.map((run) => Object.keys((stepOf(run, 'count')?.output as { entries: object }).entries).length);
+    const seen = finished.map((run) => Object.keys(outputOf<{ entries: object }>(run, 'count').entries).length);
     assert.equal(Math.max(...seen), keys.length);
     assert.deepEqual(
       [...seen].sort((x, y) => x - y),

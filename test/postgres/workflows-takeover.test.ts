@@ -10,7 +10,18 @@ import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { api, startReceiver } from '../workflows/helpers.ts';
 import { workflowDir } from '../workflows/workflow-dir.ts';
-import { AUTH, holderOf, ingest, runOn, SECRET, source, startManual, stepOf, workflowFiles } from './workflow-cluster.ts';
+import {
+  AUTH,
+  holderOf,
+  ingest,
+  runOn,
+  SECRET,
+  source,
+  outputOf,
+  startManual,
+  stepOf,
+  workflowFiles,
+} from './workflow-cluster.ts';
 
 describe('workflow runs of an instance killed with SIGKILL finish on the others', { skip: skipWithoutPostgres }, () => {
   const schema = newSchema();
@@ -99,9 +110,9 @@ describe('workflow runs of an instance killed with SIGKILL finish on the others'
     const pause = stepOf(p1, 'pause');
     assert.ok(Date.parse(pause?.started_at ?? '') < killedAt);
     const due = Date.parse(pause?.started_at ?? '') + 2000;
-    assert.equal((pause?.output as { until: string }).until, new Date(due).toISOString());
+    assert.equal(outputOf<{ until: string }>(p1, 'pause').until, new Date(due).toISOString());
     assert.ok(Date.parse(pause?.finished_at ?? '') >= due);
-    assert.equal((stepOf(await runOn(b, gated.id), 'gate')?.output as { id: string }).id, release);
+    assert.equal(outputOf<{ id: string }>(await runOn(b, gated.id), 'gate').id, release);
     const perEvent = await queryTestDatabase<{ runs: string }>(
       `SELECT count(*) AS runs FROM ${schema}.relay_rows WHERE table_name = 'workflow_runs' AND row->>'workflow' = 'pause'
        GROUP BY row->>'trigger_event_id'`,
