@@ -76,11 +76,13 @@ describe('workflow runs of an instance killed with SIGKILL finish on the others'
       return run && stepOf(run, 'pause')?.status === 'waiting' ? run : null;
     });
     const gated = await startManual({ url: child.url }, 'gate', { key: 'g1' });
+    const doomed = await startManual({ url: child.url }, 'gate', { key: 'g2' });
     await waitFor(
       'the manual run to wait for its event',
       async () => stepOf(await runOn(a, gated.id), 'gate')?.status === 'waiting',
     );
     assert.equal(await holderOf(schema, `run:${delayed.id}`), childId);
+    await waitFor('the second manual run to wait', async () => (await runOn(a, doomed.id)).status === 'waiting');
     assert.equal(await holderOf(schema, `run:${gated.id}`), childId);
 
     const killedAt = Date.now();
@@ -88,6 +90,10 @@ describe('workflow runs of an instance killed with SIGKILL finish on the others'
     await child.exited;
     // Stored while no live instance leads the role: the next leader starts it from the shared cursor.
     const later = await ingest(b, 'msg_pause_2', { type: 'pause', key: 'p2' });
+    // Asked while the dead instance still holds it: answered once a survivor may act on it.
+    const cancel = await api<RunRecord>(a.url, `/v1/runs/${doomed.id}/cancel`, { method: 'POST', auth: AUTH });
+    assert.equal(cancel.status, 200, JSON.stringify(cancel.body));
+    assert.equal(cancel.body.status, 'cancelled');
 
     const survivorIds = survivors.map((r) => r.relay.ctx.cluster.instanceId);
     await waitFor('a survivor to hold the waiting run', async () =>
@@ -100,6 +106,8 @@ describe('workflow runs of an instance killed with SIGKILL finish on the others'
       return wanted.length === 3 && wanted.every((r) => r.status === 'succeeded') ? wanted : null;
     });
 
+    assert.equal((await runOn(b, doomed.id)).status, 'cancelled');
+    assert.equal(posted('/last', 'g2'), 0);
     for (const key of ['p1', 'g1', 'p2']) {
       assert.equal(posted('/first', key), 1, `the first step of ${key} ran once`);
       assert.equal(posted('/last', key), 1, `the last step of ${key} ran once`);
