@@ -18,7 +18,6 @@ describe('workflows on two relay instances sharing one PostgreSQL database', { s
   before(async () => {
     receiver = await startReceiver();
     dir = await workflowDir(workflowFiles(receiver.url));
-    // A variable, not a literal: the helper's type lists url and schema; the store section takes the lease too.
     const postgres = { url: testDatabaseUrl ?? '', schema, leaseSeconds: 1 };
     const sections = { workflows: { dir, watch: false } };
     relays = await Promise.all([0, 1].map(() => startRelay({ driver: 'postgres', postgres, sources: [source], sections })));
