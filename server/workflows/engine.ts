@@ -3,7 +3,7 @@ import type { Workflow } from './definition.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { type ActiveRun, executeRun } from './executor.ts';
 import { FINISHED, type RunRecord, type StepRecord, triggeredRunId } from './run-store.ts';
-import { StopSignal } from './waits.ts';
+import { Aborted, StopSignal } from './waits.ts';
 
 // Starts, resumes, cancels and re-runs runs. Every unfinished run lives here as an ActiveRun with its
 // own AbortController; the run store is the durable copy that start-up resumes from. With several
@@ -122,20 +122,27 @@ export class RunEngine {
 
   #activeRun(record: RunRecord, workflow: Workflow, event: unknown): ActiveRun {
     const deps = this.#deps;
+    const stillHeld = this.#stillHeld(record);
     const run: ActiveRun = {
       record,
       workflow,
       event,
       controller: new AbortController(),
-      save: () => deps.runs.save(record),
+      async save() {
+        if (!(await stillHeld())) stopHere(run);
+        await deps.runs.save(record);
+      },
       async whileWaiting<T>(step: StepRecord, wakeAt: number, wait: () => Promise<T>): Promise<T> {
         step.status = 'waiting';
         step.wake_at = new Date(wakeAt).toISOString();
         record.status = 'waiting';
-        await deps.runs.save(record);
+        await run.save();
         deps.slots.release(workflow.name);
         try {
-          return await wait();
+          const result = await wait();
+          // Woken after a long wait: this relay may have stalled meanwhile and lost the run to another.
+          if (!(await stillHeld())) stopHere(run);
+          return result;
         } finally {
           // Aborted (cancel or stop): take the slot regardless so the executor's release stays balanced.
           const limit = run.controller.signal.aborted ? null : workflow.concurrency;
@@ -146,6 +153,29 @@ export class RunEngine {
       },
     };
     return run;
+  }
+
+  /**
+   * With other instances: whether this one still holds the run. Asked again only when a third of the
+   * lease has passed since the last answer, since only a relay that missed its heartbeats for two
+   * thirds of the lease can have lost it: then the claim is asserted anew and the row re-read (another
+   * instance may have finished the run and let go of it).
+   */
+  #stillHeld(record: RunRecord): () => Promise<boolean> {
+    const { cluster, runs, logger } = this.#deps;
+    let askedAt = Date.now();
+    return async () => {
+      if (!cluster.shared || Date.now() - askedAt < cluster.leaseMs / 3) return true;
+      const held = (await cluster.claim([runKey(record.id)])).length > 0;
+      if (held) await runs.refresh([record.id]);
+      const stored = runs.get(record.id);
+      if (!held || !stored || FINISHED.has(stored.status)) {
+        logger.warn({ run: record.id }, 'another instance took this run over while this one stalled; leaving it');
+        return false;
+      }
+      askedAt = Date.now();
+      return true;
+    };
   }
 
   /** Cancels a run: aborts its running step's signal. Returns the run, or null when it had finished. */
@@ -175,4 +205,10 @@ export class RunEngine {
   settled(id: string): Promise<void> {
     return this.#active.get(id)?.done ?? Promise.resolve();
   }
+}
+
+/** Ends a run here without writing it (another instance holds it now), as a stop does. */
+function stopHere(run: ActiveRun): never {
+  run.controller.abort(new StopSignal());
+  throw new Aborted(run.controller.signal.reason);
 }

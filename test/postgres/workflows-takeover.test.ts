@@ -52,17 +52,19 @@ describe('workflow runs of an instance killed with SIGKILL finish on the others'
   const runsOf = async (relay: TestRelay, workflow: string) =>
     (await api<{ data: RunRecord[] }>(relay.url, `/v1/workflows/${workflow}/runs`, { auth: AUTH })).body.data;
 
-  it('takes over the trigger role, a run mid-delay and a run mid-wait, without re-running finished steps', async () => {
-    const store = `{ driver: postgres, url: "${testDatabaseUrl}", schema: ${schema}, leaseSeconds: 1 }`;
-    child = await spawnRelay({
+  const spawnChild = () =>
+    spawnRelay({
       dataDir: childDir,
       configYaml: [
-        `store: ${store}`,
+        `store: { driver: postgres, url: "${testDatabaseUrl}", schema: ${schema}, leaseSeconds: 1 }`,
         'sources:',
         `  - { name: shop, verify: { scheme: standard-webhooks, secrets: ["${SECRET}"] } }`,
         `workflows: { dir: "${dir}", watch: false }`,
       ].join('\n'),
     });
+
+  it('takes over the trigger role, a run mid-delay and a run mid-wait, without re-running finished steps', async () => {
+    child = await spawnChild();
     // The child alone: it leads the trigger role, so the runs events start execute there.
     const childId = await waitFor('the child to lead the trigger role', () => holderOf(schema, 'role:workflows.trigger'));
     const postgres = { url: testDatabaseUrl ?? '', schema, leaseSeconds: 1 };
@@ -129,5 +131,33 @@ describe('workflow runs of an instance killed with SIGKILL finish on the others'
       perEvent.map((r) => r.runs),
       ['1', '1'],
     );
+  });
+
+  it('leaves a run that another instance took over while this one was stopped (SIGSTOP past the lease)', async () => {
+    const [a] = survivors;
+    child = await spawnChild();
+    const stalled = await startManual({ url: child.url }, 'pause', { key: 's1' });
+    await waitFor('the run to wait in its delay', async () => stepOf(await runOn(a, stalled.id), 'pause')?.status === 'waiting');
+    child.child.kill('SIGSTOP');
+    const done = await waitFor('a survivor to finish the run', async () => {
+      const run = await runOn(a, stalled.id);
+      return run.status === 'succeeded' ? run : null;
+    });
+    await waitFor('the claim to be let go', async () => (await holderOf(schema, `run:${stalled.id}`)) === undefined);
+    const running = child;
+    running.child.kill('SIGCONT');
+    // Woken, the stalled relay finds the run finished by another and leaves it, writing nothing.
+    await waitFor('the stalled relay to leave the run', () =>
+      running.logs.some((line) => line.run === stalled.id && String(line.msg).includes('took this run over')),
+    );
+    assert.equal(posted('/first', 's1'), 1);
+    assert.equal(posted('/last', 's1'), 1, 'the last step ran once');
+    const row = await queryTestDatabase<{ row: RunRecord }>(
+      `SELECT row FROM ${schema}.relay_rows WHERE table_name = 'workflow_runs' AND id = $1`,
+      [stalled.id],
+    );
+    assert.deepEqual(row[0].row.steps, done.steps);
+    running.child.kill('SIGKILL');
+    await running.exited;
   });
 });
