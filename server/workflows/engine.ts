@@ -128,10 +128,13 @@ export class RunEngine {
       workflow,
       event,
       controller: new AbortController(),
-      async save() {
-        if (!(await stillHeld())) stopHere(run);
-        await deps.runs.save(record);
-      },
+      // One process: nothing to check, and no extra step on the path every run takes.
+      save: deps.cluster.shared
+        ? async () => {
+            if (!(await stillHeld())) stopHere(run);
+            await deps.runs.save(record);
+          }
+        : () => deps.runs.save(record),
       async whileWaiting<T>(step: StepRecord, wakeAt: number, wait: () => Promise<T>): Promise<T> {
         step.status = 'waiting';
         step.wake_at = new Date(wakeAt).toISOString();
