@@ -1,6 +1,7 @@
 import type { HttpClient } from '../../plugins/sdk.ts';
 import type { EventBus } from '../bus.ts';
 import type { Clock } from '../clock.ts';
+import type { Cluster } from '../cluster/cluster.ts';
 import type { EventService } from '../events/event-service.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Services } from '../services.ts';
@@ -22,6 +23,7 @@ export interface EngineDeps {
   runs: RunStore;
   state: StateStore;
   slots: Slots;
+  cluster: Cluster;
   clock: Clock;
   logger: Logger;
   fetch: typeof fetch;

@@ -2,11 +2,16 @@ import type { RelayEvent } from '../store/types.ts';
 import type { Workflow } from './definition.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { type ActiveRun, executeRun } from './executor.ts';
-import { FINISHED, type RunRecord, type StepRecord } from './run-store.ts';
-import { StopSignal } from './waits.ts';
+import { FINISHED, type RunRecord, type StepRecord, triggeredRunId } from './run-store.ts';
+import { Aborted, StopSignal } from './waits.ts';
 
 // Starts, resumes, cancels and re-runs runs. Every unfinished run lives here as an ActiveRun with its
-// own AbortController; the run store is the durable copy that start-up resumes from.
+// own AbortController; the run store is the durable copy that start-up resumes from. With several
+// instances on one store, a run is claimed (`run:<id>`) before its first write and executed by the
+// instance holding the claim, which releases it once the run has settled.
+
+/** The cluster claim key of a run. */
+export const runKey = (id: string) => `run:${id}`;
 
 export interface StartOptions {
   /** A stored event (its id is kept on the run). */
@@ -31,11 +36,55 @@ export class RunEngine {
     return this.#active.size;
   }
 
+  /** True while the run executes (or waits) on this instance. */
+  isActive(id: string): boolean {
+    return this.#active.has(id);
+  }
+
   /** Creates and saves a run, then executes it in the background; resolves once the run is durable. */
   async start(workflow: Workflow, options: StartOptions): Promise<RunRecord> {
+    const record = this.#newRecord(this.#newId('run'), workflow, options);
+    // A new id: no other instance can hold it, so the claim is granted.
+    await this.#deps.cluster.claim([runKey(record.id)]);
+    // The first step starts while the run's first write is on its way to disk: a crash before it lands
+    // loses nothing, since the trigger cursor only passes this event once start() resolves, and the
+    // replay then starts the run again (at-least-once, as for any step).
+    const saved = this.#deps.runs.save(record);
+    this.#launch(record, workflow, options.event ?? options.inline ?? null);
+    await saved;
+    return record;
+  }
+
+  /**
+   * Starts the run an event triggers for a workflow. Its id is the same on every instance, so when two
+   * instances handle the event (a trigger leader and the one that took over from it) one makes the
+   * run and the other resolves null.
+   */
+  async trigger(workflow: Workflow, event: RelayEvent, chainDepth: number): Promise<RunRecord | null> {
+    const record = this.#newRecord(triggeredRunId(workflow.name, event.id), workflow, { event, chainDepth });
+    if (!this.#deps.cluster.shared) {
+      // One process: the trigger has already checked that no run exists; write and run at once.
+      const saved = this.#deps.runs.save(record);
+      this.#launch(record, workflow, event);
+      await saved;
+      return record;
+    }
+    const key = runKey(record.id);
+    if ((await this.#deps.cluster.claim([key])).length === 0) return null;
+    if (this.#active.has(record.id)) return null;
+    if (!(await this.#deps.runs.insertNew(record))) {
+      // Made before (and finished, or held by an instance that died: the takeover sweep resumes it).
+      await this.#deps.cluster.release([key]);
+      return null;
+    }
+    this.#launch(record, workflow, event);
+    return record;
+  }
+
+  #newRecord(id: string, workflow: Workflow, options: StartOptions): RunRecord {
     const now = new Date(this.#deps.clock.now()).toISOString();
     const record: RunRecord = {
-      id: this.#newId('run'),
+      id,
       workflow: workflow.name,
       status: 'queued',
       trigger_event_id: options.event?.id ?? null,
@@ -48,12 +97,6 @@ export class RunEngine {
       steps: [],
     };
     if (options.inline !== undefined) record.event = options.inline;
-    // The first step starts while the run's first write is on its way to disk: a crash before it lands
-    // loses nothing, since the trigger cursor only passes this event once start() resolves, and the
-    // replay then starts the run again (at-least-once, as for any step).
-    const saved = this.#deps.runs.save(record);
-    this.#launch(record, workflow, options.event ?? options.inline ?? null);
-    await saved;
     return record;
   }
 
@@ -67,26 +110,42 @@ export class RunEngine {
     const run = this.#activeRun(record, workflow, event);
     const done = executeRun(this.#deps, run)
       .catch((err: unknown) => this.#deps.logger.error({ err, run: record.id }, 'run failed unexpectedly'))
-      .finally(() => this.#active.delete(record.id));
+      .finally(() => {
+        this.#active.delete(record.id);
+        // Finished and written, or left unfinished by stop: either way another instance may take it now.
+        return this.#deps.cluster
+          .release([runKey(record.id)])
+          .catch((err: unknown) => this.#deps.logger.error({ err, run: record.id }, 'could not release a run'));
+      });
     this.#active.set(record.id, { run, done });
   }
 
   #activeRun(record: RunRecord, workflow: Workflow, event: unknown): ActiveRun {
     const deps = this.#deps;
+    const stillHeld = this.#stillHeld(record);
     const run: ActiveRun = {
       record,
       workflow,
       event,
       controller: new AbortController(),
-      save: () => deps.runs.save(record),
+      // One process: nothing to check, and no extra step on the path every run takes.
+      save: deps.cluster.shared
+        ? async () => {
+            if (!(await stillHeld())) stopHere(run);
+            await deps.runs.save(record);
+          }
+        : () => deps.runs.save(record),
       async whileWaiting<T>(step: StepRecord, wakeAt: number, wait: () => Promise<T>): Promise<T> {
         step.status = 'waiting';
         step.wake_at = new Date(wakeAt).toISOString();
         record.status = 'waiting';
-        await deps.runs.save(record);
+        await run.save();
         deps.slots.release(workflow.name);
         try {
-          return await wait();
+          const result = await wait();
+          // Woken after a long wait: this relay may have stalled meanwhile and lost the run to another.
+          if (!(await stillHeld())) stopHere(run);
+          return result;
         } finally {
           // Aborted (cancel or stop): take the slot regardless so the executor's release stays balanced.
           const limit = run.controller.signal.aborted ? null : workflow.concurrency;
@@ -97,6 +156,29 @@ export class RunEngine {
       },
     };
     return run;
+  }
+
+  /**
+   * With other instances: whether this one still holds the run. Asked again only when a third of the
+   * lease has passed since the last answer, since only a relay that missed its heartbeats for two
+   * thirds of the lease can have lost it: then the claim is asserted anew and the row re-read (another
+   * instance may have finished the run and let go of it).
+   */
+  #stillHeld(record: RunRecord): () => Promise<boolean> {
+    const { cluster, runs, logger } = this.#deps;
+    let askedAt = Date.now();
+    return async () => {
+      if (!cluster.shared || Date.now() - askedAt < cluster.leaseMs / 3) return true;
+      const held = (await cluster.claim([runKey(record.id)])).length > 0;
+      if (held) await runs.refresh([record.id]);
+      const stored = runs.get(record.id);
+      if (!held || !stored || FINISHED.has(stored.status)) {
+        logger.warn({ run: record.id }, 'another instance took this run over while this one stalled; leaving it');
+        return false;
+      }
+      askedAt = Date.now();
+      return true;
+    };
   }
 
   /** Cancels a run: aborts its running step's signal. Returns the run, or null when it had finished. */
@@ -126,4 +208,10 @@ export class RunEngine {
   settled(id: string): Promise<void> {
     return this.#active.get(id)?.done ?? Promise.resolve();
   }
+}
+
+/** Ends a run here without writing it (another instance holds it now), as a stop does. */
+function stopHere(run: ActiveRun): never {
+  run.controller.abort(new StopSignal());
+  throw new Aborted(run.controller.signal.reason);
 }

@@ -7,9 +7,16 @@ import type { PluginRegistry } from './plugin-registry.ts';
 import type { WorkflowRegistry } from './registry.ts';
 import { FINISHED, type RunRecord, type RunStatus, type RunStore } from './run-store.ts';
 import type { Slots } from './slots.ts';
+import type { RunTakeover } from './takeover.ts';
 import { runSummary, runView, workflowView } from './views.ts';
 
-defineErrorCodes({ workflow_not_found: 404, run_not_found: 404, run_finished: 409, run_not_finished: 409 });
+defineErrorCodes({
+  workflow_not_found: 404,
+  run_not_found: 404,
+  run_finished: 409,
+  run_not_finished: 409,
+  run_unreachable: 503,
+});
 
 const STATUSES = new Set(['queued', 'running', 'waiting', 'succeeded', 'failed', 'filtered', 'cancelled']);
 
@@ -20,11 +27,12 @@ export interface WorkflowApiDeps {
   runs: RunStore;
   engine: RunEngine;
   slots: Slots;
+  takeover: RunTakeover;
 }
 
 /** /v1/workflows and /v1/runs: every route needs the admin token. */
 export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
-  const { ctx, registry, runs, engine, slots } = deps;
+  const { ctx, registry, runs, engine, slots, takeover } = deps;
   const admin = ctx.auth.admin;
   const counts = (name: string) => ({ running: slots.running(name), queued: slots.queued(name) });
   const workflowNamed = (req: Request) => {
@@ -97,11 +105,20 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
   });
   v1.post('/runs/:id/cancel', admin, async (req, res) => {
     const run = runWithId(req);
-    const cancelled = await engine.cancel(run.id);
-    if (!cancelled) throw new HttpError('run_finished', `Run "${run.id}" has already finished (${run.status}).`);
-    res.json(runView(cancelled));
+    // The run may execute on another instance: it is asked to cancel, and this answers once the row shows it.
+    const result = await takeover.cancel(run.id);
+    if (result.kind === 'finished')
+      throw new HttpError('run_finished', `Run "${run.id}" has already finished (${runs.get(run.id)?.status ?? run.status}).`);
+    if (result.kind === 'unreachable')
+      throw new HttpError(
+        'run_unreachable',
+        `The instance executing run "${run.id}" did not cancel it within ${Math.round(result.waitedMs / 1000)} s; try again.`,
+      );
+    res.json(runView(result.run));
   });
   v1.post('/runs/:id/rerun', admin, async (req, res) => {
+    // Another instance may have finished it a moment ago: decide on the row as stored now.
+    await runs.refresh([String(req.params.id)]);
     const run = runWithId(req);
     if (!FINISHED.has(run.status))
       throw new HttpError('run_not_finished', `Run "${run.id}" is still ${run.status}; cancel it first.`);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Table, TableFactory } from '../store/table.ts';
 
 // Runs and their steps, behind a small domain interface so a PostgreSQL store can replace the table
@@ -51,6 +52,15 @@ export interface RunStore {
   list(query: { workflow?: string; status?: RunStatus; limit: number; before?: string }): RunRecord[];
   /** Runs that have not finished: resumed at start-up. */
   unfinished(): RunRecord[];
+  /**
+   * Inserts a run unless a row with its id is stored (another instance made it first); resolves true
+   * when this call inserted it.
+   */
+  insertNew(run: RunRecord): Promise<boolean>;
+  /** Re-reads runs as stored now (after claiming runs another instance held); no-op in one process. */
+  refresh(ids: readonly string[]): Promise<void>;
+  /** Runs another instance changed or deleted (after reads show the change); never called in one process. */
+  onChange(listener: (ids: readonly string[]) => void): () => void;
   /** The run a trigger event already started for a workflow, if any (keeps triggering idempotent). */
   triggeredBy(workflow: string, eventId: string): string | undefined;
   /** Deletes the oldest finished runs beyond `keep`; returns how many went. */
@@ -58,17 +68,36 @@ export interface RunStore {
   /** The trigger cursor: the newest event id whose runs have been created. */
   cursor(): string | null;
   saveCursor(eventId: string): Promise<void>;
+  /** Re-reads the cursor as stored now (a new trigger leader starts from the last one's). */
+  refreshCursor(): Promise<void>;
 }
 
 type CursorRow = { id: string; event_id: string };
 
 const PRUNE_CHUNK = 250;
 
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/**
+ * The id of the run an event triggers for a workflow: the same on every instance, so two instances
+ * that both handle the event (a trigger leader and the one taking over from it) make one run. It sorts
+ * with ordinary ids by the event's time: the 10 time digits of the event id, then 12 digits of a hash.
+ */
+export function triggeredRunId(workflow: string, eventId: string): string {
+  const time = eventId.slice(eventId.indexOf('_') + 1, eventId.indexOf('_') + 11);
+  const hash = createHash('sha256').update(workflow).update('\u0000').update(eventId).digest();
+  let tail = '';
+  for (let i = 0; i < 12; i++) tail += ALPHABET[hash[i] % 32];
+  return `run_${time}${tail}`;
+}
+
 export class TableRunStore implements RunStore {
   readonly #runs: Table<RunRecord>;
   readonly #meta: Table<CursorRow>;
   readonly #byTrigger = new Map<string, string>();
-  #finished = 0;
+  /** The trigger key each indexed run is under (to unindex a run another instance deleted). */
+  readonly #triggerOf = new Map<string, string>();
+  readonly #finished = new Set<string>();
 
   constructor(tables: TableFactory) {
     this.#runs = tables.table<RunRecord>('workflow_runs', 'large');
@@ -79,6 +108,14 @@ export class TableRunStore implements RunStore {
     await this.#runs.open();
     await this.#meta.open();
     for (const run of this.#runs.values()) this.#index(run);
+    // Rows other instances wrote or deleted (PostgreSQL): keep the indexes in step with the cache.
+    this.#runs.onChange((ids) => {
+      for (const id of ids) {
+        const run = this.#runs.get(id);
+        if (run) this.#index(run);
+        else this.#unindex(id);
+      }
+    });
   }
 
   async close(): Promise<void> {
@@ -87,10 +124,20 @@ export class TableRunStore implements RunStore {
   }
 
   #index(run: RunRecord): void {
-    if (run.trigger_event_id && !run.rerun_of && run.event === undefined) {
-      this.#byTrigger.set(`${run.workflow}\u0000${run.trigger_event_id}`, run.id);
+    if (run.trigger_event_id && !run.rerun_of && run.event === undefined && !this.#triggerOf.has(run.id)) {
+      const key = `${run.workflow}\u0000${run.trigger_event_id}`;
+      this.#byTrigger.set(key, run.id);
+      this.#triggerOf.set(run.id, key);
     }
-    if (FINISHED.has(run.status)) this.#finished++;
+    if (FINISHED.has(run.status)) this.#finished.add(run.id);
+    else this.#finished.delete(run.id);
+  }
+
+  #unindex(id: string): void {
+    const key = this.#triggerOf.get(id);
+    if (key !== undefined && this.#byTrigger.get(key) === id) this.#byTrigger.delete(key);
+    this.#triggerOf.delete(id);
+    this.#finished.delete(id);
   }
 
   get(id: string): RunRecord | undefined {
@@ -98,10 +145,22 @@ export class TableRunStore implements RunStore {
   }
 
   async save(run: RunRecord): Promise<void> {
-    const before = this.#runs.get(run.id);
-    if (before && FINISHED.has(before.status)) this.#finished--;
     this.#index(run);
     await this.#runs.put(run);
+  }
+
+  async insertNew(run: RunRecord): Promise<boolean> {
+    const inserted = await this.#runs.insertNew([run]);
+    if (inserted.length > 0) this.#index(run);
+    return inserted.length > 0;
+  }
+
+  refresh(ids: readonly string[]): Promise<void> {
+    return this.#runs.refresh(ids);
+  }
+
+  onChange(listener: (ids: readonly string[]) => void): () => void {
+    return this.#runs.onChange(listener);
   }
 
   list(query: { workflow?: string; status?: RunStatus; limit: number; before?: string }): RunRecord[] {
@@ -122,11 +181,13 @@ export class TableRunStore implements RunStore {
   }
 
   triggeredBy(workflow: string, eventId: string): string | undefined {
+    const id = triggeredRunId(workflow, eventId);
+    if (this.#runs.get(id)) return id;
     return this.#byTrigger.get(`${workflow}\u0000${eventId}`);
   }
 
   async prune(keep: number): Promise<number> {
-    const excess = this.#finished - keep;
+    const excess = this.#finished.size - keep;
     if (excess <= 0) return 0;
     const doomed: RunRecord[] = [];
     for (const run of this.#runs.values()) {
@@ -138,11 +199,8 @@ export class TableRunStore implements RunStore {
     for (let i = 0; i < doomed.length; i += PRUNE_CHUNK) {
       const chunk = doomed.slice(i, i + PRUNE_CHUNK);
       await Promise.all(chunk.map((run) => this.#runs.delete(run.id)));
-      for (const run of chunk) {
-        if (run.trigger_event_id) this.#byTrigger.delete(`${run.workflow}\u0000${run.trigger_event_id}`);
-      }
+      for (const run of chunk) this.#unindex(run.id);
     }
-    this.#finished -= doomed.length;
     return doomed.length;
   }
 
@@ -152,5 +210,9 @@ export class TableRunStore implements RunStore {
 
   async saveCursor(eventId: string): Promise<void> {
     await this.#meta.put({ id: 'trigger', event_id: eventId });
+  }
+
+  refreshCursor(): Promise<void> {
+    return this.#meta.refresh(['trigger']);
   }
 }

@@ -11,17 +11,22 @@ import { type RunRecord, TableRunStore } from './run-store.ts';
 import { workflowRoutes } from './routes.ts';
 import { Slots } from './slots.ts';
 import { StateStore } from './state-store.ts';
-import { Triggers } from './trigger.ts';
+import { RunTakeover } from './takeover.ts';
+import { TRIGGER_ROLE, Triggers } from './trigger.ts';
 
 // Often, so each pass is small: after a burst, one large pass held the event loop for a while.
 const PRUNE_EVERY_MS = 1_000;
 
-/** YAML workflows: loads the folder, triggers runs from the bus, resumes unfinished runs on start. */
+/**
+ * YAML workflows: loads the folder, triggers runs from the bus, resumes unfinished runs on start. With
+ * several instances on one store: triggering is led by one instance, each run executes where it is
+ * claimed, and runs of an instance that died are taken over (see docs/deployment.md).
+ */
 export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> {
   const config = resolveWorkflowsConfig(ctx.config);
   const plugins = await loadPlugins({ specs: config.plugins, baseDir: config.baseDir });
   const runs = new TableRunStore(ctx.storage.tables);
-  const state = new StateStore(ctx.storage.tables);
+  const state = new StateStore(ctx.storage.tables, ctx.cluster);
   const slots = new Slots();
   const logger = ctx.logger.child({ subsystem: 'workflows' });
   // http.request goes where deliveries may go: the same `delivery.destinations` policy applies.
@@ -36,6 +41,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     runs,
     state,
     slots,
+    cluster: ctx.cluster,
     clock: ctx.clock,
     logger,
     fetch: guardedFetch(ctx.fetch, check),
@@ -51,8 +57,11 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   const registry = new WorkflowRegistry(config.dir, { plugins: (name) => plugins.get(name), env: config.envNames }, (err) =>
     logger.error({ err }, 'reading the workflows folder failed'),
   );
-  const triggers = new Triggers({ runs, engine, store: ctx.storage.events, clock: ctx.clock, logger }, () => registry.active());
-  let unsubscribe: (() => void) | null = null;
+  const triggers = new Triggers({ runs, engine, store: ctx.storage.events, bus: ctx.bus, clock: ctx.clock, logger }, () =>
+    registry.active(),
+  );
+  const takeover = new RunTakeover({ cluster: ctx.cluster, runs, engine, clock: ctx.clock, logger, resume });
+  let withdraw: (() => void) | null = null;
   let pruneTimer: { clear(): void } | null = null;
 
   async function resume(run: RunRecord): Promise<void> {
@@ -73,10 +82,17 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     engine.resume(run, workflow, event ?? null);
   }
 
+  function lead(): Promise<number> {
+    return triggers.lead().catch((err: unknown) => {
+      logger.error({ err }, 'replaying events for workflow triggers failed');
+      return 0;
+    });
+  }
+
   function schedulePrune(): void {
     pruneTimer = ctx.clock.setTimeout(() => {
-      runs
-        .prune(config.limits.keepRuns)
+      // The trigger leader prunes for every instance (the runs are shared).
+      (triggers.leading ? runs.prune(config.limits.keepRuns) : Promise.resolve(0))
         .catch((err: unknown) => logger.error({ err }, 'pruning finished runs failed'))
         .finally(schedulePrune);
     }, PRUNE_EVERY_MS);
@@ -85,7 +101,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   return {
     name: 'workflows',
     routes(routers) {
-      workflowRoutes(routers, { ctx, registry, plugins, runs, engine, slots });
+      workflowRoutes(routers, { ctx, registry, plugins, runs, engine, slots, takeover });
     },
     async start() {
       await runs.open();
@@ -96,18 +112,28 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
           logger.warn({ file: file.file, line: p.line, col: p.col }, `workflow file problem: ${p.message}`);
       }
       if (config.watch) registry.watch();
-      for (const run of runs.unfinished()) await resume(run);
-      unsubscribe = ctx.bus.subscribe((event) => triggers.take(event));
-      const replayed = await triggers.replay();
-      await runs.prune(config.limits.keepRuns);
+      // Unfinished runs nobody holds (all of them, in one process) resume from where they were.
+      await takeover.sweep();
+      takeover.start();
+      let replaying: Promise<number> = Promise.resolve(0);
+      withdraw = ctx.cluster.lead(TRIGGER_ROLE, {
+        gained: () => {
+          replaying = lead();
+        },
+        lost: () => triggers.follow(),
+      });
+      // In one process the role is granted at once: replay before start() resolves, as after a restart.
+      const replayed = await replaying;
+      if (triggers.leading) await runs.prune(config.limits.keepRuns);
       schedulePrune();
       logger.info({ dir: config.dir, workflows: registry.active().map((w) => w.name), replayed }, 'workflows loaded');
     },
     async stop() {
-      unsubscribe?.();
       pruneTimer?.clear();
+      await takeover.stop();
       registry.close();
-      await triggers.drain();
+      await triggers.stop();
+      withdraw?.();
       await engine.stop();
       await ownClient?.close();
       await state.close();

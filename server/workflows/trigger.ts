@@ -1,5 +1,6 @@
+import type { EventBus } from '../bus.ts';
 import type { Clock } from '../clock.ts';
-import { idTime } from '../ids.ts';
+import { idFloor, idTime } from '../ids.ts';
 import type { Logger } from '../ops/logger.ts';
 import { anyTypeMatches } from '../store/match.ts';
 import type { EventStore, RelayEvent } from '../store/types.ts';
@@ -11,6 +12,14 @@ import { idBefore } from './waits.ts';
 // Starts runs for stored events. Each (workflow, event) pair starts at most one run, so the same event
 // seen twice (live, then again by the replay after a crash) does no harm. The cursor is saved lazily:
 // on start-up, events from a little before it are replayed from the event store.
+//
+// With several instances on one store, triggering is a led role: the leader hears the events every
+// instance stores, owns the shared cursor, and replays from it when it gains the role (so events a
+// leader that died had already acknowledged still start their runs). A run's id follows from its
+// (workflow, event) pair, so a takeover overlap makes no run twice.
+
+/** The cluster role that turns stored events into runs. */
+export const TRIGGER_ROLE = 'workflows.trigger';
 
 /** Replay starts this long before the cursor, for events published slightly out of id order. */
 export const REPLAY_MARGIN_MS = 5_000;
@@ -32,6 +41,7 @@ export interface TriggerDeps {
   runs: RunStore;
   engine: RunEngine;
   store: EventStore;
+  bus: EventBus;
   clock: Clock;
   logger: Logger;
 }
@@ -44,12 +54,56 @@ export class Triggers {
   #cursor: string | null;
   #savedCursor: string | null;
   #timer: { clear(): void } | null = null;
+  #unsubscribe: (() => void) | null = null;
+  #leading = false;
 
   constructor(deps: TriggerDeps, workflows: () => Workflow[]) {
     this.#deps = deps;
     this.#workflows = workflows;
     this.#cursor = deps.runs.cursor();
     this.#savedCursor = this.#cursor;
+  }
+
+  get leading(): boolean {
+    return this.#leading;
+  }
+
+  /**
+   * Takes up the role: hears every instance's events from now on, then replays those stored since the
+   * shared cursor (the previous leader's, or this instance's own before a restart). Resolves with the
+   * number of events replayed.
+   */
+  async lead(): Promise<number> {
+    this.#leading = true;
+    this.#unsubscribe?.();
+    this.#unsubscribe = this.#deps.bus.subscribe((event) => this.take(event), { everyInstance: true });
+    await this.#deps.runs.refreshCursor();
+    const stored = this.#deps.runs.cursor();
+    if (!stored) {
+      // A first start replays nothing, but leaves a cursor for the next leader to replay from.
+      this.#cursor ??= idFloor('evt', this.#deps.clock.now());
+      await this.flush();
+      return 0;
+    }
+    if (!this.#cursor || stored > this.#cursor) this.#cursor = stored;
+    this.#savedCursor = stored;
+    return this.replay();
+  }
+
+  /** Gives up the role (another instance leads now): stops hearing events and saving the cursor. */
+  follow(): void {
+    this.#leading = false;
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    this.#timer?.clear();
+    this.#timer = null;
+  }
+
+  /** On stop: hears no more events, waits for those being handled, saves the cursor if still leading. */
+  async stop(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    await this.drain();
   }
 
   /** For the bus: handles an event in the background, tracked so stop() can wait for it. */
@@ -74,7 +128,7 @@ export class Triggers {
       try {
         // `on.if` reads the event's fields directly (`payload.x`), or through `event.` like steps do.
         if (workflow.trigger?.condition && !(await workflow.trigger.condition({ ...event, event }))) continue;
-        await this.#deps.engine.start(workflow, { event, chainDepth: chainDepthOf(event) });
+        await this.#deps.engine.trigger(workflow, event, chainDepthOf(event));
       } catch (err) {
         this.#deps.logger.error({ err, workflow: workflow.name, event: event.id }, 'could not start a run');
       } finally {
@@ -82,7 +136,7 @@ export class Triggers {
       }
     }
     if (!this.#cursor || event.id > this.#cursor) this.#cursor = event.id;
-    this.#scheduleCursorSave();
+    if (this.leading) this.#scheduleCursorSave();
   }
 
   /** Replays stored events from just before the saved cursor; a first start replays nothing. */
@@ -112,7 +166,8 @@ export class Triggers {
     this.#timer?.clear();
     this.#timer = null;
     const cursor = this.#cursor;
-    if (!cursor || cursor === this.#savedCursor) return;
+    // Only the leader writes the shared cursor (one that lost the role would move it under the next).
+    if (!this.leading || !cursor || cursor === this.#savedCursor) return;
     try {
       await this.#deps.runs.saveCursor(cursor);
       this.#savedCursor = cursor;

@@ -88,11 +88,15 @@ export async function waitForEvent(
   if (signal.aborted) throw new Aborted(signal.reason);
   const live: RelayEvent[] = [];
   let wake: (() => void) | null = null;
-  const unsubscribe = deps.bus.subscribe((event) => {
-    if (!fits(wait, event)) return;
-    live.push(event);
-    wake?.();
-  });
+  // Every instance's events: the awaited one may be ingested by another instance sharing the store.
+  const unsubscribe = deps.bus.subscribe(
+    (event) => {
+      if (!fits(wait, event)) return;
+      live.push(event);
+      wake?.();
+    },
+    { everyInstance: true },
+  );
   let timedOut = false;
   const timer = deps.clock.setTimeout(
     () => {
