@@ -5,7 +5,7 @@ import OpenAI from 'openai';
 import { signHeaders } from '../../server/ingest/signers.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import { dropSchemas, newSchema, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
-import { CLUSTER_TOKEN, type ClusterMember, listEvents, startCluster, startSignedReceiver } from '../helpers/relay-cluster.ts';
+import { CLUSTER_TOKEN, listEvents, startCluster, startSignedReceiver } from '../helpers/relay-cluster.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startReceiver } from '../workflows/helpers.ts';
 
@@ -232,8 +232,9 @@ ai:
     await waitFor(
       'the subscriber to see every acknowledged event',
       () => {
-        const missing = ackedIds.difference(new Set(seen));
-        if (missing.size) throw new Error(`${missing.size} of ${ackedIds.size} not seen`);
+        const got = new Set(seen);
+        const missing = [...ackedIds].filter((id) => !got.has(id));
+        if (missing.length) throw new Error(`${missing.length} of ${ackedIds.size} not seen`);
         return true;
       },
       10_000,
