@@ -101,6 +101,48 @@ export async function startSignedReceiver() {
   };
 }
 
+/** A receiver for workflow requests: records each JSON body with its arrival time, answers 200 {}. */
+export async function startJsonReceiver() {
+  const received: Array<{ path: string; json: unknown; at: number }> = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      received.push({ path: req.url ?? '', json: text ? JSON.parse(text) : null, at: Date.now() });
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    received,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * Checks at-least-once receipts after a kill: each key arrived at least once; more than once only if
+ * its first arrival came before the kill (an attempt the dead relay made but had not recorded), and
+ * then exactly twice (the survivor's one repeat). Returns the keys that repeated.
+ */
+export function repeatsAfterKill(arrivals: Array<{ key: string; at: number }>, expected: Iterable<string>, killedAt: number) {
+  const byKey = new Map<string, number[]>();
+  for (const { key, at } of arrivals) byKey.set(key, [...(byKey.get(key) ?? []), at]);
+  const repeated: string[] = [];
+  for (const key of expected) {
+    const times = byKey.get(key) ?? [];
+    if (times.length === 0) throw new Error(`${key} never arrived`);
+    if (times.length === 1) continue;
+    if (times.length > 2 || Math.min(...times) > killedAt) {
+      throw new Error(`${key} arrived ${times.length} times, first ${Math.min(...times) - killedAt} ms after the kill`);
+    }
+    repeated.push(key);
+  }
+  return repeated;
+}
+
 function verify(verifier: Webhook | null, body: string, headers: IncomingHttpHeaders): boolean {
   if (!verifier) return false;
   try {
