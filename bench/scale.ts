@@ -66,6 +66,7 @@ async function endToEnd(t: Target, receiver: ChildProcess, receiverUrl: string) 
   await createEndpoint(t, `${receiverUrl}/hook`);
   const prefix = `e2e${t.label.replaceAll(/[^a-z0-9]/gi, '')}`;
   const started = Date.now();
+  const cpuBefore = await targetCpu(t);
   const ingest = await load(t, prefix, E2E);
   const expected = ingest.ok;
   const prefixes = t.urls.map((_, i) => `evt_${prefix}${i}`);
@@ -80,12 +81,14 @@ async function endToEnd(t: Target, receiver: ChildProcess, receiverUrl: string) 
     now = await counted();
   }
   const seconds = (now.last - started) / 1000;
+  const cpuMicros = (((await targetCpu(t)) - cpuBefore) / now.distinct) * 1e6;
   return {
     expected,
     delivered: now.distinct,
     repeats: now.receipts - now.distinct,
     seconds,
     perSecond: now.distinct / seconds,
+    cpuMicros,
     ingest,
   };
 }
@@ -152,7 +155,7 @@ function report(
   for (const [t, r] of e2e) {
     console.log(
       `  ${t.label.padEnd(24)} ${r.perSecond.toFixed(0).padStart(6)} events/s  ${r.delivered}/${r.expected} delivered in ${r.seconds.toFixed(1)} s  ` +
-        `repeats ${r.repeats}  (ingest meanwhile ${(r.ingest.requests / r.ingest.seconds).toFixed(0)} req/s, machine busy ${(r.ingest.busy * 100).toFixed(0)}%)`,
+        `repeats ${r.repeats}  relay CPU ${r.cpuMicros.toFixed(0)} µs/event  (ingest meanwhile ${(r.ingest.requests / r.ingest.seconds).toFixed(0)} req/s, machine busy ${(r.ingest.busy * 100).toFixed(0)}%)`,
     );
   }
   const [base, lowdb, pg1, pg3] = targets;
