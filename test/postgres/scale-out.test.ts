@@ -115,10 +115,17 @@ ai:
       );
     }
 
-    // A subscriber on a relay that survives.
+    // A subscriber on a relay that survives, with a token made through another relay.
+    const { token } = await json<{ token: string }>(b.url, '/v1/tokens', {
+      method: 'POST',
+      body: { name: 'live', sources: ['shop'] },
+    });
+    await waitFor('the token to be known on the other relay', async () => {
+      return (await fetch(`${a.url}/v1/events?limit=1`, { headers: { authorization: `Bearer ${token}` } })).status === 200;
+    });
     const seen: string[] = [];
     let opened = false;
-    subscriber = new EventSource(`${a.url}/v1/events/stream?access_token=${CLUSTER_TOKEN}&source=shop`);
+    subscriber = new EventSource(`${a.url}/v1/events/stream?access_token=${token}&source=shop`);
     subscriber.onopen = () => {
       opened = true;
     };
