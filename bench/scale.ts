@@ -8,7 +8,15 @@ import { once } from 'node:events';
 import { cpus, loadavg } from 'node:os';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { preSign } from './lib/messages.ts';
-import { baselineTarget, createEndpoint, machineCpu, relayTarget, type Target, targetCpu } from './lib/scale-targets.ts';
+import {
+  baselineTarget,
+  createEndpoint,
+  machineCpu,
+  relayCpu,
+  relayTarget,
+  type Target,
+  targetCpu,
+} from './lib/scale-targets.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? 2_000);
@@ -66,7 +74,7 @@ async function endToEnd(t: Target, receiver: ChildProcess, receiverUrl: string) 
   await createEndpoint(t, `${receiverUrl}/hook`);
   const prefix = `e2e${t.label.replaceAll(/[^a-z0-9]/gi, '')}`;
   const started = Date.now();
-  const cpuBefore = await targetCpu(t);
+  const cpuBefore = await relayCpu(t);
   const ingest = await load(t, prefix, E2E);
   const expected = ingest.ok;
   const prefixes = t.urls.map((_, i) => `evt_${prefix}${i}`);
@@ -81,7 +89,9 @@ async function endToEnd(t: Target, receiver: ChildProcess, receiverUrl: string) 
     now = await counted();
   }
   const seconds = (now.last - started) / 1000;
-  const cpuMicros = (((await targetCpu(t)) - cpuBefore) / now.distinct) * 1e6;
+  // Per relay: with several, the one leading the delivery fan-out sends the deliveries.
+  const perRelay = (await relayCpu(t)).map((cpu, i) => cpu - cpuBefore[i]);
+  const cpuMicros = (perRelay.reduce((a, b) => a + b, 0) / now.distinct) * 1e6;
   return {
     expected,
     delivered: now.distinct,
@@ -89,6 +99,7 @@ async function endToEnd(t: Target, receiver: ChildProcess, receiverUrl: string) 
     seconds,
     perSecond: now.distinct / seconds,
     cpuMicros,
+    perRelay,
     ingest,
   };
 }
@@ -155,7 +166,9 @@ function report(
   for (const [t, r] of e2e) {
     console.log(
       `  ${t.label.padEnd(24)} ${r.perSecond.toFixed(0).padStart(6)} events/s  ${r.delivered}/${r.expected} delivered in ${r.seconds.toFixed(1)} s  ` +
-        `repeats ${r.repeats}  relay CPU ${r.cpuMicros.toFixed(0)} µs/event  (ingest meanwhile ${(r.ingest.requests / r.ingest.seconds).toFixed(0)} req/s, machine busy ${(r.ingest.busy * 100).toFixed(0)}%)`,
+        `repeats ${r.repeats}  relay CPU ${r.cpuMicros.toFixed(0)} µs/event` +
+        (r.perRelay.length > 1 ? ` (per relay ${r.perRelay.map((c) => `${c.toFixed(1)} s`).join(' / ')})` : '') +
+        `  (ingest meanwhile ${(r.ingest.requests / r.ingest.seconds).toFixed(0)} req/s, machine busy ${(r.ingest.busy * 100).toFixed(0)}%)`,
     );
   }
   const [base, lowdb, pg1, pg3] = targets;

@@ -61,9 +61,12 @@ async function dropSchema(schema: string): Promise<void> {
 
 /** CPU seconds the target's processes used so far. */
 export async function targetCpu(t: Target): Promise<number> {
-  let sum = 0;
-  for (const pid of t.pids) sum += await cpuSeconds(pid);
-  return sum;
+  return (await relayCpu(t)).reduce((a, b) => a + b, 0);
+}
+
+/** CPU seconds each of the target's processes used so far. */
+export async function relayCpu(t: Target): Promise<number[]> {
+  return Promise.all(t.pids.map((pid) => cpuSeconds(pid)));
 }
 
 /** Whole-machine CPU counters (/proc/stat): busy and total jiffies, every process included (PostgreSQL too). */
