@@ -7,7 +7,7 @@ import pg from 'pg';
 import { signHeaders } from '../../server/ingest/signers.ts';
 import { MIGRATIONS, migrate } from '../../server/store/postgres/migrations.ts';
 import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
-import { startSignedReceiver } from '../helpers/relay-cluster.ts';
+import { startSignedReceiver } from '../helpers/receivers.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startReceiver } from '../workflows/helpers.ts';
