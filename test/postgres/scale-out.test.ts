@@ -121,11 +121,13 @@ describe('three relays on one database, one killed with SIGKILL mid-load', { ski
     fake = await startFakeOpenAI();
     endpointReceiver = await startSignedReceiver();
     workflowReceiver = await startJsonReceiver();
-    // Each relay has its own API key upstream, so the fake tells which relay made a call.
+    // Each relay has its own API key upstream, so the fake tells which relay made a call. The lease is
+    // short for a quick takeover, yet long enough that a live relay starved of CPU on a busy machine
+    // is not taken for dead (heartbeats every lease / 3).
     const configYaml = (i: number) => `sources:
   - name: shop
     verify: { scheme: standard-webhooks, secrets: ["${SECRET}"] }
-store: { driver: postgres, url: "\${DATABASE_URL}", schema: ${schema}, leaseSeconds: 1 }
+store: { driver: postgres, url: "\${DATABASE_URL}", schema: ${schema}, leaseSeconds: 3 }
 workflows: { dir: ./workflows, env: [RECEIVER_URL] }
 ai:
   backoffMs: 1
