@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventSource } from 'eventsource';
+import { io } from 'socket.io-client';
 import { waitFor } from './wait.ts';
 import { type ChildRelay, spawnRelay } from './child-relay.ts';
 
@@ -136,4 +137,14 @@ export async function subscribe(on: ClusterMember, tokenFrom: ClusterMember, sou
   stream.onmessage = (message) => seen.push((JSON.parse(message.data) as { id: string }).id);
   await waitFor('the SSE subscriber to be connected', () => opened);
   return { seen, close: () => stream.close() };
+}
+
+/** A Socket.IO subscriber (websocket transport) to one source on `on`, with the admin token; collects event ids. */
+export async function subscribeSocketIo(on: ClusterMember, source: string) {
+  const socket = io(on.url, { path: '/socket.io', auth: { token: CLUSTER_TOKEN }, transports: ['websocket'] });
+  const seen: string[] = [];
+  socket.on('event', (event: { id: string }) => seen.push(event.id));
+  const ack = await socket.timeout(10_000).emitWithAck('subscribe', { sources: [source] });
+  if (!(ack as { ok?: boolean }).ok) throw new Error(`subscribe answered ${JSON.stringify(ack)}`);
+  return { seen, close: () => void socket.disconnect() };
 }

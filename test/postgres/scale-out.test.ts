@@ -12,6 +12,7 @@ import {
   listEvents,
   startCluster,
   subscribe,
+  subscribeSocketIo,
 } from '../helpers/relay-cluster.ts';
 import { repeatsAfterKill, startJsonReceiver, startSignedReceiver } from '../helpers/receivers.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -105,6 +106,7 @@ describe('three relays on one database, one killed with SIGKILL mid-load', { ski
   let workflowReceiver: Awaited<ReturnType<typeof startJsonReceiver>>;
   let cluster: Cluster;
   let subscriber: Awaited<ReturnType<typeof subscribe>> | undefined;
+  let socketSubscriber: Awaited<ReturnType<typeof subscribeSocketIo>> | undefined;
   let a: ClusterMember;
   let endpoint: { id: string; secret: string };
   let response: { id: string };
@@ -150,6 +152,7 @@ ai:
   });
   after(async () => {
     subscriber?.close();
+    socketSubscriber?.close();
     fake?.release();
     await cluster?.stop();
     await Promise.all([fake?.close(), endpointReceiver?.close(), workflowReceiver?.close()]);
@@ -166,6 +169,7 @@ ai:
     });
     endpointReceiver.setSecret(endpoint.secret);
     subscriber = await subscribe(a, second, 'shop');
+    socketSubscriber = await subscribeSocketIo(second, 'shop');
     // An AI response streaming on the relay about to die: the fake holds it after two tokens.
     fake.script({ tokenCount: 6, pauseAfter: 2 });
     const ai = new OpenAI({ apiKey: CLUSTER_TOKEN, baseURL: `${victim.url}/v1`, maxRetries: 0 });
@@ -267,12 +271,16 @@ ai:
     t.diagnostic(`the response ended ${finished.status}`);
   });
 
-  it('streamed every acknowledged event, once, to the subscriber on a survivor', async () => {
-    const seen = subscriber?.seen ?? [];
-    await waitForAll('the subscriber to see every acknowledged event', ackedIds.size, () => {
-      const got = new Set(seen);
-      return [...ackedIds].filter((id) => !got.has(id));
-    });
-    assert.equal(seen.length, new Set(seen).size, 'an event was streamed twice');
+  it('streamed every acknowledged event, once, to an SSE and a Socket.IO subscriber on the survivors', async () => {
+    for (const [name, seen] of [
+      ['SSE', subscriber?.seen ?? []],
+      ['Socket.IO', socketSubscriber?.seen ?? []],
+    ] as const) {
+      await waitForAll(`the ${name} subscriber to see every acknowledged event`, ackedIds.size, () => {
+        const got = new Set(seen);
+        return [...ackedIds].filter((id) => !got.has(id));
+      });
+      assert.equal(seen.length, new Set(seen).size, `an event was sent twice to the ${name} subscriber`);
+    }
   });
 });
