@@ -1,0 +1,99 @@
+// The servers bench/scale.ts compares: a bare Express baseline, one relay on lowdb, and one or three
+// relays sharing a PostgreSQL schema, each relay `hookrelay start` in its own child process.
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { spawnRelay } from '../../test/helpers/child-relay.ts';
+import { BENCH_SECRET } from './messages.ts';
+import { BENCH_TOKEN, cpuSeconds, startBaseline, stopChild } from './relay-child.ts';
+
+export interface Target {
+  label: string;
+  urls: string[];
+  pids: Array<number | undefined>;
+  relay: boolean;
+  stop(): Promise<void>;
+}
+
+const relayConfig = (store: string) => `sources:
+  - name: bench
+    verify: { scheme: standard-webhooks, secrets: ["${BENCH_SECRET}"] }
+store: ${store}
+`;
+
+export async function baselineTarget(): Promise<Target> {
+  const { url, child } = await startBaseline();
+  return { label: 'bare express (baseline)', urls: [url], pids: [child.pid], relay: false, stop: () => stopChild(child) };
+}
+
+/** `count` relays; on PostgreSQL they share one new schema (dropped on stop). */
+export async function relayTarget(label: string, driver: 'lowdb' | 'postgres', count: number): Promise<Target> {
+  const schema = `bench_${randomBytes(4).toString('hex')}`;
+  const store = driver === 'lowdb' ? '{ driver: lowdb }' : `{ driver: postgres, url: "\${DATABASE_URL}", schema: ${schema} }`;
+  const dirs = await Promise.all(Array.from({ length: count }, () => mkdtemp(join(tmpdir(), 'hookrelay-bench-scale-'))));
+  // The first one applies the migrations; the others start together after it.
+  const first = await spawnRelay({ dataDir: dirs[0], configYaml: relayConfig(store), adminToken: BENCH_TOKEN });
+  const others = await Promise.all(
+    dirs.slice(1).map((dataDir) => spawnRelay({ dataDir, configYaml: relayConfig(store), adminToken: BENCH_TOKEN })),
+  );
+  const relays = [first, ...others];
+  return {
+    label,
+    urls: relays.map((r) => r.url),
+    pids: relays.map((r) => r.child.pid),
+    relay: true,
+    async stop() {
+      for (const r of relays) await stopChild(r.child);
+      await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+      if (driver === 'postgres') await dropSchema(schema);
+    },
+  };
+}
+
+async function dropSchema(schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+}
+
+/** CPU seconds the target's processes used so far. */
+export async function targetCpu(t: Target): Promise<number> {
+  return (await relayCpu(t)).reduce((a, b) => a + b, 0);
+}
+
+/** CPU seconds each of the target's processes used so far. */
+export async function relayCpu(t: Target): Promise<number[]> {
+  return Promise.all(t.pids.map((pid) => cpuSeconds(pid)));
+}
+
+/** Whole-machine CPU counters (/proc/stat): busy and total jiffies, every process included (PostgreSQL too). */
+export async function machineCpu(): Promise<{ busy: number; total: number }> {
+  const line = (await readFile('/proc/stat', 'utf8').catch(() => 'cpu 0 0 0 0')).split('\n')[0];
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
+}
+
+/** Creates one endpoint on the first relay and waits until every relay lists it. */
+export async function createEndpoint(t: Target, url: string): Promise<string> {
+  const headers = { authorization: `Bearer ${BENCH_TOKEN}`, 'content-type': 'application/json' };
+  const res = await fetch(`${t.urls[0]}/v1/endpoints`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ url, filter: { sources: ['bench'] }, concurrency: 50 }),
+  });
+  if (res.status !== 201) throw new Error(`endpoint: ${res.status} ${await res.text()}`);
+  const { id } = (await res.json()) as { id: string };
+  for (const relay of t.urls) {
+    for (let polls = 0; ; polls++) {
+      const list = (await (await fetch(`${relay}/v1/endpoints`, { headers })).json()) as { data: Array<{ id: string }> };
+      if (list.data.some((e) => e.id === id)) break;
+      if (polls > 500) throw new Error(`the endpoint never reached ${relay}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+  return id;
+}

@@ -1,0 +1,188 @@
+// npm run bench:scale: signed Standard Webhooks ingest, and end to end (signed webhook in → stored →
+// signed delivery → endpoint receiver), against one relay on lowdb, one relay on PostgreSQL and three
+// relays sharing one PostgreSQL schema (load spread evenly over the three), with a bare Express
+// baseline for ingest, all in one run. Ingest alternates between the targets in short rounds, so other
+// work on the machine weighs on all alike. Needs DATABASE_URL. Not a test: figures for docs/benchmarks.md.
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { cpus, loadavg } from 'node:os';
+import { type LoadResult, runLoad } from './lib/load.ts';
+import { preSign } from './lib/messages.ts';
+import {
+  baselineTarget,
+  createEndpoint,
+  machineCpu,
+  relayCpu,
+  relayTarget,
+  type Target,
+  targetCpu,
+} from './lib/scale-targets.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? 2_000);
+const E2E = Number(process.env.BENCH_E2E ?? 2_000);
+const CONNECTIONS = 48;
+
+interface Phase {
+  requests: number;
+  seconds: number;
+  ok: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  cpu: number;
+  busy: number;
+}
+
+/** One load over all of a target's relays at once (the connections split between them). */
+async function load(t: Target, prefix: string, count: number): Promise<Phase> {
+  const share = Math.ceil(count / t.urls.length);
+  const connections = Math.ceil(CONNECTIONS / t.urls.length);
+  const cpuBefore = await targetCpu(t);
+  const machineBefore = await machineCpu();
+  const runs: LoadResult[] = await Promise.all(
+    t.urls.map((url, i) => runLoad(t.label, url, preSign(share + connections * 2, `${prefix}${i}`), connections)),
+  );
+  const machine = await machineCpu();
+  const requests = runs.reduce((n, r) => n + r.requests, 0);
+  return {
+    requests,
+    seconds: Math.max(...runs.map((r) => r.requests / r.rps)),
+    ok: runs.reduce((n, r) => n + r.ok, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    p50: Math.max(...runs.map((r) => r.p50)),
+    p99: Math.max(...runs.map((r) => r.p99)),
+    cpu: (await targetCpu(t)) - cpuBefore,
+    busy: (machine.busy - machineBefore.busy) / Math.max(1, machine.total - machineBefore.total),
+  };
+}
+
+function tally(receiver: ChildProcess, prefix: string): Promise<{ distinct: number; receipts: number; last: number }> {
+  return new Promise((resolve) => {
+    const onMessage = (reply: { op?: string; prefix?: string; distinct: number; receipts: number; last: number }) => {
+      if (reply.op !== 'tally' || reply.prefix !== prefix) return;
+      receiver.off('message', onMessage);
+      resolve(reply);
+    };
+    receiver.on('message', onMessage);
+    receiver.send({ op: 'tally', prefix });
+  });
+}
+
+/** Signed webhooks in at full rate; the clock stops at the last acknowledged event's receipt (≤ 2 min). */
+async function endToEnd(t: Target, receiver: ChildProcess, receiverUrl: string) {
+  await createEndpoint(t, `${receiverUrl}/hook`);
+  const prefix = `e2e${t.label.replaceAll(/[^a-z0-9]/gi, '')}`;
+  const started = Date.now();
+  const cpuBefore = await relayCpu(t);
+  const ingest = await load(t, prefix, E2E);
+  const expected = ingest.ok;
+  const prefixes = t.urls.map((_, i) => `evt_${prefix}${i}`);
+  const counted = async () => {
+    const parts = await Promise.all(prefixes.map((p) => tally(receiver, p)));
+    const sum = (key: 'distinct' | 'receipts') => parts.reduce((n, part) => n + part[key], 0);
+    return { distinct: sum('distinct'), receipts: sum('receipts'), last: Math.max(...parts.map((part) => part.last)) };
+  };
+  let now = await counted();
+  for (let polls = 0; polls < 1200 && now.distinct < expected; polls++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    now = await counted();
+  }
+  const seconds = (now.last - started) / 1000;
+  // Per relay: with several, the one leading the delivery fan-out sends the deliveries.
+  const perRelay = (await relayCpu(t)).map((cpu, i) => cpu - cpuBefore[i]);
+  const cpuMicros = (perRelay.reduce((a, b) => a + b, 0) / now.distinct) * 1e6;
+  return {
+    expected,
+    delivered: now.distinct,
+    repeats: now.receipts - now.distinct,
+    seconds,
+    perSecond: now.distinct / seconds,
+    cpuMicros,
+    perRelay,
+    ingest,
+  };
+}
+
+if (!process.env.DATABASE_URL) {
+  console.log('bench:scale needs PostgreSQL: export DATABASE_URL=... (bash .ci/postgres starts one and prints it); skipped');
+  process.exit(0);
+}
+console.log(
+  `${cpus().length} cpus, ${cpus()[0]?.model}, Node ${process.version}, load average ${loadavg()[0].toFixed(1)}; ` +
+    `${ROUNDS} ingest rounds of ${PER_ROUND} per target, ${CONNECTIONS} connections; end to end ${E2E} events`,
+);
+const receiver = fork(new URL('./lib/scale-receiver.ts', import.meta.url));
+const [{ port }] = (await once(receiver, 'message')) as [{ port: number }];
+const receiverUrl = `http://127.0.0.1:${port}`;
+const targets: Target[] = [];
+try {
+  targets.push(await baselineTarget());
+  targets.push(await relayTarget('lowdb, 1 relay', 'lowdb', 1));
+  targets.push(await relayTarget('postgres, 1 relay', 'postgres', 1));
+  targets.push(await relayTarget('postgres, 3 relays', 'postgres', 3));
+  for (const t of targets) await load(t, `warm${t.label.replaceAll(/[^a-z0-9]/gi, '')}`, 500);
+  const phases = new Map<Target, Phase[]>(targets.map((t) => [t, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of targets) phases.get(t)?.push(await load(t, `r${round}${t.label.replaceAll(/[^a-z0-9]/gi, '')}`, PER_ROUND));
+  }
+  const ingest = new Map(targets.map((t) => [t, summarise(phases.get(t) ?? [])]));
+  const e2e = new Map<Target, Awaited<ReturnType<typeof endToEnd>>>();
+  for (const t of targets.filter((x) => x.relay)) e2e.set(t, await endToEnd(t, receiver, receiverUrl));
+  report(targets, ingest, e2e);
+} finally {
+  for (const t of targets) await t.stop();
+  receiver.send({ op: 'exit' });
+}
+
+function summarise(all: Phase[]) {
+  const requests = all.reduce((n, p) => n + p.requests, 0);
+  const seconds = all.reduce((n, p) => n + p.seconds, 0);
+  return {
+    rps: requests / seconds,
+    p50: Math.max(...all.map((p) => p.p50)),
+    p99: Math.max(...all.map((p) => p.p99)),
+    errors: all.reduce((n, p) => n + p.errors, 0),
+    cpuMicros: (all.reduce((n, p) => n + p.cpu, 0) / requests) * 1e6,
+    busy: all.reduce((n, p) => n + p.busy, 0) / all.length,
+  };
+}
+
+function report(
+  targets: Target[],
+  ingest: Map<Target, ReturnType<typeof summarise>>,
+  e2e: Map<Target, Awaited<ReturnType<typeof endToEnd>>>,
+) {
+  console.log('\ningest (signed webhook → 200 after the durable write):');
+  for (const t of targets) {
+    const s = ingest.get(t);
+    if (!s) continue;
+    console.log(
+      `  ${t.label.padEnd(24)} ${s.rps.toFixed(0).padStart(6)} req/s  p50 ${s.p50} ms  p99 ${s.p99} ms (worst round)  errors ${s.errors}  ` +
+        `server CPU ${s.cpuMicros.toFixed(0)} µs/request  machine busy ${(s.busy * 100).toFixed(0)}%`,
+    );
+  }
+  console.log('end to end (signed webhook in → signed delivery received):');
+  for (const [t, r] of e2e) {
+    console.log(
+      `  ${t.label.padEnd(24)} ${r.perSecond.toFixed(0).padStart(6)} events/s  ${r.delivered}/${r.expected} delivered in ${r.seconds.toFixed(1)} s  ` +
+        `repeats ${r.repeats}  relay CPU ${r.cpuMicros.toFixed(0)} µs/event` +
+        (r.perRelay.length > 1 ? ` (per relay ${r.perRelay.map((c) => `${c.toFixed(1)} s`).join(' / ')})` : '') +
+        `  (ingest meanwhile ${(r.ingest.requests / r.ingest.seconds).toFixed(0)} req/s, machine busy ${(r.ingest.busy * 100).toFixed(0)}%)`,
+    );
+  }
+  const [base, lowdb, pg1, pg3] = targets;
+  const rate = (t: Target) => ingest.get(t)?.rps ?? Number.NaN;
+  const e2eRate = (t: Target) => e2e.get(t)?.perSecond ?? Number.NaN;
+  console.log(
+    `ratios, ingest: lowdb / baseline ${(rate(lowdb) / rate(base)).toFixed(2)}, postgres 1 / baseline ${(rate(pg1) / rate(base)).toFixed(2)}, ` +
+      `postgres 1 / lowdb ${(rate(pg1) / rate(lowdb)).toFixed(2)}, postgres 3 / postgres 1 ${(rate(pg3) / rate(pg1)).toFixed(2)}`,
+  );
+  console.log(
+    `ratios, end to end: postgres 1 / lowdb ${(e2eRate(pg1) / e2eRate(lowdb)).toFixed(2)}, postgres 3 / postgres 1 ${(e2eRate(pg3) / e2eRate(pg1)).toFixed(2)}`,
+  );
+  const lost = [...e2e.values()].reduce((n, r) => n + (r.expected - r.delivered), 0);
+  const errors = [...ingest.values()].reduce((n, s) => n + s.errors, 0);
+  console.log(`errors ${errors}; acknowledged but not delivered ${lost}`);
+  if (errors || lost) process.exitCode = 1;
+}
