@@ -64,8 +64,10 @@ describe('AI responses on two relay instances sharing one PostgreSQL database', 
       }
     }
     await waitFor('the upstream to pause after three tokens', () => fake.requests.at(-1)?.paused);
-    const running = await clientB.responses.retrieve(created.id);
-    assert.equal(running.status, 'in_progress');
+    // B's reads follow A's writes within milliseconds, not at once.
+    await waitFor('B to show the response in progress', async () => {
+      return (await clientB.responses.retrieve(created.id)).status === 'in_progress';
+    });
     await waitFor('B to see the three tokens streamed on A', async () => {
       return (await clientB.responses.retrieve(created.id)).output_text === 't0 t1 t2 ';
     });
@@ -103,7 +105,7 @@ describe('AI responses on two relay instances sharing one PostgreSQL database', 
     const request = await waitFor('the upstream call to be paused mid-stream', () => fake.requests.find((r) => r.paused));
     const cancelled = await clientB.responses.cancel(created.id);
     assert.equal(cancelled.status, 'cancelled');
-    await waitFor('the upstream request to be aborted', () => request.aborted);
+    await waitFor('the upstream request to be aborted', () => request.aborted, 30_000);
     assert.equal((await clientA.responses.retrieve(created.id)).status, 'cancelled');
     const events = await collect(await clientB.responses.retrieve(created.id, { stream: true }));
     assert.equal(events.at(-1)?.type, 'response.cancelled');
@@ -118,7 +120,7 @@ describe('AI responses on two relay instances sharing one PostgreSQL database', 
     const request = await waitFor('the upstream call to be paused', () => fake.requests.find((r) => r.paused));
     const res = await fetch(`${b.url}/v1/responses/${created.id}`, { method: 'DELETE', headers: b.auth });
     assert.deepEqual(await res.json(), { id: created.id, object: 'response', deleted: true });
-    await waitFor('the upstream request to be aborted', () => request.aborted);
+    await waitFor('the upstream request to be aborted', () => request.aborted, 30_000);
     for (const client of [clientA, clientB]) {
       await waitFor('the response to be gone', async () => {
         const found = await fetch(`${client.baseURL}/responses/${created.id}`, { headers: a.auth });
