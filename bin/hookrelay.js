@@ -15,13 +15,20 @@ const args = process.argv.slice(2);
  * V8 lets the young generation grow to two 64 MB semi-spaces under a burst of concurrent requests and
  * keeps them while traffic lasts: most of a busy relay's resident memory above its live data. With 8 MB
  * semi-spaces the AI responses benchmark peaks about 60 MB lower, for a few percent more CPU per ingested
- * webhook (docs/benchmarks.md, "AI responses"). A size the operator chose (NODE_OPTIONS or a node flag;
- * 0 = V8's own sizing) wins.
+ * webhook. What survives them moves to the old generation, where V8 lets garbage pile up to as much as
+ * four times the live data after each full collection when allocation is fast (a burst of requests,
+ * each waiting for its durable writes); a growth factor of 2 caps that at twice, about 60 to 80 MB
+ * lower peaks in the same benchmark for a little more CPU (docs/benchmarks.md, "AI responses"). A value
+ * the operator chose wins (a node flag, e.g. `node --heap-growing-percent=0 bin/hookrelay.js start`;
+ * NODE_OPTIONS for the semi-space size, the one of the two Node allows there; 0 = V8's own sizing).
  */
-const YOUNG_GENERATION = '--max-semi-space-size=8';
-const youngGenerationChosen = () =>
-  [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => /--max[-_]semi[-_]space[-_]size/.test(a));
-const serverFlags = () => (args[0] === 'start' && !youngGenerationChosen() ? [YOUNG_GENERATION] : []);
+const SERVER_HEAP_FLAGS = [
+  { flag: '--max-semi-space-size=8', chosen: /--max[-_]semi[-_]space[-_]size/ },
+  { flag: '--heap-growing-percent=100', chosen: /--heap[-_]growing[-_]percent/ },
+];
+const chosenByOperator = (pattern) => [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => pattern.test(a));
+const serverFlags = () =>
+  args[0] === 'start' ? SERVER_HEAP_FLAGS.filter((f) => !chosenByOperator(f.chosen)).map((f) => f.flag) : [];
 
 if (major >= 24) {
   const flags = serverFlags();

@@ -2,7 +2,8 @@ import type { Table, TableFactory } from '../store/table.ts';
 import type { Priority } from './queue.ts';
 import type { ChatMessage } from './request.ts';
 import { isTerminal, type Response } from './response-object.ts';
-import { type CompactRun, frameOf } from './stream-events.ts';
+import { compactRun, framesAfter, mergeRuns, type StoredRun } from './stored-text.ts';
+import type { CompactRun } from './stream-events.ts';
 
 /** One response as stored: the Response object plus what the relay needs to run it again. */
 export interface ResponseRow {
@@ -16,10 +17,9 @@ export interface ResponseRow {
   finished_ms: number | null;
 }
 
-/** A run of consecutive stream events (see CompactRun). */
-interface EventChunk extends CompactRun {
+/** A run of consecutive stream events (see CompactRun and StoredRun). */
+interface EventChunk extends StoredRun {
   id: string;
-  first: number;
 }
 
 export interface StoredFrame {
@@ -36,7 +36,10 @@ export interface ResponseStore {
   close(): Promise<void>;
   get(id: string): ResponseRow | undefined;
   put(row: ResponseRow): Promise<void>;
-  /** Appends events with consecutive sequence numbers starting at `first`; durable when it resolves. */
+  /**
+   * Appends events with consecutive sequence numbers starting at `first`; durable when it resolves.
+   * Stored compactly (see StoredRun); `run` itself is left as it is.
+   */
   appendEvents(id: string, first: number, run: CompactRun): Promise<void>;
   /** Stored events with a sequence number above `after` (-1 = all), in order. Synchronous on purpose: see LiveResponse. */
   eventsAfter(id: string, after: number): StoredFrame[];
@@ -126,10 +129,9 @@ export function createTableResponseStore(tables: TableFactory): ResponseStore {
     const all = chunksOf(id);
     const items = new Set(all.map((c) => c.item_id).filter((item) => item !== null));
     if (all.length < MERGE_FROM_CHUNKS || items.size > 1) return;
-    const events = all.flatMap((c) => c.events);
     // The merged row goes in first; a crash before the deletes leaves overlapping rows, which
     // eventsAfter reads once each (by sequence number).
-    await chunks.put({ id: chunkId(id, 0), first: (all[0] as EventChunk).first, item_id: [...items][0] ?? null, events });
+    await chunks.put({ id: chunkId(id, 0), ...mergeRuns(all, [...items][0] ?? null) });
     chunkCounts.set(id, 1);
     await Promise.all(all.slice(1).map((_, i) => chunks.delete(chunkId(id, i + 1))));
   }
@@ -146,23 +148,12 @@ export function createTableResponseStore(tables: TableFactory): ResponseStore {
     get: (id) => rows.get(id),
     put: (row) => rows.put(row).then(() => tell(row.id)),
     appendEvents(id, first, run) {
+      const stored = compactRun(() => chunksOf(id), first, run);
       const n = countChunks(id);
       chunkCounts.set(id, n + 1);
-      return chunks.put({ id: chunkId(id, n), first, ...run }).then(() => tell(id));
+      return chunks.put({ id: chunkId(id, n), ...stored }).then(() => tell(id));
     },
-    eventsAfter(id, after) {
-      const out: StoredFrame[] = [];
-      let last = after;
-      for (const chunk of chunksOf(id)) {
-        if (chunk.first + chunk.events.length - 1 <= last) continue;
-        chunk.events.forEach((event, k) => {
-          const seq = chunk.first + k;
-          if (seq > last) out.push({ seq, frame: frameOf(event, seq, chunk.item_id) });
-        });
-        last = Math.max(last, chunk.first + chunk.events.length - 1);
-      }
-      return out;
-    },
+    eventsAfter: (id, after) => framesAfter(chunksOf(id), after),
     eventCount: (id) => chunksOf(id).reduce((n, c) => Math.max(n, c.first + c.events.length), 0),
     sealEvents: seal,
     chunkCount: countChunks,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -64,6 +64,46 @@ for (const [name, tables] of [
       await reopened.open();
       assert.deepEqual(reopened.eventsAfter('resp_b', 2), before.slice(3));
       assert.equal(reopened.eventCount('resp_b'), n);
+      await reopened.close();
+    });
+
+    it('stores the closing events without the text they repeat, and replays them whole, merged and reopened', async () => {
+      const t = await tables();
+      const store = createTableResponseStore(t);
+      await store.open();
+      const tokens = Array.from({ length: MERGE_FROM_CHUNKS }, (_, i) => `wörd "${i}"\n`);
+      const text = tokens.join('');
+      for (const [i, token] of tokens.entries()) await store.appendEvents('resp_d', i, { item_id: 'msg_4', events: [token] });
+      const part = (t: string) => ({ type: 'output_text', text: t, annotations: [], logprobs: [] });
+      const item = { id: 'msg_4', type: 'message', role: 'assistant', status: 'completed', content: [part(text)] };
+      const closing = [
+        { type: 'response.output_text.done', item_id: 'msg_4', output_index: 0, content_index: 0, text, logprobs: [] },
+        // Not the deltas' text: kept as it is.
+        { type: 'response.content_part.done', item_id: 'msg_4', output_index: 0, content_index: 0, part: part('other') },
+        { type: 'response.output_item.done', output_index: 0, item },
+        { type: 'response.completed', response: { id: 'resp_d', status: 'completed', output: [item], metadata: { text } } },
+      ];
+      await store.appendEvents('resp_d', tokens.length, { item_id: null, events: closing });
+      const expected = closing.map((e, k) => JSON.stringify({ ...e, sequence_number: tokens.length + k }));
+      const frames = () => store.eventsAfter('resp_d', tokens.length - 1).map((f) => f.frame);
+      assert.deepEqual(frames(), expected);
+      assert.equal(closing[0]?.text, text, 'the events handed in are left as they are');
+      await store.sealEvents('resp_d');
+      assert.equal(store.chunkCount('resp_d'), 1);
+      assert.deepEqual(frames(), expected);
+      await store.close();
+      if (t === memoryTables) return;
+      const stored = await readFile(join(dirs.at(-1) as string, 'ai-response-events.jsonl'), 'utf8');
+      const closingLines = stored.split('\n').filter((line) => line.includes('response.completed'));
+      assert.equal(closingLines.length, 2, 'the closing run, then the merged stream');
+      // Once each, in metadata (not the item's text); never in the three slots left out.
+      for (const line of closingLines) assert.equal(line.split(JSON.stringify(text).slice(1, -1)).length - 1, 1);
+      const reopened = createTableResponseStore(t);
+      await reopened.open();
+      assert.deepEqual(
+        reopened.eventsAfter('resp_d', tokens.length).map((f) => f.frame),
+        expected.slice(1),
+      );
       await reopened.close();
     });
 

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { type ChildRelay, spawnRelay } from '../helpers/child-relay.ts';
 
 const FLAG = '--max-semi-space-size=8';
+const GROWTH = '--heap-growing-percent=100';
 
 /** The command line the kernel runs for this pid: the launcher must have replaced itself, not spawned. */
 async function commandLine(pid: number): Promise<string[]> {
@@ -34,11 +35,12 @@ describe('hookrelay start sizes the young generation for a server', { skip: proc
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('runs itself with 8 MB semi-spaces, in the same process (no supervising parent)', async () => {
+  it('runs itself with 8 MB semi-spaces and a growth factor of 2, in the same process (no supervising parent)', async () => {
     const relay = await spawnRelay({ dataDir: join(dir, 'default'), configYaml: 'sources: []\n' });
     try {
       const args = await commandLine(relay.child.pid as number);
       assert.ok(args.includes(FLAG), args.join(' '));
+      assert.ok(args.includes(GROWTH), args.join(' '));
       assert.ok(args.includes('start'), args.join(' '));
       assert.ok((await newSpaceBytes(relay)) <= 2 * 8 * 1024 * 1024);
     } finally {
@@ -55,6 +57,7 @@ describe('hookrelay start sizes the young generation for a server', { skip: proc
     try {
       const args = await commandLine(relay.child.pid as number);
       assert.ok(!args.some((a) => a.startsWith('--max-semi-space-size')), args.join(' '));
+      assert.ok(args.includes(GROWTH), 'only the value the operator set is left to them');
       assert.ok(args.includes('start'), args.join(' '));
     } finally {
       await stop(relay);
