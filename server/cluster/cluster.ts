@@ -40,6 +40,17 @@ export interface Cluster {
    * the moment for subsystems to look for work it held. Never called in one process.
    */
   onInstanceLost(listener: (instanceId: string) => void): () => void;
+  /**
+   * Until when (a `performance.now()` time) a claim this instance asserted at `claimedAt` (the
+   * `performance.now()` just before the claim statement was sent) certainly stays its own, so work
+   * may skip asserting it again until then. Others take claims only from an instance whose last
+   * heartbeat is older than the lease; this is the lease, less a margin, after the last heartbeat
+   * known to have landed, provided the heartbeats have landed without a gap since the claim. After
+   * a gap (a long pause, the store unreachable) claims asserted before it are not vouched for, even
+   * once heartbeats land again: another instance may have taken them meanwhile. Infinity in one
+   * process.
+   */
+  heldUntil(claimedAt: number): number;
 }
 
 /** Listeners by topic, for the messages between instances. */
@@ -109,5 +120,9 @@ export class LocalCluster implements Cluster {
 
   onInstanceLost(): () => void {
     return () => {};
+  }
+
+  heldUntil(): number {
+    return Number.POSITIVE_INFINITY;
   }
 }

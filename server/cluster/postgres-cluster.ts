@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Database } from '../store/postgres/database.ts';
 import type { Signal } from '../store/postgres/signals.ts';
 import { type Cluster, type LeaderHandlers, Topics } from './cluster.ts';
@@ -8,6 +9,14 @@ export interface PostgresClusterOptions {
   leaseMs: number;
   onError(error: unknown): void;
 }
+
+/**
+ * The part of the lease a heartbeat is not counted on for: time between taking `performance.now()`
+ * and the statement starting, and this host's clock running faster than the database's.
+ */
+const LEASE_MARGIN = 1 / 3;
+
+const HEARTBEAT = 'INSERT INTO relay_instances (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET seen_at = now()';
 
 /** Instances silent this long are forgotten, with their claims. */
 const FORGET_AFTER = '1 hour';
@@ -32,6 +41,10 @@ export class PostgresCluster implements Cluster {
   #tick: Promise<void> = Promise.resolve();
   #unlisten: (() => void) | null = null;
   #running = false;
+  /** Claims asserted from this time on are covered by heartbeats that landed without a gap since. */
+  #heldSince = Number.POSITIVE_INFINITY;
+  /** When the last heartbeat that landed stops keeping this instance's claims its own (less the margin). */
+  #heldUntil = Number.NEGATIVE_INFINITY;
 
   constructor(options: PostgresClusterOptions) {
     this.#db = options.db;
@@ -50,9 +63,7 @@ export class PostgresCluster implements Cluster {
       (signal) => this.#onSignal(signal),
       () => {},
     );
-    await this.#db.query('INSERT INTO relay_instances (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET seen_at = now()', [
-      this.instanceId,
-    ]);
+    await this.#beat();
     this.#running = true;
     // Instances found silent from the first tick on are reported: subsystems listen by then.
     this.#schedule();
@@ -63,6 +74,7 @@ export class PostgresCluster implements Cluster {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
     await this.#tick;
+    this.#heldUntil = Number.NEGATIVE_INFINITY;
     this.#unlisten?.();
     for (const role of this.#roles.values()) role.leading = false;
     // Leaving on purpose: what this instance held is free for the others at once, not after the lease.
@@ -115,6 +127,24 @@ export class PostgresCluster implements Cluster {
     return () => this.#lostListeners.delete(listener);
   }
 
+  heldUntil(claimedAt: number): number {
+    return claimedAt >= this.#heldSince ? this.#heldUntil : Number.NEGATIVE_INFINITY;
+  }
+
+  /**
+   * One heartbeat. Its seen_at (the statement's now()) is no earlier than `sent`, so the others see
+   * this instance live until about `sent` plus the lease. Claims stay covered without a gap only if it
+   * landed while the previous heartbeat still covered them; if not, the others may have taken them
+   * meanwhile, and only claims asserted after it landed are vouched for.
+   */
+  async #beat(): Promise<void> {
+    const sent = performance.now();
+    await this.#db.query(HEARTBEAT, [this.instanceId]);
+    const landed = performance.now();
+    if (landed >= this.#heldUntil) this.#heldSince = landed;
+    this.#heldUntil = sent + this.leaseMs * (1 - LEASE_MARGIN);
+  }
+
   #onSignal(signal: Signal): void {
     if (signal.k !== 'message') return;
     for (const listener of this.#topics.listeners(signal.topic)) listener(signal.message);
@@ -138,9 +168,7 @@ export class PostgresCluster implements Cluster {
 
   async #heartbeat(): Promise<void> {
     if (!this.#running) return;
-    await this.#db.query('INSERT INTO relay_instances (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET seen_at = now()', [
-      this.instanceId,
-    ]);
+    await this.#beat();
     await this.#claimRoles();
     await this.#findLost();
   }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Cluster } from '../cluster/cluster.ts';
 
 /** Keys per claim statement: a takeover of a large backlog is many bounded statements, not one huge one. */
@@ -15,6 +16,8 @@ export class DeliveryClaims {
   #releasing: string[] = [];
   #flush: Promise<void> | null = null;
   #confirming: Array<{ id: string; settle: (held: boolean | Error) => void }> = [];
+  /** Delivery id → when its claim was last asserted (`performance.now()` before the statement); shared stores only. */
+  readonly #claimedAt = new Map<string, number>();
 
   /** `refresh` re-reads delivery rows, for confirm(). */
   constructor(
@@ -36,17 +39,34 @@ export class DeliveryClaims {
   async claim(ids: readonly string[]): Promise<string[]> {
     const granted: string[] = [];
     for (let i = 0; i < ids.length; i += CHUNK) {
-      const keys = await this.#cluster.claim(ids.slice(i, i + CHUNK).map(deliveryKey));
-      for (const key of keys) granted.push(key.slice(KEY_PREFIX.length));
+      const chunk = ids.slice(i, i + CHUNK);
+      const sent = performance.now();
+      const held = new Set(await this.#cluster.claim(chunk.map(deliveryKey)));
+      for (const id of chunk) {
+        if (held.has(deliveryKey(id))) {
+          granted.push(id);
+          if (this.#cluster.shared) this.#claimedAt.set(id, sent);
+        } else this.#claimedAt.delete(id);
+      }
     }
     return granted;
   }
 
   /**
-   * Whether this instance still holds a delivery, just before sending it: an instance that stalled
-   * past the lease (a long pause, a partition) may have lost it to a takeover. The claim is asserted
-   * again and, if held, the row re-read (another instance may have finished it meanwhile). Attempts
-   * starting together share one claim and one re-read.
+   * Whether this instance certainly still holds a delivery without asking the store: its claim was
+   * asserted while its heartbeats kept landing, and no other instance can have taken it since
+   * (cluster heldUntil). False means confirm() must ask.
+   */
+  surelyHeld(id: string): boolean {
+    const claimedAt = this.#claimedAt.get(id);
+    return claimedAt !== undefined && performance.now() < this.#cluster.heldUntil(claimedAt);
+  }
+
+  /**
+   * Whether this instance still holds a delivery, just before sending it, when surelyHeld() cannot
+   * tell: an instance that stalled past the lease (a long pause, a partition) may have lost it to a
+   * takeover. The claim is asserted again and, if held, the row re-read (another instance may have
+   * finished it meanwhile). Attempts starting together share one claim and one re-read.
    */
   confirm(id: string): Promise<boolean> {
     return new Promise<boolean | Error>((settle) => {
@@ -73,7 +93,10 @@ export class DeliveryClaims {
   /** Gives deliveries back (their final row is written, or they were not ours to run after all). */
   release(ids: readonly string[]): void {
     if (ids.length === 0 || !this.#cluster.shared) return;
-    for (const id of ids) this.#releasing.push(deliveryKey(id));
+    for (const id of ids) {
+      this.#claimedAt.delete(id);
+      this.#releasing.push(deliveryKey(id));
+    }
     this.#flush ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#send());
   }
 

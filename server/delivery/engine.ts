@@ -202,11 +202,13 @@ export class DeliveryEngine {
 
   /**
    * The row to send, as stored now, when other instances share the store and this one still holds the
-   * delivery (claims.ts confirm); null when it is not this instance's to send any more.
+   * delivery; null when it is not this instance's to send any more. Asked of the store (claims.ts
+   * confirm) only when this instance's heartbeats cannot vouch for the claim (after a stall): while
+   * they do, no other instance can have taken the delivery, and so none can have written its row.
    */
   async #stillOurs(row: DeliveryRow): Promise<DeliveryRow | null> {
     const { claims, store, logger } = this.#deps;
-    if (!claims.shared) return row;
+    if (!claims.shared || claims.surelyHeld(row.id)) return row;
     try {
       if (!(await claims.confirm(row.id))) {
         this.#owned.delete(row.id);

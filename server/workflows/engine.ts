@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { RelayEvent } from '../store/types.ts';
 import type { Workflow } from './definition.ts';
 import type { EngineDeps } from './engine-deps.ts';
@@ -44,13 +45,14 @@ export class RunEngine {
   /** Creates and saves a run, then executes it in the background; resolves once the run is durable. */
   async start(workflow: Workflow, options: StartOptions): Promise<RunRecord> {
     const record = this.#newRecord(this.#newId('run'), workflow, options);
+    const claimedAt = performance.now();
     // A new id: no other instance can hold it, so the claim is granted.
     await this.#deps.cluster.claim([runKey(record.id)]);
     // The first step starts while the run's first write is on its way to disk: a crash before it lands
     // loses nothing, since the trigger cursor only passes this event once start() resolves, and the
     // replay then starts the run again (at-least-once, as for any step).
     const saved = this.#deps.runs.save(record);
-    this.#launch(record, workflow, options.event ?? options.inline ?? null);
+    this.#launch(record, workflow, options.event ?? options.inline ?? null, claimedAt);
     await saved;
     return record;
   }
@@ -65,11 +67,12 @@ export class RunEngine {
     if (!this.#deps.cluster.shared) {
       // One process: the trigger has already checked that no run exists; write and run at once.
       const saved = this.#deps.runs.save(record);
-      this.#launch(record, workflow, event);
+      this.#launch(record, workflow, event, Number.NEGATIVE_INFINITY);
       await saved;
       return record;
     }
     const key = runKey(record.id);
+    const claimedAt = performance.now();
     if ((await this.#deps.cluster.claim([key])).length === 0) return null;
     if (this.#active.has(record.id)) return null;
     if (!(await this.#deps.runs.insertNew(record))) {
@@ -77,7 +80,7 @@ export class RunEngine {
       await this.#deps.cluster.release([key]);
       return null;
     }
-    this.#launch(record, workflow, event);
+    this.#launch(record, workflow, event, claimedAt);
     return record;
   }
 
@@ -100,14 +103,18 @@ export class RunEngine {
     return record;
   }
 
-  /** Picks up a run that was unfinished when the relay stopped, from its first unfinished step. */
+  /**
+   * Picks up a run that was unfinished when the relay stopped, from its first unfinished step. When
+   * it was claimed is not known here, so with other instances its claim is asserted again at its first write.
+   */
   resume(record: RunRecord, workflow: Workflow, event: unknown): void {
     if (this.#active.has(record.id)) return;
-    this.#launch(record, workflow, event);
+    this.#launch(record, workflow, event, Number.NEGATIVE_INFINITY);
   }
 
-  #launch(record: RunRecord, workflow: Workflow, event: unknown): void {
-    const run = this.#activeRun(record, workflow, event);
+  /** `claimedAt`: the `performance.now()` before the run's claim statement was sent. */
+  #launch(record: RunRecord, workflow: Workflow, event: unknown, claimedAt: number): void {
+    const run = this.#activeRun(record, workflow, event, claimedAt);
     const done = executeRun(this.#deps, run)
       .catch((err: unknown) => this.#deps.logger.error({ err, run: record.id }, 'run failed unexpectedly'))
       .finally(() => {
@@ -120,9 +127,9 @@ export class RunEngine {
     this.#active.set(record.id, { run, done });
   }
 
-  #activeRun(record: RunRecord, workflow: Workflow, event: unknown): ActiveRun {
+  #activeRun(record: RunRecord, workflow: Workflow, event: unknown, claimedAt: number): ActiveRun {
     const deps = this.#deps;
-    const stillHeld = this.#stillHeld(record);
+    const stillHeld = this.#stillHeld(record, claimedAt);
     const run: ActiveRun = {
       record,
       workflow,
@@ -159,16 +166,17 @@ export class RunEngine {
   }
 
   /**
-   * With other instances: whether this one still holds the run. Asked again only when a third of the
-   * lease has passed since the last answer, since only a relay that missed its heartbeats for two
-   * thirds of the lease can have lost it: then the claim is asserted anew and the row re-read (another
-   * instance may have finished the run and let go of it).
+   * With other instances: whether this one still holds the run. Asked of the store only when this
+   * instance's heartbeats cannot vouch for the claim (cluster heldUntil: after a stall, another
+   * instance may have taken the run over): then the claim is asserted anew and the row re-read
+   * (another instance may have finished the run and let go of it).
    */
-  #stillHeld(record: RunRecord): () => Promise<boolean> {
+  #stillHeld(record: RunRecord, claimedAt: number): () => Promise<boolean> {
     const { cluster, runs, logger } = this.#deps;
-    let askedAt = Date.now();
+    let askedAt = claimedAt;
     return async () => {
-      if (!cluster.shared || Date.now() - askedAt < cluster.leaseMs / 3) return true;
+      if (!cluster.shared || performance.now() < cluster.heldUntil(askedAt)) return true;
+      const asking = performance.now();
       const held = (await cluster.claim([runKey(record.id)])).length > 0;
       if (held) await runs.refresh([record.id]);
       const stored = runs.get(record.id);
@@ -176,7 +184,7 @@ export class RunEngine {
         logger.warn({ run: record.id }, 'another instance took this run over while this one stalled; leaving it');
         return false;
       }
-      askedAt = Date.now();
+      askedAt = asking;
       return true;
     };
   }

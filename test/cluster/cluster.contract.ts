@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { performance } from 'node:perf_hooks';
 import type { Cluster } from '../../server/cluster/cluster.ts';
 import { waitFor } from '../helpers/wait.ts';
 
@@ -12,6 +13,11 @@ export interface ClusterHarness {
    */
   kill?(member: Cluster): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Stops the whole process, timers and all, as a long GC pause or a descheduled VM would. */
+function pauseProcess(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 let keyCount = 0;
@@ -68,6 +74,14 @@ export function clusterContract(name: string, make: () => Promise<ClusterHarness
       assert.deepEqual(stopped, []);
     });
 
+    it('vouches for a claim until a time in the future once started', async () => {
+      const a = await (await fresh()).member();
+      const claimedAt = performance.now();
+      const k = key();
+      assert.deepEqual(await a.claim([k]), [k]);
+      assert.ok(a.heldUntil(claimedAt) > performance.now());
+    });
+
     if (!shared) return;
     describe('with several instances', () => {
       it('does not grant a key a live instance holds; grants it once that instance stops', async () => {
@@ -102,6 +116,31 @@ export function clusterContract(name: string, make: () => Promise<ClusterHarness
         assert.deepEqual(await b.claim([k]), [], 'granted before the lease ran out');
         await waitFor('the lost instance reported', () => lost.includes(a.instanceId), 10 * b.leaseMs);
         assert.deepEqual(await b.claim([k]), [k]);
+      });
+
+      it('stops vouching for its claims when its heartbeats cannot reach the store', async () => {
+        const harness = await fresh();
+        const a = await harness.member();
+        const claimedAt = performance.now();
+        await a.claim([key()]);
+        assert.ok(a.heldUntil(claimedAt) > performance.now());
+        await harness.kill?.(a);
+        const last = a.heldUntil(claimedAt);
+        // A whole lease past it: heartbeats (every third of the lease) were tried and failed meanwhile.
+        await waitFor('a lease past the last horizon', () => performance.now() > last + a.leaseMs, 10 * a.leaseMs);
+        assert.equal(a.heldUntil(claimedAt), last, 'the horizon moved without a heartbeat reaching the store');
+        assert.ok(a.heldUntil(performance.now()) < performance.now(), 'a claim made now is vouched for');
+      });
+
+      it('after a pause longer than the lease, vouches only for claims made once heartbeats land again', async () => {
+        const harness = await fresh();
+        const a = await harness.member();
+        const claimedAt = performance.now();
+        await a.claim([key()]);
+        pauseProcess(2 * a.leaseMs);
+        // Another instance could have taken the claim during the pause; a heartbeat landing now does not undo that.
+        await waitFor('a heartbeat after the pause', () => a.heldUntil(performance.now()) > performance.now(), 10 * a.leaseMs);
+        assert.ok(a.heldUntil(claimedAt) < performance.now(), 'a claim from before the pause is still vouched for');
       });
 
       it('lets one instance lead a role, and another take it when the leader dies', async () => {
