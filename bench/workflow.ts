@@ -211,6 +211,7 @@ async function main(): Promise<void> {
       '  dir: ./workflows',
       '  env: [BENCH_RECEIVER]',
       '  watch: false',
+      ...(process.env.BENCH_KEEP_RUNS ? [`  keepRuns: ${process.env.BENCH_KEEP_RUNS}`] : []),
     ].join('\n'),
     env: {
       BENCH_RECEIVER: receiver.url,
@@ -266,6 +267,8 @@ async function main(): Promise<void> {
       // At a moderate rate fewer writes share a group commit, so this is higher than at full load.
       // Where in the phase the tail is: p99 of the events sent in each second of it.
       half_rate_p99_ms_by_second: bySecond(receiver.stats(), halfStarted),
+      // The first second also opens the paced sender's connections and follows the full-load phase.
+      half_rate_p99_ms_after_first_second: Number(afterFirstSecond(receiver.stats(), halfStarted).toFixed(1)),
       half_rate_relay_cpu_us_per_event: Math.round((halfCpu / receiver.stats().count) * 1e6),
       ratio_end_to_end_vs_baseline: Number((sustained / bare.rps).toFixed(2)),
       ratio_end_to_end_vs_relay_ingest_only: Number((sustained / ingestOnly).toFixed(2)),
@@ -278,6 +281,14 @@ async function main(): Promise<void> {
     receiver.close();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+function afterFirstSecond(stats: { latencies: number[]; sentAt: number[] }, started: number): number {
+  const later = stats.latencies.filter((_, i) => stats.sentAt[i] - started >= 1000);
+  return percentile(
+    later.sort((a, b) => a - b),
+    0.99,
+  );
 }
 
 function bySecond(stats: { latencies: number[]; sentAt: number[] }, started: number): number[] {
