@@ -295,7 +295,8 @@ function bySecond(stats: { latencies: number[]; sentAt: number[] }, started: num
   const seconds: number[][] = [];
   stats.sentAt.forEach((sent, i) => {
     const second = Math.floor((sent - started) / 1000);
-    (seconds[second] ??= []).push(stats.latencies[i]);
+    seconds[second] ??= [];
+    seconds[second].push(stats.latencies[i]);
   });
   return [...seconds].map((l) =>
     Math.round(
