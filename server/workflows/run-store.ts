@@ -72,7 +72,7 @@ export interface RunStore {
   triggeredBy(workflow: string, eventId: string): string | undefined;
   /** Deletes the oldest finished runs beyond `keep`; returns how many went. */
   prune(keep: number): Promise<number>;
-  /** The trigger cursor: the newest event id whose runs have been created. */
+  /** The trigger cursor: the newest event id whose runs have been made (and written, see oldestHeldTrigger). */
   cursor(): string | null;
   saveCursor(eventId: string): Promise<void>;
   /** Re-reads the cursor as stored now (a new trigger leader starts from the last one's). */
