@@ -29,6 +29,8 @@ steps:
 /** Receipts: when each event reached the receiver (performance.now(), same process as the sender). */
 function startReceiver() {
   const latencies: number[] = [];
+  /** When each received event was sent (same order as latencies). */
+  const sentAt: number[] = [];
   let count = 0;
   let last = 0;
   const server = createServer((req, res) => {
@@ -42,22 +44,24 @@ function startReceiver() {
       last = now;
       const sent = (JSON.parse(body) as { sent: number }).sent;
       latencies.push(now - sent);
+      sentAt.push(sent);
       res.end('{}');
     });
   });
   return new Promise<{
     url: string;
-    stats: () => { count: number; last: number; latencies: number[] };
+    stats: () => { count: number; last: number; latencies: number[]; sentAt: number[] };
     reset(): void;
     close(): void;
   }>((resolve) =>
     server.listen(0, '127.0.0.1', () =>
       resolve({
         url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-        stats: () => ({ count, last, latencies }),
+        stats: () => ({ count, last, latencies, sentAt }),
         reset() {
           count = 0;
           latencies.length = 0;
+          sentAt.length = 0;
         },
         close: () => server.close(),
       }),
@@ -207,6 +211,7 @@ async function main(): Promise<void> {
       '  dir: ./workflows',
       '  env: [BENCH_RECEIVER]',
       '  watch: false',
+      ...(process.env.BENCH_KEEP_RUNS ? [`  keepRuns: ${process.env.BENCH_KEEP_RUNS}`] : []),
     ].join('\n'),
     env: {
       BENCH_RECEIVER: receiver.url,
@@ -214,6 +219,8 @@ async function main(): Promise<void> {
       // e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile the relay alone
       ...(process.env.BENCH_RELAY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_RELAY_NODE_OPTIONS } : {}),
     },
+    // e.g. `--heap-growing-percent=0 --max-semi-space-size=0` for V8's own heap sizing
+    nodeArgs: process.env.BENCH_RELAY_NODE_ARGS?.split(' ').filter(Boolean),
   });
   try {
     await load(relay.url, { seconds: 2 }); // warm-up
@@ -231,9 +238,12 @@ async function main(): Promise<void> {
     progress(`relay: ${Math.round(sustained)} events/s end to end; now at half that rate`);
     receiver.reset();
     const halfRate = Math.max(1, Math.floor(sustained / 2));
+    const cpuBeforeHalf = await cpuSeconds(relay.child.pid);
     const half = await paced(relay.url, halfRate, SECONDS);
     await drained(receiver, half.sent - half.failed);
+    const halfCpu = (await cpuSeconds(relay.child.pid)) - cpuBeforeHalf;
     const sorted = [...receiver.stats().latencies].sort((a, b) => a - b);
+    const halfStarted = Math.min(...receiver.stats().sentAt);
     const report = {
       machine: {
         cores: (await import('node:os')).cpus().length,
@@ -253,16 +263,49 @@ async function main(): Promise<void> {
       half_rate: halfRate,
       half_rate_p50_ms: Number(percentile(sorted, 0.5).toFixed(1)),
       half_rate_p99_ms: Number(percentile(sorted, 0.99).toFixed(1)),
+      half_rate_p999_ms: Number(percentile(sorted, 0.999).toFixed(1)),
+      // At a moderate rate fewer writes share a group commit, so this is higher than at full load.
+      // Where in the phase the tail is: p99 of the events sent in each second of it.
+      half_rate_p99_ms_by_second: bySecond(receiver.stats(), halfStarted),
+      // The first second also opens the paced sender's connections and follows the full-load phase.
+      half_rate_p99_ms_after_first_second: Number(afterFirstSecond(receiver.stats(), halfStarted).toFixed(1)),
+      half_rate_relay_cpu_us_per_event: Math.round((halfCpu / receiver.stats().count) * 1e6),
       ratio_end_to_end_vs_baseline: Number((sustained / bare.rps).toFixed(2)),
       ratio_end_to_end_vs_relay_ingest_only: Number((sustained / ingestOnly).toFixed(2)),
     };
     console.log(JSON.stringify(report, null, 2));
+    if (process.env.BENCH_RELAY_LOG) await writeFile(process.env.BENCH_RELAY_LOG, relay.output());
   } finally {
     relay.child.kill('SIGTERM');
     await relay.exited;
     receiver.close();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+function afterFirstSecond(stats: { latencies: number[]; sentAt: number[] }, started: number): number {
+  const later = stats.latencies.filter((_, i) => stats.sentAt[i] - started >= 1000);
+  return percentile(
+    later.sort((a, b) => a - b),
+    0.99,
+  );
+}
+
+function bySecond(stats: { latencies: number[]; sentAt: number[] }, started: number): number[] {
+  const seconds: number[][] = [];
+  stats.sentAt.forEach((sent, i) => {
+    const second = Math.floor((sent - started) / 1000);
+    seconds[second] ??= [];
+    seconds[second].push(stats.latencies[i]);
+  });
+  return [...seconds].map((l) =>
+    Math.round(
+      percentile(
+        (l ?? []).sort((a, b) => a - b),
+        0.99,
+      ),
+    ),
+  );
 }
 
 /** User + system CPU seconds of a process so far (Linux /proc; clock ticks are 100 per second there). */

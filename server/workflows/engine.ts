@@ -65,10 +65,11 @@ export class RunEngine {
   async trigger(workflow: Workflow, event: RelayEvent, chainDepth: number): Promise<RunRecord | null> {
     const record = this.#newRecord(triggeredRunId(workflow.name, event.id), workflow, { event, chainDepth });
     if (!this.#deps.cluster.shared) {
-      // One process: the trigger has already checked that no run exists; write and run at once.
-      const saved = this.#deps.runs.save(record);
+      // One process: the trigger has already checked that no run exists. The run is shown at once and
+      // first written when a step finishes, it waits, or it ends: the trigger cursor stays at or before
+      // its event until then, so if the relay dies first the replay makes the run again from its event.
+      this.#deps.runs.hold(record);
       this.#launch(record, workflow, event, Number.NEGATIVE_INFINITY);
-      await saved;
       return record;
     }
     const key = runKey(record.id);
@@ -115,21 +116,24 @@ export class RunEngine {
   /** `claimedAt`: the `performance.now()` before the run's claim statement was sent. */
   #launch(record: RunRecord, workflow: Workflow, event: unknown, claimedAt: number): void {
     const run = this.#activeRun(record, workflow, event, claimedAt);
+    const { cluster, logger } = this.#deps;
     const done = executeRun(this.#deps, run)
-      .catch((err: unknown) => this.#deps.logger.error({ err, run: record.id }, 'run failed unexpectedly'))
+      .catch((err: unknown) => logger.error({ err, run: record.id }, 'run failed unexpectedly'))
       .finally(() => {
         this.#active.delete(record.id);
+        // One process: no claim to give back.
+        if (!cluster.shared) return;
         // Finished and written, or left unfinished by stop: either way another instance may take it now.
-        return this.#deps.cluster
+        return cluster
           .release([runKey(record.id)])
-          .catch((err: unknown) => this.#deps.logger.error({ err, run: record.id }, 'could not release a run'));
+          .catch((err: unknown) => logger.error({ err, run: record.id }, 'could not release a run'));
       });
     this.#active.set(record.id, { run, done });
   }
 
   #activeRun(record: RunRecord, workflow: Workflow, event: unknown, claimedAt: number): ActiveRun {
     const deps = this.#deps;
-    const stillHeld = this.#stillHeld(record, claimedAt);
+    const stillHeld = deps.cluster.shared ? this.#stillHeld(record, claimedAt) : held;
     const run: ActiveRun = {
       record,
       workflow,
@@ -217,6 +221,9 @@ export class RunEngine {
     return this.#active.get(id)?.done ?? Promise.resolve();
   }
 }
+
+/** One process: every run is this instance's. */
+const held = async () => true;
 
 /** Ends a run here without writing it (another instance holds it now), as a stop does. */
 function stopHere(run: ActiveRun): never {

@@ -47,6 +47,13 @@ export interface RunStore {
   open(): Promise<void>;
   close(): Promise<void>;
   get(id: string): RunRecord | undefined;
+  /**
+   * Shows a run in reads before its first write (one process only: a triggered run, which the trigger
+   * replay makes again if the relay dies before its first save). The first save() writes it.
+   */
+  hold(run: RunRecord): void;
+  /** The oldest trigger event among held runs (not yet written): the trigger cursor stays at or before it. */
+  oldestHeldTrigger(): string | null;
   save(run: RunRecord): Promise<void>;
   /** Runs of a workflow, newest first. */
   list(query: { workflow?: string; status?: RunStatus; limit: number; before?: string }): RunRecord[];
@@ -65,7 +72,7 @@ export interface RunStore {
   triggeredBy(workflow: string, eventId: string): string | undefined;
   /** Deletes the oldest finished runs beyond `keep`; returns how many went. */
   prune(keep: number): Promise<number>;
-  /** The trigger cursor: the newest event id whose runs have been created. */
+  /** The trigger cursor: the newest event id whose runs have been made (and written, see oldestHeldTrigger). */
   cursor(): string | null;
   saveCursor(eventId: string): Promise<void>;
   /** Re-reads the cursor as stored now (a new trigger leader starts from the last one's). */
@@ -98,6 +105,8 @@ export class TableRunStore implements RunStore {
   /** The trigger key each indexed run is under (to unindex a run another instance deleted). */
   readonly #triggerOf = new Map<string, string>();
   readonly #finished = new Set<string>();
+  /** Runs shown before their first write (see hold). */
+  readonly #held = new Map<string, RunRecord>();
 
   constructor(tables: TableFactory) {
     this.#runs = tables.table<RunRecord>('workflow_runs', 'large');
@@ -141,12 +150,29 @@ export class TableRunStore implements RunStore {
   }
 
   get(id: string): RunRecord | undefined {
-    return this.#runs.get(id);
+    return this.#runs.get(id) ?? this.#held.get(id);
+  }
+
+  hold(run: RunRecord): void {
+    this.#held.set(run.id, run);
+    this.#index(run);
+  }
+
+  oldestHeldTrigger(): string | null {
+    let oldest: string | null = null;
+    for (const run of this.#held.values()) {
+      const id = run.trigger_event_id;
+      if (id !== null && (oldest === null || id < oldest)) oldest = id;
+    }
+    return oldest;
   }
 
   async save(run: RunRecord): Promise<void> {
     this.#index(run);
-    await this.#runs.put(run);
+    const put = this.#runs.put(run);
+    // The table shows the row from here on (before the write lands).
+    this.#held.delete(run.id);
+    await put;
   }
 
   async insertNew(run: RunRecord): Promise<boolean> {
@@ -164,25 +190,30 @@ export class TableRunStore implements RunStore {
   }
 
   list(query: { workflow?: string; status?: RunStatus; limit: number; before?: string }): RunRecord[] {
+    // Every match, then the newest: a triggered run is first written when it finishes (or reaches a
+    // step boundary), so the table's order is not the runs' order.
     const out: RunRecord[] = [];
-    const all = [...this.#runs.values()];
-    for (let i = all.length - 1; i >= 0 && out.length < query.limit; i--) {
-      const run = all[i];
+    for (const run of this.#all()) {
       if (query.workflow && run.workflow !== query.workflow) continue;
       if (query.status && run.status !== query.status) continue;
       if (query.before && run.id >= query.before) continue;
       out.push(run);
     }
-    return out.sort((a, b) => (a.id < b.id ? 1 : -1));
+    return out.sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, query.limit);
   }
 
   unfinished(): RunRecord[] {
-    return [...this.#runs.values()].filter((run) => !FINISHED.has(run.status));
+    return [...this.#all()].filter((run) => !FINISHED.has(run.status));
+  }
+
+  *#all(): Generator<RunRecord> {
+    yield* this.#runs.values();
+    for (const run of this.#held.values()) if (!this.#runs.get(run.id)) yield run;
   }
 
   triggeredBy(workflow: string, eventId: string): string | undefined {
     const id = triggeredRunId(workflow, eventId);
-    if (this.#runs.get(id)) return id;
+    if (this.get(id)) return id;
     return this.#byTrigger.get(`${workflow}\u0000${eventId}`);
   }
 

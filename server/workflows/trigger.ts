@@ -10,8 +10,10 @@ import type { RunStore } from './run-store.ts';
 import { idBefore } from './waits.ts';
 
 // Starts runs for stored events. Each (workflow, event) pair starts at most one run, so the same event
-// seen twice (live, then again by the replay after a crash) does no harm. The cursor is saved lazily:
-// on start-up, events from a little before it are replayed from the event store.
+// seen twice (live, then again by the replay after a crash) does no harm. The cursor is saved lazily,
+// and never past the event of a run not yet written (in one process a triggered run is first written
+// when it reaches a step boundary): on start-up, events from a little before it are replayed from the
+// event store.
 //
 // With several instances on one store, triggering is a led role: the leader hears the events every
 // instance stores, owns the shared cursor, and replays from it when it gains the role (so events a
@@ -165,7 +167,9 @@ export class Triggers {
   async flush(): Promise<void> {
     this.#timer?.clear();
     this.#timer = null;
-    const cursor = this.#cursor;
+    // Not past a run that is shown but not yet written: a replay must still reach its event.
+    const held = this.#deps.runs.oldestHeldTrigger();
+    const cursor = held !== null && this.#cursor !== null && held < this.#cursor ? held : this.#cursor;
     // Only the leader writes the shared cursor (one that lost the role would move it under the next).
     if (!this.leading || !cursor || cursor === this.#savedCursor) return;
     try {

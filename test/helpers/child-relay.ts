@@ -26,18 +26,24 @@ export async function spawnRelay(options: {
   configYaml: string;
   env?: Record<string, string>;
   adminToken?: string;
+  /** Node flags before the launcher (e.g. `--heap-growing-percent=0`, which NODE_OPTIONS cannot carry). */
+  nodeArgs?: string[];
 }): Promise<ChildRelay> {
   const configFile = join(options.dataDir, 'hookrelay.yaml');
   await writeFile(configFile, options.configYaml);
-  const child = spawn(process.execPath, [BIN, 'start', '--config', configFile, '--port', '0', '--data-dir', options.dataDir], {
-    env: {
-      ...process.env,
-      HOOKRELAY_ADMIN_TOKEN: options.adminToken ?? 'test-admin-token',
-      HOOKRELAY_LOG_LEVEL: 'info',
-      ...options.env,
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? []), BIN, 'start', '--config', configFile, '--port', '0', '--data-dir', options.dataDir],
+    {
+      env: {
+        ...process.env,
+        HOOKRELAY_ADMIN_TOKEN: options.adminToken ?? 'test-admin-token',
+        HOOKRELAY_LOG_LEVEL: 'info',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   const exited = once(child, 'exit').then(([code, signal]) => ({
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,

@@ -83,6 +83,45 @@ for (const [name, make] of drivers) {
       await cleanup();
     });
 
+    it('shows a held run before its first write, in id order, and keeps its event as the oldest held', async () => {
+      const { tables, cleanup } = await make();
+      const store = new TableRunStore(tables);
+      await store.open();
+      const older = run('running', 'w', 'evt_1');
+      const newer = run('running', 'w', 'evt_2');
+      store.hold(older);
+      store.hold(newer);
+      assert.equal(store.get(older.id), older);
+      assert.equal(store.triggeredBy('w', 'evt_1'), older.id);
+      assert.deepEqual(
+        store
+          .unfinished()
+          .map((r) => r.id)
+          .sort(),
+        [older.id, newer.id].sort(),
+      );
+      assert.equal(store.oldestHeldTrigger(), 'evt_1');
+      // The newer run is written first (it finished first): the list is still newest first, limit applied.
+      newer.status = 'succeeded';
+      await store.save(newer);
+      assert.equal(store.oldestHeldTrigger(), 'evt_1');
+      older.status = 'succeeded';
+      await store.save(older);
+      assert.equal(store.oldestHeldTrigger(), null);
+      const third = run('succeeded', 'w', 'evt_0');
+      await store.save(third);
+      assert.deepEqual(
+        store.list({ limit: 2 }).map((r) => r.id),
+        [third.id, newer.id],
+      );
+      assert.deepEqual(
+        store.list({ limit: 5, before: newer.id }).map((r) => r.id),
+        [older.id],
+      );
+      await store.close();
+      await cleanup();
+    });
+
     it('prunes the oldest finished runs beyond the bound and never an unfinished one', async () => {
       const { tables, cleanup } = await make();
       const store = new TableRunStore(tables);
