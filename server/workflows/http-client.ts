@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
-import type { HttpClient, HttpRequest, HttpResponse } from '../../plugins/sdk.ts';
+import type { HttpClient } from '../../plugins/sdk.ts';
 
 // The step context's buffered HTTP client (`ctx.http`), in two implementations with the same contract
 // (test/workflows/http-client.test.ts): undici's request API, which the relay uses, and one over a

@@ -1,26 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { signHeaders } from '../../server/ingest/signers.ts';
 import { Receiver } from '../delivery/receiver.ts';
 import { api, createEndpoint, type DeliveryJson, deliveries } from '../delivery/setup.ts';
 import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { signedShop } from '../helpers/signed-source.ts';
 
-const SECRET = `whsec_${Buffer.from('deliveries across relay instances').toString('base64')}`;
-const source = { name: 'shop', verify: { scheme: 'standard-webhooks' as const, secrets: [SECRET] } };
-
-async function ingest(relay: TestRelay, messageId: string, payload: unknown): Promise<string> {
-  const body = JSON.stringify(payload);
-  const headers = signHeaders({ verify: source.verify, secret: SECRET, body, id: messageId });
-  const res = await fetch(`${relay.url}/hooks/shop`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body,
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  return ((await res.json()) as { id: string }).id;
-}
+const shop = signedShop('deliveries across relay instances');
+const { source } = shop;
+const ingest = async (...args: Parameters<typeof shop.ingest>) => (await shop.ingest(...args)).id;
 
 describe('deliveries with three relay instances on one PostgreSQL database', { skip: skipWithoutPostgres }, () => {
   const schema = newSchema();

@@ -3,29 +3,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { signHeaders } from '../../server/ingest/signers.ts';
 import { type ChildRelay, spawnRelay } from '../helpers/child-relay.ts';
 import { Receiver } from '../delivery/receiver.ts';
 import { createEndpoint } from '../delivery/setup.ts';
 import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { signedShop } from '../helpers/signed-source.ts';
 
-const SECRET = `whsec_${Buffer.from('a relay killed mid-delivery').toString('base64')}`;
-const source = { name: 'shop', verify: { scheme: 'standard-webhooks' as const, secrets: [SECRET] } };
+const shop = signedShop('a relay killed mid-delivery');
+const { source } = shop;
+const ingest = async (...args: Parameters<typeof shop.ingest>) => (await shop.ingest(...args)).id;
+
 const DELIVERY = { concurrency: 2, sweepIntervalSeconds: 1, scheduleSeconds: [0, 1, 1, 1, 1, 1, 1, 1] };
-
-async function ingest(url: string, messageId: string, payload: unknown): Promise<string> {
-  const body = JSON.stringify(payload);
-  const headers = signHeaders({ verify: source.verify, secret: SECRET, body, id: messageId });
-  const res = await fetch(`${url}/hooks/shop`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body,
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  return ((await res.json()) as { id: string }).id;
-}
 
 describe('deliveries of a relay instance killed with SIGKILL', { skip: skipWithoutPostgres }, () => {
   const schema = newSchema();

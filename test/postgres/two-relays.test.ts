@@ -3,26 +3,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { EventSource } from 'eventsource';
 import { io } from 'socket.io-client';
-import { signHeaders } from '../../server/ingest/signers.ts';
 import type { RelayEvent } from '../../server/store/types.ts';
 import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
 import { ADMIN_TOKEN, startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { signedShop } from '../helpers/signed-source.ts';
 
-const SECRET = `whsec_${Buffer.from('two relays, one database').toString('base64')}`;
-const source = { name: 'shop', verify: { scheme: 'standard-webhooks' as const, secrets: [SECRET] } };
-
-async function ingest(relay: TestRelay, messageId: string, payload: unknown) {
-  const body = JSON.stringify(payload);
-  const headers = signHeaders({ verify: source.verify, secret: SECRET, body, id: messageId });
-  const res = await fetch(`${relay.url}/hooks/shop`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body,
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  return (await res.json()) as { id: string; duplicate: boolean };
-}
+const { source, ingest } = signedShop('two relays, one database');
 
 describe('two relay instances sharing one PostgreSQL database', { skip: skipWithoutPostgres }, () => {
   const schema = newSchema();

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { signHeaders } from '../../server/ingest/signers.ts';
 import type { RunRecord } from '../../server/workflows/run-store.ts';
 import { queryTestDatabase } from '../helpers/postgres.ts';
 import { api } from '../workflows/helpers.ts';
+import { signedShop } from '../helpers/signed-source.ts';
+
+const shop = signedShop('workflows on several instances');
+export const { secret: SECRET, source } = shop;
+export const ingest = async (...args: Parameters<typeof shop.ingest>) => (await shop.ingest(...args)).id;
 
 // Workflows and helpers shared by the tests of workflows on several instances.
-
-export const SECRET = `whsec_${Buffer.from('workflows on several instances').toString('base64')}`;
-export const source = { name: 'shop', verify: { scheme: 'standard-webhooks' as const, secrets: [SECRET] } };
 
 export function workflowFiles(receiverUrl: string): Record<string, string> {
   return {
@@ -50,18 +51,6 @@ steps:
     with: { namespace: shared, key: "{{ event.payload.key }}", value: "{{ event.payload.key }}" }
 `,
   };
-}
-
-export async function ingest(relay: { url: string }, messageId: string, payload: Record<string, unknown>): Promise<string> {
-  const body = JSON.stringify(payload);
-  const headers = signHeaders({ verify: source.verify, secret: SECRET, body, id: messageId });
-  const res = await fetch(`${relay.url}/hooks/shop`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body,
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  return ((await res.json()) as { id: string }).id;
 }
 
 export const AUTH = { authorization: 'Bearer test-admin-token' };
