@@ -1,4 +1,5 @@
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { JsonlAppender, readJsonLines, syncDir } from './jsonl.ts';
 import { MemoryTable } from './memory-table.ts';
@@ -6,10 +7,18 @@ import type { Row, Table } from './table.ts';
 
 type LogLine<T> = { id: string; v: T } | { id: string; d: 1 };
 
+/** While the tail left to copy is larger than this, it is copied without holding writers back. */
+const TAIL_HOLD_CHARS = 64 * 1024;
+
 /**
  * A table kept as a JSON-lines log of upserts and deletes, replayed on open. Each put appends one line
  * (group-committed with its neighbours); the log is compacted when it holds more than twice the live
  * rows, so the file stays proportional to what the table holds.
+ *
+ * Compaction does not stop writes: while the live rows are copied to a new file, writes still go to
+ * the old log (that is what acknowledges them) and are kept as a tail. The tail is copied after the
+ * rows, so a row that changed during the copy ends at its last value; writers wait only for the
+ * last few lines of the tail and the rename.
  */
 export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> {
   #appender: JsonlAppender | null = null;
@@ -21,6 +30,12 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
   #liveChars = 0;
   #rowChars = new Map<string, number>();
   #compacting: Promise<void> | null = null;
+  /** Lines written since the running compaction began (null when none runs). */
+  #tail: string[] | null = null;
+  #tailLines = 0;
+  #tailChars = 0;
+  /** Set while a compaction swaps files: writes wait for it. */
+  #swapping: Promise<void> | null = null;
 
   private readonly file: string;
 
@@ -44,13 +59,18 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
     this.#logChars = this.#liveChars + (lines.length - this.rows.size) * 32;
     this.#appender = await JsonlAppender.open(this.file);
     await syncDir(dirname(this.file)); // a new log's directory entry, so acknowledged rows survive power loss
-    if (this.#needsCompaction()) await this.#compact();
+    if (this.#needsCompaction()) await this.#startCompaction();
   }
 
   override async close(): Promise<void> {
-    await this.#compacting;
+    while (this.#compacting) await this.#compacting;
     await this.#appender?.close();
     this.#appender = null;
+  }
+
+  /** True while a compaction rewrites the log (writes go on meanwhile). */
+  get compacting(): boolean {
+    return this.#compacting !== null;
   }
 
   override async put(row: T): Promise<void> {
@@ -77,19 +97,20 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
   }
 
   async #write(lines: string, count: number): Promise<void> {
-    while (this.#compacting) await this.#compacting;
+    if (this.#swapping) {
+      // The compaction is swapping files: this line goes to the new log once it is in place.
+      while (this.#swapping) await this.#swapping;
+    } else if (this.#tail) {
+      // Taken in call order, in the same step as the append below, so the tail keeps the log's order.
+      this.#tail.push(lines);
+      this.#tailLines += count;
+      this.#tailChars += lines.length + 1;
+    }
     if (!this.#appender) throw new Error(`table ${this.name} is closed`);
     this.#lines += count;
     this.#logChars += lines.length + 1;
     await this.#appender.append(`${lines}\n`);
-    if (this.#needsCompaction()) {
-      // A failed compaction (disk full, say) leaves the log as it was, still valid; the next write retries.
-      this.#compacting ??= this.#compact()
-        .catch(() => rm(`${this.file}.compact`, { force: true }))
-        .finally(() => {
-          this.#compacting = null;
-        });
-    }
+    if (!this.#compacting && this.#needsCompaction()) void this.#startCompaction();
   }
 
   #setChars(id: string, chars: number): void {
@@ -103,36 +124,114 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
     return this.#lines > 1000 && this.#lines > this.rows.size * 2 && this.#logChars > this.#liveChars * 2;
   }
 
-  /** Rewrites the live rows to a temporary file, fsyncs it and renames it over the log. */
+  #startCompaction(): Promise<void> {
+    this.#compacting ??= this.#compact()
+      // A failed compaction (disk full, say) leaves the log as it was, still valid; a later write retries.
+      .catch(() => rm(`${this.file}.compact`, { force: true }))
+      .finally(() => {
+        this.#compacting = null;
+        this.#tail = null;
+      });
+    return this.#compacting;
+  }
+
+  /**
+   * Copies the live rows to a temporary file while writes go on, then the lines written meanwhile;
+   * holds writers back only for the last of those lines, the fsync and the rename.
+   */
   async #compact(): Promise<void> {
     const tmp = `${this.file}.compact`;
-    const handle = await open(tmp, 'w');
+    this.#tail = [];
+    this.#tailLines = 0;
+    this.#tailChars = 0;
+    const copy = await SnapshotFile.create(tmp);
+    let release = () => {};
+    let oldLogClosed = false;
     try {
-      let chunk: string[] = [];
-      let chars = 0;
-      for (const row of this.rows.values()) {
-        const line = JSON.stringify({ id: row.id, v: row });
-        chunk.push(line);
-        chars += line.length;
-        if (chunk.length === 500 || chars > 256 * 1024) {
-          await handle.write(`${chunk.join('\n')}\n`);
-          chunk = [];
-          chars = 0;
-        }
-      }
-      if (chunk.length) await handle.write(`${chunk.join('\n')}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await this.#appender?.close();
-    try {
+      // A row that changes after it is copied has its new line in the tail, which is copied after it.
+      await copy.rows(this.rows.values());
+      while (this.#tailChars > TAIL_HOLD_CHARS) await this.#copyTail(copy);
+      this.#swapping = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      // Lines still queued on the old log are in the tail as well; they are durable there first.
+      oldLogClosed = true;
+      await this.#appender?.close();
+      await this.#copyTail(copy);
+      await copy.finish();
       await rename(tmp, this.file);
+      this.#lines = copy.lines;
+      this.#logChars = copy.chars;
       await syncDir(dirname(this.file));
-      this.#lines = this.rows.size;
-      this.#logChars = this.#liveChars;
     } finally {
-      this.#appender = await JsonlAppender.open(this.file);
+      await copy.close();
+      try {
+        if (oldLogClosed) this.#appender = await JsonlAppender.open(this.file);
+      } finally {
+        this.#swapping = null;
+        release();
+      }
     }
+  }
+
+  async #copyTail(copy: SnapshotFile): Promise<void> {
+    const tail = this.#tail ?? [];
+    const lines = this.#tailLines;
+    this.#tail = [];
+    this.#tailLines = 0;
+    this.#tailChars = 0;
+    if (tail.length > 0) await copy.text(`${tail.join('\n')}\n`, lines);
+  }
+}
+
+/** The new log a compaction writes: rows as lines in chunks, counted for the table's size figures. */
+class SnapshotFile {
+  lines = 0;
+  chars = 0;
+  #handle: FileHandle;
+  #closed = false;
+
+  private constructor(handle: FileHandle) {
+    this.#handle = handle;
+  }
+
+  static async create(file: string): Promise<SnapshotFile> {
+    // Each chunk is durable as it is written (O_DSYNC), so the disk gets an even stream rather than
+    // megabytes at the final fsync, which would stall the group commits of every other file.
+    const { O_WRONLY, O_CREAT, O_TRUNC, O_DSYNC } = constants;
+    return new SnapshotFile(await open(file, O_DSYNC ? O_WRONLY | O_CREAT | O_TRUNC | O_DSYNC : 'w', 0o644));
+  }
+
+  async rows(rows: Iterable<Row>): Promise<void> {
+    let chunk: string[] = [];
+    let chars = 0;
+    for (const row of rows) {
+      const line = JSON.stringify({ id: row.id, v: row });
+      chunk.push(line);
+      chars += line.length;
+      if (chunk.length === 500 || chars > 256 * 1024) {
+        await this.text(`${chunk.join('\n')}\n`, chunk.length);
+        chunk = [];
+        chars = 0;
+      }
+    }
+    if (chunk.length) await this.text(`${chunk.join('\n')}\n`, chunk.length);
+  }
+
+  async text(text: string, lines: number): Promise<void> {
+    const bytes = Buffer.from(text);
+    for (let at = 0; at < bytes.length; ) at += (await this.#handle.write(bytes, at)).bytesWritten;
+    this.lines += lines;
+    this.chars += text.length;
+  }
+
+  finish(): Promise<void> {
+    return this.#handle.sync();
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#handle.close().catch(() => {}); // synced before the rename, or not used
   }
 }

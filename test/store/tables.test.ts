@@ -65,4 +65,44 @@ describe('LogTable compaction', () => {
     assert.deepEqual(reopened.get('r399'), { id: 'r399', n: 5 });
     await reopened.close();
   });
+
+  it('keeps every write made while it compacts, and does not hold those writes until it ends', async () => {
+    const file = await tempFile('busy.jsonl');
+    const table = new LogTable<Item>('busy', file);
+    await table.open();
+    const model = new Map<string, Item>();
+    const pad = 'x'.repeat(200);
+    // Rounds of 5,000 rows until one crosses the threshold and a compaction of them begins.
+    for (let round = 0; !table.compacting; round++) {
+      assert.ok(round < 10, 'no compaction began');
+      const rows = Array.from({ length: 5_000 }, (_, i) => ({ id: `r${i}`, n: round, pad }));
+      for (const row of rows) model.set(row.id, row);
+      await table.putMany(rows);
+    }
+    // While it runs: updates, deletes and new rows, one at a time, checked against a model afterwards.
+    let op = 0;
+    let doneWhileCompacting = 0;
+    while (table.compacting || op < 50) {
+      const id = `r${(op * 7919) % 6_000}`;
+      if (op % 5 === 4) {
+        await table.delete(id);
+        model.delete(id);
+      } else {
+        const row = { id, n: 1_000 + op };
+        model.set(id, row);
+        await table.put(row);
+      }
+      if (table.compacting) doneWhileCompacting++;
+      op++;
+    }
+    assert.ok(doneWhileCompacting > 0, 'every write waited for the compaction to end');
+    await table.close();
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    assert.ok(lines.length < 5_000 + op + 1, `the log was not compacted (${lines.length} lines)`);
+    const reopened = new LogTable<Item>('busy', file);
+    await reopened.open();
+    assert.equal(reopened.size, model.size);
+    for (const [id, row] of model) assert.deepEqual(reopened.get(id), row, id);
+    await reopened.close();
+  });
 });
