@@ -1,6 +1,7 @@
 // npm run bench:workflow: signed webhook → relay (child process, file store) → workflow with one
 // http.request POST → local receiver. Reports sustained events/s end to end, p50/p99 ingest→receipt at
-// half that rate (a paced sender), and a bare-Express ingest baseline in the same run. Not a test.
+// half that rate (a paced sender, once the relay is idle again after the full-load phase), and a
+// bare-Express ingest baseline in the same run. Not a test.
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -235,7 +236,10 @@ async function main(): Promise<void> {
     const relayCpu = (await cpuSeconds(relay.child.pid)) - cpuBefore;
     const sustained = (fullStats.count / (fullStats.last - started)) * 1000;
 
-    progress(`relay: ${Math.round(sustained)} events/s end to end; now at half that rate`);
+    // Work the burst left behind (pruning the runs it finished, compacting their table, collecting
+    // its garbage) is done before the half-rate phase, which measures a relay running at that rate.
+    const settleMs = await settled(relay.child.pid);
+    progress(`relay: ${Math.round(sustained)} events/s end to end; idle after ${settleMs} ms; now at half that rate`);
     receiver.reset();
     const halfRate = Math.max(1, Math.floor(sustained / 2));
     const cpuBeforeHalf = await cpuSeconds(relay.child.pid);
@@ -260,6 +264,8 @@ async function main(): Promise<void> {
       load_average: (await import('node:os')).loadavg().map((l) => Number(l.toFixed(1))),
       all_delivered: complete,
       non2xx: full.non2xx + half.failed,
+      // How long the relay stayed busy after the last full-load event arrived (see settled()).
+      settle_ms_after_full_load: settleMs,
       half_rate: halfRate,
       half_rate_p50_ms: Number(percentile(sorted, 0.5).toFixed(1)),
       half_rate_p99_ms: Number(percentile(sorted, 0.99).toFixed(1)),
@@ -306,6 +312,22 @@ function bySecond(stats: { latencies: number[]; sentAt: number[] }, started: num
       ),
     ),
   );
+}
+
+/**
+ * Waits until the relay's CPU use falls under a tenth of a core for a quarter of a second (at most 20
+ * s) and says how long that took.
+ */
+async function settled(pid: number | undefined): Promise<number> {
+  const started = performance.now();
+  let before = await cpuSeconds(pid);
+  while (performance.now() - started < 20_000) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = await cpuSeconds(pid);
+    if (now - before < 0.025) break;
+    before = now;
+  }
+  return Math.round(performance.now() - started);
 }
 
 /** User + system CPU seconds of a process so far (Linux /proc; clock ticks are 100 per second there). */
