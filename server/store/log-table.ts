@@ -7,8 +7,11 @@ import type { Row, Table } from './table.ts';
 
 type LogLine<T> = { id: string; v: T } | { id: string; d: 1 };
 
-/** While the tail left to copy is larger than this, it is copied without holding writers back. */
+/** While the tail left to copy is larger than this, it is copied without holding writers back... */
 const TAIL_HOLD_CHARS = 64 * 1024;
+/** ...for at most this many rounds: writes arriving as fast as the disk takes them cannot keep a
+ * compaction (and its copy of every write) going for as long as they last. */
+const TAIL_ROUNDS = 8;
 
 /**
  * A table kept as a JSON-lines log of upserts and deletes, replayed on open. Each put appends one line
@@ -150,7 +153,7 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
     try {
       // A row that changes after it is copied has its new line in the tail, which is copied after it.
       await copy.rows(this.rows.values());
-      while (this.#tailChars > TAIL_HOLD_CHARS) await this.#copyTail(copy);
+      for (let round = 0; round < TAIL_ROUNDS && this.#tailChars > TAIL_HOLD_CHARS; round++) await this.#copyTail(copy);
       this.#swapping = new Promise<void>((resolve) => {
         release = resolve;
       });
