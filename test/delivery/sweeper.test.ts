@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { LocalCluster } from '../../server/cluster/cluster.ts';
-import { DeliveryClaims } from '../../server/delivery/claims.ts';
-import { DELIVERY_DEFAULTS } from '../../server/delivery/config.ts';
-import { DeliveryCoordination } from '../../server/delivery/coordination.ts';
 import { TableDeliveryStore } from '../../server/delivery/delivery-store.ts';
-import { createDestinationPolicy } from '../../server/delivery/destination-policy.ts';
-import { TableEndpointStore } from '../../server/delivery/endpoint-store.ts';
-import { DeliveryEngine } from '../../server/delivery/engine.ts';
 import { newDelivery } from '../../server/delivery/fanout.ts';
-import type { EndpointHealth } from '../../server/delivery/health.ts';
-import { generateSecret } from '../../server/delivery/signing.ts';
 import { createIdFactory } from '../../server/ids.ts';
-import { createLogger } from '../../server/ops/logger.ts';
 import { memoryTables } from '../../server/store/memory-table.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
+import { deliveryRig, endpointRow } from './rig.ts';
 import { Receiver } from './receiver.ts';
 
 describe('the sweeper', () => {
@@ -28,47 +19,12 @@ describe('the sweeper', () => {
   it('re-queues a pending delivery that no lane holds, and leaves queued or finished ones alone', async () => {
     const clock = new FakeClock();
     const newId = createIdFactory(() => clock.now());
-    const store = new TableDeliveryStore(memoryTables);
-    const endpoints = new TableEndpointStore(memoryTables);
-    const secret = generateSecret();
-    const now = clock.now();
-    await endpoints.save({
-      id: 'ep_sweep',
-      url: `${receiver.url}/swept`,
-      description: '',
-      filter: { sources: null, types: null },
-      headers: {},
-      enabled: true,
-      disabled_reason: null,
-      disabled_at: null,
-      concurrency: null,
-      rate_limit: null,
-      ordered: false,
-      secret,
-      previous_secrets: [],
-      created_at: now,
-      updated_at: now,
-      failing_since: null,
-      last_error: null,
+    const { store, endpoints, engine, coordination } = deliveryRig(clock, 'ins_sweep', {
+      getRaw: async () => ({ raw: Buffer.from('{"type":"lost"}'), content_type: 'application/json' }),
     });
-    const noHealth = { succeeded: async () => {}, failed: async () => {} } as unknown as EndpointHealth;
-    const cluster = new LocalCluster('ins_sweep');
-    const claims = new DeliveryClaims(cluster, () => {});
-    const logger = createLogger({ level: 'silent' });
-    const engine = new DeliveryEngine({
-      settings: DELIVERY_DEFAULTS,
-      clock,
-      fetch,
-      policy: createDestinationPolicy({}),
-      store,
-      endpoints,
-      events: { getRaw: async () => ({ raw: Buffer.from('{"type":"lost"}'), content_type: 'application/json' }) },
-      health: () => noHealth,
-      metrics: () => null,
-      logger,
-      claims,
-    });
-    const coordination = new DeliveryCoordination({ cluster, claims, store, engine, clock, logger });
+    const endpoint = endpointRow('ep_sweep', `${receiver.url}/swept`, clock.now());
+    const { secret } = endpoint;
+    await endpoints.save(endpoint);
     const deps = { clock, newId, attempts: () => 8 };
     // Written as a crash or a lost wake-up would leave it: pending, but in no lane.
     const lost = newDelivery(deps, { id: newId('evt'), source: 'dev', type: 'lost' }, { endpointId: 'ep_sweep' }, 'event');
