@@ -6,18 +6,10 @@ import type { Row, TableFactory } from '../../server/store/table.ts';
 import { type RunRecord, TableRunStore, triggeredRunId } from '../../server/workflows/run-store.ts';
 import { dropSchemas, newSchema, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
 import { waitFor } from '../helpers/wait.ts';
+import { runRecord } from '../workflows/helpers.ts';
 
-const run = (id: string, status: RunRecord['status'], trigger: string | null): RunRecord => ({
-  id,
-  workflow: 'w',
-  status,
-  trigger_event_id: trigger,
-  chain_depth: 0,
-  created_at: new Date().toISOString(),
-  started_at: null,
-  finished_at: null,
-  steps: [],
-});
+const run = (id: string, status: RunRecord['status'], trigger: string | null): RunRecord =>
+  runRecord({ id, status, trigger_event_id: trigger });
 
 describe('workflow run stores of two instances on one PostgreSQL schema', { skip: skipWithoutPostgres }, () => {
   const schema = newSchema();

@@ -1,3 +1,5 @@
+import { createIdFactory } from '../../server/ids.ts';
+import type { RunRecord } from '../../server/workflows/run-store.ts';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -54,4 +56,21 @@ export async function api<T = Record<string, unknown>>(
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   return { status: res.status, body: (await res.json()) as T };
+}
+
+const newRunId = createIdFactory();
+
+/** A run record with no steps, made now; the fields given replace the defaults. */
+export function runRecord(fields: Pick<RunRecord, 'status'> & Partial<RunRecord>): RunRecord {
+  return {
+    id: newRunId('run'),
+    workflow: 'w',
+    trigger_event_id: null,
+    chain_depth: 0,
+    created_at: new Date().toISOString(),
+    started_at: null,
+    finished_at: null,
+    steps: [],
+    ...fields,
+  };
 }

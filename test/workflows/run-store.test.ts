@@ -7,19 +7,11 @@ import { createIdFactory } from '../../server/ids.ts';
 import { createStorage } from '../../server/store/driver.ts';
 import type { TableFactory } from '../../server/store/table.ts';
 import { type RunRecord, type RunStatus, TableRunStore } from '../../server/workflows/run-store.ts';
+import { runRecord } from './helpers.ts';
 
 const newId = createIdFactory();
-const run = (status: RunStatus, workflow = 'w', trigger: string | null = null): RunRecord => ({
-  id: newId('run'),
-  workflow,
-  status,
-  trigger_event_id: trigger,
-  chain_depth: 0,
-  created_at: new Date().toISOString(),
-  started_at: null,
-  finished_at: null,
-  steps: [],
-});
+const run = (status: RunStatus, workflow = 'w', trigger: string | null = null): RunRecord =>
+  runRecord({ status, workflow, trigger_event_id: trigger });
 
 // The same behaviour over every table driver: a PostgreSQL RunStore would join this list.
 const drivers: Array<[string, () => Promise<{ tables: TableFactory; cleanup(): Promise<void> }>]> = [
