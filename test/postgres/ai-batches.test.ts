@@ -1,15 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { toFile } from 'openai';
 import { fileLines, inputLines, sdk, uploadAndCreate, waitForStatus } from '../batches/batch-helpers.ts';
-import { type ChildRelay, spawnRelay } from '../helpers/child-relay.ts';
 import { controlLines, type LineControl } from '../helpers/fake-openai-extras.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
+import { survivorAndChild } from '../helpers/killed-instance.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const sections = (fake: FakeOpenAI) => ({
@@ -85,39 +82,19 @@ describe('files and batches on two relay instances sharing one PostgreSQL databa
 });
 
 describe('a batch of a relay instance killed with SIGKILL', { skip: skipWithoutPostgres, timeout: 60_000 }, () => {
-  const schema = newSchema();
-  let fake: FakeOpenAI;
-  let dataDir: string;
-  let child: ChildRelay | undefined;
-  let survivor: TestRelay;
-  before(async () => {
-    fake = await startFakeOpenAI();
-    dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-pg-batch-'));
-  });
-  after(async () => {
-    if (child?.child.exitCode === null) child.child.kill('SIGKILL');
-    await child?.exited;
-    await survivor?.stop();
-    await fake.close();
-    await rm(dataDir, { recursive: true, force: true });
-    await dropSchemas([schema]);
-  });
+  const pair = survivorAndChild('hookrelay-pg-batch-');
 
   it('is resumed on the surviving instance without sending the finished lines again', async () => {
+    const fake = pair.fake;
     const lines = controlLines(fake);
-    const store = { url: testDatabaseUrl ?? '', schema, leaseSeconds: 1 };
-    survivor = await startRelay({ driver: 'postgres', postgres: store, sections: sections(fake) });
+    const survivor = await pair.startSurvivor(sections(fake));
     lines.holdAfter(3);
-    child = await spawnRelay({
-      dataDir,
-      configYaml: `store: { driver: postgres, url: "${store.url}", schema: ${schema}, leaseSeconds: 1 }
-ai:
+    const child = await pair.spawnChild(`ai:
   upstreams:
     - { name: fake, baseURL: "${fake.baseURL}", apiKey: sk-fake, models: ["*"] }
   concurrency: 1
 batches: { maxInFlight: 1, progressIntervalMs: 10 }
-`,
-    });
+`);
     const onChild = sdk({ url: child.url } as TestRelay);
     const batch = await uploadAndCreate(onChild, inputLines(6));
     await waitFor('three lines done and the fourth parked', async () => {
@@ -125,8 +102,7 @@ batches: { maxInFlight: 1, progressIntervalMs: 10 }
       return counts?.completed === 3 && lines.parked === 1;
     });
     const sentBeforeKill = fake.requests.length;
-    child.child.kill('SIGKILL');
-    assert.equal((await child.exited).signal, 'SIGKILL');
+    await pair.killChild();
     lines.release();
 
     const done = await waitForStatus(sdk(survivor), batch.id, 'completed');

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { Webhook } from 'standardwebhooks';
-import { type ChildRelay, spawnRelay } from '../helpers/child-relay.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
 import { ADMIN_TOKEN, startRelay, type TestRelay } from '../helpers/relay.ts';
+import { survivorAndChild } from '../helpers/killed-instance.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const sdk = (url: string) => new OpenAI({ apiKey: ADMIN_TOKEN, baseURL: `${url}/v1`, maxRetries: 0 });
@@ -210,37 +207,17 @@ describe('AI responses on two relay instances sharing one PostgreSQL database', 
 });
 
 describe('AI responses of a relay instance killed with SIGKILL', { skip: skipWithoutPostgres, timeout: 60_000 }, () => {
-  const schema = newSchema();
-  let fake: FakeOpenAI;
-  let dataDir: string;
-  let child: ChildRelay | undefined;
-  let survivor: TestRelay;
-  before(async () => {
-    fake = await startFakeOpenAI();
-    dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-pg-ai-'));
-  });
-  after(async () => {
-    if (child?.child.exitCode === null) child.child.kill('SIGKILL');
-    await child?.exited;
-    await survivor?.stop();
-    await fake.close();
-    await rm(dataDir, { recursive: true, force: true });
-    await dropSchemas([schema]);
-  });
+  const pair = survivorAndChild('hookrelay-pg-ai-');
 
   it('finishes on the surviving instance: the streaming one fails as interrupted, the queued one completes', async () => {
-    const store = { url: testDatabaseUrl ?? '', schema, leaseSeconds: 1 };
-    survivor = await startRelay({ driver: 'postgres', postgres: store, sections: { ai: aiSection(fake) } });
-    child = await spawnRelay({
-      dataDir,
-      configYaml: `store: { driver: postgres, url: "${store.url}", schema: ${schema}, leaseSeconds: 1 }
-ai:
+    const fake = pair.fake;
+    const survivor = await pair.startSurvivor({ ai: aiSection(fake) });
+    const child = await pair.spawnChild(`ai:
   concurrency: 1
   backoffMs: 1
   upstreams:
     - { name: fake, baseURL: "${fake.baseURL}", models: ["fake-*"] }
-`,
-    });
+`);
     fake.script({ tokenCount: 6, pauseAfter: 2 });
     const onChild = sdk(child.url);
     const streaming = await onChild.responses.create({ model: 'fake-k', input: 'a', background: true });
@@ -251,8 +228,7 @@ ai:
     // A reader on the survivor, tailing the stream of the response the child runs.
     const tail = collect(await sdk(survivor.url).responses.retrieve(streaming.id, { stream: true }));
     assert.equal((await onChild.responses.retrieve(queued.id)).status, 'queued');
-    child.child.kill('SIGKILL');
-    assert.equal((await child.exited).signal, 'SIGKILL');
+    await pair.killChild();
 
     const client = sdk(survivor.url);
     const failed = await waitFor('the streaming response to fail on the survivor', async () => {
