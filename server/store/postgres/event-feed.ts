@@ -1,8 +1,8 @@
-import type pg from 'pg';
 import type { EventBus } from '../../bus.ts';
 import { idFloor, idTime } from '../../ids.ts';
 import type { Database } from './database.ts';
 import { EVENT_COLUMNS, type EventRow, eventFromRow } from './event-rows.ts';
+import { ListenConnection } from './listen-connection.ts';
 import { RecentIds } from './recent-ids.ts';
 
 export interface EventFeedOptions {
@@ -17,7 +17,6 @@ export interface EventFeedOptions {
 
 /** Ids per read when notifications arrive faster than they are loaded, and per catch-up page. */
 const BATCH = 500;
-const MAX_RECONNECT_MS = 30_000;
 /**
  * After a reconnect, read back this far before the newest event seen: another instance may commit an
  * event a little after a later-id one (ids are made before the commit), and the recent-id set keeps
@@ -36,20 +35,31 @@ export class EventFeed {
   readonly #options: EventFeedOptions;
   readonly #published = new RecentIds(10_000);
   readonly #pending: string[] = [];
+  readonly #connection: ListenConnection;
   #newest = '';
-  #client: pg.Client | null = null;
   #work: Promise<void> = Promise.resolve();
-  #retryMs: number;
-  #timer: NodeJS.Timeout | null = null;
   #stopped = false;
 
   constructor(options: EventFeedOptions) {
     this.#options = options;
-    this.#retryMs = options.reconnectMs ?? 1000;
+    this.#connection = new ListenConnection({
+      db: options.db,
+      channel: options.db.channel,
+      reconnectMs: options.reconnectMs,
+      onError: options.onError,
+      onNotification: (payload) => {
+        const [from, id] = payload.split(' ');
+        if (!id || from === options.instance) return;
+        if (this.#pending.push(id) === 1) this.#enqueue(() => this.#loadPending());
+      },
+      onReconnect: () => {
+        if (this.#newest) this.#enqueue(() => this.#readMissed());
+      },
+    });
   }
 
   async start(): Promise<void> {
-    await this.#connect();
+    await this.#connection.start();
     // Events stored before this instance listened are history (read them by cursor), not live.
     const { rows } = await this.#options.db.query<{ id: string | null }>('SELECT max(id) AS id FROM events');
     this.#newest = rows[0]?.id ?? '';
@@ -57,9 +67,9 @@ export class EventFeed {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
+    const ended = this.#connection.stop();
     await this.#work;
-    await this.#client?.end().catch(() => {});
+    await ended;
   }
 
   #publish(rows: EventRow[]): void {
@@ -96,41 +106,6 @@ export class EventFeed {
       this.#publish(rows);
       if (rows.length < BATCH) return;
       after = rows[rows.length - 1].id;
-    }
-  }
-
-  async #connect(): Promise<void> {
-    const client = this.#options.db.client();
-    client.on('notification', (message) => {
-      const [from, id] = (message.payload ?? '').split(' ');
-      if (!id || from === this.#options.instance) return;
-      if (this.#pending.push(id) === 1) this.#enqueue(() => this.#loadPending());
-    });
-    client.on('error', (error) => this.#lost(client, error));
-    client.on('end', () => this.#lost(client, null));
-    await client.connect();
-    await client.query(`LISTEN "${this.#options.db.channel}"`);
-    this.#client = client;
-  }
-
-  #lost(client: pg.Client, error: Error | null): void {
-    if (this.#stopped || this.#client !== client) return;
-    this.#client = null;
-    this.#options.onError(error ?? new Error('the LISTEN connection to PostgreSQL ended'));
-    client.end().catch(() => {});
-    this.#timer = setTimeout(() => this.#reconnect(), this.#retryMs);
-  }
-
-  async #reconnect(): Promise<void> {
-    if (this.#stopped) return;
-    try {
-      await this.#connect();
-      this.#retryMs = this.#options.reconnectMs ?? 1000;
-      if (this.#newest) this.#enqueue(() => this.#readMissed());
-    } catch (error) {
-      this.#options.onError(error);
-      this.#retryMs = Math.min(this.#retryMs * 2, MAX_RECONNECT_MS);
-      this.#timer = setTimeout(() => this.#reconnect(), this.#retryMs);
     }
   }
 }

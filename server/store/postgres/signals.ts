@@ -1,5 +1,5 @@
-import type pg from 'pg';
 import type { Database } from './database.ts';
+import { ListenConnection } from './listen-connection.ts';
 
 /** A NOTIFY payload on the cluster channel: rows of a table changed, or a message on a topic. */
 export type Signal =
@@ -8,7 +8,6 @@ export type Signal =
 
 /** NOTIFY payloads must stay under 8,000 bytes; ids are split into chunks below this. */
 const MAX_PAYLOAD = 7000;
-const MAX_RECONNECT_MS = 30_000;
 
 /**
  * One LISTEN connection per instance for the cluster channel (row changes for table caches, messages
@@ -16,31 +15,32 @@ const MAX_RECONNECT_MS = 30_000;
  * then told to resynchronise, since notifications sent meanwhile are gone.
  */
 export class Signals {
-  readonly #db: Database;
   readonly channel: string;
   readonly #listeners = new Set<(signal: Signal) => void>();
   readonly #resync = new Set<() => void>();
-  #client: pg.Client | null = null;
+  readonly #connection: ListenConnection;
   #started: Promise<void> | null = null;
-  #timer: NodeJS.Timeout | null = null;
-  #retryMs = 1000;
-  #stopped = false;
 
   constructor(db: Database) {
-    this.#db = db;
     this.channel = db.schema ? `hookrelay_cluster_${db.schema}` : 'hookrelay_cluster';
+    this.#connection = new ListenConnection({
+      db,
+      channel: this.channel,
+      onNotification: (payload) => this.#dispatch(payload),
+      onReconnect: () => {
+        for (const resync of this.#resync) resync();
+      },
+    });
   }
 
   /** Connects once; later calls share the first. */
   start(): Promise<void> {
-    this.#started ??= this.#connect();
+    this.#started ??= this.#connection.start();
     return this.#started;
   }
 
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    await this.#client?.end().catch(() => {});
+  stop(): Promise<void> {
+    return this.#connection.stop();
   }
 
   listen(listener: (signal: Signal) => void, onResync: () => void): () => void {
@@ -71,40 +71,13 @@ export class Signals {
     return payloads;
   }
 
-  async #connect(): Promise<void> {
-    const client = this.#db.client();
-    client.on('notification', (notification) => {
-      let signal: Signal;
-      try {
-        signal = JSON.parse(notification.payload ?? '') as Signal;
-      } catch {
-        return; // not ours
-      }
-      for (const listener of this.#listeners) listener(signal);
-    });
-    client.on('error', () => this.#lost(client));
-    client.on('end', () => this.#lost(client));
-    await client.connect();
-    await client.query(`LISTEN "${this.channel}"`);
-    this.#client = client;
-  }
-
-  #lost(client: pg.Client): void {
-    if (this.#stopped || this.#client !== client) return;
-    this.#client = null;
-    client.end().catch(() => {});
-    this.#timer = setTimeout(() => this.#reconnect(), this.#retryMs);
-  }
-
-  async #reconnect(): Promise<void> {
-    if (this.#stopped) return;
+  #dispatch(payload: string): void {
+    let signal: Signal;
     try {
-      await this.#connect();
-      this.#retryMs = 1000;
-      for (const resync of this.#resync) resync();
+      signal = JSON.parse(payload) as Signal;
     } catch {
-      this.#retryMs = Math.min(this.#retryMs * 2, MAX_RECONNECT_MS);
-      this.#timer = setTimeout(() => this.#reconnect(), this.#retryMs);
+      return; // not ours
     }
+    for (const listener of this.#listeners) listener(signal);
   }
 }
