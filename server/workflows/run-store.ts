@@ -70,8 +70,12 @@ export interface RunStore {
   onChange(listener: (ids: readonly string[]) => void): () => void;
   /** The run a trigger event already started for a workflow, if any (keeps triggering idempotent). */
   triggeredBy(workflow: string, eventId: string): string | undefined;
-  /** Deletes the oldest finished runs beyond `keep`; returns how many went. */
-  prune(keep: number): Promise<number>;
+  /**
+   * Deletes the oldest finished runs beyond `keep`; returns how many went. Runs triggered by events
+   * after `spare.after` are spared (a restart replays those events, and would make again a run it no
+   * longer finds), up to `spare.max` of them beyond `keep`; past that the oldest go regardless.
+   */
+  prune(keep: number, spare?: { after: string | null; max: number }): Promise<number>;
   /** The trigger cursor: the newest event id whose runs have been made (and written, see oldestHeldTrigger). */
   cursor(): string | null;
   saveCursor(eventId: string): Promise<void>;
@@ -217,14 +221,19 @@ export class TableRunStore implements RunStore {
     return this.#byTrigger.get(`${workflow}\u0000${eventId}`);
   }
 
-  async prune(keep: number): Promise<number> {
+  async prune(keep: number, spare: { after: string | null; max: number } = { after: null, max: 0 }): Promise<number> {
     const excess = this.#finished.size - keep;
     if (excess <= 0) return 0;
     const doomed: RunRecord[] = [];
+    const spared: RunRecord[] = [];
     for (const run of this.#runs.values()) {
       if (doomed.length >= excess) break;
-      if (FINISHED.has(run.status)) doomed.push(run);
+      if (!FINISHED.has(run.status)) continue;
+      const replayed = spare.after !== null && run.trigger_event_id !== null && run.trigger_event_id > spare.after;
+      (replayed ? spared : doomed).push(run);
     }
+    const over = this.#finished.size - doomed.length - keep - spare.max;
+    if (over > 0) doomed.push(...spared.slice(0, over));
     // Deletes issued together share one write and one fsync (group commit), a chunk at a time; a small
     // chunk keeps each synchronous stretch short for the requests being served meanwhile.
     for (let i = 0; i < doomed.length; i += PRUNE_CHUNK) {

@@ -16,6 +16,11 @@ import { TRIGGER_ROLE, Triggers } from './trigger.ts';
 
 // Often, so each pass is small: after a burst, one large pass held the event loop for a while.
 const PRUNE_EVERY_MS = 1_000;
+/**
+ * Finished runs kept beyond keepRuns because a restart would replay their events (and make them
+ * again if they were gone); a bound for when the trigger cursor is held back a long time.
+ */
+const REPLAY_SPARE_MAX = 10_000;
 
 /**
  * YAML workflows: loads the folder, triggers runs from the bus, resumes unfinished runs on start. With
@@ -92,7 +97,10 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   function schedulePrune(): void {
     pruneTimer = ctx.clock.setTimeout(() => {
       // The trigger leader prunes for every instance (the runs are shared).
-      (triggers.leading ? runs.prune(config.limits.keepRuns) : Promise.resolve(0))
+      (triggers.leading
+        ? runs.prune(config.limits.keepRuns, { after: triggers.replayFrom(), max: REPLAY_SPARE_MAX })
+        : Promise.resolve(0)
+      )
         .catch((err: unknown) => logger.error({ err }, 'pruning finished runs failed'))
         .finally(schedulePrune);
     }, PRUNE_EVERY_MS);
@@ -124,7 +132,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       });
       // In one process the role is granted at once: replay before start() resolves, as after a restart.
       const replayed = await replaying;
-      if (triggers.leading) await runs.prune(config.limits.keepRuns);
+      if (triggers.leading) await runs.prune(config.limits.keepRuns, { after: triggers.replayFrom(), max: REPLAY_SPARE_MAX });
       schedulePrune();
       logger.info({ dir: config.dir, workflows: registry.active().map((w) => w.name), replayed }, 'workflows loaded');
     },

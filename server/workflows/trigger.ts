@@ -141,11 +141,19 @@ export class Triggers {
     if (this.leading) this.#scheduleCursorSave();
   }
 
+  /**
+   * Where a replay would start now: just before the saved cursor (null before the first save). The
+   * runs of events after it must stay in the run store, or a restart would make them again.
+   */
+  replayFrom(): string | null {
+    const cursor = this.#deps.runs.cursor();
+    return cursor ? idBefore('evt', idTime(cursor) - REPLAY_MARGIN_MS) : null;
+  }
+
   /** Replays stored events from just before the saved cursor; a first start replays nothing. */
   async replay(): Promise<number> {
-    const cursor = this.#deps.runs.cursor();
-    if (!cursor) return 0;
-    let after = idBefore('evt', idTime(cursor) - REPLAY_MARGIN_MS);
+    let after = this.replayFrom();
+    if (after === null) return 0;
     let count = 0;
     for (;;) {
       const page = await this.#deps.store.list({ after, limit: 500 });

@@ -133,6 +133,33 @@ for (const [name, make] of drivers) {
       await cleanup();
     });
 
+    it('spares runs of events a restart would replay, up to a bound of its own', async () => {
+      const { tables, cleanup } = await make();
+      const store = new TableRunStore(tables);
+      await store.open();
+      const evt = (i: number) => `evt_${String(i).padStart(2, '0')}`;
+      const finished = Array.from({ length: 18 }, (_, i) => run('succeeded', 'w', evt(i)));
+      for (const r of finished.slice(0, 12)) await store.save(r);
+      // A replay would start after evt_05: the runs of evt_06 to evt_11 stay, six where the bound is four.
+      const spare = { after: evt(5), max: 4 };
+      assert.equal(await store.prune(4, spare), 6);
+      assert.equal(store.triggeredBy('w', evt(5)), undefined);
+      assert.equal(store.triggeredBy('w', evt(6)), finished[6].id);
+      // Twelve to spare: beyond four more than the bound the oldest go regardless.
+      for (const r of finished.slice(12)) await store.save(r);
+      assert.equal(await store.prune(4, spare), 4);
+      assert.deepEqual(
+        store.list({ limit: 20 }).map((r) => r.id),
+        finished
+          .slice(-8)
+          .map((r) => r.id)
+          .reverse(),
+      );
+      assert.equal(await store.prune(4, spare), 0);
+      await store.close();
+      await cleanup();
+    });
+
     it('prunes more runs than one delete chunk holds, keeping exactly the newest', async () => {
       const { tables, cleanup } = await make();
       const store = new TableRunStore(tables);
