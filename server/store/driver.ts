@@ -12,6 +12,7 @@ import { memoryTables } from './memory-table.ts';
 import { postgresStorage } from './postgres/storage.ts';
 import type { Row, TableFactory, TableVolume } from './table.ts';
 import type { EventStore, RetentionPolicy } from './types.ts';
+import { WriteHealth } from './write-health.ts';
 
 export interface Storage {
   events: EventStore;
@@ -56,13 +57,14 @@ export function createStorage(options: StorageOptions): Storage {
     };
   }
   const dir = options.dataDir;
+  const health = new WriteHealth(dir);
   return {
-    events: new FileEventStore({ dir, retention, now, newId, maxRejections }),
+    events: new FileEventStore({ dir, retention, now, newId, maxRejections, health }),
     tables: {
       table<T extends Row>(name: string, volume: TableVolume = 'large') {
         return volume === 'small'
-          ? new LowdbTable<T>(name, join(dir, 'state', `${name}.json`))
-          : new LogTable<T>(name, join(dir, 'tables', `${name}.jsonl`));
+          ? new LowdbTable<T>(name, join(dir, 'state', `${name}.json`), health)
+          : new LogTable<T>(name, join(dir, 'tables', `${name}.jsonl`), health);
       },
     },
     cluster: new LocalCluster(newId('ins')),

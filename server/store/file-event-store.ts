@@ -6,6 +6,7 @@ import { IndexedEventStore, type IndexedStoreOptions } from './indexed-event-sto
 import { forEachJsonLine, JsonlAppender, syncDir } from './jsonl.ts';
 import { RejectionLog } from './rejection-log.ts';
 import { LineBatcher, readLines } from './segment-reader.ts';
+import { WriteHealth } from './write-health.ts';
 import type { Rejection } from './types.ts';
 
 interface NewSegment {
@@ -29,6 +30,8 @@ export interface FileEventStoreOptions extends IndexedStoreOptions {
   dir: string;
   /** Events per segment file; retention deletes whole segments, so each write stays small. */
   segmentEvents?: number;
+  /** Shared with the driver's tables: any failed write makes /readyz say not ready. */
+  health?: WriteHealth;
 }
 
 /**
@@ -47,11 +50,13 @@ export class FileEventStore extends IndexedEventStore {
   #rejectionLog: RejectionLog;
   #state: 'new' | 'open' | 'closed' = 'new';
   readonly #lineBatcher = new LineBatcher();
+  readonly health: WriteHealth;
 
   constructor(options: FileEventStoreOptions) {
     super(options);
     this.#dir = options.dir;
     this.#segmentEvents = options.segmentEvents ?? 5000;
+    this.health = options.health ?? new WriteHealth(options.dir);
     this.#rejectionLog = new RejectionLog(join(this.#dir, 'rejections.jsonl'), this.maxRejections);
   }
 
@@ -95,6 +100,7 @@ export class FileEventStore extends IndexedEventStore {
         return this.#write(this.#current, stored);
       },
       (error: unknown) => {
+        this.health.failed();
         throw new StoreUnavailableError(undefined, error);
       },
     );
@@ -110,7 +116,9 @@ export class FileEventStore extends IndexedEventStore {
       // From here on the line lives in the file only: memory per event stays small.
       stored.place = { file: current.segment.file, offset, length: Buffer.byteLength(stored.line) };
       (stored as StoredEvent).line = undefined;
+      this.health.succeeded();
     } catch (error) {
+      this.health.failed();
       throw new StoreUnavailableError(undefined, error);
     }
   }
@@ -185,10 +193,10 @@ export class FileEventStore extends IndexedEventStore {
     if (this.#state !== 'open') return false;
     try {
       await access(this.#eventsDir, constants.W_OK);
-      return true;
     } catch {
       return false;
     }
+    return this.health.writable();
   }
 
   /** Lets queued appends finish (they are acknowledged), then releases the files. Idempotent. */

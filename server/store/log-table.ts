@@ -1,9 +1,12 @@
 import { constants } from 'node:fs';
 import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { StoreUnavailableError } from '../errors.ts';
 import { JsonlAppender, readJsonLines, syncDir } from './jsonl.ts';
 import { MemoryTable } from './memory-table.ts';
+import { PRIVATE_FILE_MODE } from './private-json-file.ts';
 import type { Row, Table } from './table.ts';
+import type { WriteHealth } from './write-health.ts';
 
 type LogLine<T> = { id: string; v: T } | { id: string; d: 1 };
 
@@ -39,12 +42,17 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
   #tailChars = 0;
   /** Set while a compaction swaps files: writes wait for it. */
   #swapping: Promise<void> | null = null;
+  /** A write failed while the running compaction copied rows from memory: its copy may hold that row. */
+  #failedWhileCompacting = false;
+  readonly #inFlight = new InFlightWrites<T>();
 
   private readonly file: string;
+  readonly #health: WriteHealth | undefined;
 
-  constructor(name: string, file: string) {
+  constructor(name: string, file: string, health?: WriteHealth) {
     super(name);
     this.file = file;
+    this.#health = health;
   }
 
   override async open(): Promise<void> {
@@ -83,20 +91,53 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
   override async putMany(rows: readonly T[]): Promise<void> {
     if (rows.length === 0) return;
     const lines: string[] = [];
+    const writes: InFlight<T>[] = [];
     for (const row of rows) {
+      writes.push(this.#inFlight.begin(row.id, this.rows.get(row.id)));
       this.rows.set(row.id, row);
       const line = JSON.stringify({ id: row.id, v: row });
       this.#setChars(row.id, line.length + 1);
       lines.push(line);
     }
-    await this.#write(lines.join('\n'), rows.length);
+    await this.#writeOrUndo(lines.join('\n'), writes, rows);
   }
 
   override async delete(id: string): Promise<boolean> {
-    if (!this.rows.delete(id)) return false;
+    const before = this.rows.get(id);
+    if (before === undefined) return false;
+    const write = this.#inFlight.begin(id, before);
+    this.rows.delete(id);
     this.#setChars(id, 0);
-    await this.#write(JSON.stringify({ id, d: 1 }), 1);
+    await this.#writeOrUndo(JSON.stringify({ id, d: 1 }), [write], [undefined]);
     return true;
+  }
+
+  /**
+   * Rows change in memory as the line is queued (a compaction copies memory, and must see them); a
+   * write that fails puts back what was durable before it, unless a later write to the row is still
+   * in flight (that write's outcome decides), so a failed write leaves no trace (issue 14).
+   */
+  async #writeOrUndo(lines: string, writes: InFlight<T>[], values: readonly (T | undefined)[]): Promise<void> {
+    try {
+      await this.#write(lines, writes.length);
+    } catch (error) {
+      this.#health?.failed();
+      if (this.#compacting) this.#failedWhileCompacting = true;
+      for (const write of writes) {
+        const durable = this.#inFlight.failed(write);
+        if (durable === NOT_LATEST) continue;
+        if (durable === undefined) {
+          this.rows.delete(write.id);
+          this.#setChars(write.id, 0);
+        } else {
+          this.rows.set(write.id, durable);
+          this.#setChars(write.id, JSON.stringify({ id: write.id, v: durable }).length + 1);
+        }
+      }
+      throw new StoreUnavailableError(`The ${this.name} table could not be written.`, error);
+    }
+    this.#health?.succeeded();
+    for (const [i, write] of writes.entries()) this.#inFlight.succeeded(write, values[i]);
   }
 
   async #write(lines: string, count: number): Promise<void> {
@@ -147,6 +188,7 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
     this.#tail = [];
     this.#tailLines = 0;
     this.#tailChars = 0;
+    this.#failedWhileCompacting = false;
     const copy = await SnapshotFile.create(tmp);
     let release = () => {};
     let oldLogClosed = false;
@@ -162,6 +204,8 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
       await this.#appender?.close();
       await this.#copyTail(copy);
       await copy.finish();
+      // The old log (cut back after the failure) is right; the copy may not be: keep the old one.
+      if (this.#failedWhileCompacting) throw new Error(`a write to ${this.name} failed during compaction`);
       await rename(tmp, this.file);
       this.#lines = copy.lines;
       this.#logChars = copy.chars;
@@ -202,7 +246,7 @@ class SnapshotFile {
     // Each chunk is durable as it is written (O_DSYNC), so the disk gets an even stream rather than
     // megabytes at the final fsync, which would stall the group commits of every other file.
     const { O_WRONLY, O_CREAT, O_TRUNC, O_DSYNC } = constants;
-    return new SnapshotFile(await open(file, O_DSYNC ? O_WRONLY | O_CREAT | O_TRUNC | O_DSYNC : 'w', 0o644));
+    return new SnapshotFile(await open(file, O_DSYNC ? O_WRONLY | O_CREAT | O_TRUNC | O_DSYNC : 'w', PRIVATE_FILE_MODE));
   }
 
   async rows(rows: Iterable<Row>): Promise<void> {
@@ -236,5 +280,45 @@ class SnapshotFile {
     if (this.#closed) return;
     this.#closed = true;
     await this.#handle.close().catch(() => {}); // synced before the rename, or not used
+  }
+}
+
+const NOT_LATEST = Symbol('not the latest write');
+
+interface InFlight<T> {
+  id: string;
+  entry: { count: number; durable: T | undefined; latest: InFlight<T> | null };
+}
+
+/** Per row with writes not yet durable: its last durable value and which write is the latest. */
+class InFlightWrites<T> {
+  readonly #rows = new Map<string, InFlight<T>['entry']>();
+
+  begin(id: string, current: T | undefined): InFlight<T> {
+    let entry = this.#rows.get(id);
+    if (!entry) {
+      entry = { count: 0, durable: current, latest: null };
+      this.#rows.set(id, entry);
+    }
+    entry.count++;
+    const write: InFlight<T> = { id, entry };
+    entry.latest = write;
+    return write;
+  }
+
+  succeeded(write: InFlight<T>, value: T | undefined): void {
+    write.entry.durable = value;
+    this.#end(write);
+  }
+
+  /** The value to restore, or NOT_LATEST when a later write to the row is still in flight. */
+  failed(write: InFlight<T>): T | undefined | typeof NOT_LATEST {
+    const restore = write.entry.latest === write ? write.entry.durable : NOT_LATEST;
+    this.#end(write);
+    return restore;
+  }
+
+  #end(write: InFlight<T>): void {
+    if (--write.entry.count === 0) this.#rows.delete(write.id);
   }
 }

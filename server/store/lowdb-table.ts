@@ -1,34 +1,51 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import { StoreUnavailableError } from '../errors.ts';
 import { jsonErrorPosition } from './json-position.ts';
 import { CorruptFileError } from './jsonl.ts';
 import { MemoryTable } from './memory-table.ts';
+import { PrivateJsonFile } from './private-json-file.ts';
 import type { Row, Table } from './table.ts';
+import type { WriteHealth } from './write-health.ts';
 
 interface TableFile<T> {
   rows: T[];
 }
 
+/** One caller's change, applied to a copy of the rows; its result is what the caller gets once durable. */
+interface PendingChange<T> {
+  apply(rows: Map<string, T>): unknown;
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+}
+
 /**
- * A small table as one human-readable lowdb JSON file (atomic temp-file-and-rename writes through
- * steno). Every write serialises the whole table, so this is for configuration-like state only:
+ * A small table as one human-readable lowdb JSON file (owner-only, written aside and renamed into
+ * place). Every write serialises the whole table, so this is for configuration-like state only:
  * tokens, endpoints, settings. High-volume rows belong in a LogTable.
+ *
+ * Changes are applied to a copy of the rows, which replaces the rows only once the file holding it is
+ * written: a write that fails (disk full) leaves no trace, in memory or on disk (issue 14). Changes
+ * made while a write is in progress share the next write (group commit).
  */
 export class LowdbTable<T extends Row> extends MemoryTable<T> implements Table<T> {
   #db: Low<TableFile<T>>;
+  #pending: PendingChange<T>[] = [];
+  #writing: Promise<void> | null = null;
 
   private readonly file: string;
+  readonly #health: WriteHealth | undefined;
 
-  constructor(name: string, file: string) {
+  constructor(name: string, file: string, health?: WriteHealth) {
     super(name);
     this.file = file;
-    this.#db = new Low<TableFile<T>>(new JSONFile<TableFile<T>>(file), { rows: [] });
+    this.#health = health;
+    this.#db = new Low<TableFile<T>>(new PrivateJsonFile<TableFile<T>>(file), { rows: [] });
   }
 
   override async open(): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
+    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
     try {
       await this.#db.read();
     } catch (error) {
@@ -40,24 +57,60 @@ export class LowdbTable<T extends Row> extends MemoryTable<T> implements Table<T
     for (const row of this.#db.data.rows) this.rows.set(row.id, row);
   }
 
-  override async put(row: T): Promise<void> {
-    this.rows.set(row.id, row);
-    await this.#save();
+  override async close(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  override put(row: T): Promise<void> {
+    return this.putMany([row]);
   }
 
   override async putMany(rows: readonly T[]): Promise<void> {
-    for (const row of rows) this.rows.set(row.id, row);
-    await this.#save();
+    if (rows.length === 0) return;
+    await this.#change((next) => {
+      for (const row of rows) next.set(row.id, row);
+    });
   }
 
-  override async delete(id: string): Promise<boolean> {
-    if (!this.rows.delete(id)) return false;
-    await this.#save();
-    return true;
+  override delete(id: string): Promise<boolean> {
+    return this.#change((next) => next.delete(id)) as Promise<boolean>;
   }
 
-  async #save(): Promise<void> {
-    this.#db.data = { rows: [...this.rows.values()] };
-    await this.#db.write();
+  override insertNew(rows: readonly T[]): Promise<T[]> {
+    return this.#change((next) => {
+      const fresh = rows.filter((row) => !next.has(row.id) && next.set(row.id, row));
+      return fresh;
+    }) as Promise<T[]>;
+  }
+
+  #change(apply: (rows: Map<string, T>) => unknown): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ apply, resolve, reject });
+      this.#writing ??= this.#writeAll();
+    });
+  }
+
+  async #writeAll(): Promise<void> {
+    try {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending.splice(0);
+        const next = new Map(this.rows);
+        const results = batch.map((change) => change.apply(next));
+        try {
+          this.#db.data = { rows: [...next.values()] };
+          await this.#db.write();
+        } catch (error) {
+          this.#health?.failed();
+          const unavailable = new StoreUnavailableError(`The ${this.name} table could not be written.`, error);
+          for (const change of batch) change.reject(unavailable);
+          continue;
+        }
+        this.#health?.succeeded();
+        this.rows = next;
+        for (const [i, change] of batch.entries()) change.resolve(results[i]);
+      }
+    } finally {
+      this.#writing = null;
+    }
   }
 }

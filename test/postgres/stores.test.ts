@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { Database } from '../../server/store/postgres/database.ts';
 import { PostgresEventStore } from '../../server/store/postgres/event-store.ts';
 import { PostgresTable } from '../../server/store/postgres/table.ts';
-import { dropSchemas, newSchema, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
+import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
 import { eventStoreContract, newEvent, type StoreSetup } from '../store/event-store.contract.ts';
 import { type Item, tableContract } from '../store/table.contract.ts';
 
@@ -61,6 +61,16 @@ if (skipWithoutPostgres) {
           return next;
         },
         peer: async () => new PostgresTable<Item>(database(schema), 'items'),
+        // The database itself refuses every change to the rows, as it would on a full disk.
+        async failWrites() {
+          await queryTestDatabase(
+            `CREATE FUNCTION ${schema}.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$;
+             CREATE TRIGGER refuse BEFORE INSERT OR UPDATE OR DELETE ON ${schema}.relay_rows FOR EACH ROW EXECUTE FUNCTION ${schema}.refuse()`,
+          );
+          return async () => {
+            await queryTestDatabase(`DROP TRIGGER refuse ON ${schema}.relay_rows`);
+          };
+        },
       };
     },
     true,

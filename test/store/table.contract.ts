@@ -14,6 +14,8 @@ export interface TableHarness {
   reopen?: () => Promise<Table<Item>>;
   /** The same table as another relay instance on the same store sees it; for shared stores only. */
   peer?: () => Promise<Table<Item>>;
+  /** Makes the store refuse writes (a full disk, a refusing database); returns the undo. Absent where writes cannot fail. */
+  failWrites?: () => Promise<() => Promise<void> | void>;
 }
 
 /** The behaviour every Table implementation must have; tables of a shared store (`peer`) also the nested suite. */
@@ -85,6 +87,42 @@ export function tableContract(name: string, make: () => Promise<TableHarness>, s
           { id: 'c', n: 3 },
         ],
       );
+    });
+
+    it('leaves no trace of a write that failed, in memory or after a reopen', async (t) => {
+      const harness = await fresh();
+      if (!harness.failWrites) return t.skip(`${name} keeps rows in memory only: its writes cannot fail`);
+      const { table } = harness;
+      await table.putMany([
+        { id: 'kept', n: 1 },
+        { id: 'other', n: 2 },
+      ]);
+      const restore = await harness.failWrites();
+      try {
+        const attempts = [
+          table.put({ id: 'new', n: 1 }),
+          table.put({ id: 'kept', n: 99 }),
+          table.putMany([{ id: 'many', n: 1 }]),
+          table.insertNew([{ id: 'inserted', n: 1 }]),
+          table.delete('other'),
+        ];
+        for (const result of await Promise.allSettled(attempts)) {
+          assert.equal(result.status, 'rejected', 'a write succeeded although the store refuses writes');
+          assert.equal((result as PromiseRejectedResult).reason.code, 'store_unavailable');
+        }
+      } finally {
+        await restore();
+      }
+      const expected = [
+        { id: 'kept', n: 1 },
+        { id: 'other', n: 2 },
+      ];
+      assert.deepEqual([...table.values()], expected, 'memory kept a failed write');
+      await table.put({ id: 'after', n: 3 });
+      if (!harness.reopen) return;
+      const reopened = await harness.reopen();
+      opened.push(reopened);
+      assert.deepEqual([...reopened.values()], [...expected, { id: 'after', n: 3 }], 'the store kept a failed write');
     });
 
     if (!shared) return;

@@ -7,6 +7,7 @@ import { LogTable } from '../../server/store/log-table.ts';
 import { LowdbTable } from '../../server/store/lowdb-table.ts';
 import { MemoryTable } from '../../server/store/memory-table.ts';
 import type { Table } from '../../server/store/table.ts';
+import { fillDisk } from '../helpers/disk-full.ts';
 import { type Item, tableContract } from './table.contract.ts';
 
 const dirs: string[] = [];
@@ -31,6 +32,7 @@ function onFile(make: (file: string) => Table<Item>, name: string) {
         await next.open();
         return next;
       },
+      failWrites: async () => await fillDisk(),
     };
   };
 }

@@ -71,7 +71,7 @@ export class PostgresTable<T extends Row> implements Table<T> {
     const latest = new Map(rows.map((row) => [row.id, row]));
     if (latest.size === 0) return this.#inOrder(async () => {});
     return this.#inOrder(async () => {
-      await this.#db.query(
+      await this.#written(
         `WITH up AS (
            INSERT INTO relay_rows (table_name, id, row)
            SELECT $1, r.value->>'id', r.value FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS r(value, n) ORDER BY r.n
@@ -87,7 +87,7 @@ export class PostgresTable<T extends Row> implements Table<T> {
     const latest = new Map(rows.map((row) => [row.id, row]));
     return this.#inOrder(async () => {
       if (latest.size === 0) return [];
-      const { rows: inserted } = await this.#db.query<{ id: string }>(
+      const { rows: inserted } = await this.#written<{ id: string }>(
         `WITH ins AS (
            INSERT INTO relay_rows (table_name, id, row)
            SELECT $1, r.value->>'id', r.value FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS r(value, n) ORDER BY r.n
@@ -108,7 +108,7 @@ export class PostgresTable<T extends Row> implements Table<T> {
 
   delete(id: string): Promise<boolean> {
     return this.#inOrder(async () => {
-      await this.#db.query(
+      await this.#written(
         `WITH d AS (DELETE FROM relay_rows WHERE table_name = $1 AND id = $2)
          SELECT pg_notify($3, p) FROM unnest($4::text[]) AS p`,
         [this.name, id, this.#db.signals.channel, this.#payloads([id])],
@@ -120,6 +120,15 @@ export class PostgresTable<T extends Row> implements Table<T> {
   refresh(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return Promise.resolve();
     return this.#inOrder(() => this.#reload(ids)).then(() => {});
+  }
+
+  /** A write the database refused (unreachable, disk full) is the store being unavailable; the cache is untouched. */
+  async #written<R extends Record<string, unknown>>(text: string, values: unknown[]): Promise<{ rows: R[] }> {
+    try {
+      return await this.#db.query<R>(text, values);
+    } catch (error) {
+      throw new StoreUnavailableError(`The ${this.name} table could not be written.`, error);
+    }
   }
 
   #payloads(ids: readonly string[]): string[] {
