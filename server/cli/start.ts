@@ -43,8 +43,24 @@ export const startCommand: Command = {
   },
 };
 
-function failed(logger: Logger, error: unknown): number {
+/** What a user can do about a file system error, for the one line start-up prints. */
+const FILE_SYSTEM_ADVICE: Record<string, string> = {
+  ENOSPC: 'the disk holding the data dir is full; free some space, then start again',
+  EDQUOT: 'the disk quota for the data dir is used up; free some space, then start again',
+  EROFS: 'the data dir is on a read-only file system; give --data-dir a writable directory',
+  EACCES: 'the data dir is not writable by this user; fix its owner or give --data-dir another directory',
+  EPERM: 'the data dir is not writable by this user; fix its owner or give --data-dir another directory',
+};
+
+function describeFailure(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
+  const advice = FILE_SYSTEM_ADVICE[(error as NodeJS.ErrnoException)?.code ?? ''];
+  // Error messages from the file system can span lines (paths with newlines): keep the line single.
+  return (advice ? `cannot start: ${advice} (${message})` : message).replaceAll(/\s*\n\s*/g, ' ');
+}
+
+function failed(logger: Logger, error: unknown): number {
+  const message = describeFailure(error);
   logger.fatal({ kind: error instanceof ConfigError ? 'config' : 'start-up' }, message);
   console.error(`hookrelay: ${message}`);
   return 1;

@@ -24,8 +24,9 @@ async function ownerOf(file: string): Promise<number | null> {
 export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
   const file = join(dir, 'hookrelay.lock');
   const mine = join(dir, `hookrelay.lock.${process.pid}`);
-  await writeFile(mine, String(process.pid), { mode: 0o600 });
   try {
+    // Inside the try: on a full disk the file is created and the write fails; it must not stay behind.
+    await writeFile(mine, String(process.pid), { mode: 0o600 });
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await link(mine, file);

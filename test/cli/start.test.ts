@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { commands } from '../../server/cli.ts';
 import { spawnRelay } from '../helpers/child-relay.ts';
@@ -63,6 +64,25 @@ describe('hookrelay start and --help in a child process', () => {
     assert.match(
       stderr.trim(),
       /^hookrelay: .*env\.yaml:3:\d+: sources\[0\]\.verify\.secrets\[0\]: environment variable NOT_SET_ANYWHERE is not set/,
+    );
+  });
+
+  it('exits with one line saying the disk is full, and leaves no lock file, when restarted on a full disk', async () => {
+    const dataDir = join(dir, 'data-full');
+    await mkdir(dataDir);
+    const first = await spawnRelay({ dataDir, configYaml: 'sources: []\n' });
+    first.child.kill('SIGTERM');
+    assert.deepEqual(await first.exited, { code: 0, signal: null });
+    const { code, stderr } = await runCli(['start', '--port', '0', '--data-dir', dataDir], {
+      env: { NODE_OPTIONS: `--import ${fileURLToPath(new URL('../helpers/full-disk-child.ts', import.meta.url))}` },
+    });
+    assert.equal(code, 1);
+    const lines = stderr.trim().split('\n');
+    assert.equal(lines.length, 1, stderr);
+    assert.match(lines[0], /^hookrelay: cannot start: the disk holding the data dir is full; free some space/);
+    assert.deepEqual(
+      (await readdir(dataDir)).filter((name) => name.startsWith('hookrelay.lock')),
+      [],
     );
   });
 
