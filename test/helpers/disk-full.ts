@@ -26,7 +26,10 @@ export async function fillDisk(): Promise<() => void> {
   // As on a real full disk, the file is created (an inode, no data blocks), then the write fails.
   fs.promises.writeFile = (async (file: Parameters<typeof fs.promises.writeFile>[0], _data: unknown, options?: unknown) => {
     if (typeof file === 'string' || file instanceof URL || Buffer.isBuffer(file)) {
-      const { flag = 'w', mode = 0o666 } = (typeof options === 'object' && options ? options : {}) as { flag?: string; mode?: number };
+      const { flag = 'w', mode = 0o666 } = (typeof options === 'object' && options ? options : {}) as {
+        flag?: string;
+        mode?: number;
+      };
       await (await open(file, flag, mode)).close();
     }
     throw enospc('write');
