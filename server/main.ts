@@ -14,6 +14,7 @@ import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { createServices } from './services.ts';
 import { lockDataDir } from './store/data-dir-lock.ts';
+import { makeDataDirPrivate } from './store/data-dir-modes.ts';
 import { createStorage } from './store/driver.ts';
 import { defaultSubsystems } from './subsystems.ts';
 
@@ -52,7 +53,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const clock = options.clock ?? systemClock;
   const newId = options.newId ?? createIdFactory(() => clock.now());
   const onDisk = config.store.driver !== 'memory';
-  const unlock = onDisk ? await lockDataDir(await ensureDir(config.dataDir)) : async () => {};
+  const unlock = onDisk ? await lockDataDir(await makeDataDirPrivate(config.dataDir)) : async () => {};
   let opened: { close(): Promise<void> } | null = null;
   try {
     const admin = options.adminToken
@@ -103,12 +104,6 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     await unlock();
     throw error;
   }
-}
-
-async function ensureDir(dir: string): Promise<string> {
-  const { mkdir } = await import('node:fs/promises');
-  await mkdir(dir, { recursive: true });
-  return dir;
 }
 
 async function assemble(

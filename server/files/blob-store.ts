@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../store/data-dir-modes.ts';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -21,11 +22,14 @@ export function diskBlobStore(dir: string): BlobStore {
   const path = (id: string) => join(dir, id.replaceAll(/[^A-Za-z0-9_-]/g, ''));
   return {
     async write(id, bytes) {
-      await mkdir(dir, { recursive: true });
+      await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
       const tmp = `${path(id)}.partial`;
       try {
         // flush: fsync before close, so the rename below only ever exposes complete bytes.
-        await pipeline(Buffer.isBuffer(bytes) ? Readable.from([bytes]) : bytes, createWriteStream(tmp, { flush: true }));
+        await pipeline(
+          Buffer.isBuffer(bytes) ? Readable.from([bytes]) : bytes,
+          createWriteStream(tmp, { flush: true, mode: PRIVATE_FILE_MODE }),
+        );
       } catch (error) {
         await rm(tmp, { force: true });
         throw error;

@@ -1,6 +1,7 @@
 import { access, constants, mkdir, readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StoreUnavailableError } from '../errors.ts';
+import { PRIVATE_DIR_MODE } from './data-dir-modes.ts';
 import { type StoredEvent, storedFrom } from './event-line.ts';
 import { IndexedEventStore, type IndexedStoreOptions } from './indexed-event-store.ts';
 import { forEachJsonLine, JsonlAppender, syncDir } from './jsonl.ts';
@@ -67,7 +68,7 @@ export class FileEventStore extends IndexedEventStore {
   /** Loads every segment (a damaged line stops here, with the file and line named). Call once. */
   async open(): Promise<void> {
     if (this.#state !== 'new') return;
-    await mkdir(this.#eventsDir, { recursive: true });
+    await mkdir(this.#eventsDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     await syncDir(this.#dir); // the events directory itself, the first time it is made
     const names = (await readdir(this.#eventsDir)).filter((n) => n.endsWith('.jsonl')).sort();
     for (const name of names) {

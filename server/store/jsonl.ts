@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { PRIVATE_FILE_MODE } from './data-dir-modes.ts';
 
 /** A line that is complete (ends in a newline) but is not JSON: the file was damaged, not torn. */
 export class CorruptFileError extends Error {
@@ -96,7 +97,7 @@ export class JsonlAppender {
     // to the thread pool instead of two (measured: less CPU and latency per group). Where the platform
     // has no O_DSYNC, each group is followed by an fdatasync instead.
     const { O_WRONLY, O_APPEND, O_CREAT, O_DSYNC } = constants;
-    const handle = await open(file, O_DSYNC ? O_WRONLY | O_APPEND | O_CREAT | O_DSYNC : 'a', 0o644);
+    const handle = await open(file, O_DSYNC ? O_WRONLY | O_APPEND | O_CREAT | O_DSYNC : 'a', PRIVATE_FILE_MODE);
     const { size } = await handle.stat();
     return new JsonlAppender(file, handle, size, !O_DSYNC);
   }

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { StoreUnavailableError } from '../errors.ts';
 import { JsonlAppender, readJsonLines, syncDir } from './jsonl.ts';
 import { MemoryTable } from './memory-table.ts';
-import { PRIVATE_FILE_MODE } from './private-json-file.ts';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './data-dir-modes.ts';
 import type { Row, Table } from './table.ts';
 import type { WriteHealth } from './write-health.ts';
 
@@ -56,7 +56,7 @@ export class LogTable<T extends Row> extends MemoryTable<T> implements Table<T> 
   }
 
   override async open(): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
+    await mkdir(dirname(this.file), { recursive: true, mode: PRIVATE_DIR_MODE });
     const lines = await readJsonLines<LogLine<T>>(this.file);
     for (const line of lines) {
       if ('d' in line) this.rows.delete(line.id);

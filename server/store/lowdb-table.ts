@@ -2,6 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { StoreUnavailableError } from '../errors.ts';
+import { PRIVATE_DIR_MODE } from './data-dir-modes.ts';
 import { jsonErrorPosition } from './json-position.ts';
 import { CorruptFileError } from './jsonl.ts';
 import { MemoryTable } from './memory-table.ts';
@@ -45,7 +46,7 @@ export class LowdbTable<T extends Row> extends MemoryTable<T> implements Table<T
   }
 
   override async open(): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true, mode: 0o700 });
+    await mkdir(dirname(this.file), { recursive: true, mode: PRIVATE_DIR_MODE });
     try {
       await this.#db.read();
     } catch (error) {

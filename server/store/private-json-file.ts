@@ -1,9 +1,7 @@
 import { open, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
-
-/** Owner-only: these files hold endpoint signing secrets and token digests (docs/security.md). */
-export const PRIVATE_FILE_MODE = 0o600;
+import { PRIVATE_FILE_MODE } from './data-dir-modes.ts';
 
 /**
  * A lowdb adapter for one JSON file that only its owner may read: each write goes to a new temporary

@@ -1,4 +1,5 @@
 import { rename, writeFile } from 'node:fs/promises';
+import { PRIVATE_FILE_MODE } from './data-dir-modes.ts';
 import { JsonlAppender, readJsonLines } from './jsonl.ts';
 import type { Rejection } from './types.ts';
 
@@ -49,7 +50,7 @@ export class RejectionLog {
     await this.#appender?.close();
     this.#appender = null;
     const tmp = `${this.#file}.tmp`;
-    await writeFile(tmp, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    await writeFile(tmp, kept.map((r) => `${JSON.stringify(r)}\n`).join(''), { mode: PRIVATE_FILE_MODE });
     await rename(tmp, this.#file);
     this.#lines = kept.length;
     this.#appender = await JsonlAppender.open(this.#file);

@@ -1,6 +1,6 @@
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PRIVATE_FILE_MODE } from './private-json-file.ts';
+import { PRIVATE_FILE_MODE } from './data-dir-modes.ts';
 
 /** Bytes the probe writes and syncs: enough to need a block of its own, small enough to cost nothing. */
 const PROBE_BYTES = 4096;
