@@ -4,6 +4,7 @@ import { HttpError } from '../errors.ts';
 import type { EventPage, EventQuery, EventStore, RelayEvent } from '../store/types.ts';
 import { canReadSource, type Principal, principalOf } from '../http/auth.ts';
 import { booleanParam, limitParam, optionalString } from '../http/query.ts';
+import { sendUntrusted } from '../http/security-headers.ts';
 import { EVENT_ANNOTATIONS, type EventAnnotations } from './annotations.ts';
 
 /** GET /v1/events, /v1/events/:id, /v1/events/:id/raw, /v1/rejections. */
@@ -43,7 +44,8 @@ export function eventsApi(ctx: RelayContext): Subsystem {
         const event = await readable(req, res);
         const raw = await store.getRaw(event.id);
         if (!raw) throw new HttpError('not_found', `No raw body kept for "${event.id}".`);
-        res.type(raw.content_type).send(raw.raw);
+        // The sender chose these bytes and their type: on the console's origin they must stay inert.
+        sendUntrusted(res, raw.content_type, raw.raw, `${event.id}.raw`);
       });
       v1.get('/rejections', ctx.auth.admin, async (req, res) => {
         const data = await store.listRejections({ source: optionalString(req, 'source'), limit: limitParam(req, 100, 1000) });

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { RelayContext, Subsystem } from '../context.ts';
 import { ingestRouter } from '../ingest/route.ts';
 import { errorHandler, notFound } from './errors.ts';
+import { securityHeaders } from './security-headers.ts';
 
 /** Builds the Express app: ops routes, ingest (raw bytes), /v1 (JSON), subsystem routes, errors. */
 export function createApp(ctx: RelayContext, subsystems: Subsystem[]): Express {
@@ -9,6 +10,7 @@ export function createApp(ctx: RelayContext, subsystems: Subsystem[]): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
+  app.use(securityHeaders());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
