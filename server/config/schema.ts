@@ -2,6 +2,7 @@ import type { Schema } from 'jsonschema';
 import { aiSectionSchema } from '../ai/config.ts';
 import { batchesSchema } from '../batches/settings.ts';
 import { deliverySchema } from '../delivery/config.ts';
+import { ingestSchema } from '../ingest/config.ts';
 import { streamSchema } from '../live/config.ts';
 import { workflowsConfigSchema } from '../workflows/config.ts';
 
@@ -90,6 +91,7 @@ export const configSchema = {
     sources: { type: 'array', items: sourceSchema },
     store: storeSchema,
     limits: limitsSchema,
+    ingest: ingestSchema,
     workflows: workflowsConfigSchema,
     ai: aiSectionSchema,
     stream: streamSchema,

@@ -5,11 +5,15 @@ const SIGNATURE = /signature|hmac/i;
 const REJECTION_KEPT =
   /^(content-type|content-length|user-agent|x-forwarded-for|webhook-|svix-|x-github-|x-hub-|stripe-|x-shopify-)/;
 
-/** Headers stored with an event: everything a receiver might need, minus credentials and hop-by-hop. */
-export function eventHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+/**
+ * Headers stored with an event: everything a receiver might need, minus credentials (the fixed ones
+ * and `redacted`, ingest.redactHeaders) and hop-by-hop. Called after verification, which reads the
+ * request's own headers, so a signature header never needs to be kept for it.
+ */
+export function eventHeaders(headers: IncomingHttpHeaders, redacted: ReadonlySet<string> = new Set()): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || NOT_KEPT.has(name)) continue;
+    if (value === undefined || NOT_KEPT.has(name) || redacted.has(name)) continue;
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;

@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { toHttpError } from '../http/errors.ts';
+import { ingestConfig } from './config.ts';
 import { eventType } from './event-type.ts';
 import { eventHeaders, flatHeaders, rejectionHeaders } from './headers.ts';
 import { parseBody } from './parse-body.ts';
@@ -27,6 +28,7 @@ export function ingestRouter(ctx: RelayContext): Router {
     );
   }
   const { metrics, clock } = ctx;
+  const { redactHeaders } = ingestConfig(ctx.config);
   const router = express.Router();
 
   // An unknown source is refused before its body is read.
@@ -50,7 +52,7 @@ export function ingestRouter(ctx: RelayContext): Router {
       source,
       type: eventType(headers, payload),
       provider_id: providerId,
-      headers: eventHeaders(req.headers),
+      headers: eventHeaders(req.headers, redactHeaders),
       payload,
       verified: { scheme },
       raw: body,
