@@ -10,6 +10,7 @@ import type { IdFactory } from './ids.ts';
 import type { Logger } from './ops/logger.ts';
 import type { Metrics } from './ops/metrics.ts';
 import type { Services } from './services.ts';
+import type { Outbound } from './outbound/outbound.ts';
 import type { Storage } from './store/driver.ts';
 
 /** Everything a subsystem may use, built once by the composition root (server/main.ts). */
@@ -25,7 +26,10 @@ export interface RelayContext {
   events: EventService;
   metrics: Metrics;
   auth: Auth;
+  /** The injected fetch (tests, embedding) or the global one; outbound requests use `outbound`. */
   fetch: typeof fetch;
+  /** Every way out, under one destination policy (server/outbound/outbound.ts). */
+  outbound: Outbound;
   services: Services;
 }
 

@@ -12,6 +12,8 @@ import { createIdFactory, type IdFactory } from './ids.ts';
 import { resolveAdminToken } from './ops/admin-token.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
+import { createOutbound } from './outbound/outbound.ts';
+import type { Resolver } from './outbound/destination-policy.ts';
 import { createServices } from './services.ts';
 import { lockDataDir } from './store/data-dir-lock.ts';
 import { makeDataDirPrivate } from './store/data-dir-modes.ts';
@@ -23,6 +25,8 @@ export interface RelayOptions {
   logger?: Logger;
   clock?: Clock;
   fetch?: typeof fetch;
+  /** How outbound requests resolve host names (tests map names to local addresses). */
+  resolver?: Resolver;
   newId?: IdFactory;
   /** Overrides HOOKRELAY_ADMIN_TOKEN and the data dir's token file. */
   adminToken?: string;
@@ -95,6 +99,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       metrics: createMetrics(),
       auth: createAuth(admin.token),
       fetch: options.fetch ?? globalThis.fetch,
+      outbound: createOutbound({ deliverySection: config.sections.delivery, resolve: options.resolver, fetch: options.fetch }),
       services: createServices(),
     };
     return await assemble(ctx, admin.token, options, unlock);
@@ -175,6 +180,7 @@ async function assemble(
         await s.stop?.().catch((err: unknown) => ctx.logger.error({ err, subsystem: s.name }, 'stop failed'));
       }
       await ctx.cluster.stop();
+      await ctx.outbound.close();
       await ctx.storage.events.close();
       await unlock();
       ctx.logger.info('hookrelay stopped');

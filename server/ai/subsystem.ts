@@ -33,7 +33,7 @@ const SWEEP_EVERY_MS = 60 * 60 * 1000;
 /** AI background mode: the upstream queue (`ai.queue`) and the Responses API (`ai.responses`). */
 export function aiSubsystem(ctx: RelayContext): Subsystem {
   const config = resolveAiConfig(ctx.config.sections.ai);
-  const router = createUpstreamRouter(config.upstreams, ctx.fetch);
+  const router = createUpstreamRouter(config.upstreams, ctx.outbound.upstreamFetch);
   const queue = createAiQueue(router, config);
   const metrics = createAiMetrics(ctx.metrics, queue);
   const store = createTableResponseStore(ctx.storage.tables);

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.ts';
-import type { DestinationPolicy } from './destination-policy.ts';
+import type { DestinationPolicy } from '../outbound/destination-policy.ts';
 import { type AttemptOutcome, parseRetryAfter } from './retry-policy.ts';
 
 export interface AttemptRequest {

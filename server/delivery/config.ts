@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.ts';
-import { destinationEntryProblem } from './destination-policy.ts';
+import { destinationEntryProblem } from '../outbound/destination-policy.ts';
 
 /** The `delivery` section of hookrelay.yaml, as written (every key optional). */
 export const deliverySchema = {

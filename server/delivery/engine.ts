@@ -5,7 +5,7 @@ import { type AttemptRequest, type AttemptResult, sendAttempt } from './attempt.
 import type { DeliveryClaims } from './claims.ts';
 import type { DeliverySettings } from './config.ts';
 import type { DeliveryStore } from './delivery-store.ts';
-import type { DestinationPolicy } from './destination-policy.ts';
+import type { DestinationPolicy } from '../outbound/destination-policy.ts';
 import type { EndpointStore } from './endpoint-store.ts';
 import type { EndpointHealth } from './health.ts';
 import { Lanes } from './lanes.ts';

@@ -4,7 +4,6 @@ import { DeliveryClaims } from './claims.ts';
 import { resolveDeliverySettings } from './config.ts';
 import { DeliveryCoordination } from './coordination.ts';
 import { TableDeliveryStore } from './delivery-store.ts';
-import { createDestinationPolicy, type Resolver } from './destination-policy.ts';
 import { TableCursorStore, TableEndpointStore } from './endpoint-store.ts';
 import { DeliveryEngine } from './engine.ts';
 import { FanOut } from './fanout.ts';
@@ -26,10 +25,12 @@ export interface DeliveryService {
  * Downstream delivery: endpoints, fan-out of stored events into deliveries, signed attempts with
  * retries, endpoint health. See docs/delivery.md.
  */
-export function createDelivery(options: { resolver?: Resolver } = {}) {
+export function createDelivery() {
   return function delivery(ctx: RelayContext): Subsystem {
     const settings = resolveDeliverySettings(ctx.config.sections.delivery);
-    const policy = createDestinationPolicy(settings.destinations, options.resolver);
+    // The relay's one destination policy (delivery.destinations), checked before each attempt and
+    // again, through ctx.outbound.fetch, on the address each connection goes to.
+    const { policy } = ctx.outbound;
     const store = new TableDeliveryStore(ctx.storage.tables);
     const endpoints = new TableEndpointStore(ctx.storage.tables);
     const cursor = new TableCursorStore(ctx.storage.tables);
@@ -42,7 +43,7 @@ export function createDelivery(options: { resolver?: Resolver } = {}) {
     const engine: DeliveryEngine = new DeliveryEngine({
       settings,
       clock: ctx.clock,
-      fetch: ctx.fetch,
+      fetch: ctx.outbound.fetch,
       policy,
       store,
       endpoints,

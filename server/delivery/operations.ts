@@ -6,7 +6,7 @@ import type { EventStore } from '../store/types.ts';
 import type { DeliverySettings } from './config.ts';
 import type { DeliveryCoordination } from './coordination.ts';
 import type { DeliveryStore } from './delivery-store.ts';
-import { DestinationRefusedError, type DestinationPolicy } from './destination-policy.ts';
+import { DestinationRefusedError, type DestinationPolicy } from '../outbound/destination-policy.ts';
 import type { EndpointStore } from './endpoint-store.ts';
 import type { DeliveryEngine } from './engine.ts';
 import type { EndpointInput } from './endpoint-input.ts';

@@ -16,7 +16,7 @@ const claimKey = (eventId: string) => `${CLAIM_PREFIX}${eventId}`;
  * A pending row is written before the fetch, so enrichments cut off by a stop resume on start.
  */
 export function openaiEnrichment(ctx: RelayContext): Subsystem {
-  const clients = enrichClients(ctx.config.sources, ctx.config.sections, ctx.fetch);
+  const clients = enrichClients(ctx.config.sources, ctx.config.sections, ctx.outbound.upstreamFetch);
   const store = tableEnrichmentStore(ctx.storage.tables.table<Enrichment>('enrichments', 'large'));
   const running = new Set<Promise<void>>();
   const stopping = new AbortController();

@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import type { HttpClient } from '../../plugins/sdk.ts';
+import type { DestinationPolicy } from '../outbound/destination-policy.ts';
+import { guardedDispatcher } from '../outbound/guarded-dispatcher.ts';
 
 // The step context's buffered HTTP client (`ctx.http`), in two implementations with the same contract
 // (test/workflows/http-client.test.ts): undici's request API, which the relay uses, and one over a
@@ -21,12 +23,10 @@ export interface ClosableHttpClient extends HttpClient {
   close(): Promise<void>;
 }
 
-export function undiciHttpClient(): ClosableHttpClient {
-  const dispatcher = new Agent({
-    connections: CONNECTIONS_PER_ORIGIN,
-    headersTimeout: IDLE_TIMEOUT_MS,
-    bodyTimeout: IDLE_TIMEOUT_MS,
-  });
+/** With a policy, every connection is checked against it (the relay always passes its own). */
+export function undiciHttpClient(policy?: DestinationPolicy): ClosableHttpClient {
+  const options = { connections: CONNECTIONS_PER_ORIGIN, headersTimeout: IDLE_TIMEOUT_MS, bodyTimeout: IDLE_TIMEOUT_MS };
+  const dispatcher = policy ? guardedDispatcher(policy, options) : new Agent(options);
   return {
     async send(req) {
       try {

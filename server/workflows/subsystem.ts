@@ -1,7 +1,6 @@
 import type { RelayContext, Subsystem } from '../context.ts';
 import { allowedEnv, resolveWorkflowsConfig } from './config.ts';
-import { destinationPolicyFromConfig } from '../delivery/destination-policy.ts';
-import { guardedClient, guardedFetch, refuseMetadata } from './destination.ts';
+import { guardedClient, guardedFetch } from './destination.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { RunEngine } from './engine.ts';
 import { fetchHttpClient, undiciHttpClient } from './http-client.ts';
@@ -34,14 +33,12 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   const state = new StateStore(ctx.storage.tables, ctx.cluster);
   const slots = new Slots();
   const logger = ctx.logger.child({ subsystem: 'workflows' });
-  // http.request goes where deliveries may go: the same `delivery.destinations` policy applies.
-  const policy = destinationPolicyFromConfig(ctx.config.sections.delivery);
-  const check = async (url: string) => {
-    refuseMetadata(url);
-    await policy.check(url);
-  };
+  // http.request goes where deliveries may go: the relay's one destination policy applies, before the
+  // request and on every connection it makes.
+  const { policy } = ctx.outbound;
+  const check = (url: string) => policy.check(url);
   // A fetch injected into the relay (tests, embedding) carries every request; otherwise undici's request does.
-  const ownClient = ctx.fetch === globalThis.fetch ? undiciHttpClient() : null;
+  const ownClient = ctx.outbound.dispatcher ? undiciHttpClient(policy) : null;
   const deps: EngineDeps = {
     runs,
     state,
@@ -49,8 +46,8 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     cluster: ctx.cluster,
     clock: ctx.clock,
     logger,
-    fetch: guardedFetch(ctx.fetch, check),
-    http: guardedClient(ownClient ?? fetchHttpClient(ctx.fetch), check),
+    fetch: guardedFetch(ctx.outbound.fetch, check),
+    http: guardedClient(ownClient ?? fetchHttpClient(ctx.outbound.fetch), check),
     services: ctx.services,
     events: ctx.events,
     eventStore: ctx.storage.events,

@@ -10,7 +10,7 @@ import {
   DestinationRefusedError,
   destinationPolicyFromConfig,
   type Resolver,
-} from '../../server/delivery/destination-policy.ts';
+} from '../../server/outbound/destination-policy.ts';
 
 const dns: Record<string, string[]> = {
   'hooks.example.com': ['203.0.113.10'],
@@ -39,7 +39,7 @@ describe('destination policy', () => {
     await refused(open, 'http://169.254.169.254/latest/meta-data/', /metadata/);
     await refused(open, 'http://[fd00:ec2::254]/', /metadata/);
     await refused(open, 'http://metadata.google.internal/computeMetadata/v1/', /metadata/);
-    await refused(open, 'http://sneaky.example.com/', /169\.254\.169\.254, a cloud metadata address/);
+    await refused(open, 'http://sneaky.example.com/', /169\.254\.169\.254, which is a cloud metadata address/);
     await refused(open, 'http://mapped.example.com/', /metadata/);
   });
 

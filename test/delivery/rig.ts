@@ -5,7 +5,7 @@ import { DeliveryClaims } from '../../server/delivery/claims.ts';
 import { DELIVERY_DEFAULTS } from '../../server/delivery/config.ts';
 import { DeliveryCoordination } from '../../server/delivery/coordination.ts';
 import { TableDeliveryStore } from '../../server/delivery/delivery-store.ts';
-import { createDestinationPolicy } from '../../server/delivery/destination-policy.ts';
+import { createDestinationPolicy } from '../../server/outbound/destination-policy.ts';
 import { TableEndpointStore } from '../../server/delivery/endpoint-store.ts';
 import { DeliveryEngine, type EngineDeps } from '../../server/delivery/engine.ts';
 import type { EndpointHealth } from '../../server/delivery/health.ts';

@@ -5,6 +5,7 @@ import type { Clock } from '../../server/clock.ts';
 import { DEFAULTS, type RelayConfig, type SourceConfig } from '../../server/config/types.ts';
 import type { SubsystemFactory } from '../../server/context.ts';
 import { createRelay, type Relay } from '../../server/main.ts';
+import type { Resolver } from '../../server/outbound/destination-policy.ts';
 import { createLogger } from '../../server/ops/logger.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
@@ -25,6 +26,8 @@ export interface TestRelayOptions {
   sections?: Record<string, unknown>;
   clock?: Clock;
   fetch?: typeof fetch;
+  /** How outbound requests resolve host names: map test names to local addresses, never the network. */
+  resolver?: Resolver;
   subsystems?: SubsystemFactory[];
   limits?: Partial<RelayConfig['limits']>;
   retention?: Partial<RelayConfig['store']['retention']>;
@@ -76,6 +79,7 @@ export async function startRelay(options: TestRelayOptions = {}): Promise<TestRe
     logger: createLogger({ level: process.env.HOOKRELAY_TEST_LOG ?? 'silent' }),
     clock: options.clock,
     fetch: options.fetch,
+    resolver: options.resolver,
     subsystems: options.subsystems,
     drainMs: 2000,
   });

@@ -1,21 +1,22 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { addressForms, LINK_LOCAL, METADATA_ADDRESSES, METADATA_HOSTS, normalHost } from './addresses.ts';
 
-// Where the relay may send requests (deliveries, and the workflow http.request step). Cloud metadata
-// services are refused always: a webhook URL pointed at one would hand instance credentials to
-// whoever can read the delivery log. Everything else is decided by `delivery.destinations` in config:
-// a deny list, and an allow list that, when non-empty, is the only way out. Entries are CIDRs, IPs,
-// host names (`*.example.com` for sub-domains) or the named ranges below. The resolved addresses are
-// checked, not only the host name, so a DNS name pointing at 10.0.0.5 is caught by `private`.
-
-const METADATA_HOSTS = ['metadata.google.internal', 'metadata.goog', 'metadata', 'instance-data', 'metadata.azure.com'];
-const METADATA_ADDRESSES = ['169.254.169.254', '169.254.170.2', '169.254.169.253', '100.100.100.200', 'fd00:ec2::254'];
+// The one policy for every request the relay makes: deliveries, the workflow http.request step and
+// fetch, AI upstreams and enrichment (docs/security.md#destination-policy). Cloud metadata services are
+// refused always: a webhook URL pointed at one would hand instance credentials to whoever can read the
+// delivery log; link-local addresses (where they live) unless the allow list names them. Everything else
+// is decided by `delivery.destinations` in config: a deny list, and an allow list that, when non-empty,
+// is the only way out. Entries are CIDRs, IPs, host names (`*.example.com` for sub-domains) or the named
+// ranges below. check() looks at the URL and its resolved addresses before a request; refusal() is asked
+// again for the address each connection actually goes to (guarded-dispatcher.ts), so a DNS answer that
+// changes in between, or a redirect, cannot get around it.
 
 const NAMED_RANGES: Record<string, string[]> = {
   loopback: ['127.0.0.0/8', '::1/128'],
   private: ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', 'fc00::/7'],
-  'link-local': ['169.254.0.0/16', 'fe80::/10'],
+  'link-local': LINK_LOCAL,
   unspecified: ['0.0.0.0/8', '::/128'],
 };
 
@@ -25,6 +26,7 @@ export const systemResolver: Resolver = async (host) => (await lookup(host, { al
 
 export class DestinationRefusedError extends Error {
   readonly url: string;
+  readonly code = 'destination_refused';
   constructor(url: string, reason: string) {
     super(`Destination refused: ${reason}`);
     this.name = 'DestinationRefusedError';
@@ -41,12 +43,15 @@ interface Rules {
 export interface DestinationPolicy {
   /** Resolves the URL's host and throws DestinationRefusedError unless every address may be reached. */
   check(url: string): Promise<void>;
+  /** Why connecting to `address` (which `host` resolved to) is refused, or null when it is allowed. */
+  refusal(host: string, address: string): string | null;
+  /** The resolver check() uses; connections resolve through it too. */
+  readonly resolve: Resolver;
 }
 
 /**
  * Decisions are cached per host for a few seconds: a busy endpoint would otherwise resolve its host
- * on every attempt. The check is advisory against a DNS answer that changes between check and
- * connect (see docs/delivery.md); the cache does not widen that gap meaningfully.
+ * on every attempt. The connection is checked again at connect time, so the cache widens nothing.
  */
 const CACHE_MS = 5000;
 const CACHE_ENTRIES = 1000;
@@ -57,11 +62,15 @@ export function createDestinationPolicy(
 ): DestinationPolicy {
   const rules = {
     metadata: compile([...METADATA_HOSTS, ...METADATA_ADDRESSES]),
+    linkLocal: compile(LINK_LOCAL),
     deny: compile(options.deny ?? []),
     allow: compile(options.allow ?? []),
   };
+  const refusal = (host: string, address: string) => addressRefusal(rules, normalHost(host), address);
   const cache = new Map<string, { until: number; refusal: string | null }>();
   return {
+    resolve,
+    refusal,
     async check(url) {
       const parsed = parseUrl(url);
       const key = `${parsed.protocol}//${parsed.host}`;
@@ -71,42 +80,47 @@ export function createDestinationPolicy(
         if (hit.refusal) throw new DestinationRefusedError(url, hit.refusal);
         return;
       }
-      let refusal: string | null = null;
-      try {
-        await decide(rules, resolve, url, parsed);
-      } catch (error) {
-        if (!(error instanceof DestinationRefusedError)) throw error;
-        refusal = error.message.replace(/^Destination refused: /, '');
-      }
+      const found = await decide(rules, refusal, resolve, parsed).catch((error: unknown) => {
+        if (error instanceof DestinationRefusedError) return error.message.replace(/^Destination refused: /, '');
+        throw error;
+      });
       if (cache.size >= CACHE_ENTRIES) cache.clear();
-      cache.set(key, { until: now + CACHE_MS, refusal });
-      if (refusal) throw new DestinationRefusedError(url, refusal);
+      cache.set(key, { until: now + CACHE_MS, refusal: found ?? null });
+      if (found) throw new DestinationRefusedError(url, found);
     },
   };
 }
 
-async function decide(
-  { metadata, deny, allow }: { metadata: Rules; deny: Rules; allow: Rules },
-  resolve: Resolver,
-  url: string,
-  parsed: URL,
-): Promise<void> {
-  const host = parsed.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (hostMatches(metadata, host)) throw new DestinationRefusedError(url, `${host} is a cloud metadata service.`);
-  if (hostMatches(deny, host)) throw new DestinationRefusedError(url, `${host} is on delivery.destinations.deny.`);
-  const addresses = isIP(host) ? [host] : await resolveAll(resolve, url, host);
-  for (const raw of addresses) {
-    const address = unmapped(raw);
-    if (addressMatches(metadata, address)) {
-      throw new DestinationRefusedError(url, `${host} resolves to ${address}, a cloud metadata address.`);
-    }
-    if (addressMatches(deny, address)) {
-      throw new DestinationRefusedError(url, `${host} resolves to ${address}, which delivery.destinations.deny refuses.`);
-    }
-    if (!allow.empty && !hostMatches(allow, host) && !addressMatches(allow, address)) {
-      throw new DestinationRefusedError(url, `${host} (${address}) is not on delivery.destinations.allow.`);
-    }
+type Decide = (host: string, address: string) => string | null;
+
+async function decide(rules: { metadata: Rules; deny: Rules }, refusal: Decide, resolve: Resolver, parsed: URL) {
+  const host = normalHost(parsed.hostname);
+  if (hostMatches(rules.metadata, host)) return `${host} is a cloud metadata service.`;
+  if (hostMatches(rules.deny, host)) return `${host} is on delivery.destinations.deny.`;
+  const addresses = isIP(host) ? [host] : await resolveAll(resolve, parsed.href, host);
+  for (const address of addresses) {
+    const refused = refusal(host, address);
+    if (refused) return refused;
   }
+  return undefined;
+}
+
+function addressRefusal(
+  { metadata, linkLocal, deny, allow }: { metadata: Rules; linkLocal: Rules; deny: Rules; allow: Rules },
+  host: string,
+  address: string,
+): string | null {
+  const forms = addressForms(address);
+  const shown = forms.length > 1 ? `${forms[0]} (${forms[1]})` : forms[0];
+  const subject = host === forms[0] ? `${shown} is` : `${host} resolves to ${shown}, which is`;
+  const any = (rules: Rules) => forms.some((form) => addressMatches(rules, form));
+  if (any(metadata)) return `${subject} a cloud metadata address.`;
+  if (any(deny)) return `${subject} on delivery.destinations.deny.`;
+  const allowed = !allow.empty && (hostMatches(allow, host) || any(allow));
+  if (any(linkLocal) && !allowed)
+    return `${subject} link-local, where metadata services live; only delivery.destinations.allow opens it.`;
+  if (!allow.empty && !allowed) return `${host} (${shown}) is not on delivery.destinations.allow.`;
+  return null;
 }
 
 /** Validates a destination entry from config; returns a message when it is not usable. */
@@ -127,7 +141,7 @@ function parseUrl(url: string): URL {
     throw new DestinationRefusedError(url, 'not a valid URL.');
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new DestinationRefusedError(url, 'only http and https URLs can receive deliveries.');
+    throw new DestinationRefusedError(url, 'only http and https URLs can receive requests.');
   }
   if (parsed.username || parsed.password) throw new DestinationRefusedError(url, 'credentials in the URL are not allowed.');
   return parsed;
@@ -143,13 +157,7 @@ async function resolveAll(resolve: Resolver, url: string, host: string): Promise
   }
 }
 
-/** ::ffff:169.254.169.254 is 169.254.169.254: check the IPv4 form too. */
-function unmapped(address: string): string {
-  const match = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return match ? match[1] : address.toLowerCase();
-}
-
-function compile(entries: string[]): Rules {
+function compile(entries: readonly string[]): Rules {
   const addresses = new BlockList();
   const hosts: string[] = [];
   for (const entry of entries.flatMap((e) => NAMED_RANGES[e.toLowerCase()] ?? [e])) {
@@ -167,7 +175,7 @@ function compile(entries: string[]): Rules {
         `"${entry}" is neither a CIDR, an IP address, a host name nor one of ${Object.keys(NAMED_RANGES).join(', ')}.`,
       );
     } else {
-      hosts.push(entry.toLowerCase());
+      hosts.push(normalHost(entry));
     }
   }
   return { addresses, hosts, empty: entries.length === 0 };
@@ -183,10 +191,7 @@ function addressMatches(rules: Rules, address: string): boolean {
   return rules.addresses.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
 
-/**
- * The policy configured in hookrelay.yaml's `delivery.destinations`, for other outbound requests
- * (the workflow http.request step): `destinationPolicyFromConfig(ctx.config.sections.delivery)`.
- */
+/** The policy configured in hookrelay.yaml's `delivery.destinations`: `destinationPolicyFromConfig(ctx.config.sections.delivery)`. */
 export function destinationPolicyFromConfig(section: unknown, resolve: Resolver = systemResolver): DestinationPolicy {
   const destinations = (section as { destinations?: { allow?: string[]; deny?: string[] } } | undefined)?.destinations;
   return createDestinationPolicy({ allow: destinations?.allow ?? [], deny: destinations?.deny ?? [] }, resolve);
