@@ -57,5 +57,11 @@ describe('a full disk', () => {
     const stored = await fetch(`${url}/hooks/dev`, { method: 'POST', headers: json, body: '{"type":"free"}' });
     assert.equal(stored.status, 200);
     await stored.body?.cancel();
+    const listed = (await (await fetch(`${url}/v1/events`, { headers: relay.auth })).json()) as { data: { type: string }[] };
+    assert.deepEqual(
+      listed.data.map((e) => e.type),
+      ['free'],
+      'the refused event was kept',
+    );
   });
 });
