@@ -9,6 +9,7 @@ import { type CreateParams, toChatMessages } from './request.ts';
 import { failureError, isTerminal, newResponse, type Response, usageOf } from './response-object.ts';
 import type { ResponseRow, ResponseStore } from './response-store.ts';
 import { classifyFailure } from './failure.ts';
+import { DestinationRefusedError } from '../outbound/destination-policy.ts';
 import { admit } from './admission.ts';
 import { cancelStored, recoverUnfinished } from './recovery.ts';
 import { createResponseClaims } from './response-claims.ts';
@@ -48,6 +49,16 @@ interface Deps {
   webhooksEnabled(): boolean;
   /** Called with the stored bus event of every terminal state (webhook_url deliveries). */
   onTerminal(row: ResponseRow, eventId: string): Promise<void>;
+}
+
+/** webhook_url goes out through the relay's destination policy: refused now, not when the response ends. */
+async function checkWebhookUrl(ctx: RelayContext, url: string): Promise<void> {
+  try {
+    await ctx.outbound.policy.check(url);
+  } catch (error) {
+    if (!(error instanceof DestinationRefusedError)) throw error;
+    throw new HttpError('destination_refused', error.message, 400, { param: 'webhook_url' });
+  }
 }
 
 export function createResponsesService(deps: Deps): ResponsesService {
@@ -140,6 +151,7 @@ export function createResponsesService(deps: Deps): ResponsesService {
   async function create(params: CreateParams, reservedId?: string): Promise<Response> {
     if (stopping) throw new HttpError('store_unavailable', 'The relay is stopping; try again shortly.', 503);
     admit(params, deps);
+    if (params.webhook_url) await checkWebhookUrl(ctx, params.webhook_url);
     const id = reservedId ?? ctx.newId('resp');
     // Claimed before its row exists: no other instance can take it for an orphan.
     await claims.claimNew(id);

@@ -54,6 +54,27 @@ describe('webhook_url: a Standard Webhooks delivery when the response finishes',
   });
 });
 
+describe('webhook_url and the destination policy', () => {
+  it('refuses a metadata address in any spelling with 400 destination_refused, and creates nothing', async () => {
+    const h = await startAiRelay({ webhookSecret: SECRET });
+    try {
+      for (const url of ['http://[::ffff:a9fe:a9fe]/latest/', 'http://168.63.129.16/', 'http://[64:ff9b::a9fe:a9fe]/']) {
+        const res = await fetch(`${h.relay.url}/v1/responses`, {
+          method: 'POST',
+          headers: { ...h.relay.auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'fake-1', input: 'x', background: true, webhook_url: url }),
+        });
+        assert.equal(res.status, 400, url);
+        assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'destination_refused', url);
+      }
+      const list = (await (await fetch(`${h.relay.url}/v1/responses`, { headers: h.relay.auth })).json()) as { data: unknown[] };
+      assert.deepEqual(list.data, []);
+    } finally {
+      await h.stop();
+    }
+  });
+});
+
 describe('webhook_url without a delivery engine', () => {
   it('is refused with webhooks_unavailable and nothing is created', async () => {
     const h = await startAiRelay({}, { driver: 'memory', subsystems: [eventsApi, aiSubsystem] });
