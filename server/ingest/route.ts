@@ -28,7 +28,15 @@ export function ingestRouter(ctx: RelayContext): Router {
     );
   }
   const { metrics, clock } = ctx;
+  // A source's own signature header stays, even when named like a credential: it is derived from the
+  // secret, not the secret, and receivers may verify it.
   const { redactHeaders } = ingestConfig(ctx.config);
+  const redacted = new Map(
+    ctx.config.sources.map((s) => {
+      const own = s.verify.header?.toLowerCase();
+      return [s.name, own && redactHeaders.has(own) ? new Set([...redactHeaders].filter((h) => h !== own)) : redactHeaders];
+    }),
+  );
   const router = express.Router();
 
   // An unknown source is refused before its body is read.
@@ -52,7 +60,7 @@ export function ingestRouter(ctx: RelayContext): Router {
       source,
       type: eventType(headers, payload),
       provider_id: providerId,
-      headers: eventHeaders(req.headers, redactHeaders),
+      headers: eventHeaders(req.headers, redacted.get(source)),
       payload,
       verified: { scheme },
       raw: body,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { DEFAULT_REDACTED_HEADERS } from '../../server/ingest/config.ts';
@@ -55,6 +56,24 @@ describe('credential headers at ingest', () => {
     assert.equal(headers['x-request-id'], 'kept');
     assert.equal(headers['webhook-signature'], signed, 'the signature header is kept for receivers to check');
     assert.ok(DEFAULT_REDACTED_HEADERS.includes('x-api-key'));
+  });
+
+  it('keeps a source`s own signature header even when the list names it', async () => {
+    const secret = 'hmac-secret';
+    const relay = await startRelay({
+      sources: [
+        {
+          name: 'custom',
+          verify: { scheme: 'hmac', secrets: [secret], header: 'X-Auth-Token', algorithm: 'sha256', encoding: 'hex' },
+        },
+      ],
+    });
+    relays.push(relay);
+    const body = '{"type":"signed"}';
+    const signature = createHmac('sha256', secret).update(body).digest('hex');
+    const headers = await storedHeaders(relay, 'custom', { 'x-auth-token': signature, 'x-api-key': 'dropped' }, body);
+    assert.equal(headers['x-auth-token'], signature);
+    assert.equal(headers['x-api-key'], undefined);
   });
 
   it('drops the headers ingest.redactHeaders names instead, and always authorization and cookies', async () => {
