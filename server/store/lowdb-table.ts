@@ -74,12 +74,19 @@ export class LowdbTable<T extends Row> extends MemoryTable<T> implements Table<T
   }
 
   override delete(id: string): Promise<boolean> {
+    // Nothing queued could add it: no write needed to know it is not there.
+    if (!this.rows.has(id) && !this.#writing) return Promise.resolve(false);
     return this.#change((next) => next.delete(id)) as Promise<boolean>;
   }
 
   override insertNew(rows: readonly T[]): Promise<T[]> {
     return this.#change((next) => {
-      const fresh = rows.filter((row) => !next.has(row.id) && next.set(row.id, row));
+      const fresh: T[] = [];
+      for (const row of rows) {
+        if (next.has(row.id)) continue;
+        next.set(row.id, row);
+        fresh.push(row);
+      }
       return fresh;
     }) as Promise<T[]>;
   }
