@@ -57,7 +57,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const clock = options.clock ?? systemClock;
   const newId = options.newId ?? createIdFactory(() => clock.now());
   const onDisk = config.store.driver !== 'memory';
-  const unlock = onDisk ? await lockDataDir(await makeDataDirPrivate(config.dataDir)) : async () => {};
+  if (onDisk) {
+    const notOwned = await makeDataDirPrivate(config.dataDir);
+    if (notOwned.length > 0) {
+      logger.warn(
+        { count: notOwned.length, first: notOwned.slice(0, 5) },
+        'some files in the data dir belong to another user, so their modes could not be made owner-only (0600/0700): chown them to this user',
+      );
+    }
+  }
+  const unlock = onDisk ? await lockDataDir(config.dataDir) : async () => {};
   let opened: { close(): Promise<void> } | null = null;
   try {
     const admin = options.adminToken

@@ -9,19 +9,26 @@ export const PRIVATE_FILE_MODE = 0o600;
 /**
  * Makes the data dir (created if missing) and everything in it owner-only: a data dir written by an
  * older version, or copied in with looser modes, is fixed at start-up. Symbolic links are left alone
- * (chmod would change what they point to, which may lie outside the data dir).
+ * (chmod would change what they point to, which may lie outside the data dir). Returns the paths this
+ * user may not change (owned by another user), for a warning: the relay can still use them.
  */
-export async function makeDataDirPrivate(dir: string): Promise<string> {
+export async function makeDataDirPrivate(dir: string): Promise<string[]> {
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  await chmod(dir, PRIVATE_DIR_MODE);
+  const notOwned: string[] = [];
+  const restrict = async (path: string, mode: number) => {
+    try {
+      await chmod(path, mode);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EPERM') notOwned.push(path);
+      else if (code !== 'ENOENT') throw error;
+    }
+  };
+  await restrict(dir, PRIVATE_DIR_MODE);
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     const path = join(entry.parentPath, entry.name);
-    if (entry.isDirectory()) await chmod(path, PRIVATE_DIR_MODE).catch(ignoreVanished);
-    else if (entry.isFile()) await chmod(path, PRIVATE_FILE_MODE).catch(ignoreVanished);
+    if (entry.isDirectory()) await restrict(path, PRIVATE_DIR_MODE);
+    else if (entry.isFile()) await restrict(path, PRIVATE_FILE_MODE);
   }
-  return dir;
-}
-
-function ignoreVanished(error: NodeJS.ErrnoException): void {
-  if (error.code !== 'ENOENT') throw error;
+  return notOwned;
 }
