@@ -114,6 +114,7 @@ export function loadConfig(options: LoadOptions = {}): RelayConfig {
       bodyBytes: limits.bodyBytes ?? DEFAULTS.bodyBytes,
       jsonBodyBytes: limits.jsonBodyBytes ?? DEFAULTS.jsonBodyBytes,
       rejections: limits.rejections ?? DEFAULTS.rejections,
+      jsonDepth: limits.jsonDepth ?? DEFAULTS.jsonDepth,
     },
     sections,
   };

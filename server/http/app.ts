@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { RelayContext, Subsystem } from '../context.ts';
 import { ingestRouter } from '../ingest/route.ts';
 import { errorHandler, notFound } from './errors.ts';
+import { assertJsonDepth } from './json-depth.ts';
 
 /** Builds the Express app: ops routes, ingest (raw bytes), /v1 (JSON), subsystem routes, errors. */
 export function createApp(ctx: RelayContext, subsystems: Subsystem[]): Express {
@@ -27,7 +28,9 @@ export function createApp(ctx: RelayContext, subsystems: Subsystem[]): Express {
 
   const v1 = express.Router();
   v1.use(ctx.auth.anyToken);
-  v1.use(express.json({ limit: ctx.config.limits.jsonBodyBytes }));
+  const { jsonBodyBytes, jsonDepth } = ctx.config.limits;
+  // verify sees the raw bytes before JSON.parse: a body nested past the limit is refused there.
+  v1.use(express.json({ limit: jsonBodyBytes, verify: (_req, _res, bytes) => assertJsonDepth(bytes, jsonDepth) }));
   const root = express.Router();
   for (const subsystem of subsystems) subsystem.routes?.({ v1, root });
   app.use('/v1', v1);
