@@ -1,6 +1,7 @@
 import { Validator } from 'jsonschema';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { durationSchema, type StepPlugin } from '../../plugins/sdk.ts';
+import { toPlain } from '../config/yaml-plain.ts';
 import type { CompiledStep, RetryPolicy, Trigger, Workflow } from './definition.ts';
 import { workflowSchema } from './definition.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
@@ -68,8 +69,10 @@ export function compileWorkflow(file: string, text: string, options: CompileOpti
       problems: doc.errors.map((e) => ({ ...lines.linePos(e.pos[0]), message: e.message.split('\n')[0] })),
     };
   }
+  const plain = toPlain(doc);
+  if (!plain.ok) return { workflow: null, problems: [{ ...lines.linePos(plain.offset), message: plain.message }] };
   const problems = new Problems(doc, lines);
-  const data = doc.toJS() as Record<string, unknown> | null;
+  const data = plain.value as Record<string, unknown> | null;
   if (!isMap(doc.contents)) {
     problems.add([], 'a workflow file is a mapping with name, on and steps');
     return { workflow: null, problems: problems.list };

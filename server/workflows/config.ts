@@ -13,6 +13,7 @@ export const workflowsConfigSchema = {
     outputBytes: { type: 'integer', minimum: 1024, maximum: 16_777_216 },
     keepRuns: { type: 'integer', minimum: 10, maximum: 10_000_000 },
     watch: { type: 'boolean' },
+    maxFileBytes: { type: 'integer', minimum: 1024, maximum: 16_777_216 },
   },
 };
 
@@ -24,9 +25,17 @@ export interface WorkflowsConfig {
   plugins: string[];
   limits: WorkflowLimits;
   watch: boolean;
+  /** Workflow files larger than this are reported and not read. */
+  maxFileBytes: number;
 }
 
-export const WORKFLOW_DEFAULTS = { dir: './workflows', maxChainDepth: 5, outputBytes: 262_144, keepRuns: 10_000 } as const;
+export const WORKFLOW_DEFAULTS = {
+  dir: './workflows',
+  maxChainDepth: 5,
+  outputBytes: 262_144,
+  keepRuns: 10_000,
+  maxFileBytes: 1_048_576,
+} as const;
 
 export function resolveWorkflowsConfig(config: RelayConfig, cwd = process.cwd()): WorkflowsConfig {
   const raw = (config.sections.workflows ?? {}) as Partial<{
@@ -37,6 +46,7 @@ export function resolveWorkflowsConfig(config: RelayConfig, cwd = process.cwd())
     outputBytes: number;
     keepRuns: number;
     watch: boolean;
+    maxFileBytes: number;
   }>;
   const baseDir = config.file ? dirname(config.file) : cwd;
   return {
@@ -45,6 +55,7 @@ export function resolveWorkflowsConfig(config: RelayConfig, cwd = process.cwd())
     envNames: raw.env ?? [],
     plugins: raw.plugins ?? [],
     watch: raw.watch ?? true,
+    maxFileBytes: raw.maxFileBytes ?? WORKFLOW_DEFAULTS.maxFileBytes,
     limits: {
       maxChainDepth: raw.maxChainDepth ?? WORKFLOW_DEFAULTS.maxChainDepth,
       outputBytes: raw.outputBytes ?? WORKFLOW_DEFAULTS.outputBytes,

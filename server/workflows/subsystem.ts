@@ -59,9 +59,15 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     limits: config.limits,
   };
   const engine = new RunEngine(deps, ctx.newId);
-  const registry = new WorkflowRegistry(config.dir, { plugins: (name) => plugins.get(name), env: config.envNames }, (err) =>
-    logger.error({ err }, 'reading the workflows folder failed'),
-  );
+  const registry = new WorkflowRegistry({
+    dir: config.dir,
+    compile: { plugins: (name) => plugins.get(name), env: config.envNames },
+    maxFileBytes: config.maxFileBytes,
+    onError: (err) => logger.error({ err }, 'reading the workflows folder failed'),
+    onProblems: (file, problems) => {
+      for (const p of problems) logger.warn({ file, line: p.line, col: p.col }, `workflow file problem: ${p.message}`);
+    },
+  });
   const triggers = new Triggers({ runs, engine, store: ctx.storage.events, bus: ctx.bus, clock: ctx.clock, logger }, () =>
     registry.active(),
   );
@@ -115,10 +121,6 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       await runs.open();
       await state.open();
       await registry.reload();
-      for (const file of registry.files()) {
-        for (const p of file.problems)
-          logger.warn({ file: file.file, line: p.line, col: p.col }, `workflow file problem: ${p.message}`);
-      }
       if (config.watch) registry.watch();
       // Unfinished runs nobody holds (all of them, in one process) resume from where they were.
       await takeover.sweep();

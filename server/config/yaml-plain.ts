@@ -1,0 +1,44 @@
+import { type Alias, type Document, visit } from 'yaml';
+
+/**
+ * Most alias expansions one YAML document may make (the `yaml` package's maxAliasCount). A file of
+ * nested aliases ("billion laughs") grows exponentially when expanded; past this it is refused.
+ */
+export const MAX_YAML_ALIASES = 100;
+
+export type PlainResult = { ok: true; value: unknown } | { ok: false; offset: number; message: string };
+
+/**
+ * `doc.toJS()` with the alias limit, where a refused alias comes back as a problem at its offset in
+ * the text (so `file:line:col` points at it) instead of an exception without a position.
+ */
+export function toPlain(doc: Document.Parsed): PlainResult {
+  let culprit: Alias | null = null;
+  const watched: Alias[] = [];
+  visit(doc, {
+    Alias(_key, alias) {
+      const toJSON = alias.toJSON;
+      // The innermost alias that fails is the one that crossed the limit (or names a missing anchor).
+      alias.toJSON = function watchedToJSON(this: Alias, ...args: Parameters<Alias['toJSON']>) {
+        try {
+          return toJSON.apply(this, args);
+        } catch (error) {
+          culprit ??= this;
+          throw error;
+        }
+      };
+      watched.push(alias);
+    },
+  });
+  try {
+    return { ok: true, value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) };
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    const message = /excessive alias count/i.test(error.message)
+      ? `too many alias expansions: at most ${MAX_YAML_ALIASES} per document (nested aliases multiply)`
+      : error.message;
+    return { ok: false, offset: (culprit as Alias | null)?.range?.[0] ?? 0, message };
+  } finally {
+    for (const alias of watched) delete (alias as Partial<Alias>).toJSON;
+  }
+}
