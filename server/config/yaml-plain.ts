@@ -1,4 +1,4 @@
-import { type Alias, type Document, visit } from 'yaml';
+import { type Alias, type Document, isScalar, visit } from 'yaml';
 
 /**
  * Most alias expansions one YAML document may make (the `yaml` package's maxAliasCount). A file of
@@ -41,4 +41,25 @@ export function toPlain(doc: Document.Parsed): PlainResult {
   } finally {
     for (const alias of watched) delete (alias as Partial<Alias>).toJSON;
   }
+}
+
+/**
+ * Offsets of the keys a mapping repeats, in one pass. Parse with `uniqueKeys: false` and call this
+ * instead: the yaml package's own check compares each key with every earlier one, which took seconds
+ * for a workflow file with 20,000 keys and held the event loop all that time.
+ */
+export function repeatedKeys(doc: Document.Parsed): number[] {
+  const offsets: number[] = [];
+  visit(doc, {
+    Map(_key, map) {
+      const seen = new Set<unknown>();
+      for (const { key } of map.items) {
+        const value = isScalar(key) ? key.value : key;
+        if (value === '<<') continue;
+        if (seen.has(value)) offsets.push((key as { range?: [number] } | null)?.range?.[0] ?? 0);
+        seen.add(value);
+      }
+    },
+  });
+  return offsets;
 }

@@ -1,10 +1,11 @@
 import { Validator } from 'jsonschema';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { durationSchema, type StepPlugin } from '../../plugins/sdk.ts';
-import { toPlain } from '../config/yaml-plain.ts';
+import { repeatedKeys, toPlain } from '../config/yaml-plain.ts';
 import type { CompiledStep, RetryPolicy, Trigger, Workflow } from './definition.ts';
 import { workflowSchema } from './definition.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
+import { EXPRESSION_DEFAULTS, type ExpressionLimits } from './expression-limits.ts';
 import { compileCondition, compileValue, type Evaluate, ExpressionError, referencedSteps } from './expressions.ts';
 
 // Turns a workflow file's text into a compiled Workflow, or into problems that each carry the YAML
@@ -25,6 +26,8 @@ export interface CompileOptions {
   plugins: (name: string) => StepPlugin | undefined;
   /** Names `env.X` may use; others are reported. null: not checked (no config at hand). */
   env: readonly string[] | null;
+  /** Bounds on every evaluation of the file's expressions (default: EXPRESSION_DEFAULTS). */
+  expressions?: ExpressionLimits;
 }
 
 type RawStep = {
@@ -62,13 +65,12 @@ function quoteShift(node: Node | null): number {
 
 export function compileWorkflow(file: string, text: string, options: CompileOptions): CompileResult {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    return {
-      workflow: null,
-      problems: doc.errors.map((e) => ({ ...lines.linePos(e.pos[0]), message: e.message.split('\n')[0] })),
-    };
-  }
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const syntax = [
+    ...doc.errors.map((e) => ({ ...lines.linePos(e.pos[0]), message: e.message.split('\n')[0] })),
+    ...repeatedKeys(doc).map((offset) => ({ ...lines.linePos(offset), message: 'Map keys must be unique' })),
+  ];
+  if (syntax.length > 0) return { workflow: null, problems: syntax.sort((a, b) => a.line - b.line || a.col - b.col) };
   const plain = toPlain(doc);
   if (!plain.ok) return { workflow: null, problems: [{ ...lines.linePos(plain.offset), message: plain.message }] };
   const problems = new Problems(doc, lines);
@@ -103,14 +105,19 @@ function isDurationSchema(schema: unknown): boolean {
 class StepCompiler {
   private readonly problems: Problems;
   private readonly options: CompileOptions;
+  private readonly condition: (source: string) => Evaluate;
+  private readonly value: (value: unknown) => Evaluate;
   constructor(problems: Problems, options: CompileOptions) {
     this.problems = problems;
     this.options = options;
+    const limits = options.expressions ?? EXPRESSION_DEFAULTS;
+    this.condition = (source) => compileCondition(source, limits);
+    this.value = (value) => compileValue(value, limits);
   }
 
   trigger(on: Record<string, unknown>): Trigger {
     const types = on.type === undefined ? [] : Array.isArray(on.type) ? (on.type as string[]) : [on.type as string];
-    const condition = typeof on.if === 'string' ? this.expression(['on', 'if'], on.if, compileCondition, []) : null;
+    const condition = typeof on.if === 'string' ? this.expression(['on', 'if'], on.if, this.condition, []) : null;
     return { source: (on.source as string | undefined) ?? null, types, condition };
   }
 
@@ -151,14 +158,14 @@ class StepCompiler {
     for (const [key, value] of Object.entries(given)) {
       const at = [...path, 'with', key];
       if (deferredNames.has(key) && typeof value === 'string') {
-        const evaluate = this.expression(at, value, compileCondition, earlier, all);
+        const evaluate = this.expression(at, value, this.condition, earlier, all);
         if (evaluate) deferred[key] = evaluate;
       } else {
         plain[key] = value;
         this.checkStrings(at, value, earlier, all);
       }
     }
-    const condition = step.if ? this.expression([...path, 'if'], step.if, compileCondition, earlier, all) : null;
+    const condition = step.if ? this.expression([...path, 'if'], step.if, this.condition, earlier, all) : null;
     const retry = this.retry(step.retry ?? {}, [...path, 'retry']);
     const timeoutMs = step.timeout === undefined ? null : this.duration([...path, 'timeout'], step.timeout);
     if (this.problems.list.length > before) return null;
@@ -166,7 +173,7 @@ class StepCompiler {
       id: step.id,
       uses: step.uses,
       plugin,
-      params: compileValue(plain),
+      params: this.value(plain),
       deferred,
       condition,
       retry,
@@ -176,7 +183,7 @@ class StepCompiler {
 
   /** Compiles every string inside `with` once here, only to report problems with their positions. */
   private checkStrings(at: Path, value: unknown, earlier: string[], all: Set<string>): void {
-    if (typeof value === 'string') this.expression(at, value, compileValue, earlier, all);
+    if (typeof value === 'string') this.expression(at, value, this.value, earlier, all);
     else if (Array.isArray(value)) {
       for (const [i, v] of value.entries()) this.checkStrings([...at, i], v, earlier, all);
     } else if (value && typeof value === 'object') {

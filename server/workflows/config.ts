@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { RelayConfig } from '../config/types.ts';
 import type { WorkflowLimits } from './engine-deps.ts';
+import { EXPRESSION_DEFAULTS, type ExpressionLimits } from './expression-limits.ts';
 
 export const workflowsConfigSchema = {
   type: 'object',
@@ -14,6 +15,8 @@ export const workflowsConfigSchema = {
     keepRuns: { type: 'integer', minimum: 10, maximum: 10_000_000 },
     watch: { type: 'boolean' },
     maxFileBytes: { type: 'integer', minimum: 1024, maximum: 16_777_216 },
+    expressionTimeoutMs: { type: 'integer', minimum: 10, maximum: 60_000 },
+    expressionMaxDepth: { type: 'integer', minimum: 10, maximum: 10_000 },
   },
 };
 
@@ -27,6 +30,8 @@ export interface WorkflowsConfig {
   watch: boolean;
   /** Workflow files larger than this are reported and not read. */
   maxFileBytes: number;
+  /** Bounds on every expression evaluation. */
+  expressions: ExpressionLimits;
 }
 
 export const WORKFLOW_DEFAULTS = {
@@ -35,6 +40,8 @@ export const WORKFLOW_DEFAULTS = {
   outputBytes: 262_144,
   keepRuns: 10_000,
   maxFileBytes: 1_048_576,
+  expressionTimeoutMs: EXPRESSION_DEFAULTS.timeoutMs,
+  expressionMaxDepth: EXPRESSION_DEFAULTS.maxDepth,
 } as const;
 
 export function resolveWorkflowsConfig(config: RelayConfig, cwd = process.cwd()): WorkflowsConfig {
@@ -47,6 +54,8 @@ export function resolveWorkflowsConfig(config: RelayConfig, cwd = process.cwd())
     keepRuns: number;
     watch: boolean;
     maxFileBytes: number;
+    expressionTimeoutMs: number;
+    expressionMaxDepth: number;
   }>;
   const baseDir = config.file ? dirname(config.file) : cwd;
   return {
@@ -56,6 +65,10 @@ export function resolveWorkflowsConfig(config: RelayConfig, cwd = process.cwd())
     plugins: raw.plugins ?? [],
     watch: raw.watch ?? true,
     maxFileBytes: raw.maxFileBytes ?? WORKFLOW_DEFAULTS.maxFileBytes,
+    expressions: {
+      timeoutMs: raw.expressionTimeoutMs ?? WORKFLOW_DEFAULTS.expressionTimeoutMs,
+      maxDepth: raw.expressionMaxDepth ?? WORKFLOW_DEFAULTS.expressionMaxDepth,
+    },
     limits: {
       maxChainDepth: raw.maxChainDepth ?? WORKFLOW_DEFAULTS.maxChainDepth,
       outputBytes: raw.outputBytes ?? WORKFLOW_DEFAULTS.outputBytes,

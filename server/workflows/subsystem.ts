@@ -61,7 +61,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   const engine = new RunEngine(deps, ctx.newId);
   const registry = new WorkflowRegistry({
     dir: config.dir,
-    compile: { plugins: (name) => plugins.get(name), env: config.envNames },
+    compile: { plugins: (name) => plugins.get(name), env: config.envNames, expressions: config.expressions },
     maxFileBytes: config.maxFileBytes,
     onError: (err) => logger.error({ err }, 'reading the workflows folder failed'),
     onProblems: (file, problems) => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { compileWorkflow } from '../../server/workflows/compile.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -121,5 +122,21 @@ describe('hookrelay validate on an alias bomb', () => {
     const { code, stdout } = await runCli(['validate', config], { cwd: dir });
     assert.equal(code, 1);
     assert.match(stdout, /hookrelay-bomb\.yaml:4:\d+: too many alias expansions/);
+  });
+});
+
+describe('repeated keys in a workflow file', () => {
+  it('are each reported at their line, in a mapping of thousands of keys', () => {
+    const keys = Array.from({ length: 5000 }, (_, i) => `        k${i}: ${i}`);
+    keys.splice(4000, 0, '        k17: again');
+    const text = `name: many\nsteps:\n  - id: a\n    uses: transform\n    with:\n      value:\n${keys.join('\n')}\n    uses: filter\n`;
+    const { problems } = compileWorkflow('many.yaml', text, { plugins: () => undefined, env: null });
+    assert.deepEqual(
+      problems.map((p) => [p.line, p.col, p.message]),
+      [
+        [4007, 9, 'Map keys must be unique'],
+        [5008, 5, 'Map keys must be unique'],
+      ],
+    );
   });
 });
