@@ -25,7 +25,9 @@ function aliasBomb(): string {
   const lines = ['name: bomb', 'steps:', '  - id: a', '    uses: transform', '    with:', '      value:'];
   lines.push('        l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]');
   for (let level = 1; level <= 8; level++) {
-    const aliases = Array(9).fill(`*l${level - 1}`).join(', ');
+    const aliases = Array(9)
+      .fill(`*l${level - 1}`)
+      .join(', ');
     lines.push(`        l${level}: &l${level} [${aliases}]`);
   }
   return `${lines.join('\n')}\n`;
