@@ -3,6 +3,7 @@ import type { RelayContext, Subsystem } from '../context.ts';
 import { ingestRouter } from '../ingest/route.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { assertJsonDepth } from './json-depth.ts';
+import { guardStreams } from './stream-errors.ts';
 
 /** Builds the Express app: ops routes, ingest (raw bytes), /v1 (JSON), subsystem routes, errors. */
 export function createApp(ctx: RelayContext, subsystems: Subsystem[]): Express {
@@ -10,6 +11,7 @@ export function createApp(ctx: RelayContext, subsystems: Subsystem[]): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
+  app.use(guardStreams(ctx.logger));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
