@@ -5,7 +5,7 @@ import { repeatedKeys, toPlain } from '../config/yaml-plain.ts';
 import type { CompiledStep, RetryPolicy, Trigger, Workflow } from './definition.ts';
 import { workflowSchema } from './definition.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
-import { EXPRESSION_DEFAULTS, type ExpressionLimits } from './expression-limits.ts';
+import { EXPRESSION_DEFAULTS, type ExpressionSettings } from './expression-limits.ts';
 import { compileCondition, compileValue, type Evaluate, ExpressionError, referencedSteps } from './expressions.ts';
 
 // Turns a workflow file's text into a compiled Workflow, or into problems that each carry the YAML
@@ -26,8 +26,8 @@ export interface CompileOptions {
   plugins: (name: string) => StepPlugin | undefined;
   /** Names `env.X` may use; others are reported. null: not checked (no config at hand). */
   env: readonly string[] | null;
-  /** Bounds on every evaluation of the file's expressions (default: EXPRESSION_DEFAULTS). */
-  expressions?: ExpressionLimits;
+  /** Bounds on every evaluation of the file's expressions (default: EXPRESSION_DEFAULTS); `lazy`: see ExpressionSettings. */
+  expressions?: ExpressionSettings;
 }
 
 type RawStep = {

@@ -8,6 +8,12 @@ export interface ExpressionLimits {
 
 export const EXPRESSION_DEFAULTS: ExpressionLimits = { timeoutMs: 1000, maxDepth: 1000 };
 
+/**
+ * How expressions are compiled: `lazy` defers JSONata's parse to the first evaluation, for text that
+ * has already been checked elsewhere (parsing thousands of expressions takes seconds).
+ */
+export type ExpressionSettings = ExpressionLimits & { lazy?: boolean };
+
 /** A runaway expression: its step fails with this code (then its retry policy applies, where one does). */
 export class ExpressionTimeout extends Error {
   readonly code = 'expression_timeout';

@@ -1,5 +1,5 @@
 import jsonata from 'jsonata';
-import { type ExpressionLimits, EXPRESSION_DEFAULTS, runawayError, timeSliced } from './expression-limits.ts';
+import { EXPRESSION_DEFAULTS, type ExpressionSettings, runawayError, timeSliced } from './expression-limits.ts';
 
 // Expressions are JSONata inside {{ }}. A string that is exactly one {{ }} keeps the expression's type;
 // a string mixing text and {{ }} interpolates. Everything is compiled once, when a workflow loads.
@@ -26,19 +26,24 @@ const STEP_REF = /\bsteps\s*\.\s*(?:`([^`]+)`|([A-Za-z_$][\w$]*))/g;
  * milliseconds, so a runaway expression fails its step with `expression_timeout` while the relay
  * keeps answering (issue 14).
  */
-export function compileJsonata(source: string, offset = 0, limits: ExpressionLimits = EXPRESSION_DEFAULTS): Evaluate {
-  let expression: jsonata.Expression;
-  try {
-    // JSONata's own guardrails: checked on entry to every node it evaluates.
-    expression = jsonata(source, { timeout: limits.timeoutMs, stack: limits.maxDepth });
-  } catch (error) {
-    const e = error as { message: string; position?: number };
-    throw new ExpressionError(`bad expression "${source.trim()}": ${e.message}`, offset + Math.max(0, (e.position ?? 1) - 1));
-  }
-  timeSliced(expression);
-  const evaluate: Evaluate = async (context) => {
+export function compileJsonata(source: string, offset = 0, limits: ExpressionSettings = EXPRESSION_DEFAULTS): Evaluate {
+  const parse = (): jsonata.Expression => {
+    let expression: jsonata.Expression;
     try {
-      return normalise(await expression.evaluate(context));
+      // JSONata's own guardrails: checked on entry to every node it evaluates.
+      expression = jsonata(source, { timeout: limits.timeoutMs, stack: limits.maxDepth });
+    } catch (error) {
+      const e = error as { message: string; position?: number };
+      throw new ExpressionError(`bad expression "${source.trim()}": ${e.message}`, offset + Math.max(0, (e.position ?? 1) - 1));
+    }
+    timeSliced(expression);
+    return expression;
+  };
+  let parsed = limits.lazy ? null : parse();
+  const evaluate: Evaluate = async (context) => {
+    parsed ??= parse();
+    try {
+      return normalise(await parsed.evaluate(context));
     } catch (error) {
       throw runawayError(error, limits) ?? error;
     }
@@ -86,7 +91,7 @@ export function isTemplate(value: string): boolean {
 }
 
 /** Compiles one string: a constant, a whole expression (typed) or an interpolation (string). */
-export function compileString(value: string, limits: ExpressionLimits = EXPRESSION_DEFAULTS): Evaluate {
+export function compileString(value: string, limits: ExpressionSettings = EXPRESSION_DEFAULTS): Evaluate {
   if (!isTemplate(value)) return async () => value;
   const whole = WHOLE.exec(value);
   if (whole && !whole[1].includes('{{')) return compileJsonata(whole[1], value.indexOf('{{') + 2, limits);
@@ -114,12 +119,12 @@ function stringify(value: unknown): string {
 }
 
 /** A condition may be written with or without braces: `"{{ a = 1 }}"` or `"a = 1"`. */
-export function compileCondition(value: string, limits: ExpressionLimits = EXPRESSION_DEFAULTS): Evaluate {
+export function compileCondition(value: string, limits: ExpressionSettings = EXPRESSION_DEFAULTS): Evaluate {
   return isTemplate(value) ? compileString(value, limits) : compileJsonata(value, 0, limits);
 }
 
 /** Compiles every string inside a value (objects and arrays walked); constants stay constants. */
-export function compileValue(value: unknown, limits: ExpressionLimits = EXPRESSION_DEFAULTS): Evaluate {
+export function compileValue(value: unknown, limits: ExpressionSettings = EXPRESSION_DEFAULTS): Evaluate {
   if (typeof value === 'string') return compileString(value, limits);
   if (Array.isArray(value)) {
     const items = value.map((item) => compileValue(item, limits));

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type CompileOptions, compileWorkflow, type Problem } from './compile.ts';
 import type { Workflow } from './definition.ts';
+import type { WorkflowChecker } from './checker.ts';
+import { EXPRESSION_DEFAULTS } from './expression-limits.ts';
 import { readWorkflowText, tooBigMessage } from './read-file.ts';
 
 // The one source of truth for which workflows exist and what they listen to: the workflows folder as
@@ -23,6 +25,8 @@ export const isWorkflowFile = (name: string) => /\.ya?ml$/i.test(name);
 export interface RegistryOptions {
   dir: string;
   compile: CompileOptions;
+  /** Runs every check on a file's text before the relay builds its workflow (a worker thread, in the relay). */
+  checker: WorkflowChecker;
   /** Larger files are reported and not read (workflows.maxFileBytes). */
   maxFileBytes: number;
   /** The folder could not be read at all. */
@@ -90,17 +94,21 @@ export class WorkflowRegistry {
         const read = await readWorkflowText(join(this.#dir, file), this.#options.maxFileBytes);
         if (read === null) continue;
         if ('tooBig' in read) this.#settle(file, null, [atStart(tooBigMessage(read.tooBig, this.#options.maxFileBytes))]);
-        else this.#apply(file, read.text);
+        else await this.#apply(file, read.text);
       } catch (error) {
         this.#settle(file, null, [atStart(`could not load the file: ${(error as Error).message}`)]);
       }
     }
   }
 
-  #apply(file: string, text: string): void {
+  async #apply(file: string, text: string): Promise<void> {
     const previous = this.#files.get(file);
     if (previous?.workflow?.text === text && previous.problems.length === 0) return;
-    const { workflow, problems } = compileWorkflow(file, text, this.#options.compile);
+    const checked = await this.#options.checker.check(file, text);
+    if (checked.length > 0) return this.#settle(file, null, checked);
+    // Checked off the event loop: here the workflow is only built, and its expressions parse on first use.
+    const expressions = { ...(this.#options.compile.expressions ?? EXPRESSION_DEFAULTS), lazy: true };
+    const { workflow, problems } = compileWorkflow(file, text, { ...this.#options.compile, expressions });
     const clash = workflow && this.active().find((w) => w.name === workflow.name && w.file !== file);
     if (clash) problems.push({ line: 1, col: 1, message: `workflow name "${workflow.name}" is already used by ${clash.file}` });
     this.#settle(file, workflow, problems);

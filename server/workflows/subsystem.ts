@@ -6,6 +6,7 @@ import type { EngineDeps } from './engine-deps.ts';
 import { RunEngine } from './engine.ts';
 import { fetchHttpClient, undiciHttpClient } from './http-client.ts';
 import { loadPlugins } from './plugin-registry.ts';
+import { workerChecker } from './checker.ts';
 import { WorkflowRegistry } from './registry.ts';
 import { type RunRecord, TableRunStore } from './run-store.ts';
 import { workflowRoutes } from './routes.ts';
@@ -59,9 +60,16 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     limits: config.limits,
   };
   const engine = new RunEngine(deps, ctx.newId);
+  const checker = workerChecker({
+    plugins: config.plugins,
+    baseDir: config.baseDir,
+    env: config.envNames,
+    expressions: config.expressions,
+  });
   const registry = new WorkflowRegistry({
     dir: config.dir,
     compile: { plugins: (name) => plugins.get(name), env: config.envNames, expressions: config.expressions },
+    checker,
     maxFileBytes: config.maxFileBytes,
     onError: (err) => logger.error({ err }, 'reading the workflows folder failed'),
     onProblems: (file, problems) => {
@@ -142,6 +150,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       pruneTimer?.clear();
       await takeover.stop();
       registry.close();
+      await checker.close();
       await triggers.stop();
       withdraw?.();
       await engine.stop();

@@ -102,6 +102,48 @@ describe('one bad workflow file does not affect the others', () => {
   });
 });
 
+describe('a large workflow file', () => {
+  let dir: string;
+  let relay: TestRelay;
+  before(async () => {
+    dir = await workflowDir({ 'small.yaml': GOOD });
+    relay = await startRelay({ sections: { workflows: { dir, watch: false } } });
+  });
+  after(async () => {
+    await relay.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is checked off the event loop: /healthz answers before its reload does, and the workflow works', async () => {
+    const values = Array.from({ length: 1500 }, (_, i) => `        k${i}: "{{ $count(event.payload.items) + ${i} }}"`);
+    const text = `name: large\nsteps:\n  - id: shape\n    uses: transform\n    with:\n      value:\n${values.join('\n')}\n`;
+    assert.ok(text.length < 1_048_576);
+    await writeFile(join(dir, 'large.yaml'), text);
+    const order: string[] = [];
+    const reload = api(relay.url, '/v1/workflows/reload', { method: 'POST', auth: relay.auth }).then(() => order.push('reload'));
+    const health = fetch(`${relay.url}/healthz`).then((res) => order.push(`healthz ${res.status}`));
+    await Promise.all([reload, health]);
+    assert.deepEqual(order, ['healthz 200', 'reload']);
+    const run = await api<{ id: string }>(relay.url, '/v1/workflows/large/runs', {
+      method: 'POST',
+      auth: relay.auth,
+      body: { event: { type: 't', payload: { items: [1, 2] } } },
+    });
+    assert.equal(run.status, 201);
+    const done = await waitFor('the large workflow to finish', async () => {
+      const detail = await api<{ status: string; steps: Array<{ output: Record<string, number> }> }>(
+        relay.url,
+        `/v1/runs/${run.body.id}`,
+        {
+          auth: relay.auth,
+        },
+      );
+      return detail.body.status === 'succeeded' ? detail.body : undefined;
+    });
+    assert.equal(done.steps[0].output.k1499, 1501);
+  });
+});
+
 describe('hookrelay validate on an alias bomb', () => {
   let dir: string;
   before(async () => {
