@@ -63,3 +63,25 @@ export function repeatedKeys(doc: Document.Parsed): number[] {
   });
   return offsets;
 }
+
+/** Deepest nesting of flow collections (`[ ]`, `{ }`) a workflow file may have. */
+export const MAX_YAML_FLOW_DEPTH = 100;
+
+/**
+ * The offset of the bracket that opens flow collections past `max` levels, or -1. The yaml package
+ * took over a gigabyte for 20,000 nested `{"a":` in a file well under the size cap. Brackets inside
+ * quoted strings count too: an over-count only refuses text with 100 unclosed brackets in strings,
+ * while a quote-aware scan could be fooled by an apostrophe in a plain scalar.
+ */
+export function flowDepthPast(text: string, max = MAX_YAML_FLOW_DEPTH): number {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i;
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) {
+      depth--;
+    }
+  }
+  return -1;
+}

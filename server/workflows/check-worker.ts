@@ -13,7 +13,8 @@ parentPort?.on('message', ({ id, file, text }: CheckRequest) => {
   let answer: CheckAnswer;
   try {
     const options = { plugins: (name: string) => plugins.get(name), env: setup.env, expressions: setup.expressions };
-    answer = { id, problems: compileWorkflow(file, text, options).problems };
+    const { problems, data } = compileWorkflow(file, text, options);
+    answer = { id, problems, data };
   } catch (error) {
     answer = { id, problems: [{ line: 1, col: 1, message: `the file could not be checked: ${(error as Error).message}` }] };
   }

@@ -8,9 +8,14 @@ import type { ExpressionLimits } from './expression-limits.ts';
  * those seconds would hold every request (issue 14). The in-process twin serves tests and tools.
  */
 export interface WorkflowChecker {
-  /** The file's problems; none means it compiles. */
-  check(file: string, text: string): Promise<Problem[]>;
+  /** The file's problems; none means it compiles, and `data` is the file as plain data. */
+  check(file: string, text: string): Promise<CheckResult>;
   close(): Promise<void>;
+}
+
+export interface CheckResult {
+  problems: Problem[];
+  data?: unknown;
 }
 
 /** What the worker needs to check as the relay would: the same plugins, env names and bounds. */
@@ -26,16 +31,18 @@ export interface CheckRequest {
   file: string;
   text: string;
 }
-export interface CheckAnswer {
+export interface CheckAnswer extends CheckResult {
   id: number;
-  problems: Problem[];
 }
 
-const atStart = (message: string): Problem[] => [{ line: 1, col: 1, message }];
+const atStart = (message: string): CheckResult => ({ problems: [{ line: 1, col: 1, message }] });
 
 export function inProcessChecker(options: CompileOptions): WorkflowChecker {
   return {
-    check: async (file, text) => compileWorkflow(file, text, options).problems,
+    check: async (file, text) => {
+      const { problems, data } = compileWorkflow(file, text, options);
+      return { problems, data };
+    },
     close: async () => {},
   };
 }
@@ -44,14 +51,14 @@ export function inProcessChecker(options: CompileOptions): WorkflowChecker {
 export function workerChecker(setup: CheckerSetup, timeoutMs = 60_000): WorkflowChecker {
   let worker: Worker | null = null;
   let nextId = 0;
-  const pending = new Map<number, { resolve(problems: Problem[]): void; timer: NodeJS.Timeout }>();
+  const pending = new Map<number, { resolve(result: CheckResult): void; timer: NodeJS.Timeout }>();
 
-  const settle = (id: number, problems: Problem[]) => {
+  const settle = (id: number, result: CheckResult) => {
     const waiting = pending.get(id);
     if (!waiting) return;
     pending.delete(id);
     clearTimeout(waiting.timer);
-    waiting.resolve(problems);
+    waiting.resolve(result);
   };
   const failAll = (message: string) => {
     for (const id of [...pending.keys()]) settle(id, atStart(message));
@@ -61,7 +68,7 @@ export function workerChecker(setup: CheckerSetup, timeoutMs = 60_000): Workflow
     const started = new Worker(new URL('./check-worker.ts', import.meta.url), { workerData: setup });
     // Never what keeps the process alive: the relay's server does that.
     started.unref();
-    started.on('message', (answer: CheckAnswer) => settle(answer.id, answer.problems));
+    started.on('message', ({ id, problems, data }: CheckAnswer) => settle(id, { problems, data }));
     started.on('error', (error) => failAll(`the file could not be checked: ${error.message}`));
     started.on('exit', () => {
       if (worker === started) worker = null;
@@ -75,7 +82,7 @@ export function workerChecker(setup: CheckerSetup, timeoutMs = 60_000): Workflow
       worker ??= start();
       const current = worker;
       const id = nextId++;
-      return new Promise<Problem[]>((resolve) => {
+      return new Promise<CheckResult>((resolve) => {
         const timer = setTimeout(() => {
           settle(id, atStart(`checking the file took longer than ${timeoutMs} ms`));
           // The worker is stuck on this file: stop it.

@@ -1,7 +1,7 @@
 import { Validator } from 'jsonschema';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { durationSchema, type StepPlugin } from '../../plugins/sdk.ts';
-import { repeatedKeys, toPlain } from '../config/yaml-plain.ts';
+import { flowDepthPast, MAX_YAML_FLOW_DEPTH, repeatedKeys, toPlain } from '../config/yaml-plain.ts';
 import type { CompiledStep, RetryPolicy, Trigger, Workflow } from './definition.ts';
 import { workflowSchema } from './definition.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
@@ -20,6 +20,8 @@ export interface Problem {
 export interface CompileResult {
   workflow: Workflow | null;
   problems: Problem[];
+  /** The file as plain data, when it compiled: what compileChecked() builds from. */
+  data?: unknown;
 }
 
 export interface CompileOptions {
@@ -40,7 +42,12 @@ type RawStep = {
 };
 type Path = Array<string | number>;
 
-class Problems {
+interface ProblemSink {
+  readonly list: Problem[];
+  add(path: Path, message: string, offset?: number): void;
+}
+
+class Problems implements ProblemSink {
   readonly list: Problem[] = [];
   private readonly doc: ReturnType<typeof parseDocument>;
   private readonly lines: LineCounter;
@@ -65,6 +72,14 @@ function quoteShift(node: Node | null): number {
 
 export function compileWorkflow(file: string, text: string, options: CompileOptions): CompileResult {
   const lines = new LineCounter();
+  const tooDeep = flowDepthPast(text);
+  if (tooDeep >= 0) {
+    // Positions come from the counter the parser fills; here the text is never parsed.
+    const line = text.slice(0, tooDeep).split('\n').length;
+    const col = tooDeep - text.lastIndexOf('\n', tooDeep - 1);
+    const message = `flow collections ([ ], { }) nested more than ${MAX_YAML_FLOW_DEPTH} levels deep`;
+    return { workflow: null, problems: [{ line, col, message }] };
+  }
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const syntax = [
     ...doc.errors.map((e) => ({ ...lines.linePos(e.pos[0]), message: e.message.split('\n')[0] })),
@@ -82,6 +97,20 @@ export function compileWorkflow(file: string, text: string, options: CompileOpti
   const result = new Validator().validate(data, workflowSchema, { nestedErrors: false });
   for (const error of result.errors) problems.add(error.path, `${error.path.join('.') || 'workflow'} ${error.message}`);
   if (problems.list.length > 0) return { workflow: null, problems: problems.list };
+  const built = build(file, text, data, problems, options);
+  return built.workflow ? { ...built, data } : built;
+}
+
+/**
+ * Builds the workflow from a file's data that compileWorkflow() has already checked (in a worker
+ * thread), without parsing the YAML again. A problem found here anyway is reported at 1:1.
+ */
+export function compileChecked(file: string, text: string, data: unknown, options: CompileOptions): CompileResult {
+  const list: Problem[] = [];
+  return build(file, text, data, { list, add: (_path, message) => list.push({ line: 1, col: 1, message }) }, options);
+}
+
+function build(file: string, text: string, data: unknown, problems: ProblemSink, options: CompileOptions): CompileResult {
   const compiler = new StepCompiler(problems, options);
   const raw = data as { name: string; on?: Record<string, unknown>; concurrency?: number; steps: RawStep[]; onError?: RawStep[] };
   const trigger = raw.on ? compiler.trigger(raw.on) : null;
@@ -103,11 +132,11 @@ function isDurationSchema(schema: unknown): boolean {
 }
 
 class StepCompiler {
-  private readonly problems: Problems;
+  private readonly problems: ProblemSink;
   private readonly options: CompileOptions;
   private readonly condition: (source: string) => Evaluate;
   private readonly value: (value: unknown) => Evaluate;
-  constructor(problems: Problems, options: CompileOptions) {
+  constructor(problems: ProblemSink, options: CompileOptions) {
     this.problems = problems;
     this.options = options;
     const limits = options.expressions ?? EXPRESSION_DEFAULTS;

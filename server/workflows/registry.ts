@@ -2,7 +2,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { type CompileOptions, compileWorkflow, type Problem } from './compile.ts';
+import { type CompileOptions, compileChecked, type Problem } from './compile.ts';
 import type { Workflow } from './definition.ts';
 import type { WorkflowChecker } from './checker.ts';
 import { EXPRESSION_DEFAULTS } from './expression-limits.ts';
@@ -105,10 +105,11 @@ export class WorkflowRegistry {
     const previous = this.#files.get(file);
     if (previous?.workflow?.text === text && previous.problems.length === 0) return;
     const checked = await this.#options.checker.check(file, text);
-    if (checked.length > 0) return this.#settle(file, null, checked);
-    // Checked off the event loop: here the workflow is only built, and its expressions parse on first use.
+    if (checked.problems.length > 0) return this.#settle(file, null, checked.problems);
+    // Checked off the event loop: here the workflow is only built from the checked data (no YAML
+    // parse), and its expressions are parsed on first use.
     const expressions = { ...(this.#options.compile.expressions ?? EXPRESSION_DEFAULTS), lazy: true };
-    const { workflow, problems } = compileWorkflow(file, text, { ...this.#options.compile, expressions });
+    const { workflow, problems } = compileChecked(file, text, checked.data, { ...this.#options.compile, expressions });
     const clash = workflow && this.active().find((w) => w.name === workflow.name && w.file !== file);
     if (clash) problems.push({ line: 1, col: 1, message: `workflow name "${workflow.name}" is already used by ${clash.file}` });
     this.#settle(file, workflow, problems);

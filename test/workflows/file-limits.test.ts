@@ -184,3 +184,21 @@ describe('repeated keys in a workflow file', () => {
     );
   });
 });
+
+describe('deeply nested flow collections in a workflow file', () => {
+  const nested = (levels: number) => `${'{"a": '.repeat(levels)}1${'}'.repeat(levels)}`;
+  const file = (levels: number) => `name: deep\nsteps:\n  - id: a\n    uses: transform\n    with: { value: ${nested(levels)} }\n`;
+
+  it('are refused past 100 levels (the `with` mapping counts) at the bracket that went too deep, without being parsed', () => {
+    const { workflow, problems } = compileWorkflow('deep.yaml', file(99), { plugins: () => undefined, env: null });
+    assert.equal(workflow, null);
+    assert.deepEqual(
+      problems.map((p) => p.message),
+      ['unknown step type "transform"'],
+    );
+    const deep = compileWorkflow('deep.yaml', file(20_000), { plugins: () => undefined, env: null });
+    assert.deepEqual(deep.problems, [
+      { line: 5, col: 20 + 6 * 99, message: 'flow collections ([ ], { }) nested more than 100 levels deep' },
+    ]);
+  });
+});
