@@ -53,7 +53,12 @@ async function startRelay(dataDir: string, withDelivery = true): Promise<Relay> 
     dataDir,
     sources,
     store: { driver: 'lowdb', retention: { maxEvents: 1_000_000, maxAgeDays: 7 } },
-    limits: { bodyBytes: DEFAULTS.bodyBytes, jsonBodyBytes: DEFAULTS.jsonBodyBytes, rejections: DEFAULTS.rejections },
+    limits: {
+      bodyBytes: DEFAULTS.bodyBytes,
+      jsonBodyBytes: DEFAULTS.jsonBodyBytes,
+      rejections: DEFAULTS.rejections,
+      jsonDepth: DEFAULTS.jsonDepth,
+    },
     sections: { delivery: { timeoutMs: 2000, concurrency: Number(process.env.BENCH_CONCURRENCY ?? 10) } },
   };
   const subsystems = withDelivery ? defaultSubsystems : defaultSubsystems.filter((s) => s !== delivery);

@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   bad_request: 400,
   invalid_json: 400,
   invalid_request: 400,
+  json_too_deep: 400,
   unauthorized: 401,
   signature_missing: 401,
   signature_invalid: 401,

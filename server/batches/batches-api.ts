@@ -132,6 +132,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         clock: ctx.clock,
         newId: ctx.newId,
         settings,
+        jsonDepth: ctx.config.limits.jsonDepth,
         logger: ctx.logger,
         onStopped: (id, finished) => claims?.stopped(id, finished),
       });

@@ -18,6 +18,8 @@ export interface RunnerDeps {
   clock: Clock;
   newId: (prefix: string) => string;
   settings: BatchSettings;
+  /** limits.jsonDepth: a line nested deeper is refused, as a request body would be. */
+  jsonDepth: number;
   logger: Logger;
   /** Called when a batch stops running here: `finished` when it reached a terminal state. */
   onStopped(id: string, finished: boolean): void;
@@ -55,7 +57,7 @@ export function createBatchRunner(deps: RunnerDeps) {
       return { lines: [], errors: [missing] };
     }
     const text = (await files.readAll(batch.input_file_id)).toString('utf8');
-    return validateInput(text, batch.endpoint, settings.maxLines);
+    return validateInput(text, batch.endpoint, settings.maxLines, deps.jsonDepth);
   }
 
   async function finish(id: string, lines: RequestLine[], end: EndStatus): Promise<void> {

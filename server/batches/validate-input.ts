@@ -1,3 +1,5 @@
+import { DEFAULTS } from '../config/types.ts';
+import { exceedsJsonDepth } from '../http/json-depth.ts';
 import type { BatchEndpoint, BatchError, RequestLine } from './types.ts';
 
 const MAX_REPORTED_ERRORS = 100;
@@ -10,6 +12,7 @@ export function validateInput(
   text: string,
   endpoint: BatchEndpoint,
   maxLines: number,
+  maxDepth: number = DEFAULTS.jsonDepth,
 ): { lines: RequestLine[]; errors: BatchError[] } {
   const lines: RequestLine[] = [];
   const errors: BatchError[] = [];
@@ -17,7 +20,7 @@ export function validateInput(
   const raw = text.split('\n');
   raw.forEach((content, i) => {
     if (errors.length >= MAX_REPORTED_ERRORS || content.trim() === '') return;
-    const problem = checkLine(content, i + 1, endpoint, seen);
+    const problem = checkLine(content, i + 1, endpoint, seen, maxDepth);
     if ('code' in problem) errors.push(problem);
     else lines.push(problem);
   });
@@ -35,8 +38,16 @@ export function validateInput(
   return { lines, errors };
 }
 
-function checkLine(content: string, line: number, endpoint: BatchEndpoint, seen: Set<string>): RequestLine | BatchError {
+function checkLine(
+  content: string,
+  line: number,
+  endpoint: BatchEndpoint,
+  seen: Set<string>,
+  maxDepth: number,
+): RequestLine | BatchError {
   const error = (code: string, message: string, param: string | null = null): BatchError => ({ code, message, param, line });
+  if (exceedsJsonDepth(Buffer.from(content), maxDepth))
+    return error('json_too_deep', `This line nests arrays and objects more than ${maxDepth} levels deep (limits.jsonDepth).`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(content);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Validator } from 'jsonschema';
 import { parseDocument } from 'yaml';
+import { toPlain } from './yaml-plain.ts';
 import { ConfigError } from '../errors.ts';
 import { createVerifier } from '../ingest/verifiers/index.ts';
 import { interpolate } from './interpolate.ts';
@@ -31,7 +32,9 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
     throw new ConfigError('', `not valid YAML: ${first.message.split('\n')[0]}`, file, first.linePos?.[0]);
   }
   const fail = (keyPath: string, problem: string) => new ConfigError(keyPath, problem, file, locate(doc, lines, keyPath));
-  const data = doc.toJS() ?? {};
+  const plain = toPlain(doc);
+  if (!plain.ok) throw new ConfigError('', plain.message, file, lines.linePos(plain.offset));
+  const data = plain.value ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) throw fail('', 'expected a mapping (key: value) at the top level');
   const { value, coerce } = interpolate(data, env, fail);
   const sections = value as Record<string, unknown>;
@@ -114,6 +117,7 @@ export function loadConfig(options: LoadOptions = {}): RelayConfig {
       bodyBytes: limits.bodyBytes ?? DEFAULTS.bodyBytes,
       jsonBodyBytes: limits.jsonBodyBytes ?? DEFAULTS.jsonBodyBytes,
       rejections: limits.rejections ?? DEFAULTS.rejections,
+      jsonDepth: limits.jsonDepth ?? DEFAULTS.jsonDepth,
     },
     sections,
   };

@@ -77,6 +77,8 @@ export const limitsSchema = {
     bodyBytes: { type: 'integer', minimum: 1024, maximum: 104_857_600 },
     jsonBodyBytes: { type: 'integer', minimum: 1024, maximum: 104_857_600 },
     rejections: { type: 'integer', minimum: 10, maximum: 100_000 },
+    /** Nesting levels of arrays and objects in a JSON body; past ~1,000 JSON.stringify overflows the stack. */
+    jsonDepth: { type: 'integer', minimum: 8, maximum: 1000 },
   },
 };
 

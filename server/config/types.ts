@@ -51,7 +51,7 @@ export interface RelayConfig {
   dataDir: string;
   sources: SourceConfig[];
   store: StoreConfig;
-  limits: { bodyBytes: number; jsonBodyBytes: number; rejections: number };
+  limits: { bodyBytes: number; jsonBodyBytes: number; rejections: number; jsonDepth: number };
   /** The validated file as written (after ${ENV} interpolation): subsystems read their own section. */
   sections: Record<string, unknown>;
 }
@@ -65,4 +65,5 @@ export const DEFAULTS = {
   bodyBytes: 1_048_576,
   jsonBodyBytes: 1_048_576,
   rejections: 1000,
+  jsonDepth: 256,
 } as const;

@@ -22,15 +22,17 @@ export function diskBlobStore(dir: string): BlobStore {
   const path = (id: string) => join(dir, id.replaceAll(/[^A-Za-z0-9_-]/g, ''));
   return {
     async write(id, bytes) {
-      await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+      const source = Buffer.isBuffer(bytes) ? Readable.from([bytes]) : bytes;
+      // The source may fail while the folder is made; pipeline() below reports that failure, but only
+      // once it runs, and an `error` event with no listener before then would end the process.
+      source.on('error', () => {});
       const tmp = `${path(id)}.partial`;
       try {
+        await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
         // flush: fsync before close, so the rename below only ever exposes complete bytes.
-        await pipeline(
-          Buffer.isBuffer(bytes) ? Readable.from([bytes]) : bytes,
-          createWriteStream(tmp, { flush: true, mode: PRIVATE_FILE_MODE }),
-        );
+        await pipeline(source, createWriteStream(tmp, { flush: true, mode: PRIVATE_FILE_MODE }));
       } catch (error) {
+        source.destroy();
         await rm(tmp, { force: true });
         throw error;
       }

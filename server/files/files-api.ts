@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises';
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { limitParam, optionalString } from '../http/query.ts';
@@ -64,7 +65,11 @@ export function filesApi(ctx: RelayContext): Subsystem {
         res.setHeader('content-type', 'application/octet-stream');
         res.setHeader('content-length', String(file.bytes));
         res.attachment(file.filename);
-        blobs.read(file.id).on('error', next).pipe(res);
+        // pipeline: a failed read answers through the error handler (or cuts the response once it has
+        // started), and a client that hangs up closes the file instead of leaving it open.
+        pipeline(blobs.read(file.id), res).catch((error: unknown) => {
+          if (!res.headersSent) next(error);
+        });
       });
       v1.delete('/files/:id', ctx.auth.admin, async (req, res) => {
         const file = await found(String(req.params.id));

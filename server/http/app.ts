@@ -2,7 +2,9 @@ import express, { type Express } from 'express';
 import type { RelayContext, Subsystem } from '../context.ts';
 import { ingestRouter } from '../ingest/route.ts';
 import { errorHandler, notFound } from './errors.ts';
+import { assertJsonDepth } from './json-depth.ts';
 import { securityHeaders } from './security-headers.ts';
+import { guardStreams } from './stream-errors.ts';
 
 /** Builds the Express app: ops routes, ingest (raw bytes), /v1 (JSON), subsystem routes, errors. */
 export function createApp(ctx: RelayContext, subsystems: Subsystem[]): Express {
@@ -10,6 +12,7 @@ export function createApp(ctx: RelayContext, subsystems: Subsystem[]): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
+  app.use(guardStreams(ctx.logger));
   app.use(securityHeaders());
 
   app.get('/healthz', (_req, res) => {
@@ -29,7 +32,9 @@ export function createApp(ctx: RelayContext, subsystems: Subsystem[]): Express {
 
   const v1 = express.Router();
   v1.use(ctx.auth.anyToken);
-  v1.use(express.json({ limit: ctx.config.limits.jsonBodyBytes }));
+  const { jsonBodyBytes, jsonDepth } = ctx.config.limits;
+  // verify sees the raw bytes before JSON.parse: a body nested past the limit is refused there.
+  v1.use(express.json({ limit: jsonBodyBytes, verify: (_req, _res, bytes) => assertJsonDepth(bytes, jsonDepth) }));
   const root = express.Router();
   for (const subsystem of subsystems) subsystem.routes?.({ v1, root });
   app.use('/v1', v1);

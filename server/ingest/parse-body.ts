@@ -1,11 +1,13 @@
 import { HttpError } from '../errors.ts';
+import { assertJsonDepth } from '../http/json-depth.ts';
 
 const isJson = (contentType: string) => /^application\/([\w.+-]+\+)?json\b/i.test(contentType);
 
 /** The payload as the API shows it; only called on bytes that already passed verification. */
-export function parseBody(body: Buffer, contentType: string): unknown {
+export function parseBody(body: Buffer, contentType: string, maxDepth: number): unknown {
   if (body.length === 0) return null;
   if (isJson(contentType)) {
+    assertJsonDepth(body, maxDepth);
     try {
       return JSON.parse(body.toString('utf8'));
     } catch {

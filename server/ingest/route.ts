@@ -54,7 +54,7 @@ export function ingestRouter(ctx: RelayContext): Router {
     const headers = flatHeaders(req.headers);
     const { providerId, scheme } = verifier.verify({ headers, body, now: clock.now() });
     const contentType = headers['content-type'] ?? 'application/octet-stream';
-    const payload = parseBody(body, contentType);
+    const payload = parseBody(body, contentType, ctx.config.limits.jsonDepth);
     const writeStarted = performance.now();
     const { event, duplicate } = await ctx.events.record({
       source,

@@ -1,9 +1,11 @@
 import { Validator } from 'jsonschema';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { durationSchema, type StepPlugin } from '../../plugins/sdk.ts';
+import { flowDepthPast, MAX_YAML_FLOW_DEPTH, repeatedKeys, toPlain } from '../config/yaml-plain.ts';
 import type { CompiledStep, RetryPolicy, Trigger, Workflow } from './definition.ts';
 import { workflowSchema } from './definition.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
+import { EXPRESSION_DEFAULTS, type ExpressionSettings } from './expression-limits.ts';
 import { compileCondition, compileValue, type Evaluate, ExpressionError, referencedSteps } from './expressions.ts';
 
 // Turns a workflow file's text into a compiled Workflow, or into problems that each carry the YAML
@@ -18,12 +20,16 @@ export interface Problem {
 export interface CompileResult {
   workflow: Workflow | null;
   problems: Problem[];
+  /** The file as plain data, when it compiled: what compileChecked() builds from. */
+  data?: unknown;
 }
 
 export interface CompileOptions {
   plugins: (name: string) => StepPlugin | undefined;
   /** Names `env.X` may use; others are reported. null: not checked (no config at hand). */
   env: readonly string[] | null;
+  /** Bounds on every evaluation of the file's expressions (default: EXPRESSION_DEFAULTS); `lazy`: see ExpressionSettings. */
+  expressions?: ExpressionSettings;
 }
 
 type RawStep = {
@@ -36,7 +42,12 @@ type RawStep = {
 };
 type Path = Array<string | number>;
 
-class Problems {
+interface ProblemSink {
+  readonly list: Problem[];
+  add(path: Path, message: string, offset?: number): void;
+}
+
+class Problems implements ProblemSink {
   readonly list: Problem[] = [];
   private readonly doc: ReturnType<typeof parseDocument>;
   private readonly lines: LineCounter;
@@ -61,15 +72,24 @@ function quoteShift(node: Node | null): number {
 
 export function compileWorkflow(file: string, text: string, options: CompileOptions): CompileResult {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    return {
-      workflow: null,
-      problems: doc.errors.map((e) => ({ ...lines.linePos(e.pos[0]), message: e.message.split('\n')[0] })),
-    };
+  const tooDeep = flowDepthPast(text);
+  if (tooDeep >= 0) {
+    // Positions come from the counter the parser fills; here the text is never parsed.
+    const line = text.slice(0, tooDeep).split('\n').length;
+    const col = tooDeep - text.lastIndexOf('\n', tooDeep - 1);
+    const message = `flow collections ([ ], { }) nested more than ${MAX_YAML_FLOW_DEPTH} levels deep`;
+    return { workflow: null, problems: [{ line, col, message }] };
   }
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
+  const syntax = [
+    ...doc.errors.map((e) => ({ ...lines.linePos(e.pos[0]), message: e.message.split('\n')[0] })),
+    ...repeatedKeys(doc).map((offset) => ({ ...lines.linePos(offset), message: 'Map keys must be unique' })),
+  ];
+  if (syntax.length > 0) return { workflow: null, problems: syntax.sort((a, b) => a.line - b.line || a.col - b.col) };
+  const plain = toPlain(doc);
+  if (!plain.ok) return { workflow: null, problems: [{ ...lines.linePos(plain.offset), message: plain.message }] };
   const problems = new Problems(doc, lines);
-  const data = doc.toJS() as Record<string, unknown> | null;
+  const data = plain.value as Record<string, unknown> | null;
   if (!isMap(doc.contents)) {
     problems.add([], 'a workflow file is a mapping with name, on and steps');
     return { workflow: null, problems: problems.list };
@@ -77,6 +97,20 @@ export function compileWorkflow(file: string, text: string, options: CompileOpti
   const result = new Validator().validate(data, workflowSchema, { nestedErrors: false });
   for (const error of result.errors) problems.add(error.path, `${error.path.join('.') || 'workflow'} ${error.message}`);
   if (problems.list.length > 0) return { workflow: null, problems: problems.list };
+  const built = build(file, text, data, problems, options);
+  return built.workflow ? { ...built, data } : built;
+}
+
+/**
+ * Builds the workflow from a file's data that compileWorkflow() has already checked (in a worker
+ * thread), without parsing the YAML again. A problem found here anyway is reported at 1:1.
+ */
+export function compileChecked(file: string, text: string, data: unknown, options: CompileOptions): CompileResult {
+  const list: Problem[] = [];
+  return build(file, text, data, { list, add: (_path, message) => list.push({ line: 1, col: 1, message }) }, options);
+}
+
+function build(file: string, text: string, data: unknown, problems: ProblemSink, options: CompileOptions): CompileResult {
   const compiler = new StepCompiler(problems, options);
   const raw = data as { name: string; on?: Record<string, unknown>; concurrency?: number; steps: RawStep[]; onError?: RawStep[] };
   const trigger = raw.on ? compiler.trigger(raw.on) : null;
@@ -98,16 +132,21 @@ function isDurationSchema(schema: unknown): boolean {
 }
 
 class StepCompiler {
-  private readonly problems: Problems;
+  private readonly problems: ProblemSink;
   private readonly options: CompileOptions;
-  constructor(problems: Problems, options: CompileOptions) {
+  private readonly condition: (source: string) => Evaluate;
+  private readonly value: (value: unknown) => Evaluate;
+  constructor(problems: ProblemSink, options: CompileOptions) {
     this.problems = problems;
     this.options = options;
+    const limits = options.expressions ?? EXPRESSION_DEFAULTS;
+    this.condition = (source) => compileCondition(source, limits);
+    this.value = (value) => compileValue(value, limits);
   }
 
   trigger(on: Record<string, unknown>): Trigger {
     const types = on.type === undefined ? [] : Array.isArray(on.type) ? (on.type as string[]) : [on.type as string];
-    const condition = typeof on.if === 'string' ? this.expression(['on', 'if'], on.if, compileCondition, []) : null;
+    const condition = typeof on.if === 'string' ? this.expression(['on', 'if'], on.if, this.condition, []) : null;
     return { source: (on.source as string | undefined) ?? null, types, condition };
   }
 
@@ -148,14 +187,14 @@ class StepCompiler {
     for (const [key, value] of Object.entries(given)) {
       const at = [...path, 'with', key];
       if (deferredNames.has(key) && typeof value === 'string') {
-        const evaluate = this.expression(at, value, compileCondition, earlier, all);
+        const evaluate = this.expression(at, value, this.condition, earlier, all);
         if (evaluate) deferred[key] = evaluate;
       } else {
         plain[key] = value;
         this.checkStrings(at, value, earlier, all);
       }
     }
-    const condition = step.if ? this.expression([...path, 'if'], step.if, compileCondition, earlier, all) : null;
+    const condition = step.if ? this.expression([...path, 'if'], step.if, this.condition, earlier, all) : null;
     const retry = this.retry(step.retry ?? {}, [...path, 'retry']);
     const timeoutMs = step.timeout === undefined ? null : this.duration([...path, 'timeout'], step.timeout);
     if (this.problems.list.length > before) return null;
@@ -163,7 +202,7 @@ class StepCompiler {
       id: step.id,
       uses: step.uses,
       plugin,
-      params: compileValue(plain),
+      params: this.value(plain),
       deferred,
       condition,
       retry,
@@ -173,7 +212,7 @@ class StepCompiler {
 
   /** Compiles every string inside `with` once here, only to report problems with their positions. */
   private checkStrings(at: Path, value: unknown, earlier: string[], all: Set<string>): void {
-    if (typeof value === 'string') this.expression(at, value, compileValue, earlier, all);
+    if (typeof value === 'string') this.expression(at, value, this.value, earlier, all);
     else if (Array.isArray(value)) {
       for (const [i, v] of value.entries()) this.checkStrings([...at, i], v, earlier, all);
     } else if (value && typeof value === 'object') {

@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import type { RelayConfig } from '../config/types.ts';
 import type { WorkflowLimits } from './engine-deps.ts';
+import { EXPRESSION_DEFAULTS, type ExpressionLimits } from './expression-limits.ts';
 
 export const workflowsConfigSchema = {
   type: 'object',
@@ -13,6 +14,9 @@ export const workflowsConfigSchema = {
     outputBytes: { type: 'integer', minimum: 1024, maximum: 16_777_216 },
     keepRuns: { type: 'integer', minimum: 10, maximum: 10_000_000 },
     watch: { type: 'boolean' },
+    maxFileBytes: { type: 'integer', minimum: 1024, maximum: 16_777_216 },
+    expressionTimeoutMs: { type: 'integer', minimum: 10, maximum: 60_000 },
+    expressionMaxDepth: { type: 'integer', minimum: 10, maximum: 10_000 },
   },
 };
 
@@ -24,9 +28,21 @@ export interface WorkflowsConfig {
   plugins: string[];
   limits: WorkflowLimits;
   watch: boolean;
+  /** Workflow files larger than this are reported and not read. */
+  maxFileBytes: number;
+  /** Bounds on every expression evaluation. */
+  expressions: ExpressionLimits;
 }
 
-export const WORKFLOW_DEFAULTS = { dir: './workflows', maxChainDepth: 5, outputBytes: 262_144, keepRuns: 10_000 } as const;
+export const WORKFLOW_DEFAULTS = {
+  dir: './workflows',
+  maxChainDepth: 5,
+  outputBytes: 262_144,
+  keepRuns: 10_000,
+  maxFileBytes: 1_048_576,
+  expressionTimeoutMs: EXPRESSION_DEFAULTS.timeoutMs,
+  expressionMaxDepth: EXPRESSION_DEFAULTS.maxDepth,
+} as const;
 
 export function resolveWorkflowsConfig(config: RelayConfig, cwd = process.cwd()): WorkflowsConfig {
   const raw = (config.sections.workflows ?? {}) as Partial<{
@@ -37,6 +53,9 @@ export function resolveWorkflowsConfig(config: RelayConfig, cwd = process.cwd())
     outputBytes: number;
     keepRuns: number;
     watch: boolean;
+    maxFileBytes: number;
+    expressionTimeoutMs: number;
+    expressionMaxDepth: number;
   }>;
   const baseDir = config.file ? dirname(config.file) : cwd;
   return {
@@ -45,6 +64,11 @@ export function resolveWorkflowsConfig(config: RelayConfig, cwd = process.cwd())
     envNames: raw.env ?? [],
     plugins: raw.plugins ?? [],
     watch: raw.watch ?? true,
+    maxFileBytes: raw.maxFileBytes ?? WORKFLOW_DEFAULTS.maxFileBytes,
+    expressions: {
+      timeoutMs: raw.expressionTimeoutMs ?? WORKFLOW_DEFAULTS.expressionTimeoutMs,
+      maxDepth: raw.expressionMaxDepth ?? WORKFLOW_DEFAULTS.expressionMaxDepth,
+    },
     limits: {
       maxChainDepth: raw.maxChainDepth ?? WORKFLOW_DEFAULTS.maxChainDepth,
       outputBytes: raw.outputBytes ?? WORKFLOW_DEFAULTS.outputBytes,

@@ -9,7 +9,16 @@ import { Aborted, StopSignal, sleepUntil } from './waits.ts';
 // again: its saved output is reused, which is how a run continues after a crash from the step that was
 // running (at-least-once per step).
 
-type Outcome = { kind: 'completed' } | { kind: 'ended'; status: RunStatus } | { kind: 'failed'; step: string; message: string };
+type Outcome =
+  | { kind: 'completed' }
+  | { kind: 'ended'; status: RunStatus }
+  | { kind: 'failed'; step: string; message: string; code?: string };
+
+/** The code a failure carries (ExpressionTimeout's `expression_timeout`), if any. */
+const codeOf = (error: unknown): string | undefined => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'expression_timeout' ? code : undefined;
+};
 
 export interface ActiveRun extends RunHandle {
   workflow: Workflow;
@@ -46,7 +55,7 @@ export async function executeRun(deps: EngineDeps, run: ActiveRun): Promise<void
     record.started_at ??= iso(deps.clock.now());
     const outcome = await runSteps(deps, run, workflow.steps, 'steps', null);
     if (outcome.kind === 'failed') {
-      record.error = { step: outcome.step, message: outcome.message };
+      record.error = { step: outcome.step, message: outcome.message, ...(outcome.code ? { code: outcome.code } : {}) };
       if (workflow.onError.length > 0) await runSteps(deps, run, workflow.onError, 'onError', record.error);
       return await finish(deps, run, 'failed');
     }
@@ -118,11 +127,12 @@ async function runStep(
   record: StepRecord,
   context: Record<string, unknown>,
 ): Promise<Outcome> {
-  const fail = (message: string): Outcome => {
+  const fail = (message: string, cause?: unknown): Outcome => {
     record.status = 'failed';
     record.error = message;
     record.finished_at = iso(deps.clock.now());
-    return { kind: 'failed', step: step.id, message };
+    const code = codeOf(cause);
+    return { kind: 'failed', step: step.id, message, ...(code ? { code } : {}) };
   };
   try {
     if (step.condition && !truthy(await step.condition(context))) {
@@ -131,7 +141,7 @@ async function runStep(
       return { kind: 'completed' };
     }
   } catch (e) {
-    return fail(`if: ${(e as Error).message}`);
+    return fail(`if: ${(e as Error).message}`, e);
   }
   let params: Record<string, unknown>;
   try {
@@ -139,7 +149,7 @@ async function runStep(
     for (const [key, evaluate] of Object.entries(step.deferred))
       params[key] = (extra?: object) => evaluate({ ...context, ...extra });
   } catch (e) {
-    return fail(`with: ${(e as Error).message}`);
+    return fail(`with: ${(e as Error).message}`, e);
   }
   for (;;) {
     record.attempts++;
@@ -157,7 +167,7 @@ async function runStep(
     } catch (e) {
       if (run.controller.signal.aborted) throw new Aborted(run.controller.signal.reason);
       const message = (e as Error).message ?? String(e);
-      if (record.attempts >= step.retry.attempts) return fail(message);
+      if (record.attempts >= step.retry.attempts) return fail(message, e);
       record.error = message;
       const retryAt = deps.clock.now() + backoff(step.retry, record.attempts);
       // Shown in the API while the step waits for its next attempt (not saved: see durability docs).

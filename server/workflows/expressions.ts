@@ -1,4 +1,5 @@
 import jsonata from 'jsonata';
+import { EXPRESSION_DEFAULTS, type ExpressionSettings, runawayError, timeSliced } from './expression-limits.ts';
 
 // Expressions are JSONata inside {{ }}. A string that is exactly one {{ }} keeps the expression's type;
 // a string mixing text and {{ }} interpolates. Everything is compiled once, when a workflow loads.
@@ -19,16 +20,34 @@ const WHOLE = /^\s*\{\{([\s\S]*?)\}\}\s*$/;
 const PART = /\{\{([\s\S]*?)\}\}/g;
 const STEP_REF = /\bsteps\s*\.\s*(?:`([^`]+)`|([A-Za-z_$][\w$]*))/g;
 
-/** Compiles raw JSONata (no braces); throws ExpressionError with the offset inside `source`. */
-export function compileJsonata(source: string, offset = 0): Evaluate {
-  let expression: jsonata.Expression;
-  try {
-    expression = jsonata(source);
-  } catch (error) {
-    const e = error as { message: string; position?: number };
-    throw new ExpressionError(`bad expression "${source.trim()}": ${e.message}`, offset + Math.max(0, (e.position ?? 1) - 1));
-  }
-  const evaluate: Evaluate = async (context) => normalise(await expression.evaluate(context));
+/**
+ * Compiles raw JSONata (no braces); throws ExpressionError with the offset inside `source`. Every
+ * evaluation is bounded in time and depth (`limits`) and gives the event loop a turn every few
+ * milliseconds, so a runaway expression fails its step with `expression_timeout` while the relay
+ * keeps answering (issue 14).
+ */
+export function compileJsonata(source: string, offset = 0, limits: ExpressionSettings = EXPRESSION_DEFAULTS): Evaluate {
+  const parse = (): jsonata.Expression => {
+    let expression: jsonata.Expression;
+    try {
+      // JSONata's own guardrails: checked on entry to every node it evaluates.
+      expression = jsonata(source, { timeout: limits.timeoutMs, stack: limits.maxDepth });
+    } catch (error) {
+      const e = error as { message: string; position?: number };
+      throw new ExpressionError(`bad expression "${source.trim()}": ${e.message}`, offset + Math.max(0, (e.position ?? 1) - 1));
+    }
+    timeSliced(expression);
+    return expression;
+  };
+  let parsed = limits.lazy ? null : parse();
+  const evaluate: Evaluate = async (context) => {
+    parsed ??= parse();
+    try {
+      return normalise(await parsed.evaluate(context));
+    } catch (error) {
+      throw runawayError(error, limits) ?? error;
+    }
+  };
   const path = plainPath(source);
   return path ? walkOr(path, evaluate) : evaluate;
 }
@@ -72,15 +91,15 @@ export function isTemplate(value: string): boolean {
 }
 
 /** Compiles one string: a constant, a whole expression (typed) or an interpolation (string). */
-export function compileString(value: string): Evaluate {
+export function compileString(value: string, limits: ExpressionSettings = EXPRESSION_DEFAULTS): Evaluate {
   if (!isTemplate(value)) return async () => value;
   const whole = WHOLE.exec(value);
-  if (whole && !whole[1].includes('{{')) return compileJsonata(whole[1], value.indexOf('{{') + 2);
+  if (whole && !whole[1].includes('{{')) return compileJsonata(whole[1], value.indexOf('{{') + 2, limits);
   const parts: Array<string | Evaluate> = [];
   let last = 0;
   for (const found of value.matchAll(PART)) {
     parts.push(value.slice(last, found.index));
-    parts.push(compileJsonata(found[1], found.index + 2));
+    parts.push(compileJsonata(found[1], found.index + 2, limits));
     last = found.index + found[0].length;
   }
   parts.push(value.slice(last));
@@ -100,19 +119,19 @@ function stringify(value: unknown): string {
 }
 
 /** A condition may be written with or without braces: `"{{ a = 1 }}"` or `"a = 1"`. */
-export function compileCondition(value: string): Evaluate {
-  return isTemplate(value) ? compileString(value) : compileJsonata(value);
+export function compileCondition(value: string, limits: ExpressionSettings = EXPRESSION_DEFAULTS): Evaluate {
+  return isTemplate(value) ? compileString(value, limits) : compileJsonata(value, 0, limits);
 }
 
 /** Compiles every string inside a value (objects and arrays walked); constants stay constants. */
-export function compileValue(value: unknown): Evaluate {
-  if (typeof value === 'string') return compileString(value);
+export function compileValue(value: unknown, limits: ExpressionSettings = EXPRESSION_DEFAULTS): Evaluate {
+  if (typeof value === 'string') return compileString(value, limits);
   if (Array.isArray(value)) {
-    const items = value.map(compileValue);
+    const items = value.map((item) => compileValue(item, limits));
     return async (context) => Promise.all(items.map((item) => item(context)));
   }
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value).map(([key, inner]) => [key, compileValue(inner)] as const);
+    const entries = Object.entries(value).map(([key, inner]) => [key, compileValue(inner, limits)] as const);
     return async (context) => {
       const out: Record<string, unknown> = {};
       for (const [key, evaluate] of entries) out[key] = await evaluate(context);

@@ -1,8 +1,12 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type CompileOptions, compileWorkflow, type Problem } from './compile.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { type CompileOptions, compileChecked, type Problem } from './compile.ts';
 import type { Workflow } from './definition.ts';
+import type { WorkflowChecker } from './checker.ts';
+import { EXPRESSION_DEFAULTS } from './expression-limits.ts';
+import { readWorkflowText, tooBigMessage } from './read-file.ts';
 
 // The one source of truth for which workflows exist and what they listen to: the workflows folder as
 // last read. A file that becomes invalid keeps serving its last good version, with its problems shown
@@ -18,9 +22,22 @@ export interface WorkflowFileState {
 
 export const isWorkflowFile = (name: string) => /\.ya?ml$/i.test(name);
 
+export interface RegistryOptions {
+  dir: string;
+  compile: CompileOptions;
+  /** Runs every check on a file's text before the relay builds its workflow (a worker thread, in the relay). */
+  checker: WorkflowChecker;
+  /** Larger files are reported and not read (workflows.maxFileBytes). */
+  maxFileBytes: number;
+  /** The folder could not be read at all. */
+  onError(error: unknown): void;
+  /** A file's problems changed to this non-empty list (each file reports its own; others load on). */
+  onProblems(file: string, problems: Problem[]): void;
+}
+
 export class WorkflowRegistry {
   readonly #dir: string;
-  readonly #options: CompileOptions;
+  readonly #options: RegistryOptions;
   readonly #files = new Map<string, WorkflowFileState>();
   /** `active()` is asked for every stored event: kept until the files change. */
   #active: Workflow[] | null = null;
@@ -29,10 +46,10 @@ export class WorkflowRegistry {
   #debounce: NodeJS.Timeout | null = null;
   #reloading: Promise<void> = Promise.resolve();
 
-  constructor(dir: string, options: CompileOptions, onError: (error: unknown) => void) {
-    this.#dir = dir;
+  constructor(options: RegistryOptions) {
+    this.#dir = options.dir;
     this.#options = options;
-    this.#onError = onError;
+    this.#onError = options.onError;
   }
 
   get dir(): string {
@@ -70,21 +87,42 @@ export class WorkflowRegistry {
     for (const file of this.#files.keys()) if (!names.includes(file)) this.#files.delete(file);
     this.#active = null;
     for (const file of names) {
-      const text = await readFile(join(this.#dir, file), 'utf8').catch(() => null);
-      if (text === null) continue;
-      this.#apply(file, text);
+      // One file per turn of the event loop: requests are answered between files, and whatever one
+      // file does (too big, an alias bomb, a bug) is reported against it alone while the rest load.
+      await nextTurn();
+      try {
+        const read = await readWorkflowText(join(this.#dir, file), this.#options.maxFileBytes);
+        if (read === null) continue;
+        if ('tooBig' in read) this.#settle(file, null, [atStart(tooBigMessage(read.tooBig, this.#options.maxFileBytes))]);
+        else await this.#apply(file, read.text);
+      } catch (error) {
+        this.#settle(file, null, [atStart(`could not load the file: ${(error as Error).message}`)]);
+      }
     }
   }
 
-  #apply(file: string, text: string): void {
+  async #apply(file: string, text: string): Promise<void> {
     const previous = this.#files.get(file);
     if (previous?.workflow?.text === text && previous.problems.length === 0) return;
-    const { workflow, problems } = compileWorkflow(file, text, this.#options);
+    const checked = await this.#options.checker.check(file, text);
+    if (checked.problems.length > 0) return this.#settle(file, null, checked.problems);
+    // Checked off the event loop: here the workflow is only built from the checked data (no YAML
+    // parse), and its expressions are parsed on first use.
+    const expressions = { ...(this.#options.compile.expressions ?? EXPRESSION_DEFAULTS), lazy: true };
+    const { workflow, problems } = compileChecked(file, text, checked.data, { ...this.#options.compile, expressions });
     const clash = workflow && this.active().find((w) => w.name === workflow.name && w.file !== file);
     if (clash) problems.push({ line: 1, col: 1, message: `workflow name "${workflow.name}" is already used by ${clash.file}` });
+    this.#settle(file, workflow, problems);
+  }
+
+  /** Records a file's outcome: a workflow with problems keeps the last good version in force. */
+  #settle(file: string, workflow: Workflow | null, problems: Problem[]): void {
+    const previous = this.#files.get(file);
     const good = problems.length === 0 ? workflow : (previous?.workflow ?? null);
     this.#files.set(file, { file, workflow: good, problems, loadedAt: new Date().toISOString() });
     this.#active = null;
+    const same = previous && JSON.stringify(previous.problems) === JSON.stringify(problems);
+    if (problems.length > 0 && !same) this.#options.onProblems(file, problems);
   }
 
   /** Reloads shortly after the folder changes (editors write files in several steps). */
@@ -109,3 +147,5 @@ export class WorkflowRegistry {
     if (this.#debounce) clearTimeout(this.#debounce);
   }
 }
+
+const atStart = (message: string): Problem => ({ line: 1, col: 1, message });

@@ -38,7 +38,8 @@ export interface RunRecord {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
-  error?: { step: string; message: string } | null;
+  /** `code`: set for failures that have one (`expression_timeout`). */
+  error?: { step: string; message: string; code?: string } | null;
   steps: StepRecord[];
   scratch?: Record<string, unknown>;
 }

@@ -5,6 +5,7 @@ import type { EngineDeps } from './engine-deps.ts';
 import { RunEngine } from './engine.ts';
 import { fetchHttpClient, undiciHttpClient } from './http-client.ts';
 import { loadPlugins } from './plugin-registry.ts';
+import { workerChecker } from './checker.ts';
 import { WorkflowRegistry } from './registry.ts';
 import { type RunRecord, TableRunStore } from './run-store.ts';
 import { workflowRoutes } from './routes.ts';
@@ -56,9 +57,22 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     limits: config.limits,
   };
   const engine = new RunEngine(deps, ctx.newId);
-  const registry = new WorkflowRegistry(config.dir, { plugins: (name) => plugins.get(name), env: config.envNames }, (err) =>
-    logger.error({ err }, 'reading the workflows folder failed'),
-  );
+  const checker = workerChecker({
+    plugins: config.plugins,
+    baseDir: config.baseDir,
+    env: config.envNames,
+    expressions: config.expressions,
+  });
+  const registry = new WorkflowRegistry({
+    dir: config.dir,
+    compile: { plugins: (name) => plugins.get(name), env: config.envNames, expressions: config.expressions },
+    checker,
+    maxFileBytes: config.maxFileBytes,
+    onError: (err) => logger.error({ err }, 'reading the workflows folder failed'),
+    onProblems: (file, problems) => {
+      for (const p of problems) logger.warn({ file, line: p.line, col: p.col }, `workflow file problem: ${p.message}`);
+    },
+  });
   const triggers = new Triggers({ runs, engine, store: ctx.storage.events, bus: ctx.bus, clock: ctx.clock, logger }, () =>
     registry.active(),
   );
@@ -112,10 +126,6 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       await runs.open();
       await state.open();
       await registry.reload();
-      for (const file of registry.files()) {
-        for (const p of file.problems)
-          logger.warn({ file: file.file, line: p.line, col: p.col }, `workflow file problem: ${p.message}`);
-      }
       if (config.watch) registry.watch();
       // Unfinished runs nobody holds (all of them, in one process) resume from where they were.
       await takeover.sweep();
@@ -137,6 +147,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       pruneTimer?.clear();
       await takeover.stop();
       registry.close();
+      await checker.close();
       await triggers.stop();
       withdraw?.();
       await engine.stop();

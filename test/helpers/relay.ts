@@ -69,6 +69,7 @@ export async function startRelay(options: TestRelayOptions = {}): Promise<TestRe
       bodyBytes: DEFAULTS.bodyBytes,
       jsonBodyBytes: DEFAULTS.jsonBodyBytes,
       rejections: DEFAULTS.rejections,
+      jsonDepth: DEFAULTS.jsonDepth,
       ...options.limits,
     },
     sections: options.sections ?? {},

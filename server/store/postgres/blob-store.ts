@@ -73,6 +73,8 @@ export function postgresBlobStore(db: Database): BlobStore {
 
   return {
     async write(id, bytes) {
+      // A stream that fails while the old rows go is reported by the loop below, not as an unheard event.
+      if (!Buffer.isBuffer(bytes)) bytes.on('error', () => {});
       await remove(id);
       try {
         const source = Buffer.isBuffer(bytes) ? [bytes] : (bytes as AsyncIterable<Buffer>);
