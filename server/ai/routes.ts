@@ -30,7 +30,7 @@ const notFound = (id: string) => new HttpError('not_found', `No response with id
 /** /v1/responses (OpenAI-compatible), plus the hookrelay extensions /v1/usage and /v1/ai/upstreams. */
 export function responsesRoutes(v1: Router, deps: RouteDeps): void {
   const { ctx, service, store } = deps;
-  const admin = ctx.auth.admin;
+  const ai = ctx.auth.require('ai');
 
   function follow(res: HttpResponse, id: string, after: number, onClose?: () => void) {
     streamEvents(res, (sink) => followResponse(store, service.live(id), id, after, sink, ctx.clock), {
@@ -39,7 +39,7 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
     });
   }
 
-  v1.post('/responses', admin, async (req, res) => {
+  v1.post('/responses', ai, async (req, res) => {
     const params = parseCreateParams(req.body);
     const key = idempotencyKey(req);
     const response = key
@@ -70,7 +70,7 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
     }
   }
 
-  v1.get('/responses', admin, (req, res) => {
+  v1.get('/responses', ai, (req, res) => {
     const limit = limitParam(req, 20, 100);
     const rows = store.list(limit + 1, optionalString(req, 'before'));
     const data = rows.slice(0, limit).map((row) => ({
@@ -86,7 +86,7 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
     });
   });
 
-  v1.get('/responses/:id', admin, async (req, res) => {
+  v1.get('/responses/:id', ai, async (req, res) => {
     const id = String(req.params.id);
     const response = await service.retrieve(id);
     if (!response) throw notFound(id);
@@ -94,23 +94,23 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
     follow(res, id, startingAfter(req));
   });
 
-  v1.post('/responses/:id/cancel', admin, async (req, res) => {
+  v1.post('/responses/:id/cancel', ai, async (req, res) => {
     res.json(await service.cancel(String(req.params.id)));
   });
 
-  v1.delete('/responses/:id', admin, async (req, res) => {
+  v1.delete('/responses/:id', ai, async (req, res) => {
     const id = String(req.params.id);
     if (!(await service.remove(id))) throw notFound(id);
     res.json({ id, object: 'response', deleted: true });
   });
 
-  v1.get('/usage', admin, (req, res) => {
+  v1.get('/usage', ctx.auth.require('usage:read'), (req, res) => {
     const from = dateParam(req, 'start_date');
     const to = dateParam(req, 'end_date');
     res.json({ object: 'list', data: deps.usage.list(from, to) });
   });
 
-  v1.get('/ai/upstreams', admin, (_req, res) => {
+  v1.get('/ai/upstreams', ai, (_req, res) => {
     res.json({ object: 'list', data: deps.router.models() });
   });
 }

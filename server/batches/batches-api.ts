@@ -82,7 +82,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
   return {
     name: 'batches',
     routes({ v1 }: Routers) {
-      v1.post('/batches', ctx.auth.admin, async (req, res) => {
+      v1.post('/batches', ctx.auth.require('ai'), async (req, res) => {
         const files = ctx.services.get<FilesService>(FILES_SERVICE);
         if (!runner || !claims || !files)
           throw new HttpError('ai_unavailable', 'Batches need the AI queue, which is not running.');
@@ -93,7 +93,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         runner.start(batch.id);
         res.json(view(batch));
       });
-      v1.get('/batches', ctx.auth.admin, (req, res) => {
+      v1.get('/batches', ctx.auth.require('ai'), (req, res) => {
         const page = store.list({ after: optionalString(req, 'after'), limit: limitParam(req, 20, 100) });
         const data = page.data.map(view);
         res.json({
@@ -104,10 +104,10 @@ export function batchesApi(ctx: RelayContext): Subsystem {
           has_more: page.has_more,
         });
       });
-      v1.get('/batches/:id', ctx.auth.admin, async (req, res) => {
+      v1.get('/batches/:id', ctx.auth.require('ai'), async (req, res) => {
         res.json(view(await found(String(req.params.id))));
       });
-      v1.post('/batches/:id/cancel', ctx.auth.admin, async (req, res) => {
+      v1.post('/batches/:id/cancel', ctx.auth.require('ai'), async (req, res) => {
         const batch = await found(String(req.params.id));
         if (batch.status === 'cancelling' || batch.status === 'cancelled') return void res.json(view(batch));
         if (TERMINAL.has(batch.status) || batch.status === 'finalizing' || !claims) {

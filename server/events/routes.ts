@@ -45,7 +45,7 @@ export function eventsApi(ctx: RelayContext): Subsystem {
         if (!raw) throw new HttpError('not_found', `No raw body kept for "${event.id}".`);
         res.type(raw.content_type).send(raw.raw);
       });
-      v1.get('/rejections', ctx.auth.admin, async (req, res) => {
+      v1.get('/rejections', ctx.auth.require('sources'), async (req, res) => {
         const data = await store.listRejections({ source: optionalString(req, 'source'), limit: limitParam(req, 100, 1000) });
         res.json({ object: 'list', data });
       });

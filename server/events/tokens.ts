@@ -13,7 +13,10 @@ interface TokenRow {
 
 const view = ({ hash: _hash, ...row }: TokenRow) => ({ object: 'token', ...row });
 
-/** Read-only subscriber tokens (events, stream, Socket.IO), optionally limited to sources. Only hashes are kept. */
+/**
+ * Subscriber tokens: keys with the one scope `events:read` (README "Keys", migration), optionally
+ * limited to sources. Only hashes are kept.
+ */
 export function tokensApi(ctx: RelayContext): Subsystem {
   const table = ctx.storage.tables.table<TokenRow>('tokens', 'small');
   let byHash = new Map<string, TokenRow>();
@@ -27,10 +30,16 @@ export function tokensApi(ctx: RelayContext): Subsystem {
     async start() {
       await table.open();
       index();
-      offChange = table.onChange(index);
+      // A token revoked elsewhere also ends its live streams here.
+      offChange = table.onChange(() => {
+        index();
+        ctx.auth.changed();
+      });
       ctx.auth.addResolver((token) => {
         const row = byHash.get(hashToken(token));
-        return row ? { role: 'reader', tokenId: row.id, sources: row.sources } : null;
+        return row
+          ? { role: 'reader', keyId: row.id, tokenId: row.id, scopes: ['events:read'], sources: row.sources, limits: {} }
+          : null;
       });
     },
     async stop() {
@@ -67,6 +76,7 @@ export function tokensApi(ctx: RelayContext): Subsystem {
         if (!row) throw new HttpError('not_found', `No token with id "${req.params.id}".`);
         byHash.delete(row.hash);
         await table.delete(row.id);
+        ctx.auth.changed();
         res.json({ id: row.id, object: 'token', deleted: true });
       });
     },

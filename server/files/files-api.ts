@@ -28,7 +28,7 @@ export function filesApi(ctx: RelayContext): Subsystem {
   return {
     name: 'files-api',
     routes({ v1 }: Routers) {
-      v1.post('/files', ctx.auth.admin, async (req, res) => {
+      v1.post('/files', ctx.auth.require('ai'), async (req, res) => {
         const id = ctx.newId('file');
         const upload = await receiveUpload(req, blobs, id, maxFileBytes);
         if (upload.fields.purpose !== 'batch') {
@@ -48,7 +48,7 @@ export function filesApi(ctx: RelayContext): Subsystem {
         await store.save(file);
         res.json(file);
       });
-      v1.get('/files', ctx.auth.admin, (req, res) => {
+      v1.get('/files', ctx.auth.require('ai'), (req, res) => {
         const page = store.list({
           purpose: optionalString(req, 'purpose'),
           after: optionalString(req, 'after'),
@@ -56,17 +56,17 @@ export function filesApi(ctx: RelayContext): Subsystem {
         });
         res.json({ object: 'list', ...page, first_id: page.data[0]?.id ?? null, last_id: page.data.at(-1)?.id ?? null });
       });
-      v1.get('/files/:id', ctx.auth.admin, async (req, res) => {
+      v1.get('/files/:id', ctx.auth.require('ai'), async (req, res) => {
         res.json(await found(String(req.params.id)));
       });
-      v1.get('/files/:id/content', ctx.auth.admin, async (req, res, next) => {
+      v1.get('/files/:id/content', ctx.auth.require('ai'), async (req, res, next) => {
         const file = await found(String(req.params.id));
         res.setHeader('content-type', 'application/octet-stream');
         res.setHeader('content-length', String(file.bytes));
         res.attachment(file.filename);
         blobs.read(file.id).on('error', next).pipe(res);
       });
-      v1.delete('/files/:id', ctx.auth.admin, async (req, res) => {
+      v1.delete('/files/:id', ctx.auth.require('ai'), async (req, res) => {
         const file = await found(String(req.params.id));
         await store.remove(file.id);
         await blobs.remove(file.id);

@@ -10,7 +10,7 @@ import { LowdbTable } from './lowdb-table.ts';
 import { MemoryEventStore } from './memory-event-store.ts';
 import { memoryTables } from './memory-table.ts';
 import { postgresStorage } from './postgres/storage.ts';
-import type { Row, TableFactory, TableVolume } from './table.ts';
+import type { Row, TableFactory, TableOptions, TableVolume } from './table.ts';
 import type { EventStore, RetentionPolicy } from './types.ts';
 
 export interface Storage {
@@ -59,9 +59,9 @@ export function createStorage(options: StorageOptions): Storage {
   return {
     events: new FileEventStore({ dir, retention, now, newId, maxRejections }),
     tables: {
-      table<T extends Row>(name: string, volume: TableVolume = 'large') {
+      table<T extends Row>(name: string, volume: TableVolume = 'large', options: TableOptions = {}) {
         return volume === 'small'
-          ? new LowdbTable<T>(name, join(dir, 'state', `${name}.json`))
+          ? new LowdbTable<T>(name, join(dir, 'state', `${name}.json`), options.secret ? 0o600 : undefined)
           : new LogTable<T>(name, join(dir, 'tables', `${name}.jsonl`));
       },
     },

@@ -1,0 +1,24 @@
+import type { RelayContext, Routers, Subsystem } from '../context.ts';
+import { defineErrorCodes } from '../errors.ts';
+import { createKeyRing } from './key-ring.ts';
+import { keyRoutes } from './routes.ts';
+
+defineErrorCodes({ unknown_scope: 400, insufficient_scope: 403 });
+
+/** API keys with scopes, sources and limits (README "Keys"). */
+export function keysSubsystem(ctx: RelayContext): Subsystem {
+  const ring = createKeyRing(ctx.storage.tables, () => ctx.auth.changed());
+  return {
+    name: 'keys',
+    async start() {
+      await ring.open();
+      ctx.auth.addResolver((token) => ring.resolve(token));
+    },
+    async stop() {
+      await ring.close();
+    },
+    routes({ v1 }: Routers) {
+      keyRoutes(v1, ctx, ring);
+    },
+  };
+}
