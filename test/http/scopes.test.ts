@@ -22,6 +22,7 @@ const ROUTE_SCOPES: Record<string, Scope | 'any'> = {
   'GET /v1/events': 'events:read',
   'GET /v1/events/:id': 'events:read',
   'GET /v1/events/:id/raw': 'events:read',
+  'POST /v1/events': 'events:write',
   'GET /v1/rejections': 'sources',
   'POST /v1/endpoints': 'endpoints',
   'GET /v1/endpoints': 'endpoints',
