@@ -21,7 +21,13 @@ export interface UsageRow {
 export interface UsageStore {
   open(): Promise<void>;
   close(): Promise<void>;
-  record(model: string, atMs: number, status: ResponseStatus, usage: ResponseUsage | undefined, key: string | null): Promise<void>;
+  record(
+    model: string,
+    atMs: number,
+    status: ResponseStatus,
+    usage: ResponseUsage | undefined,
+    key: string | null,
+  ): Promise<void>;
   /**
    * Rows with `from <= date <= to` (YYYY-MM-DD, both optional), one per date, model and key, by date,
    * then model, then key; `key` given (null included): that key's rows only.

@@ -24,7 +24,10 @@ export interface FileStore {
   get(id: string): FileRecord | undefined;
   /** Newest first, after the `after` cursor (an id), at most `limit`. */
   /** `owner` given: only that key's files. */
-  list(query: { purpose?: string; after?: string; limit: number; owner?: string | null }): { data: FileRecord[]; has_more: boolean };
+  list(query: { purpose?: string; after?: string; limit: number; owner?: string | null }): {
+    data: FileRecord[];
+    has_more: boolean;
+  };
   save(file: FileRecord): Promise<void>;
   remove(id: string): Promise<boolean>;
   /**

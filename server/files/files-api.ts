@@ -59,7 +59,13 @@ export function filesApi(ctx: RelayContext): Subsystem {
           limit: limitParam(req, 100, 10_000),
           owner: isAdmin(principal) ? undefined : principal.keyId,
         });
-        res.json({ object: 'list', ...page, data: page.data.map(fileView), first_id: page.data[0]?.id ?? null, last_id: page.data.at(-1)?.id ?? null });
+        res.json({
+          object: 'list',
+          ...page,
+          data: page.data.map(fileView),
+          first_id: page.data[0]?.id ?? null,
+          last_id: page.data.at(-1)?.id ?? null,
+        });
       });
       v1.get('/files/:id', ctx.auth.require('ai'), async (req, res) => {
         res.json(fileView(await found(String(req.params.id), principalOf(res))));
