@@ -48,6 +48,11 @@ interface Deps {
   router: UpstreamRouter;
   metrics: AiMetrics;
   webhooksEnabled(): boolean;
+  /**
+   * Waits, while the response stays queued, for a running slot of its key (`ai_concurrent`);
+   * resolves with the function that frees it, or null when the key has no such limit.
+   */
+  slotFor?(row: ResponseRow, signal: AbortSignal): Promise<(() => Promise<void>) | null>;
   /** Called with the stored bus event of every terminal state (webhook_url deliveries). */
   onTerminal(row: ResponseRow, eventId: string): Promise<void>;
 }
@@ -76,7 +81,9 @@ export function createResponsesService(deps: Deps): ResponsesService {
     runs.set(run.row.id, run);
     let timer: { clear(): void } | undefined;
     const { row } = run;
+    let freeSlot: (() => Promise<void>) | null = null;
     try {
+      freeSlot = (await deps.slotFor?.(row, run.controller.signal)) ?? null;
       const result = await deps.queue.run({
         model: row.response.model,
         priority: row.priority,
@@ -100,6 +107,7 @@ export function createResponsesService(deps: Deps): ResponsesService {
       await afterFailure(run, error);
     } finally {
       timer?.clear();
+      await freeSlot?.().catch((err: unknown) => ctx.logger.error({ err, response: row.id }, 'freeing a key slot failed'));
       runs.delete(row.id);
       run.settle(run.row.response);
     }

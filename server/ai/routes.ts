@@ -13,6 +13,7 @@ import type { ResponsesService } from './responses-service.ts';
 import { streamEvents } from './sse.ts';
 import type { UpstreamRouter } from './upstreams.ts';
 import type { UsageStore } from './usage.ts';
+import type { AiQuota } from './quota.ts';
 
 interface RouteDeps {
   ctx: RelayContext;
@@ -20,6 +21,7 @@ interface RouteDeps {
   service: ResponsesService;
   store: ResponseStore;
   usage: UsageStore;
+  quota: AiQuota;
   idempotency: Idempotency;
   router: UpstreamRouter;
   /** Ends every open event stream (called when the relay stops accepting). */
@@ -48,6 +50,7 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
 
   v1.post('/responses', ai, async (req, res) => {
     const params = parseCreateParams(req.body);
+    deps.quota.check(principalOf(res));
     const owner = principalOf(res).keyId;
     const key = idempotencyKey(req, owner);
     const response = key

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
 import { defineErrorCodes, HttpError } from '../errors.ts';
+import { AI_QUOTA, type AiQuota } from '../ai/quota.ts';
 import { FILES_SERVICE, type FilesService } from '../files/files-service.ts';
 import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
@@ -89,6 +90,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         const files = ctx.services.get<FilesService>(FILES_SERVICE);
         if (!runner || !claims || !files)
           throw new HttpError('ai_unavailable', 'Batches need the AI queue, which is not running.');
+        ctx.services.get<AiQuota>(AI_QUOTA)?.check(principalOf(res));
         const batch = await create(req, files, principalOf(res));
         // Claimed before its row exists: it runs here, and no other instance takes it for an orphan.
         await claims.claimNew(batch.id);
