@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hashToken, type Principal } from '../http/auth.ts';
+import type { Cluster } from '../cluster/cluster.ts';
 import type { Table, TableFactory } from '../store/table.ts';
 import type { KeyInput } from './key-input.ts';
 
@@ -32,34 +33,60 @@ export const principalFor = (row: Pick<KeyRow, 'id' | 'scopes' | 'sources' | 'li
   limits: row.limits,
 });
 
-/** API keys: rows by id, looked up by hash; the index follows writes made here and on other instances. */
-export function createKeyRing(tables: TableFactory, onChanged: () => void) {
+const CHANGED = 'keys.changed';
+
+/**
+ * API keys: rows by id, looked up by hash; the index follows writes made here and on other instances.
+ * A change is also announced on the cluster channel with the row itself (null: revoked), applied on
+ * receipt: that message reaches every instance before any event stored after the change, whereas the
+ * table's own re-read of the row would only land a query later.
+ */
+export function createKeyRing(tables: TableFactory, cluster: Cluster, onChanged: () => void) {
   const table: Table<KeyRow> = tables.table<KeyRow>('keys', 'small', { secret: true });
+  /** Rows as announced, ahead of this instance's table cache (bounded by the number of keys). */
+  const announced = new Map<string, KeyRow | null>();
   let byHash = new Map<string, KeyRow>();
+  const current = (id: string) => (announced.has(id) ? (announced.get(id) ?? undefined) : table.get(id));
   const index = () => {
-    byHash = new Map([...table.values()].map((row) => [row.hash, row]));
+    const rows = [...table.values()].map((row) => current(row.id)).filter((row): row is KeyRow => row !== undefined);
+    for (const [id, row] of announced) if (row && !table.get(id)) rows.push(row);
+    byHash = new Map(rows.map((row) => [row.hash, row]));
   };
-  let offChange: (() => void) | null = null;
+  const offs: Array<() => void> = [];
+  async function announce(id: string, row: KeyRow | null): Promise<void> {
+    announced.set(id, row);
+    index();
+    onChanged();
+    await cluster.send(CHANGED, { id, row });
+  }
   return {
     async open() {
       await table.open();
       index();
-      // A key revoked or narrowed on another instance takes effect here as soon as its row changes.
-      offChange = table.onChange(() => {
-        index();
-        onChanged();
-      });
+      // A key revoked or narrowed on another instance takes effect here as soon as that is known.
+      offs.push(
+        cluster.on(CHANGED, (message) => {
+          const { id, row } = message as { id: string; row: KeyRow | null };
+          announced.set(id, row);
+          index();
+          onChanged();
+        }),
+        table.onChange(() => {
+          index();
+          onChanged();
+        }),
+      );
     },
     async close() {
-      offChange?.();
+      for (const off of offs.splice(0)) off();
       await table.close();
     },
     resolve(token: string): Principal | null {
       const row = token.startsWith('hrk_') ? byHash.get(hashToken(token)) : undefined;
       return row ? principalFor(row) : null;
     },
-    list: () => [...table.values()],
-    get: (id: string) => table.get(id),
+    list: () => [...table.values()].map((row) => current(row.id)).filter((row): row is KeyRow => row !== undefined),
+    get: (id: string) => current(id),
     async create(input: KeyInput, id: string, now: number): Promise<{ row: KeyRow; key: string }> {
       const key = `hrk_${randomBytes(32).toString('base64url')}`;
       const row: KeyRow = {
@@ -70,20 +97,19 @@ export function createKeyRing(tables: TableFactory, onChanged: () => void) {
         created_at: new Date(now).toISOString(),
       };
       await table.put(row);
+      announced.delete(row.id);
       index();
       return { row, key };
     },
     async update(row: KeyRow, patch: Partial<KeyInput>): Promise<KeyRow> {
       const next = { ...row, ...patch };
       await table.put(next);
-      index();
-      onChanged();
+      await announce(row.id, next);
       return next;
     },
     async remove(row: KeyRow): Promise<void> {
       await table.delete(row.id);
-      index();
-      onChanged();
+      await announce(row.id, null);
     },
   };
 }

@@ -9,7 +9,7 @@ defineErrorCodes({ unknown_scope: 400, insufficient_scope: 403 });
 
 /** API keys with scopes, sources and limits (README "Keys"). */
 export function keysSubsystem(ctx: RelayContext): Subsystem {
-  const ring = createKeyRing(ctx.storage.tables, () => ctx.auth.changed());
+  const ring = createKeyRing(ctx.storage.tables, ctx.cluster, () => ctx.auth.changed());
   ctx.services.provide<KeysService>(KEYS_SERVICE, { limitsOf: (id) => ring.get(id)?.limits ?? {} });
   ctx.auth.addGate(rateGate(ctx.storage.buckets));
   return {
