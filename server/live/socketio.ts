@@ -75,8 +75,10 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
   function authenticate(socket: LiveSocket, next: (err?: Error) => void): void {
     const token = (socket.handshake.auth as { token?: unknown }).token;
     const principal = ctx.auth.authenticate(typeof token === 'string' ? token : undefined);
-    if (!principal || !hasScope(principal, 'events:read')) {
-      next(refuse('unauthorized', 'Connect with auth: {token: "<admin or subscriber token>"}.'));
+    if (!principal) {
+      next(refuse('unauthorized', 'Connect with auth: {token: "<admin token, key or subscriber token>"}.'));
+    } else if (!hasScope(principal, 'events:read')) {
+      next(refuse('insufficient_scope', 'This needs the "events:read" scope.'));
     } else if (!socket.recovered && !hasSlot()) {
       next(refuse('too_many_subscribers', `The relay already serves ${config.maxSubscribers} live subscribers.`));
     } else {

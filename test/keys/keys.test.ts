@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { io } from 'socket.io-client';
 import { ADMIN_TOKEN, startRelay, type TestRelay } from '../helpers/relay.ts';
 import { call, createKey } from './helpers.ts';
 
@@ -71,6 +72,23 @@ describe('API keys', () => {
       { id: admin.body.id, kind: admin.body.kind, scopes: admin.body.scopes },
       { id: null, kind: 'admin_token', scopes: ['admin'] },
     );
+  });
+
+  it('refuses a Socket.IO handshake without events:read with insufficient_scope, and accepts one with it', async () => {
+    const connect = (token: string) =>
+      new Promise<string>((resolve) => {
+        const socket = io(relay.url, { path: '/socket.io', auth: { token }, transports: ['websocket'], reconnection: false });
+        socket.on('connect', () => {
+          socket.disconnect();
+          resolve('connected');
+        });
+        socket.on('connect_error', (err) => resolve((err as Error & { data?: { code: string } }).data?.code ?? err.message));
+      });
+    const ai = await createKey(relay, { name: 'ai only', scopes: ['ai'] });
+    const reader = await createKey(relay, { name: 'socket reader', scopes: ['events:read'] });
+    assert.equal(await connect(ai.key), 'insufficient_scope');
+    assert.equal(await connect(reader.key), 'connected');
+    assert.equal(await connect('hrk_not-a-key'), 'unauthorized');
   });
 
   it('lets only admin manage keys: a key without the admin scope cannot make itself one', async () => {
