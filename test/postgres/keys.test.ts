@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import OpenAI from 'openai';
 import { signHeaders } from '../../server/ingest/signers.ts';
+import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import { dropSchemas, newSchema, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
 import { ADMIN_TOKEN, startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -72,5 +74,51 @@ describe('keys on two instances sharing PostgreSQL', { skip: skipWithoutPostgres
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await call(i % 2 ? b : a, k.key, 'GET', '/v1/events')).status);
     assert.deepEqual(statuses, [200, 200, 200, 429, 429, 429]);
+  });
+});
+
+describe('ai_concurrent across two instances sharing PostgreSQL', { skip: skipWithoutPostgres }, () => {
+  const schema = newSchema();
+  let fake: FakeOpenAI;
+  let a: TestRelay;
+  let b: TestRelay;
+  before(async () => {
+    fake = await startFakeOpenAI();
+    const postgres = { url: testDatabaseUrl ?? '', schema };
+    const sections = { ai: { backoffMs: 1, upstreams: [{ name: 'fake', baseURL: fake.baseURL, models: ['fake-*'] }] } };
+    a = await startRelay({ driver: 'postgres', postgres, sections });
+    b = await startRelay({ driver: 'postgres', postgres, sections });
+  });
+  after(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await fake?.close();
+    await dropSchemas([schema]);
+  });
+
+  it("keeps a key's second background response queued on the other instance until the first one ends", async () => {
+    const k = await createKey(a, { name: 'one at a time', scopes: ['ai'], limits: { ai_concurrent: 1 } });
+    await waitFor('the key known on B', async () => (await call(b, k.key, 'GET', '/v1/keys/self')).status === 200);
+    const sdk = (relay: TestRelay) => new OpenAI({ apiKey: k.key, baseURL: `${relay.url}/v1`, maxRetries: 0 });
+    fake.script({ tokens: ['a', 'b'], pauseAfter: 1 });
+    const first = await sdk(a).responses.create({ model: 'fake-1', input: 'first', background: true });
+    await waitFor('the first one running upstream', () => fake.requests.some((r) => r.paused));
+    const second = await sdk(b).responses.create({ model: 'fake-1', input: 'second', background: true });
+    // A response of another caller on B runs through meanwhile: B's queue is moving, the key's is held.
+    const admin = new OpenAI({ apiKey: ADMIN_TOKEN, baseURL: `${b.url}/v1`, maxRetries: 0 });
+    assert.equal((await admin.responses.create({ model: 'fake-1', input: 'other caller' })).status, 'completed');
+    assert.equal((await sdk(b).responses.retrieve(second.id)).status, 'queued');
+    assert.equal(fake.requests.filter((r) => JSON.stringify(r.body).includes('second')).length, 0);
+    fake.script({ tokens: ['c'] });
+    fake.release();
+    const done = await waitFor(
+      'the second one completed',
+      async () => {
+        const r = await sdk(b).responses.retrieve(second.id);
+        return r.status === 'completed' ? r : null;
+      },
+      15_000,
+    );
+    assert.equal(done.output_text, 'c');
+    assert.equal((await sdk(a).responses.retrieve(first.id)).status, 'completed');
   });
 });
