@@ -33,7 +33,7 @@ function exceeded(period: 'day' | 'month', limit: number): HttpError {
   return new HttpError(
     'insufficient_quota',
     `This key has used its ${limit} AI tokens for this ${period} (UTC); ask an admin to raise ai_tokens_per_${period}.`,
-    429,
+    undefined,
     { type: 'insufficient_quota', param: null },
   );
 }

@@ -10,7 +10,7 @@ interface EventInput {
   id: string | null;
 }
 
-const invalid = (param: string, message: string) => new HttpError('invalid_request', message, 400, { param });
+const invalid = (param: string, message: string) => new HttpError('invalid_request', message, undefined, { param });
 
 function parseEventInput(body: unknown): EventInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

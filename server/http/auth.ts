@@ -149,5 +149,5 @@ export function createAuth(adminToken: string): Auth {
 
 export function insufficientScope(scope: Scope, principal: Principal): HttpError {
   const held = principal.scopes.join(', ') || 'none';
-  return new HttpError('insufficient_scope', `This needs the "${scope}" scope; this key has: ${held}.`, 403, { scope });
+  return new HttpError('insufficient_scope', `This needs the "${scope}" scope; this key has: ${held}.`, undefined, { scope });
 }

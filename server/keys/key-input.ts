@@ -19,7 +19,7 @@ export const LIMIT_BOUNDS: Record<keyof KeyLimits, number> = {
 
 const MAX_SOURCES = 100;
 
-const invalid = (param: string, message: string) => new HttpError('invalid_request', message, 400, { param });
+const invalid = (param: string, message: string) => new HttpError('invalid_request', message, undefined, { param });
 
 function parseName(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '' || value.length > 200) {

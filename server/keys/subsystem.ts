@@ -1,11 +1,8 @@
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
-import { defineErrorCodes } from '../errors.ts';
 import { createKeyRing } from './key-ring.ts';
 import { rateGate } from './rate-gate.ts';
 import { KEYS_SERVICE, type KeysService } from './service.ts';
 import { keyRoutes } from './routes.ts';
-
-defineErrorCodes({ unknown_scope: 400, insufficient_scope: 403 });
 
 /** API keys with scopes, sources and limits (README "Keys"). */
 export function keysSubsystem(ctx: RelayContext): Subsystem {
