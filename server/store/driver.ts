@@ -4,6 +4,7 @@ import { type Cluster, LocalCluster } from '../cluster/cluster.ts';
 import { type BlobStore, diskBlobStore, memoryBlobStore } from '../files/blob-store.ts';
 import type { StoreDriver } from '../config/types.ts';
 import type { IdFactory } from '../ids.ts';
+import { memoryBuckets, type RateBuckets } from '../keys/rate-buckets.ts';
 import { FileEventStore } from './file-event-store.ts';
 import { LogTable } from './log-table.ts';
 import { LowdbTable } from './lowdb-table.ts';
@@ -21,6 +22,8 @@ export interface Storage {
   cluster: Cluster;
   /** File bytes (uploads and batch outputs), where every instance sharing the store can read them. */
   blobs: BlobStore;
+  /** Per-key request rates, shared by every instance that shares the store. */
+  buckets: RateBuckets;
   /**
    * Drivers shared by several instances publish events stored elsewhere on this bus (after
    * events.open()); stops when the event store closes. Absent for single-process drivers.
@@ -54,6 +57,7 @@ export function createStorage(options: StorageOptions): Storage {
       tables: memoryTables,
       cluster: new LocalCluster(newId('ins')),
       blobs: memoryBlobStore(),
+      buckets: memoryBuckets(now),
     };
   }
   const dir = options.dataDir;
@@ -69,5 +73,6 @@ export function createStorage(options: StorageOptions): Storage {
     },
     cluster: new LocalCluster(newId('ins')),
     blobs: diskBlobStore(join(dir, 'files')),
+    buckets: memoryBuckets(now),
   };
 }
