@@ -60,6 +60,7 @@ export function createStorage(options: StorageOptions): Storage {
     events: new FileEventStore({ dir, retention, now, newId, maxRejections }),
     tables: {
       table<T extends Row>(name: string, volume: TableVolume = 'large') {
+        if (volume === 'private') return new LowdbTable<T>(name, join(dir, 'private', `${name}.json`), { private: true });
         return volume === 'small'
           ? new LowdbTable<T>(name, join(dir, 'state', `${name}.json`))
           : new LogTable<T>(name, join(dir, 'tables', `${name}.jsonl`));

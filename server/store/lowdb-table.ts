@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
@@ -20,15 +20,19 @@ export class LowdbTable<T extends Row> extends MemoryTable<T> implements Table<T
   #db: Low<TableFile<T>>;
 
   private readonly file: string;
+  /** Secrets inside: the folder is 0700 and the file 0600, so the rename-over write is never readable by others. */
+  private readonly restricted: boolean;
 
-  constructor(name: string, file: string) {
+  constructor(name: string, file: string, options: { private?: boolean } = {}) {
     super(name);
     this.file = file;
+    this.restricted = options.private ?? false;
     this.#db = new Low<TableFile<T>>(new JSONFile<TableFile<T>>(file), { rows: [] });
   }
 
   override async open(): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
+    await mkdir(dirname(this.file), { recursive: true, mode: this.restricted ? 0o700 : 0o777 });
+    if (this.restricted) await this.#restrict();
     try {
       await this.#db.read();
     } catch (error) {
@@ -59,5 +63,14 @@ export class LowdbTable<T extends Row> extends MemoryTable<T> implements Table<T
   async #save(): Promise<void> {
     this.#db.data = { rows: [...this.rows.values()] };
     await this.#db.write();
+    if (this.restricted) await chmod(this.file, 0o600);
+  }
+
+  /** A folder made before (or by hand) is tightened too. */
+  async #restrict(): Promise<void> {
+    await chmod(dirname(this.file), 0o700);
+    await chmod(this.file, 0o600).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
   }
 }

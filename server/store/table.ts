@@ -42,7 +42,11 @@ export interface Table<T extends Row> {
   onChange(listener: (ids: readonly string[]) => void): () => void;
 }
 
-export type TableVolume = 'small' | 'large';
+/**
+ * `small`: configuration-like state; `large`: many rows; `private`: small state holding secrets, kept
+ * where only the relay's own user can read it (a 0600 file in a 0700 folder on the lowdb driver).
+ */
+export type TableVolume = 'small' | 'large' | 'private';
 
 /** Makes tables for one store driver. */
 export interface TableFactory {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -44,6 +44,27 @@ tableContract(
   'LowdbTable',
   onFile((file) => new LowdbTable<Item>('items', file), 'items.json'),
 );
+
+tableContract(
+  'LowdbTable (private)',
+  onFile((file) => new LowdbTable<Item>('items', file, { private: true }), join('private', 'items.json')),
+);
+
+describe('LowdbTable (private)', () => {
+  it('keeps its file 0600 in a 0700 folder, also when both existed with wider modes', async () => {
+    const file = await tempFile(join('private', 'secrets.json'));
+    await mkdir(join(file, '..'), { recursive: true, mode: 0o755 });
+    await chmod(join(file, '..'), 0o755);
+    await writeFile(file, '{"rows":[]}', { mode: 0o644 });
+    const table = new LowdbTable<Item>('secrets', file, { private: true });
+    await table.open();
+    assert.equal((await stat(join(file, '..'))).mode & 0o777, 0o700);
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    await table.put({ id: 'a', n: 1 });
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    await table.close();
+  });
+});
 
 describe('LogTable compaction', () => {
   it('rewrites the log to only the live rows once it holds more than twice as many lines', async () => {
