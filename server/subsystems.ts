@@ -8,12 +8,14 @@ import { filesApi } from './files/files-api.ts';
 import { consoleUi } from './http/console.ts';
 import { liveStream } from './live/index.ts';
 import { openaiEnrichment } from './openai-intake/enricher.ts';
+import { sourcesSubsystem } from './sources/subsystem.ts';
 import { workflowsSubsystem } from './workflows/subsystem.ts';
 
 /** The relay's parts in start order (stopped in reverse). One line each. */
 // biome-ignore format: one subsystem per line keeps additions readable
 export const defaultSubsystems: SubsystemFactory[] = [
   tokensApi,
+  sourcesSubsystem,
   liveStream,
   eventsApi,
   delivery,

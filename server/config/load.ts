@@ -48,29 +48,40 @@ function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
   }
 }
 
-/** Applies per-source defaults and builds each verifier once, so a bad secret fails here, not at first use. */
+/** A source as written in the file (or sent to POST /v1/sources), after schema validation. */
+export type SourceInput = Omit<SourceConfig, 'verify' | 'insecure'> & {
+  insecure?: boolean;
+  verify: Partial<SourceConfig['verify']>;
+};
+
+/**
+ * Applies a source's defaults and builds its verifier once, so a bad secret fails here, not at first
+ * use; problems are ConfigErrors whose key path starts `sources[index]`.
+ */
+export function resolveSource(source: SourceInput, index: number): SourceConfig {
+  const resolved: SourceConfig = {
+    name: source.name,
+    insecure: source.insecure ?? false,
+    description: source.description,
+    enrich: source.enrich,
+    verify: {
+      ...source.verify,
+      scheme: source.verify.scheme as SourceConfig['verify']['scheme'],
+      secrets: source.verify.secrets ?? [],
+      toleranceSeconds: source.verify.toleranceSeconds ?? DEFAULTS.toleranceSeconds,
+    },
+  };
+  createVerifier(resolved, index);
+  return resolved;
+}
+
 function resolveSources(raw: unknown): SourceConfig[] {
-  const list = (raw ?? []) as Array<
-    Omit<SourceConfig, 'verify' | 'insecure'> & { insecure?: boolean; verify: Partial<SourceConfig['verify']> }
-  >;
+  const list = (raw ?? []) as SourceInput[];
   const seen = new Set<string>();
   return list.map((source, i) => {
     if (seen.has(source.name)) throw new ConfigError(`sources[${i}].name`, `duplicate source name "${source.name}"`);
     seen.add(source.name);
-    const resolved: SourceConfig = {
-      name: source.name,
-      insecure: source.insecure ?? false,
-      description: source.description,
-      enrich: source.enrich,
-      verify: {
-        ...source.verify,
-        scheme: source.verify.scheme as SourceConfig['verify']['scheme'],
-        secrets: source.verify.secrets ?? [],
-        toleranceSeconds: source.verify.toleranceSeconds ?? DEFAULTS.toleranceSeconds,
-      },
-    };
-    createVerifier(resolved, i);
-    return resolved;
+    return resolveSource(source, i);
   });
 }
 
