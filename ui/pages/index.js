@@ -6,6 +6,7 @@ import endpoints from './endpoints.js';
 import events from './events.js';
 import rejections from './rejections.js';
 import responses from './responses.js';
+import sources from './sources.js';
 import workflows from './workflows.js';
 
-export const pages = [events, rejections, endpoints, workflows, responses, batches];
+export const pages = [events, sources, rejections, endpoints, workflows, responses, batches];
