@@ -90,9 +90,13 @@ describe('sources made at runtime on two instances sharing one PostgreSQL databa
     const events = await api<{ data: Array<{ type: string }> }>(a, 'GET', '/v1/events?source=orders');
     // Both instances stamp ids with the one stopped clock, so ids made on different instances in one
     // millisecond do not sort by arrival: compare the events kept, not their order.
-    assert.deepEqual(
-      events.body.data.map((e) => e.type).sort(),
-      ['new.after', 'new.after', 'new.during', 'old.during', 'order.created', 'order.paid'],
-    );
+    assert.deepEqual(events.body.data.map((e) => e.type).sort(), [
+      'new.after',
+      'new.after',
+      'new.during',
+      'old.during',
+      'order.created',
+      'order.paid',
+    ]);
   });
 });
