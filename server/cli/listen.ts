@@ -55,6 +55,7 @@ export const listenCommand: Command = {
   name: 'listen',
   summary: "forward a relay's events to a local URL with their original body and headers (resumes where it stopped)",
   usage: USAGE,
+  options: OPTIONS,
   async run(argv) {
     const { values } = parseArgs({ args: argv, options: OPTIONS });
     const forwardTo = values['forward-to'];

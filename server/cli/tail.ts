@@ -8,24 +8,25 @@ function line(event: RelayEvent): string {
   return `${event.received_at}  ${event.source}  ${event.type}  ${event.id}`;
 }
 
+const OPTIONS = {
+  source: { type: 'string' },
+  type: { type: 'string' },
+  after: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  url: { type: 'string' },
+  token: { type: 'string' },
+  config: { type: 'string' },
+  'data-dir': { type: 'string' },
+} as const;
+
 export const tailCommand: Command = {
   name: 'tail',
   summary: 'follow live events in the terminal (reconnects and resumes on its own)',
-  usage: 'hookrelay tail [--source S] [--type T] [--after EVENT_ID] [--json] [--url URL] [--token TOKEN]',
+  usage:
+    'hookrelay tail [--source S] [--type T] [--after EVENT_ID] [--json] [--url URL] [--token TOKEN] [--config FILE] [--data-dir DIR]',
+  options: OPTIONS,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        source: { type: 'string' },
-        type: { type: 'string' },
-        after: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        url: { type: 'string' },
-        token: { type: 'string' },
-        config: { type: 'string' },
-        'data-dir': { type: 'string' },
-      },
-    });
+    const { values } = parseArgs({ args: argv, options: OPTIONS });
     const config = loadConfig({ flags: { config: values.config, dataDir: values['data-dir'] } });
     const token = await resolveToken(values.token, config.dataDir);
     if (!token) {

@@ -22,6 +22,7 @@ export const validateCommand: Command = {
   name: 'validate',
   summary: 'check config and workflow files; prints file:line:col: message and exits 1 on any problem',
   usage: 'hookrelay validate FILE...',
+  options: {},
   async run(argv) {
     const { positionals } = parseArgs({ args: argv, allowPositionals: true });
     if (positionals.length === 0) {
