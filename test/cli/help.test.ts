@@ -14,7 +14,7 @@ async function readmeCommands(): Promise<string[]> {
   return section
     .split('\n')
     .filter((line) => line.startsWith('| `hookrelay '))
-    .map((line) => (/^\| `(.+?)` \|/.exec(line.replaceAll('\\|', '|'))?.[1] ?? '').trim());
+    .map((line) => (/^\| `(.+?)` +\|/.exec(line.replaceAll('\\|', '|'))?.[1] ?? '').trim());
 }
 
 describe('hookrelay --help', () => {
