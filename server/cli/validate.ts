@@ -14,7 +14,8 @@ async function validateConfigFile(file: string): Promise<string[]> {
     for (const [i, source] of config.sources.entries()) createVerifier(source, i);
     return [];
   } catch (error) {
-    return [error instanceof Error ? error.message : String(error)];
+    // Every problem the file has, one `file:line:col: ...` line each.
+    return (error instanceof Error ? error.message : String(error)).split('\n');
   }
 }
 
