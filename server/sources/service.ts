@@ -50,6 +50,12 @@ export class SourceService {
     if (patch.name !== undefined && patch.name !== name) {
       throw new HttpError('invalid_request', 'name: a source cannot be renamed (its name is its URL); make a new one.');
     }
+    if (
+      patch.verify !== undefined &&
+      (typeof patch.verify !== 'object' || patch.verify === null || Array.isArray(patch.verify))
+    ) {
+      throw new HttpError('invalid_request', 'verify: expected an object of the settings to change.');
+    }
     const verify = (patch.verify ?? {}) as Record<string, unknown>;
     const secrets = liveSecrets(row, this.#clock.now()).map((entry) => entry.secret);
     const merged = {

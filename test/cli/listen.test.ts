@@ -11,6 +11,9 @@ import { spawnListen, startLocalApp } from './listen-helpers.ts';
 
 const SHOP_SECRET = `whsec_${Buffer.from('listen test shop secret').toString('base64')}`;
 const GITHUB_SECRET = 'listen-github-secret';
+/** Each wait includes starting a Node child process, which a loaded machine makes slow. */
+const until = <T>(what: string, check: () => T | Promise<T>) => waitFor(what, check, 60_000);
+
 const LOCAL_SECRET = `whsec_${Buffer.from('the local app secret').toString('base64')}`;
 
 /** A provider sending a Standard Webhooks event, signed with the standardwebhooks library; answers the event id. */
@@ -71,17 +74,17 @@ describe('hookrelay listen --forward-to', () => {
       await listen.stop();
       await app.close();
     });
-    await waitFor('listen to connect', listen.connected);
+    await until('listen to connect', listen.connected);
     // Odd spacing, key order and non-ASCII: a relay that re-serialised JSON would break the signature.
     const body = '{"type":"order.created",   "b":1,"a":"ünïcødé ✓ \\u00e9",\n "n":[1 ,2]}\r\n';
     const id = await sendShop(relay, body);
-    await waitFor('the forward', () => app.receipts.length === 1);
+    await until('the forward', () => app.receipts.length === 1);
     const [receipt] = app.receipts;
     assert.equal(receipt.eventId, id);
     assert.ok(receipt.body.equals(Buffer.from(body)), 'the same bytes');
     assert.equal(receipt.verified, true);
     assert.equal(receipt.headers['content-type'], 'application/json');
-    await waitFor('the line', () => listen.lines.length === 1);
+    await until('the line', () => listen.lines.length === 1);
     const fields = listen.lines[0].split(/\s+/);
     assert.deepEqual([fields[1], fields[2], fields[3], fields.at(-1)], ['shop', 'order.created', '200', id]);
     assert.ok(!Number.isNaN(Date.parse(fields[0])));
@@ -96,20 +99,20 @@ describe('hookrelay listen --forward-to', () => {
       await listen.stop();
       await app.close();
     });
-    await waitFor('listen to connect', listen.connected);
+    await until('listen to connect', listen.connected);
     const first = await sendShop(relay, '{"type":"order.created","n":1}');
-    await waitFor('the first line', () => listen.lines.length === 1);
+    await until('the first line', () => listen.lines.length === 1);
     await listen.stop('SIGKILL');
     const whileDown = [
       await sendShop(relay, '{"type":"order.paid","n":2}'),
       await sendShop(relay, '{"type":"order.paid","n":3}'),
     ];
     listen = spawnListen(args);
-    await waitFor('the two missed events', () => whileDown.every((id) => app.delivered(id) === 1));
+    await until('the two missed events', () => whileDown.every((id) => app.delivered(id) === 1));
     // In id order: once a later event is through, no earlier one can still come again.
     const last = await sendShop(relay, '{"type":"order.shipped","n":4}');
-    await waitFor('the last event', () => app.delivered(last) === 1);
-    await waitFor('its line (printed once the cursor is saved)', () => listen.lines.some((l) => l.endsWith(last)));
+    await until('the last event', () => app.delivered(last) === 1);
+    await until('its line (printed once the cursor is saved)', () => listen.lines.some((l) => l.endsWith(last)));
     assert.deepEqual(
       app.receipts.map((r) => r.eventId),
       [first, ...whileDown, last],
@@ -125,9 +128,9 @@ describe('hookrelay listen --forward-to', () => {
       await listen.stop();
       await app.close();
     });
-    await waitFor('listen to connect', listen.connected);
+    await until('listen to connect', listen.connected);
     const id = await sendShop(relay, '{"type":"order.created","flaky":true}');
-    await waitFor('the delivery', () => app.delivered(id) === 1);
+    await until('the delivery', () => app.delivered(id) === 1);
     assert.deepEqual(
       app.receipts.map((r) => [r.eventId, r.answered]),
       [
@@ -136,7 +139,7 @@ describe('hookrelay listen --forward-to', () => {
         [id, 200],
       ],
     );
-    await waitFor('three lines', () => listen.lines.length === 3);
+    await until('three lines', () => listen.lines.length === 3);
     assert.match(listen.lines[0], /\s500\s.*retrying in 0\.5 s/);
     assert.match(listen.lines[1], /\s503\s.*retrying in 1 s/);
     assert.match(listen.lines[2], new RegExp(`\\s200\\s+\\d+ ms\\s+${id}$`));
@@ -150,10 +153,10 @@ describe('hookrelay listen --forward-to', () => {
       await listen.stop();
       await app.close();
     });
-    await waitFor('listen to connect', listen.connected);
+    await until('listen to connect', listen.connected);
     const failed = await sendShop(relay, '{"type":"order.created","n":"fails"}');
     const next = await sendShop(relay, '{"type":"order.created","n":"next"}');
-    await waitFor('the next event', () => app.delivered(next) === 1);
+    await until('the next event', () => app.delivered(next) === 1);
     assert.deepEqual(
       app.receipts.map((r) => [r.eventId, r.answered]),
       [
@@ -183,10 +186,10 @@ describe('hookrelay listen --forward-to', () => {
       await listen.stop();
       await app.close();
     });
-    await waitFor('listen to connect', listen.connected);
+    await until('listen to connect', listen.connected);
     const skipped = [await sendShop(relay, '{"type":"push"}'), await sendGithub(relay, 'pull_request', { action: 'opened' })];
     const wanted = [await sendGithub(relay, 'issues', { action: 'opened' }), await sendGithub(relay, 'push', { ref: 'main' })];
-    await waitFor('the wanted events', () => wanted.every((id) => app.delivered(id) === 1));
+    await until('the wanted events', () => wanted.every((id) => app.delivered(id) === 1));
     assert.deepEqual(
       app.receipts.map((r) => r.eventId),
       wanted,
@@ -203,10 +206,10 @@ describe('hookrelay listen --forward-to', () => {
       await listen.stop();
       await app.close();
     });
-    await waitFor('listen to connect', listen.connected);
+    await until('listen to connect', listen.connected);
     const fromShop = await sendShop(relay, '{"type":"order.created","resigned":true}');
     const fromGithub = await sendGithub(relay, 'push', { ref: 'main' });
-    await waitFor('both', () => app.receipts.length === 2);
+    await until('both', () => app.receipts.length === 2);
     assert.deepEqual(
       app.receipts.map((r) => [r.eventId, r.verified]),
       [
@@ -226,14 +229,14 @@ describe('hookrelay listen --forward-to', () => {
       await app.close();
       await rm(cache, { recursive: true, force: true });
     });
-    await waitFor('listen to connect', listen.connected);
+    await until('listen to connect', listen.connected);
     const files = await readdir(join(cache, 'hookrelay'));
     assert.equal(files.length, 1);
     assert.match(files[0], /^listen-[0-9a-f]{16}\.json$/);
     await listen.stop();
     const missed = await sendShop(relay, '{"type":"order.created","while":"stopped"}');
     listen = spawnListen(args, { XDG_CACHE_HOME: cache });
-    await waitFor('the missed event', () => app.delivered(missed) === 1);
+    await until('the missed event', () => app.delivered(missed) === 1);
   });
 
   it('starts from --since or --after when given', async (t) => {
@@ -255,11 +258,11 @@ describe('hookrelay listen --forward-to', () => {
       await app.close();
     });
     const next = await sendShop(relay, '{"type":"order.created","old":false}');
-    await waitFor('the event after the cursor', () => app.delivered(next) === 1);
+    await until('the event after the cursor', () => app.delivered(next) === 1);
     assert.equal(app.delivered(before), 0);
     const since = spawnListen([...base(), '--forward-to', app.url, '--state', stateFile(), '--source', 'shop', '--since', '1h']);
     t.after(() => since.stop());
-    await waitFor('the replay from an hour ago', () => app.delivered(before) === 1 && app.delivered(next) === 2);
+    await until('the replay from an hour ago', () => app.delivered(before) === 1 && app.delivered(next) === 2);
   });
 
   it('refuses a wrong token with the relay answer and exit code 1, and takes a reader key', async (t) => {
@@ -287,9 +290,9 @@ describe('hookrelay listen --forward-to', () => {
       'shop',
     ]);
     t.after(() => listen.stop());
-    await waitFor('listen to connect', listen.connected);
+    await until('listen to connect', listen.connected);
     const id = await sendShop(relay, '{"type":"order.created","reader":true}');
-    await waitFor('the forward', () => app.delivered(id) === 1);
+    await until('the forward', () => app.delivered(id) === 1);
     const other = spawnListen([
       '--url',
       relay.url,

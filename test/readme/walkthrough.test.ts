@@ -85,7 +85,12 @@ describe("README's five-minute walkthrough, run as written on a fresh folder", (
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     createInterface({ input: relay.stdout as NodeJS.ReadableStream }).on('line', (l) => logs.push(l));
-    const listening = await waitFor('the relay to listen', () => logs.find((l) => l.includes('hookrelay is listening')));
+    const exited = new Promise((resolve) => relay?.once('exit', resolve));
+    // Starting a child relay is slow on a loaded machine: wait for the state, with room to spare.
+    const listening = await Promise.race([
+      waitFor('the relay to listen', () => logs.find((l) => l.includes('hookrelay is listening')), 90_000),
+      exited.then(() => assert.fail(`the relay exited before listening:\n${logs.join('\n')}`)),
+    ]);
     port = Number(/127\.0\.0\.1:(\d+)/.exec(listening)?.[1]);
     for (const line of start.expected) assert.match(logs.join('\n'), shownAs(line, port), line);
   });

@@ -167,6 +167,9 @@ describe('sources made at runtime (file store)', () => {
     assert.equal(late.body.error?.code, 'timestamp_out_of_tolerance');
     const renamed = await api<{ error: { code: string } }>('PATCH', '/v1/sources/orders', { name: 'other' });
     assert.equal(renamed.status, 400);
+    const notObject = await api<{ error: { code: string } }>('PATCH', '/v1/sources/orders', { verify: 'github' });
+    assert.equal(notObject.status, 400);
+    assert.equal(notObject.body.error.code, 'invalid_request');
     const wrong = await api<{ error: { message: string } }>('PATCH', '/v1/sources/orders', { verify: { scheme: 'none' } });
     assert.equal(wrong.status, 400);
     assert.match(wrong.body.error.message, /insecure: true/);
