@@ -67,7 +67,12 @@ describe('browser console: the Sources page', () => {
 
   it('creates a source and shows its URL, its secret and ready send and curl commands at once', async () => {
     await page.getByLabel('Name').fill('orders');
+    // Fields of other schemes show only for them.
+    await page.getByLabel('Scheme').selectOption('hmac');
+    assert.equal(await page.getByLabel('Signature header').isVisible(), true);
     await page.getByLabel('Scheme').selectOption('standard-webhooks');
+    assert.equal(await page.getByLabel('Signature header').isVisible(), false);
+    assert.equal(await page.getByLabel('accept unsigned requests').isVisible(), false);
     await page.getByRole('button', { name: 'Create source' }).click();
     await page.getByRole('heading', { name: 'Source orders is ready' }).waitFor();
     created.url = (await page.locator('.source-url').textContent()) ?? '';
