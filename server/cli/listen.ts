@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import type { RelayEvent } from '../store/types.ts';
 import type { Command } from './command.ts';
-import { followStream, resolveToken } from './follow.ts';
+import { followStream, reason, resolveToken } from './follow.ts';
 import { type Attempt, forwardEvent, type ForwardSettings, type Outcome } from './listen/forward.ts';
 import { startCursor } from './listen/start-cursor.ts';
 import { defaultStateFile, readState, writeState } from './listen/state.ts';
@@ -51,6 +51,56 @@ function line(event: RelayEvent, text: string): string {
   return `${new Date().toISOString()}  ${event.source}  ${event.type}  ${text}  ${event.id}`;
 }
 
+type ListenValues = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+
+interface Listener {
+  settings: ForwardSettings;
+  stream: URL;
+  stateFile: string;
+}
+
+/** Flags, config and token resolved once; a message and exit code 2 for what cannot work. */
+async function listenerFrom(values: ListenValues, signal: AbortSignal): Promise<Listener | string> {
+  const forwardTo = values['forward-to'];
+  if (!forwardTo) return `usage: ${USAGE}`;
+  if (values.after && values.since) return `usage: ${USAGE}\n(--after and --since exclude each other)`;
+  const config =
+    values.url && values.token ? null : loadConfig({ flags: { config: values.config, dataDir: values['data-dir'] } });
+  const relay = new URL(values.url ?? `http://${config?.host}:${config?.port}`).origin;
+  const token = await resolveToken(values.token, config?.dataDir ?? '');
+  if (!token) {
+    return 'hookrelay listen: give --token (a reader key is enough), set HOOKRELAY_ADMIN_TOKEN, or run it where the relay keeps its data dir';
+  }
+  const sources = values.source ?? [];
+  const types = values.type ?? [];
+  const stream = new URL('/v1/events/stream', relay);
+  if (sources.length) stream.searchParams.set('source', sources.join(','));
+  if (types.length) stream.searchParams.set('type', types.join(','));
+  const settings: ForwardSettings = {
+    relay,
+    token,
+    forwardTo,
+    resign: values.resign ?? null,
+    retryForMs: values['no-retry'] ? 0 : seconds(values['retry-for'], DEFAULT_RETRY_FOR_SECONDS, '--retry-for') * 1000,
+    timeoutMs: seconds(values.timeout, DEFAULT_TIMEOUT_SECONDS, '--timeout') * 1000,
+    signal,
+  };
+  return { settings, stream, stateFile: values.state ?? defaultStateFile({ relay, forwardTo, sources, types }) };
+}
+
+/** Forwards one event, then saves the cursor past it, then prints its line (so a printed event is never sent again). */
+function forwarder(settings: ForwardSettings, save: (id: string) => Promise<void>) {
+  return async (event: RelayEvent) => {
+    const outcome = await forwardEvent(event, settings, (a) => {
+      if (a.retryInMs !== null) console.log(line(event, `${status(a)}  retrying in ${a.retryInMs / 1000} s`));
+    });
+    // Interrupted: the cursor stays before this event, so the next start forwards it.
+    if (outcome.kind === 'interrupted') throw new Error('stopped');
+    await save(event.id);
+    console.log(line(event, outcomeText(outcome)));
+  };
+}
+
 export const listenCommand: Command = {
   name: 'listen',
   summary: "forward a relay's events to a local URL with their original body and headers (resumes where it stopped)",
@@ -58,56 +108,35 @@ export const listenCommand: Command = {
   options: OPTIONS,
   async run(argv) {
     const { values } = parseArgs({ args: argv, options: OPTIONS });
-    const forwardTo = values['forward-to'];
-    if (!forwardTo || (values.after && values.since)) {
-      console.error(`usage: ${USAGE}${values.after && values.since ? '\n(--after and --since exclude each other)' : ''}`);
-      return 2;
-    }
-    const config =
-      values.url && values.token ? null : loadConfig({ flags: { config: values.config, dataDir: values['data-dir'] } });
-    const relay = new URL(values.url ?? `http://${config?.host}:${config?.port}`).origin;
-    const token = await resolveToken(values.token, config?.dataDir ?? '');
-    if (!token) {
-      console.error(
-        'hookrelay listen: give --token (a reader key is enough), set HOOKRELAY_ADMIN_TOKEN, or run it where the relay keeps its data dir',
-      );
-      return 2;
-    }
-    const sources = values.source ?? [];
-    const types = values.type ?? [];
-    const stateFile = values.state ?? defaultStateFile({ relay, forwardTo, sources, types });
     const stop = new AbortController();
+    const listener = await listenerFrom(values, stop.signal);
+    if (typeof listener === 'string') {
+      console.error(listener);
+      return 2;
+    }
+    const { settings, stream, stateFile } = listener;
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
-    const settings: ForwardSettings = {
-      relay,
-      token,
-      forwardTo,
-      resign: values.resign ?? null,
-      retryForMs: values['no-retry'] ? 0 : seconds(values['retry-for'], DEFAULT_RETRY_FOR_SECONDS, '--retry-for') * 1000,
-      timeoutMs: seconds(values.timeout, DEFAULT_TIMEOUT_SECONDS, '--timeout') * 1000,
-      signal: stop.signal,
-    };
-    const saved = await readState(stateFile);
-    const cursor = await startCursor({
-      relay,
-      token,
-      after: values.after,
-      since: values.since,
-      saved: saved?.cursor,
-      signal: stop.signal,
-    });
     const save = (id: string) =>
-      writeState(stateFile, { relay, forward_to: forwardTo, cursor: id, updated_at: new Date().toISOString() });
+      writeState(stateFile, {
+        relay: settings.relay,
+        forward_to: settings.forwardTo,
+        cursor: id,
+        updated_at: new Date().toISOString(),
+      });
+    const saved = await readState(stateFile);
+    let cursor: string;
+    try {
+      cursor = await startCursor({ ...settings, after: values.after, since: values.since, saved: saved?.cursor });
+    } catch (error) {
+      console.error(`hookrelay listen: ${reason(error, settings.relay)}`);
+      return 1;
+    }
     await save(cursor);
-    console.error(`hookrelay listen: forwarding ${relay} to ${forwardTo} (state: ${stateFile})`);
-
-    const url = new URL('/v1/events/stream', relay);
-    if (sources.length) url.searchParams.set('source', sources.join(','));
-    if (types.length) url.searchParams.set('type', types.join(','));
+    console.error(`hookrelay listen: forwarding ${settings.relay} to ${settings.forwardTo} (state: ${stateFile})`);
     return followStream(
       {
-        url,
-        token,
+        url: stream,
+        token: settings.token,
         after: cursor,
         signal: stop.signal,
         onConnected: (after) => console.error(`hookrelay listen: connected, resuming after ${after}`),
@@ -115,16 +144,7 @@ export const listenCommand: Command = {
         onDisconnected: (why, first) => {
           if (first) console.error(`hookrelay listen: ${why}; reconnecting`);
         },
-        async onEvent(event) {
-          const outcome = await forwardEvent(event, settings, (a) => {
-            if (a.retryInMs !== null) console.log(line(event, `${status(a)}  retrying in ${a.retryInMs / 1000} s`));
-          });
-          // Interrupted: the cursor stays before this event, so the next start forwards it.
-          if (outcome.kind === 'interrupted') throw new Error('stopped');
-          // The cursor is saved before the line is printed: a printed event is never forwarded again.
-          await save(event.id);
-          console.log(line(event, outcomeText(outcome)));
-        },
+        onEvent: forwarder(settings, save),
       },
       'listen',
     );

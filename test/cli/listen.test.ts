@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +18,15 @@ const GITHUB_SECRET = 'listen-github-secret';
 const until = <T>(what: string, check: () => T | Promise<T>) => waitFor(what, check, 60_000);
 
 const LOCAL_SECRET = `whsec_${Buffer.from('the local app secret').toString('base64')}`;
+
+/** A port nothing listens on (one the system just gave out and took back). */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** A provider sending a Standard Webhooks event, signed with the standardwebhooks library; answers the event id. */
 async function sendShop(relay: TestRelay, body: string): Promise<string> {
@@ -271,6 +283,11 @@ describe('hookrelay listen --forward-to', () => {
     const refused = spawnListen(['--url', relay.url, '--token', 'wrong', '--forward-to', app.url, '--state', stateFile()]);
     assert.equal(await refused.exited, 1);
     assert.match(refused.errors.join('\n'), /401/);
+    const closed = await closedPort();
+    const unreachable = spawnListen(['--url', `http://127.0.0.1:${closed}`, '--token', 'x', '--forward-to', app.url]);
+    assert.equal(await unreachable.exited, 1);
+    const said = unreachable.errors.join('\n');
+    assert.ok(said.includes(`cannot reach http://127.0.0.1:${closed} (ECONNREFUSED)`), said);
     const created = await fetch(`${relay.url}/v1/tokens`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
