@@ -110,6 +110,12 @@ try {
   await page.getByRole('link', { name: 'Rejections' }).click();
   await page.locator('table.rejections tbody tr').first().waitFor();
   await shoot(page, 'console-rejections');
+  await page.getByRole('link', { name: 'Sources' }).click();
+  await page.getByLabel('Name').fill('orders');
+  await page.getByLabel('Description').fill('shop orders (made here, no restart)');
+  await page.getByRole('button', { name: 'Create source' }).click();
+  await page.locator('.source-reveal').waitFor();
+  await shoot(page, 'console-sources');
   await seedAreas(relay, areas, async () => {
     await send(relay, 'stripe', { id: 'evt_4Q', type: 'invoice.paid', data: { object: { id: 'in_3', amount_paid: 1200 } } });
     await send(relay, 'github', { action: 'closed', issue: { number: 42 } }, { 'x-github-event': 'issues' });

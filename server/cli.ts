@@ -1,11 +1,13 @@
 import type { Command } from './cli/command.ts';
+import { initCommand } from './cli/init.ts';
+import { listenCommand } from './cli/listen.ts';
 import { sendCommand } from './cli/send.ts';
 import { startCommand } from './cli/start.ts';
 import { tailCommand } from './cli/tail.ts';
 import { validateCommand } from './cli/validate.ts';
 
 /** Commands in the order `hookrelay --help` lists them. */
-export const commands: Command[] = [startCommand, validateCommand, sendCommand, tailCommand];
+export const commands: Command[] = [initCommand, startCommand, validateCommand, sendCommand, tailCommand, listenCommand];
 
 function help(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -66,6 +66,24 @@ export class ConfigError extends Error {
   }
 }
 
+/** Every problem one pass over a config file found: the message has one `file:line:col: ...` line each. */
+export class ConfigProblems extends ConfigError {
+  readonly problems: readonly ConfigError[];
+  constructor(problems: readonly ConfigError[]) {
+    const [first] = problems;
+    super(first.keyPath, first.problem, first.file, first.position);
+    this.name = 'ConfigProblems';
+    this.problems = problems;
+    this.message = problems.map((p) => p.message).join('\n');
+  }
+
+  /** One problem as itself, several as one error; nothing to throw when the list is empty. */
+  static of(problems: readonly ConfigError[]): ConfigError | null {
+    if (problems.length === 0) return null;
+    return problems.length === 1 ? problems[0] : new ConfigProblems(problems);
+  }
+}
+
 /** The store cannot take writes (disk full, closed): ingest answers 503 and stores nothing. */
 export class StoreUnavailableError extends HttpError {
   constructor(message = 'The event store is not accepting writes right now.', cause?: unknown) {

@@ -9,6 +9,7 @@ import { keysSubsystem } from './keys/subsystem.ts';
 import { consoleUi } from './http/console.ts';
 import { liveStream } from './live/index.ts';
 import { openaiEnrichment } from './openai-intake/enricher.ts';
+import { sourcesSubsystem } from './sources/subsystem.ts';
 import { workflowsSubsystem } from './workflows/subsystem.ts';
 
 /** The relay's parts in start order (stopped in reverse). One line each. */
@@ -16,6 +17,7 @@ import { workflowsSubsystem } from './workflows/subsystem.ts';
 export const defaultSubsystems: SubsystemFactory[] = [
   keysSubsystem,
   tokensApi,
+  sourcesSubsystem,
   liveStream,
   eventsApi,
   delivery,

@@ -26,7 +26,8 @@ export const sendCommand: Command = {
   name: 'send',
   summary: "sign a payload the way a source's scheme expects and POST it to the relay",
   usage:
-    'hookrelay send --source NAME [--secret S] (--file payload.json | --data JSON) [--url URL] [--scheme S] [--id ID] [--header "K: V"]...',
+    'hookrelay send --source NAME [--secret S] (--file F | --data JSON) [--url URL] [--scheme S] [--id ID] [--header "K: V"]... [--config FILE] [--content-type T]',
+  options: OPTIONS,
   async run(argv) {
     const { values } = parseArgs({ args: argv, options: OPTIONS });
     if (!values.source || (!values.file && values.data === undefined)) {

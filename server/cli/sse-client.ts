@@ -7,12 +7,13 @@ export interface SseMessage {
 }
 
 export interface SseHandlers {
-  onMessage(message: SseMessage): void;
+  /** May return a promise: reading waits for it, so a slow consumer holds the stream back (bounded by the relay). */
+  onMessage(message: SseMessage): void | Promise<void>;
   onRetry(ms: number): void;
 }
 
 /** Parses one frame's lines (per the HTML spec's event stream interpretation, minus the edge cases we never send). */
-export function parseFrame(frame: string, handlers: SseHandlers): void {
+export function parseFrame(frame: string, handlers: Pick<SseHandlers, 'onRetry'>): SseMessage | null {
   let event = 'message';
   let id: string | undefined;
   const data: string[] = [];
@@ -26,7 +27,7 @@ export function parseFrame(frame: string, handlers: SseHandlers): void {
     else if (field === 'id') id = value;
     else if (field === 'retry' && /^\d+$/.test(value)) handlers.onRetry(Number(value));
   }
-  if (data.length > 0) handlers.onMessage({ event, data: data.join('\n'), id });
+  return data.length > 0 ? { event, data: data.join('\n'), id } : null;
 }
 
 /** Reads frames from a response body until it ends or the signal aborts. */
@@ -37,8 +38,9 @@ export async function readFrames(body: ReadableStream<Uint8Array>, handlers: Sse
     text += decoder.decode(chunk, { stream: true }).replaceAll('\r\n', '\n');
     let end = text.indexOf('\n\n');
     while (end >= 0) {
-      parseFrame(text.slice(0, end), handlers);
+      const message = parseFrame(text.slice(0, end), handlers);
       text = text.slice(end + 2);
+      if (message) await handlers.onMessage(message);
       end = text.indexOf('\n\n');
     }
   }

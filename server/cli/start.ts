@@ -5,20 +5,20 @@ import type { Relay } from '../main.ts';
 import { createLogger, type Logger } from '../ops/logger.ts';
 import type { Command } from './command.ts';
 
+const OPTIONS = {
+  config: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'data-dir': { type: 'string' },
+} as const;
+
 export const startCommand: Command = {
   name: 'start',
   summary: 'run the relay',
   usage: 'hookrelay start [--config FILE] [--port N] [--host ADDR] [--data-dir DIR]',
+  options: OPTIONS,
   async run(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'data-dir': { type: 'string' },
-      },
-    });
+    const { values } = parseArgs({ args: argv, options: OPTIONS });
     const logger = createLogger();
     let relay: Relay;
     try {

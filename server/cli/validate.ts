@@ -14,7 +14,8 @@ async function validateConfigFile(file: string): Promise<string[]> {
     for (const [i, source] of config.sources.entries()) createVerifier(source, i);
     return [];
   } catch (error) {
-    return [error instanceof Error ? error.message : String(error)];
+    // Every problem the file has, one `file:line:col: ...` line each.
+    return (error instanceof Error ? error.message : String(error)).split('\n');
   }
 }
 
@@ -22,6 +23,7 @@ export const validateCommand: Command = {
   name: 'validate',
   summary: 'check config and workflow files; prints file:line:col: message and exits 1 on any problem',
   usage: 'hookrelay validate FILE...',
+  options: {},
   async run(argv) {
     const { positionals } = parseArgs({ args: argv, allowPositionals: true });
     if (positionals.length === 0) {

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Validator } from 'jsonschema';
 import { parseDocument } from 'yaml';
+import { ConfigError, ConfigProblems } from '../errors.ts';
 import { toPlain } from './yaml-plain.ts';
-import { ConfigError } from '../errors.ts';
 import { createVerifier } from '../ingest/verifiers/index.ts';
 import { interpolate } from './interpolate.ts';
 import { expectation, keyPathOf, LineCounter, locate } from './problems.ts';
@@ -23,58 +23,92 @@ interface FileConfig {
   sources: SourceConfig[];
 }
 
-/** Parses, interpolates and validates one file; every problem names file:line:col and the key path. */
+/**
+ * Parses, interpolates and validates one file; every problem is reported (not only the first), each
+ * as `file:line:col: key.path: what was expected`.
+ */
 function readConfigFile(file: string, env: NodeJS.ProcessEnv): FileConfig {
   const lines = new LineCounter();
   const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true, lineCounter: lines });
-  if (doc.errors.length > 0) {
-    const [first] = doc.errors;
-    throw new ConfigError('', `not valid YAML: ${first.message.split('\n')[0]}`, file, first.linePos?.[0]);
-  }
+  const yamlProblems = doc.errors.map(
+    (e) => new ConfigError('', `not valid YAML: ${e.message.split('\n')[0]}`, file, e.linePos?.[0]),
+  );
+  throwAll(yamlProblems);
   const fail = (keyPath: string, problem: string) => new ConfigError(keyPath, problem, file, locate(doc, lines, keyPath));
   const plain = toPlain(doc);
   if (!plain.ok) throw new ConfigError('', plain.message, file, lines.linePos(plain.offset));
   const data = plain.value ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) throw fail('', 'expected a mapping (key: value) at the top level');
-  const { value, coerce } = interpolate(data, env, fail);
+  const { value, coerce, problems } = interpolate(data, env, fail);
   const sections = value as Record<string, unknown>;
   const result = new Validator().validate(sections, configSchema, { nestedErrors: false, preValidateProperty: coerce });
-  if (!result.valid) {
-    const [first] = result.errors;
-    throw fail(keyPathOf(first) || '(top level)', expectation(first));
+  const reported = new Set(problems.map((p) => p.keyPath));
+  for (const error of result.errors) {
+    const keyPath = keyPathOf(error) || '(top level)';
+    // A missing variable leaves an empty string behind: one problem for it is enough.
+    if (!reported.has(keyPath)) problems.push(fail(keyPath, expectation(error)));
   }
-  try {
-    return { sections, sources: resolveSources(sections.sources) };
-  } catch (error) {
-    if (error instanceof ConfigError) throw error.in(file, locate(doc, lines, error.keyPath));
-    throw error;
-  }
+  const invalid = (i: number) => problems.some((p) => p.keyPath.startsWith(`sources[${i}]`));
+  const sources = Array.isArray(sections.sources) ? resolveSources(sections.sources, invalid) : { sources: [], problems: [] };
+  problems.push(...sources.problems.map((error) => error.in(file, locate(doc, lines, error.keyPath))));
+  throwAll(problems);
+  return { sections, sources: sources.sources };
 }
 
-/** Applies per-source defaults and builds each verifier once, so a bad secret fails here, not at first use. */
-function resolveSources(raw: unknown): SourceConfig[] {
-  const list = (raw ?? []) as Array<
-    Omit<SourceConfig, 'verify' | 'insecure'> & { insecure?: boolean; verify: Partial<SourceConfig['verify']> }
-  >;
+/** In file order, as an editor would walk them. */
+function throwAll(problems: ConfigError[]): void {
+  const at = (p: ConfigError) => (p.position ? p.position.line * 1e6 + p.position.col : 0);
+  const error = ConfigProblems.of([...problems].sort((a, b) => at(a) - at(b)));
+  if (error) throw error;
+}
+
+/** A source as written in the file (or sent to POST /v1/sources), after schema validation. */
+export type SourceInput = Omit<SourceConfig, 'verify' | 'insecure'> & {
+  insecure?: boolean;
+  verify: Partial<SourceConfig['verify']>;
+};
+
+/**
+ * Applies a source's defaults and builds its verifier once, so a bad secret fails here, not at first
+ * use; problems are ConfigErrors whose key path starts `sources[index]`.
+ */
+export function resolveSource(source: SourceInput, index: number): SourceConfig {
+  const resolved: SourceConfig = {
+    name: source.name,
+    insecure: source.insecure ?? false,
+    description: source.description,
+    enrich: source.enrich,
+    verify: {
+      ...source.verify,
+      scheme: source.verify.scheme as SourceConfig['verify']['scheme'],
+      secrets: source.verify.secrets ?? [],
+      toleranceSeconds: source.verify.toleranceSeconds ?? DEFAULTS.toleranceSeconds,
+    },
+  };
+  createVerifier(resolved, index);
+  return resolved;
+}
+
+/** Resolves every source the schema passed (`skip`: those it did not), collecting each one's problem. */
+function resolveSources(list: SourceInput[], skip: (index: number) => boolean) {
   const seen = new Set<string>();
-  return list.map((source, i) => {
-    if (seen.has(source.name)) throw new ConfigError(`sources[${i}].name`, `duplicate source name "${source.name}"`);
+  const sources: SourceConfig[] = [];
+  const problems: ConfigError[] = [];
+  list.forEach((source, i) => {
+    if (skip(i)) return;
+    if (seen.has(source.name)) {
+      problems.push(new ConfigError(`sources[${i}].name`, `duplicate source name "${source.name}"`));
+      return;
+    }
     seen.add(source.name);
-    const resolved: SourceConfig = {
-      name: source.name,
-      insecure: source.insecure ?? false,
-      description: source.description,
-      enrich: source.enrich,
-      verify: {
-        ...source.verify,
-        scheme: source.verify.scheme as SourceConfig['verify']['scheme'],
-        secrets: source.verify.secrets ?? [],
-        toleranceSeconds: source.verify.toleranceSeconds ?? DEFAULTS.toleranceSeconds,
-      },
-    };
-    createVerifier(resolved, i);
-    return resolved;
+    try {
+      sources.push(resolveSource(source, i));
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error);
+    }
   });
+  return { sources, problems };
 }
 
 function portFrom(value: string | number | undefined, where: string): number | undefined {

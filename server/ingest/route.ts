@@ -6,25 +6,25 @@ import { ingestConfig } from './config.ts';
 import { eventType } from './event-type.ts';
 import { eventHeaders, flatHeaders, rejectionHeaders } from './headers.ts';
 import { parseBody } from './parse-body.ts';
-import { createVerifier, type Verifier } from './verifiers/index.ts';
+import { configSourceLookup, type SourceLookup } from '../sources/registry.ts';
 
 /**
  * POST /hooks/:source. Raw bytes only (no JSON parser runs before verification); the 200 goes out only
  * after the event is durable; every refusal is counted and logged for the console.
  */
 export function ingestRouter(ctx: RelayContext): Router {
-  const verifiers = new Map<string, Verifier>();
-  ctx.config.sources.forEach((source, i) => {
-    verifiers.set(source.name, createVerifier(source, i));
+  // Config file sources and those made through /v1/sources, looked up per request so changes apply at once.
+  const sources = ctx.services.get<SourceLookup>('sources') ?? configSourceLookup(ctx.config.sources);
+  for (const source of ctx.config.sources) {
     if (source.verify.scheme === 'none') {
       ctx.logger.warn({ source: source.name }, 'source accepts UNSIGNED webhooks (scheme none, insecure: true)');
     }
-  });
+  }
   if (ctx.config.sources.length === 0) {
     // A first start without a config file: every webhook would get 404 source_not_found, so say why now.
     ctx.logger.warn(
       { config: ctx.config.file },
-      'no sources are configured, so every webhook is refused: add a sources section to the config (see examples/hookrelay.yaml)',
+      'no sources are configured, so every webhook is refused until one is made (POST /v1/sources or the console) or the config gets a sources section (see examples/hookrelay.yaml)',
     );
   }
   const { metrics, clock } = ctx;
@@ -42,14 +42,16 @@ export function ingestRouter(ctx: RelayContext): Router {
   // An unknown source is refused before its body is read.
   function knownSource(req: Request, _res: Response, next: NextFunction) {
     const source = String(req.params.source);
-    next(verifiers.has(source) ? undefined : new HttpError('source_not_found', `No source named "${source}" is configured.`));
+    next(sources.verifier(source) ? undefined : new HttpError('source_not_found', `No source named "${source}" is configured.`));
   }
   const rawBody = express.raw({ type: () => true, limit: ctx.config.limits.bodyBytes });
 
   router.post('/hooks/:source', knownSource, rawBody, async function ingest(req: Request, res: Response) {
     const source = String(req.params.source);
     const started = performance.now();
-    const verifier = verifiers.get(source) as Verifier;
+    const verifier = sources.verifier(source);
+    // Deleted while its body was arriving.
+    if (!verifier) throw new HttpError('source_not_found', `No source named "${source}" is configured.`);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const headers = flatHeaders(req.headers);
     const { providerId, scheme } = verifier.verify({ headers, body, now: clock.now() });
@@ -72,17 +74,17 @@ export function ingestRouter(ctx: RelayContext): Router {
     res.status(200).json({ id: event.id, duplicate });
   });
 
-  router.use('/hooks/:source', rejectionRecorder(ctx, verifiers));
+  router.use('/hooks/:source', rejectionRecorder(ctx, sources));
   return router;
 }
 
 /** Refusals on the ingest route are counted and kept in the bounded rejection log, then handed on. */
-function rejectionRecorder(ctx: RelayContext, verifiers: Map<string, Verifier>) {
+function rejectionRecorder(ctx: RelayContext, sources: SourceLookup) {
   return function recordRejection(error: unknown, req: Request, _res: Response, next: NextFunction) {
     const source = String(req.params.source ?? '');
     // The same code and status the error handler will answer with.
     const { status, code } = toHttpError(error);
-    const known = verifiers.has(source);
+    const known = sources.verifier(source) !== undefined;
     // Unknown names share one label, so junk requests cannot grow the metric's label set.
     ctx.metrics.ingest.inc({ source: known ? source : '(unknown)', outcome: code });
     // Refusals for configured sources are what operators look for; scanners hitting other names are noise.

@@ -109,6 +109,16 @@ export class EventIndex {
     return { entries: entries.reverse(), hasMore: false };
   }
 
+  /** Kept events after `cursor`, counted per source (walks only the ids after it). */
+  countBySource(cursor: string): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (let i = this.#firstAfter(cursor); i < this.#order.length; i++) {
+      const stored = this.#byId.get(this.#order[i]);
+      if (stored) counts[stored.source] = (counts[stored.source] ?? 0) + 1;
+    }
+    return counts;
+  }
+
   #firstAfter(cursor: string): number {
     let lo = this.#head;
     let hi = this.#order.length;

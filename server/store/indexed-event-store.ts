@@ -126,6 +126,11 @@ export abstract class IndexedEventStore implements EventStore {
     return this.index.size;
   }
 
+  async countBySource(after: string): Promise<Record<string, number>> {
+    this.retain();
+    return this.index.countBySource(after);
+  }
+
   async recordRejection(rejection: Rejection): Promise<void> {
     this.rejections.push(rejection);
     if (this.rejections.length > this.maxRejections) this.rejections.splice(0, this.rejections.length - this.maxRejections);

@@ -42,6 +42,10 @@ export interface Table<T extends Row> {
   onChange(listener: (ids: readonly string[]) => void): () => void;
 }
 
+/**
+ * `small`: configuration-like state; `large`: many rows; `private`: small state holding secrets, kept
+ * where only the relay's own user can read it (a 0600 file in a 0700 folder on the lowdb driver).
+ */
 export type TableVolume = 'small' | 'large';
 
 /** Makes tables for one store driver. */

@@ -77,6 +77,8 @@ export interface EventStore {
   /** Id of the oldest event still kept, for detecting cursors older than retention. */
   oldestId(): Promise<string | null>;
   count(): Promise<number>;
+  /** How many kept events each source has with an id after `after` (e.g. `idFloor('evt', since)`). */
+  countBySource(after: string): Promise<Record<string, number>>;
   recordRejection(rejection: Rejection): Promise<void>;
   listRejections(query: { source?: string; limit: number }): Promise<Rejection[]>;
   /** For /readyz: can the store take a write right now? */

@@ -77,7 +77,8 @@ describe('the documented configs', () => {
     const heredocs = [...readme.matchAll(/<<'YAML'\n([\s\S]*?)\nYAML\n/g)].map((m) => m[1]);
     const blocks = [...fenced, ...heredocs];
     const configs = blocks.filter((b) => /^sources:/m.test(b));
-    assert.ok(configs.length >= 2, 'the walkthrough and the schemes snippet');
+    // The walkthrough's config comes from `hookrelay init` (test/readme/walkthrough.test.ts runs it).
+    assert.ok(configs.length >= 1, 'the schemes snippet');
     for (const [i, yaml] of configs.entries()) {
       const env = Object.fromEntries([...yaml.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => [m[1], A_SECRET]));
       const file = join(dir, `readme-${i}.yaml`);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../server/config/load.ts';
-import { ConfigError } from '../../server/errors.ts';
+import { ConfigError, ConfigProblems } from '../../server/errors.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const SW = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
@@ -32,6 +33,42 @@ describe('loading the config file', () => {
     }
     assert.fail('expected the config to be refused');
   }
+
+  it('reports every problem of a file in one run, each at its file:line:col', async () => {
+    const path = await file(`port: 80800
+sources:
+  - name: a
+    verify: { scheme: carrier-pigeon }
+  - name: b
+    verify: { scheme: github, secrets: ["\${UNSET_SECRET}"] }
+  - name: c
+    verify: { scheme: standard-webhooks, secrets: ["not-whsec"] }
+  - name: d
+    verify: { scheme: github, secrets: [ok] }
+colour: red
+`);
+    let error: unknown;
+    try {
+      loadConfig({ flags: { config: path }, env: {}, cwd: dir });
+    } catch (caught) {
+      error = caught;
+    }
+    assert.ok(error instanceof ConfigProblems, String(error));
+    assert.deepEqual(
+      error.problems.map((p) => [p.position?.line, p.keyPath]),
+      [
+        [1, 'port'],
+        [4, 'sources[0].verify.scheme'],
+        [6, 'sources[1].verify.secrets[0]'],
+        [8, 'sources[2].verify.secrets[0]'],
+        [11, 'colour'],
+      ],
+    );
+    for (const line of error.message.split('\n')) assert.match(line, new RegExp(`^${path}:\\d+:\\d+: `));
+    const validated = await runCli(['validate', path], { env: { UNSET_SECRET: '' } });
+    assert.equal(validated.code, 1);
+    assert.equal(validated.stdout.trim().split('\n').length, 5, validated.stdout);
+  });
 
   it('replaces $NAME references, with and without a :-default, from the environment', async () => {
     const path = await file(`sources:

@@ -193,6 +193,19 @@ export function eventStoreContract(name: string, make: MakeStore): void {
       assert.deepEqual((await store.list({ limit: 10 })).data, []);
     });
 
+    it('counts kept events per source after a cursor, and none that retention dropped', async () => {
+      const { store } = await fresh({ retention: { maxEvents: 4, maxAgeDays: 7 } });
+      const first = await store.append(newEvent({ source: 'a' }));
+      await store.append(newEvent({ source: 'a' }));
+      await store.append(newEvent({ source: 'b' }));
+      assert.deepEqual(await store.countBySource(first.event.id), { a: 1, b: 1 });
+      assert.deepEqual(await store.countBySource(''), { a: 2, b: 1 });
+      await store.append(newEvent({ source: 'b' }));
+      await store.append(newEvent({ source: 'c' }));
+      // maxEvents 4: the first event is gone, so counting from the start no longer finds it.
+      assert.deepEqual(await store.countBySource(''), { a: 1, b: 2, c: 1 });
+    });
+
     it('keeps a bounded rejection log, newest first, filterable by source', async () => {
       const { store } = await fresh({ maxRejections: 3 });
       for (let i = 0; i < 5; i++) {

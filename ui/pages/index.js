@@ -7,6 +7,7 @@ import events from './events.js';
 import keys from './keys.js';
 import rejections from './rejections.js';
 import responses from './responses.js';
+import sources from './sources.js';
 import workflows from './workflows.js';
 
-export const pages = [events, rejections, endpoints, workflows, responses, batches, keys];
+export const pages = [events, sources, rejections, endpoints, workflows, responses, batches, keys];

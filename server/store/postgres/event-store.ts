@@ -149,6 +149,15 @@ export class PostgresEventStore implements EventStore {
     return Number(rows[0]?.n ?? 0);
   }
 
+  async countBySource(after: string): Promise<Record<string, number>> {
+    const floor = await this.#floor();
+    const { rows } = await this.#db.query<{ source: string; n: string }>(
+      'SELECT source, count(*) AS n FROM events WHERE id > $1 AND id >= $2 GROUP BY source',
+      [after, floor],
+    );
+    return Object.fromEntries(rows.map((row) => [row.source, Number(row.n)]));
+  }
+
   async recordRejection(r: Rejection): Promise<void> {
     if (this.#state !== 'open') return;
     const { rows } = await this.#db.query<{ seq: string }>(

@@ -34,8 +34,13 @@ export function renderDetail(container, event, { rawBody, repeatOf, onOpen, onCl
       { class: 'button-row' },
       copyButton('Copy payload', () => payloadText),
       copyButton('Copy headers', () => prettyJson(event.headers)),
-      copyButton('Copy as curl', async () => curlCommand(event, await rawBody(event.id), origin)),
-      copyButton('Copy as hookrelay send', async () => sendCommand(event, await rawBody(event.id), origin)),
+      copyButton('Copy as curl', async () => curlCommand(event, await rawBody(event.id), origin), {
+        title:
+          'The original request, signature included: replay it into a receiver of your own; this relay refuses it once out of tolerance',
+      }),
+      copyButton('Copy as hookrelay send', async () => sendCommand(event, await rawBody(event.id), origin), {
+        title: 'The same body signed afresh with the source secret from your hookrelay.yaml: this relay takes it as a new event',
+      }),
     ),
     h('h3', {}, 'Payload'),
     jsonBlock(payloadText, { label: 'Payload', className: 'payload' }),
