@@ -11,11 +11,13 @@ export interface N8nOptions {
   /** N8N_USER_FOLDER: n8n keeps its database, settings and installed community nodes under .n8n there. */
   userFolder: string;
   port: number;
+  /** The port of n8n's task broker (its default, 5679, would collide between test runs). */
+  brokerPort: number;
   /** Where n8n's output goes (kept for a failed run). */
   logFile: string;
 }
 
-const OWNER = { email: 'owner@example.com', firstName: 'Test', lastName: 'Owner', password: 'Hookrelay-n8n-1' };
+export const OWNER = { email: 'owner@example.com', firstName: 'Test', lastName: 'Owner', password: 'Hookrelay-n8n-1' };
 const BROWSER_ID = randomUUID();
 
 /** One n8n process; start() and stop() can be called again on the same user folder (a restart). */
@@ -53,7 +55,7 @@ export class N8n {
       N8N_TEMPLATES_ENABLED: 'false',
       N8N_SECURE_COOKIE: 'false',
       N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'false',
-      N8N_RUNNERS_ENABLED: 'false',
+      N8N_RUNNERS_BROKER_PORT: String(this.#options.brokerPort),
       N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
       N8N_LOG_LEVEL: 'info',
       DB_SQLITE_POOL_SIZE: '2',
@@ -82,6 +84,8 @@ export class N8n {
       180_000,
       250,
     );
+    // The REST API and the published workflows come a few seconds after readiness.
+    await this.waitUntilActivated();
   }
 
   /** Waits until n8n has activated its published workflows after a start ("Editor is now accessible"). */
