@@ -66,7 +66,8 @@ try {
 
   const shoot = async (workflowId: string, nodeName: string | null, file: string) => {
     await page.goto(`${n8n.url}/workflow/${workflowId}`);
-    const canvasNode = page.locator('[data-test-id="canvas-node"]').filter({ hasText: nodeName ?? '' }).first();
+    const nodes = page.locator('[data-test-id="canvas-node"]');
+    const canvasNode = (nodeName ? nodes.filter({ has: page.getByText(nodeName, { exact: true }) }) : nodes).first();
     await canvasNode.waitFor();
     await page.keyboard.press('Escape');
     if (nodeName) {
