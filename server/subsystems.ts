@@ -5,6 +5,7 @@ import { delivery } from './delivery/index.ts';
 import { eventsApi } from './events/routes.ts';
 import { tokensApi } from './events/tokens.ts';
 import { filesApi } from './files/files-api.ts';
+import { keysSubsystem } from './keys/subsystem.ts';
 import { consoleUi } from './http/console.ts';
 import { liveStream } from './live/index.ts';
 import { openaiEnrichment } from './openai-intake/enricher.ts';
@@ -13,6 +14,7 @@ import { workflowsSubsystem } from './workflows/subsystem.ts';
 /** The relay's parts in start order (stopped in reverse). One line each. */
 // biome-ignore format: one subsystem per line keeps additions readable
 export const defaultSubsystems: SubsystemFactory[] = [
+  keysSubsystem,
   tokensApi,
   liveStream,
   eventsApi,

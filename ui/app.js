@@ -7,7 +7,9 @@
 //                    The page is shown at #/<id>; #/<id>/<rest> is left to the page (ctx.route.rest).
 //   ctx              { api(path, {method, body, signal}) → JSON (throws ApiError {status, code, message};
 //                    a 401 signs the user out), session.token, setConnection('live'|'reconnecting'|'offline'),
-//                    route: { id, rest } }
+//                    route: { id, rest }, self: GET /v1/keys/self (the key's scopes, sources, limits) }
+//   page.scope       the scope a page needs (lib/scopes.js knows the built-in pages'); the navigation
+//                    shows only the pages the signed-in key may use.
 //   lib/dom.js       h(tag, props, ...children) builds elements (text is never parsed as HTML), clear(el).
 //   lib/api.js       api(), session, ApiError.
 //   lib/stream.js    followEvents({token, source, type, after, onEvent, onState, onGap, probe}): the live
@@ -23,6 +25,7 @@
 //                    Events-page classes (.event-*, .feed-stats, .facts, .diff) are scoped to it.
 import { ApiError, api, session } from './lib/api.js';
 import { clear, h } from './lib/dom.js';
+import { pagesFor } from './lib/scopes.js';
 import { pages } from './pages/index.js';
 
 const main = document.getElementById('main');
@@ -30,6 +33,8 @@ const nav = document.getElementById('nav');
 const connection = document.getElementById('connection');
 const signOut = document.getElementById('sign-out');
 let unmount = null;
+/** What the signed-in key may do (GET /v1/keys/self), loaded once per sign-in or page load. */
+let self = null;
 
 /** The live-stream indicator; shown only while a page that follows the stream reports a state. */
 function setConnection(state) {
@@ -63,7 +68,7 @@ function showSignIn(message = '') {
     submit.disabled = true;
     submit.textContent = 'Signing in…';
     try {
-      await api('/v1/events?limit=1');
+      self = await api('/v1/keys/self');
       route();
     } catch (error) {
       session.token = null;
@@ -72,17 +77,32 @@ function showSignIn(message = '') {
   });
 }
 
-function route() {
+async function route() {
   if (!session.token) return showSignIn();
+  if (!self) {
+    try {
+      self = await api('/v1/keys/self');
+    } catch (error) {
+      return leave(error.status === 401 ? 'Your token is no longer accepted. Sign in again.' : error.message);
+    }
+  }
   signOut.hidden = false;
+  const allowed = pagesFor(self, pages);
   const [id, ...rest] = location.hash.replace(/^#\/?/, '').split('/');
-  const page = pages.find((p) => p.id === id) ?? pages[0];
-  clear(nav).append(...pages.map((p) => h('a', { href: `#/${p.id}`, 'aria-current': p === page ? 'page' : undefined }, p.title)));
+  const page = allowed.find((p) => p.id === id) ?? allowed[0];
+  clear(nav).append(
+    ...allowed.map((p) => h('a', { href: `#/${p.id}`, 'aria-current': p === page ? 'page' : undefined }, p.title)),
+  );
   stopPage();
   clear(main);
+  if (!page) {
+    main.dataset.page = 'none';
+    main.append(h('p', { class: 'notice' }, `This key (scopes: ${self.scopes.join(', ')}) opens no console page.`));
+    return;
+  }
   main.dataset.page = page.id;
   document.title = `${page.title} · hookrelay`;
-  const ctx = { api: pageApi, session, setConnection, route: { id: page.id, rest: rest.join('/') } };
+  const ctx = { api: pageApi, session, self, setConnection, route: { id: page.id, rest: rest.join('/') } };
   unmount = page.mount(main, ctx) ?? null;
 }
 
@@ -95,6 +115,7 @@ function stopPage() {
 
 function leave(message) {
   session.token = null;
+  self = null;
   stopPage();
   showSignIn(message);
 }

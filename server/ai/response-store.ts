@@ -15,6 +15,8 @@ export interface ResponseRow {
   created_ms: number;
   started_ms: number | null;
   finished_ms: number | null;
+  /** The key that created it (null: the admin token or a workflow); absent on rows from before keys. */
+  owner?: string | null;
 }
 
 /** A run of consecutive stream events (see CompactRun and StoredRun). */

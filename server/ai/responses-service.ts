@@ -19,8 +19,10 @@ import type { UsageStore } from './usage.ts';
 
 /** The `ai.responses` service (other subsystems and workflow steps use it). */
 export interface ResponsesService {
-  /** `id`: one reserved beforehand (an Idempotency-Key's); default a new one. */
-  create(params: CreateParams, id?: string): Promise<Response>;
+  /** `id`: one reserved beforehand (an Idempotency-Key's); default a new one. `owner`: the creating key. */
+  create(params: CreateParams, id?: string, owner?: string | null): Promise<Response>;
+  /** The creating key of a stored response (null: admin or internal); undefined when there is none. */
+  ownerOf(id: string): Promise<{ owner: string | null } | undefined>;
   retrieve(id: string): Promise<Response | undefined>;
   cancel(id: string): Promise<Response>;
   /** Cancels a non-background response whose caller went away. */
@@ -46,6 +48,11 @@ interface Deps {
   router: UpstreamRouter;
   metrics: AiMetrics;
   webhooksEnabled(): boolean;
+  /**
+   * Waits, while the response stays queued, for a running slot of its key (`ai_concurrent`);
+   * resolves with the function that frees it, or null when the key has no such limit.
+   */
+  slotFor?(row: ResponseRow, signal: AbortSignal): Promise<(() => Promise<void>) | null>;
   /** Called with the stored bus event of every terminal state (webhook_url deliveries). */
   onTerminal(row: ResponseRow, eventId: string): Promise<void>;
 }
@@ -74,7 +81,9 @@ export function createResponsesService(deps: Deps): ResponsesService {
     runs.set(run.row.id, run);
     let timer: { clear(): void } | undefined;
     const { row } = run;
+    let freeSlot: (() => Promise<void>) | null = null;
     try {
+      freeSlot = (await deps.slotFor?.(row, run.controller.signal)) ?? null;
       const result = await deps.queue.run({
         model: row.response.model,
         priority: row.priority,
@@ -98,6 +107,7 @@ export function createResponsesService(deps: Deps): ResponsesService {
       await afterFailure(run, error);
     } finally {
       timer?.clear();
+      await freeSlot?.().catch((err: unknown) => ctx.logger.error({ err, response: row.id }, 'freeing a key slot failed'));
       runs.delete(row.id);
       run.settle(run.row.response);
     }
@@ -137,7 +147,7 @@ export function createResponsesService(deps: Deps): ResponsesService {
     execute(run).catch((err: unknown) => ctx.logger.error({ err, response: run.row.id }, 'a response run crashed'));
   }
 
-  async function create(params: CreateParams, reservedId?: string): Promise<Response> {
+  async function create(params: CreateParams, reservedId?: string, owner: string | null = null): Promise<Response> {
     if (stopping) throw new HttpError('store_unavailable', 'The relay is stopping; try again shortly.', 503);
     admit(params, deps);
     const id = reservedId ?? ctx.newId('resp');
@@ -152,6 +162,7 @@ export function createResponsesService(deps: Deps): ResponsesService {
       created_ms: now(),
       started_ms: null,
       finished_ms: null,
+      owner,
     };
     const run = newRun(row);
     // Known before its writes are done, so a cancel that comes meanwhile finds it.
@@ -193,6 +204,10 @@ export function createResponsesService(deps: Deps): ResponsesService {
   return {
     create,
     cancel,
+    async ownerOf(id) {
+      const row = runs.get(id)?.row ?? (await rowOf(id));
+      return row ? { owner: row.owner ?? null } : undefined;
+    },
     async abandon(id) {
       const run = runs.get(id);
       if (run) await abortRun(run);

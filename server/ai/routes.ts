@@ -1,17 +1,19 @@
 import type { Request, Response as HttpResponse, Router } from 'express';
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
+import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import type { AiConfig } from './config.ts';
 import type { Idempotency } from './idempotency.ts';
 import { followResponse } from './live.ts';
 import { parseCreateParams } from './request.ts';
 import type { Response } from './response-object.ts';
-import type { ResponseStore } from './response-store.ts';
+import type { ResponseRow, ResponseStore } from './response-store.ts';
 import type { ResponsesService } from './responses-service.ts';
 import { streamEvents } from './sse.ts';
 import type { UpstreamRouter } from './upstreams.ts';
 import type { UsageStore } from './usage.ts';
+import type { AiQuota } from './quota.ts';
 
 interface RouteDeps {
   ctx: RelayContext;
@@ -19,6 +21,7 @@ interface RouteDeps {
   service: ResponsesService;
   store: ResponseStore;
   usage: UsageStore;
+  quota: AiQuota;
   idempotency: Idempotency;
   router: UpstreamRouter;
   /** Ends every open event stream (called when the relay stops accepting). */
@@ -30,7 +33,7 @@ const notFound = (id: string) => new HttpError('not_found', `No response with id
 /** /v1/responses (OpenAI-compatible), plus the hookrelay extensions /v1/usage and /v1/ai/upstreams. */
 export function responsesRoutes(v1: Router, deps: RouteDeps): void {
   const { ctx, service, store } = deps;
-  const admin = ctx.auth.admin;
+  const ai = ctx.auth.require('ai');
 
   function follow(res: HttpResponse, id: string, after: number, onClose?: () => void) {
     streamEvents(res, (sink) => followResponse(store, service.live(id), id, after, sink, ctx.clock), {
@@ -39,16 +42,24 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
     });
   }
 
-  v1.post('/responses', admin, async (req, res) => {
+  /** The response, if the caller may see it: another key's answers 404, as if it did not exist. */
+  async function visible(id: string, principal: Principal): Promise<void> {
+    const found = await service.ownerOf(id);
+    if (!found || !owns(principal, found.owner)) throw notFound(id);
+  }
+
+  v1.post('/responses', ai, async (req, res) => {
     const params = parseCreateParams(req.body);
-    const key = idempotencyKey(req);
+    deps.quota.check(principalOf(res));
+    const owner = principalOf(res).keyId;
+    const key = idempotencyKey(req, owner);
     const response = key
       ? await deps.idempotency.once(key, params, {
           newId: () => ctx.newId('resp'),
-          create: (id) => service.create(params, id),
+          create: (id) => service.create(params, id, owner),
           find: (id) => service.retrieve(id),
         })
-      : await service.create(params);
+      : await service.create(params, undefined, owner);
     // A call that is not background lives as long as its request (as with OpenAI).
     const cancelOnClose = params.background ? undefined : () => void service.abandon(response.id);
     if (params.stream) return follow(res, response.id, -1, cancelOnClose);
@@ -70,9 +81,9 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
     }
   }
 
-  v1.get('/responses', admin, (req, res) => {
+  v1.get('/responses', ai, (req, res) => {
     const limit = limitParam(req, 20, 100);
-    const rows = store.list(limit + 1, optionalString(req, 'before'));
+    const rows = ownedRows(store, principalOf(res), limit + 1, optionalString(req, 'before'));
     const data = rows.slice(0, limit).map((row) => ({
       ...row.response,
       duration_ms: row.finished_ms !== null ? row.finished_ms - row.created_ms : null,
@@ -86,42 +97,66 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
     });
   });
 
-  v1.get('/responses/:id', admin, async (req, res) => {
+  v1.get('/responses/:id', ai, async (req, res) => {
     const id = String(req.params.id);
+    await visible(id, principalOf(res));
     const response = await service.retrieve(id);
     if (!response) throw notFound(id);
     if (req.query.stream !== 'true') return void res.json(response);
     follow(res, id, startingAfter(req));
   });
 
-  v1.post('/responses/:id/cancel', admin, async (req, res) => {
+  v1.post('/responses/:id/cancel', ai, async (req, res) => {
+    await visible(String(req.params.id), principalOf(res));
     res.json(await service.cancel(String(req.params.id)));
   });
 
-  v1.delete('/responses/:id', admin, async (req, res) => {
+  v1.delete('/responses/:id', ai, async (req, res) => {
     const id = String(req.params.id);
+    await visible(id, principalOf(res));
     if (!(await service.remove(id))) throw notFound(id);
     res.json({ id, object: 'response', deleted: true });
   });
 
-  v1.get('/usage', admin, (req, res) => {
+  v1.get('/usage', ctx.auth.require('usage:read'), (req, res) => {
     const from = dateParam(req, 'start_date');
     const to = dateParam(req, 'end_date');
-    res.json({ object: 'list', data: deps.usage.list(from, to) });
+    res.json({ object: 'list', data: deps.usage.list(from, to, usageKey(req, principalOf(res))) });
   });
 
-  v1.get('/ai/upstreams', admin, (_req, res) => {
+  v1.get('/ai/upstreams', ai, (_req, res) => {
     res.json({ object: 'list', data: deps.router.models() });
   });
 }
 
-function idempotencyKey(req: Request): string | undefined {
+/** Keys are kept per caller: another key's Idempotency-Key never returns (or blocks) this one's response. */
+function idempotencyKey(req: Request, owner: string | null): string | undefined {
   const key = req.get('idempotency-key');
   if (key === undefined) return undefined;
   if (key.length === 0 || key.length > 255) {
     throw new HttpError('invalid_request', 'Idempotency-Key must be 1 to 255 characters.', 400, { param: 'Idempotency-Key' });
   }
-  return key;
+  return owner === null ? key : `${owner}\u0000${key}`;
+}
+
+/** Newest first below `before`: every row for admin, the caller's own for other keys (paging past others'). */
+function ownedRows(store: ResponseStore, principal: Principal, wanted: number, before?: string): ResponseRow[] {
+  if (isAdmin(principal)) return store.list(wanted, before);
+  const found: ResponseRow[] = [];
+  let cursor = before;
+  for (;;) {
+    const page = store.list(500, cursor);
+    found.push(...page.filter((row) => owns(principal, row.owner)));
+    if (found.length >= wanted || page.length < 500) return found.slice(0, wanted);
+    cursor = page[page.length - 1].id;
+  }
+}
+
+/** `usage:read` keys see their own usage; admin sees every key's, or one key's with `key_id`. */
+function usageKey(req: Request, principal: Principal): string | null | undefined {
+  if (!isAdmin(principal)) return principal.keyId;
+  const key = optionalString(req, 'key_id');
+  return key === undefined ? undefined : key === 'admin' ? null : key;
 }
 
 function startingAfter(req: Request): number {

@@ -11,6 +11,9 @@ import { createResponsesService } from './responses-service.ts';
 import { responsesRoutes } from './routes.ts';
 import { createUpstreamRouter } from './upstreams.ts';
 import { createUsageStore } from './usage.ts';
+import { createKeySlots } from './key-slots.ts';
+import { AI_QUOTA, type AiQuota, createAiQuota } from './quota.ts';
+import { KEYS_SERVICE, type KeysService } from '../keys/service.ts';
 import { resolveWebhookSecret, sharedWebhookSecret } from './webhook-secret.ts';
 
 defineErrorCodes({
@@ -45,6 +48,9 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
   });
   let secret = '';
   let delivery: DeliveryService | undefined;
+  const slots = createKeySlots(ctx.cluster, ctx.clock);
+  const quota = createAiQuota(usage, () => ctx.clock.now());
+  ctx.services.provide<AiQuota>(AI_QUOTA, quota);
   const service = createResponsesService({
     ctx,
     config,
@@ -54,6 +60,13 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
     router,
     metrics,
     webhooksEnabled: () => delivery !== undefined,
+    async slotFor(row, signal) {
+      const limit =
+        row.owner && row.response.background
+          ? ctx.services.get<KeysService>(KEYS_SERVICE)?.limitsOf(row.owner).ai_concurrent
+          : undefined;
+      return row.owner && limit ? slots.acquire(row.owner, limit, signal) : null;
+    },
     async onTerminal(row, eventId) {
       if (row.webhook_url && delivery) await delivery.enqueueForUrl({ url: row.webhook_url, secret, eventId });
     },
@@ -92,7 +105,7 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
   return {
     name: 'ai',
     routes({ v1 }) {
-      responsesRoutes(v1, { ctx, config, service, store, usage, idempotency, router, openStreams });
+      responsesRoutes(v1, { ctx, config, service, store, usage, quota, idempotency, router, openStreams });
     },
     async start() {
       delivery = ctx.services.get<DeliveryService>('delivery');

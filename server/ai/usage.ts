@@ -1,11 +1,13 @@
 import type { Table, TableFactory } from '../store/table.ts';
 import type { ResponseStatus, ResponseUsage } from './response-object.ts';
 
-/** Tokens and counts for one model on one UTC day. */
+/** Tokens and counts for one model, one key and one UTC day. */
 export interface UsageRow {
   id: string;
   date: string;
   model: string;
+  /** The key that made the responses; null for the admin token and the relay's own (workflows, batches). */
+  key_id: string | null;
   responses: number;
   completed: number;
   failed: number;
@@ -19,9 +21,20 @@ export interface UsageRow {
 export interface UsageStore {
   open(): Promise<void>;
   close(): Promise<void>;
-  record(model: string, atMs: number, status: ResponseStatus, usage: ResponseUsage | undefined): Promise<void>;
-  /** Rows with `from <= date <= to` (YYYY-MM-DD, both optional), by date then model. */
-  list(from?: string, to?: string): UsageRow[];
+  record(
+    model: string,
+    atMs: number,
+    status: ResponseStatus,
+    usage: ResponseUsage | undefined,
+    key: string | null,
+  ): Promise<void>;
+  /**
+   * Rows with `from <= date <= to` (YYYY-MM-DD, both optional), one per date, model and key, by date,
+   * then model, then key; `key` given (null included): that key's rows only.
+   */
+  list(from?: string, to?: string, key?: string | null): UsageRow[];
+  /** Total tokens a key used from `from` to `to` (dates, inclusive), summed over every instance. */
+  tokensOf(key: string, from: string, to: string): number;
 }
 
 const COUNTS = [
@@ -35,12 +48,16 @@ const COUNTS = [
   'total_tokens',
 ] as const;
 
-const empty = (id: string, date: string, model: string): UsageRow => ({
+const empty = (id: string, date: string, model: string, key: string | null): UsageRow => ({
   id,
   date,
   model,
+  key_id: key,
   ...(Object.fromEntries(COUNTS.map((k) => [k, 0])) as Record<(typeof COUNTS)[number], number>),
 });
+
+const byDateModelKey = (a: UsageRow, b: UsageRow) =>
+  a.date.localeCompare(b.date) || a.model.localeCompare(b.model) || (a.key_id ?? '').localeCompare(b.key_id ?? '');
 
 /**
  * Kept apart from responses so totals outlive the responses' retention. Each instance only ever adds
@@ -55,10 +72,12 @@ export function createUsageStore(tables: TableFactory, instance: string | null):
   return {
     open: () => table.open(),
     close: () => table.close(),
-    record(model, atMs, status, usage) {
+    record(model, atMs, status, usage, key) {
       const date = new Date(atMs).toISOString().slice(0, 10);
-      const id = instance ? `${date}|${model}|${instance}` : `${date}|${model}`;
-      const row = { ...(own.get(id) ?? table.get(id) ?? empty(id, date, model)) };
+      // Rows of the admin token keep the ids they had before keys existed, so their totals continue.
+      const base = key ? `${date}|${model}|${key}` : `${date}|${model}`;
+      const id = instance ? `${base}|${instance}` : base;
+      const row = { ...(own.get(id) ?? table.get(id) ?? empty(id, date, model, key)) };
       row.responses++;
       if (status === 'completed' || status === 'failed' || status === 'cancelled' || status === 'incomplete') row[status]++;
       row.input_tokens += usage?.input_tokens ?? 0;
@@ -67,18 +86,22 @@ export function createUsageStore(tables: TableFactory, instance: string | null):
       own.set(id, row);
       return table.put(row);
     },
-    list(from, to) {
+    list(from, to, key) {
       const sums = new Map<string, UsageRow>();
       for (const row of table.values()) {
-        if ((from && row.date < from) || (to && row.date > to)) continue;
-        const id = `${row.date}|${row.model}`;
-        const sum = sums.get(id) ?? empty(id, row.date, row.model);
+        const rowKey = row.key_id ?? null;
+        if ((from && row.date < from) || (to && row.date > to) || (key !== undefined && rowKey !== key)) continue;
+        const id = rowKey ? `${row.date}|${row.model}|${rowKey}` : `${row.date}|${row.model}`;
+        const sum = sums.get(id) ?? empty(id, row.date, row.model, rowKey);
         for (const k of COUNTS) sum[k] += row[k];
         sums.set(id, sum);
       }
-      return [...sums.values()].sort((a, b) =>
-        a.date === b.date ? a.model.localeCompare(b.model) : a.date.localeCompare(b.date),
-      );
+      return [...sums.values()].sort(byDateModelKey);
+    },
+    tokensOf(key, from, to) {
+      let total = 0;
+      for (const row of table.values()) if (row.key_id === key && row.date >= from && row.date <= to) total += row.total_tokens;
+      return total;
     },
   };
 }

@@ -17,7 +17,8 @@ export interface BatchStore {
   close(): Promise<void>;
   get(id: string): BatchRecord | undefined;
   /** Newest first, after the `after` cursor. */
-  list(query: { after?: string; limit: number }): { data: BatchRecord[]; has_more: boolean };
+  /** `owner` given: only that key's batches. */
+  list(query: { after?: string; limit: number; owner?: string | null }): { data: BatchRecord[]; has_more: boolean };
   /** Batches a stop interrupted: to resume on start. */
   unfinished(): BatchRecord[];
   save(batch: BatchRecord): Promise<void>;
@@ -64,8 +65,8 @@ export function tableBatchStore(batches: Table<BatchRecord>, lines: Table<LineRe
       await batches.close();
     },
     get: (id) => batches.get(id),
-    list({ after, limit }) {
-      const newestFirst = [...batches.values()].reverse();
+    list({ after, limit, owner }) {
+      const newestFirst = [...batches.values()].reverse().filter((b) => owner === undefined || (b.owner ?? null) === owner);
       const start = after ? newestFirst.findIndex((b) => b.id === after) + 1 : 0;
       return { data: newestFirst.slice(start, start + limit), has_more: start + limit < newestFirst.length };
     },

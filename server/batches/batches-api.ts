@@ -1,7 +1,9 @@
 import type { Request } from 'express';
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
 import { defineErrorCodes, HttpError } from '../errors.ts';
+import { AI_QUOTA, type AiQuota } from '../ai/quota.ts';
 import { FILES_SERVICE, type FilesService } from '../files/files-service.ts';
+import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import { type BatchClaims, createBatchClaims } from './batch-claims.ts';
 import { batchEvents } from './batch-events.ts';
@@ -14,7 +16,7 @@ defineErrorCodes({ ai_unavailable: 503, batch_not_cancellable: 409 });
 
 export const BATCHES_SERVICE = 'batches';
 export interface BatchesService {
-  get(id: string): Omit<BatchRecord, 'files_written'> | undefined;
+  get(id: string): Omit<BatchRecord, 'files_written' | 'owner'> | undefined;
 }
 
 const ENDPOINTS: ReadonlySet<string> = new Set(['/v1/responses', '/v1/chat/completions']);
@@ -36,18 +38,19 @@ export function batchesApi(ctx: RelayContext): Subsystem {
   });
 
   /** The batch, read from the store when this instance has not seen it yet (created elsewhere a moment ago). */
-  async function found(id: string): Promise<BatchRecord> {
+  async function found(id: string, principal: Principal): Promise<BatchRecord> {
     if (!store.get(id)) await store.refresh(id);
     const batch = store.get(id);
-    if (!batch) throw new HttpError('not_found', `No batch with id "${id}".`);
+    // Another key's batch answers as if it did not exist.
+    if (!batch || !owns(principal, batch.owner)) throw new HttpError('not_found', `No batch with id "${id}".`);
     return batch;
   }
 
-  async function create(req: Request, files: FilesService): Promise<BatchRecord> {
+  async function create(req: Request, files: FilesService, principal: Principal): Promise<BatchRecord> {
     const { input_file_id, endpoint, completion_window, metadata } = (req.body ?? {}) as Record<string, unknown>;
     if (typeof input_file_id !== 'string') throw new HttpError('invalid_request', '"input_file_id" is required.');
     const input = await files.find(input_file_id);
-    if (!input) throw new HttpError('not_found', `No file with id "${input_file_id}".`);
+    if (!input || !owns(principal, input.owner)) throw new HttpError('not_found', `No file with id "${input_file_id}".`);
     if (input.purpose !== 'batch')
       throw new HttpError('invalid_request', `File ${input_file_id} was not uploaded with purpose "batch".`);
     if (typeof endpoint !== 'string' || !ENDPOINTS.has(endpoint)) {
@@ -76,25 +79,29 @@ export function batchesApi(ctx: RelayContext): Subsystem {
       request_counts: { total: 0, completed: 0, failed: 0 },
       errors: null,
       metadata: checkMetadata(metadata),
+      owner: principal.keyId,
     };
   }
 
   return {
     name: 'batches',
     routes({ v1 }: Routers) {
-      v1.post('/batches', ctx.auth.admin, async (req, res) => {
+      v1.post('/batches', ctx.auth.require('ai'), async (req, res) => {
         const files = ctx.services.get<FilesService>(FILES_SERVICE);
         if (!runner || !claims || !files)
           throw new HttpError('ai_unavailable', 'Batches need the AI queue, which is not running.');
-        const batch = await create(req, files);
+        ctx.services.get<AiQuota>(AI_QUOTA)?.check(principalOf(res));
+        const batch = await create(req, files, principalOf(res));
         // Claimed before its row exists: it runs here, and no other instance takes it for an orphan.
         await claims.claimNew(batch.id);
         await store.save(batch);
         runner.start(batch.id);
         res.json(view(batch));
       });
-      v1.get('/batches', ctx.auth.admin, (req, res) => {
-        const page = store.list({ after: optionalString(req, 'after'), limit: limitParam(req, 20, 100) });
+      v1.get('/batches', ctx.auth.require('ai'), (req, res) => {
+        const principal = principalOf(res);
+        const owner = isAdmin(principal) ? undefined : principal.keyId;
+        const page = store.list({ after: optionalString(req, 'after'), limit: limitParam(req, 20, 100), owner });
         const data = page.data.map(view);
         res.json({
           object: 'list',
@@ -104,11 +111,11 @@ export function batchesApi(ctx: RelayContext): Subsystem {
           has_more: page.has_more,
         });
       });
-      v1.get('/batches/:id', ctx.auth.admin, async (req, res) => {
-        res.json(view(await found(String(req.params.id))));
+      v1.get('/batches/:id', ctx.auth.require('ai'), async (req, res) => {
+        res.json(view(await found(String(req.params.id), principalOf(res))));
       });
-      v1.post('/batches/:id/cancel', ctx.auth.admin, async (req, res) => {
-        const batch = await found(String(req.params.id));
+      v1.post('/batches/:id/cancel', ctx.auth.require('ai'), async (req, res) => {
+        const batch = await found(String(req.params.id), principalOf(res));
         if (batch.status === 'cancelling' || batch.status === 'cancelled') return void res.json(view(batch));
         if (TERMINAL.has(batch.status) || batch.status === 'finalizing' || !claims) {
           throw new HttpError('batch_not_cancellable', `Batch ${batch.id} is ${batch.status} and can no longer be cancelled.`);
@@ -145,8 +152,8 @@ export function batchesApi(ctx: RelayContext): Subsystem {
   };
 }
 
-function view(batch: BatchRecord): Omit<BatchRecord, 'files_written'> {
-  const { files_written: _, ...rest } = batch;
+function view(batch: BatchRecord): Omit<BatchRecord, 'files_written' | 'owner'> {
+  const { files_written: _, owner: _owner, ...rest } = batch;
   return rest;
 }
 

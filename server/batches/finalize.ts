@@ -36,6 +36,7 @@ export async function writeResultFiles(
           await files.create({
             filename: `${batch.id}_${kind}.jsonl`,
             purpose: 'batch_output',
+            owner: batch.owner ?? null,
             bytes: Buffer.from(`${list.map((l) => JSON.stringify(l)).join('\n')}\n`),
           })
         ).id;

@@ -41,6 +41,8 @@ export interface BatchRecord {
   errors: { object: 'list'; data: BatchError[] } | null;
   metadata: Record<string, string> | null;
   files_written?: boolean;
+  /** The key that created it (kept internal; null: admin token). Its output files belong to it too. */
+  owner?: string | null;
 }
 
 export const TERMINAL: ReadonlySet<BatchStatus> = new Set(['failed', 'completed', 'expired', 'cancelled']);

@@ -5,8 +5,9 @@ import type { EventPage, EventQuery, EventStore, RelayEvent } from '../store/typ
 import { canReadSource, type Principal, principalOf } from '../http/auth.ts';
 import { booleanParam, limitParam, optionalString } from '../http/query.ts';
 import { EVENT_ANNOTATIONS, type EventAnnotations } from './annotations.ts';
+import { eventWriteRoute } from './write-route.ts';
 
-/** GET /v1/events, /v1/events/:id, /v1/events/:id/raw, /v1/rejections. */
+/** GET /v1/events, /v1/events/:id, /v1/events/:id/raw, POST /v1/events, /v1/rejections. */
 export function eventsApi(ctx: RelayContext): Subsystem {
   const store = ctx.storage.events;
   async function readable(req: Request, res: Response) {
@@ -45,7 +46,9 @@ export function eventsApi(ctx: RelayContext): Subsystem {
         if (!raw) throw new HttpError('not_found', `No raw body kept for "${event.id}".`);
         res.type(raw.content_type).send(raw.raw);
       });
-      v1.get('/rejections', ctx.auth.admin, async (req, res) => {
+      // Sources from the config file (runtime sources, where present, are looked up the same way).
+      eventWriteRoute(v1, ctx, (name) => ctx.config.sources.some((s) => s.name === name));
+      v1.get('/rejections', ctx.auth.require('sources'), async (req, res) => {
         const data = await store.listRejections({ source: optionalString(req, 'source'), limit: limitParam(req, 100, 1000) });
         res.json({ object: 'list', data });
       });

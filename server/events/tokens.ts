@@ -11,30 +11,51 @@ interface TokenRow {
   created_at: string;
 }
 
+const REVOKED = 'tokens.revoked';
+
 const view = ({ hash: _hash, ...row }: TokenRow) => ({ object: 'token', ...row });
 
-/** Read-only subscriber tokens (events, stream, Socket.IO), optionally limited to sources. Only hashes are kept. */
+/**
+ * Subscriber tokens: keys with the one scope `events:read` (README "Keys", migration), optionally
+ * limited to sources. Only hashes are kept.
+ */
 export function tokensApi(ctx: RelayContext): Subsystem {
   const table = ctx.storage.tables.table<TokenRow>('tokens', 'small');
   let byHash = new Map<string, TokenRow>();
+  /** Revoked here or announced by another instance, maybe before this instance's table re-read the row. */
+  const revoked = new Set<string>();
   // Tokens created or revoked on another instance (PostgreSQL) take effect here as soon as they change.
   const index = () => {
-    byHash = new Map([...table.values()].map((row) => [row.hash, row]));
+    byHash = new Map([...table.values()].filter((row) => !revoked.has(row.id)).map((row) => [row.hash, row]));
   };
-  let offChange: (() => void) | null = null;
+  const offs: Array<() => void> = [];
   return {
     name: 'tokens',
     async start() {
       await table.open();
       index();
-      offChange = table.onChange(index);
+      // A token revoked elsewhere also ends its live streams here: the cluster message arrives before
+      // any event stored after the revocation (see server/keys/key-ring.ts).
+      offs.push(
+        ctx.cluster.on(REVOKED, (message) => {
+          revoked.add(String((message as { id: unknown }).id));
+          index();
+          ctx.auth.changed();
+        }),
+        table.onChange(() => {
+          index();
+          ctx.auth.changed();
+        }),
+      );
       ctx.auth.addResolver((token) => {
         const row = byHash.get(hashToken(token));
-        return row ? { role: 'reader', tokenId: row.id, sources: row.sources } : null;
+        return row
+          ? { role: 'reader', keyId: row.id, tokenId: row.id, scopes: ['events:read'], sources: row.sources, limits: {} }
+          : null;
       });
     },
     async stop() {
-      offChange?.();
+      for (const off of offs.splice(0)) off();
       await table.close();
     },
     routes({ v1 }: Routers) {
@@ -65,8 +86,11 @@ export function tokensApi(ctx: RelayContext): Subsystem {
       v1.delete('/tokens/:id', ctx.auth.admin, async (req, res) => {
         const row = table.get(String(req.params.id));
         if (!row) throw new HttpError('not_found', `No token with id "${req.params.id}".`);
-        byHash.delete(row.hash);
         await table.delete(row.id);
+        revoked.add(row.id);
+        index();
+        ctx.auth.changed();
+        await ctx.cluster.send(REVOKED, { id: row.id });
         res.json({ id: row.id, object: 'token', deleted: true });
       });
     },

@@ -10,7 +10,12 @@ export interface FileRecord {
   purpose: 'batch' | 'batch_output';
   status: 'processed';
   expires_at: number | null;
+  /** The key that uploaded it, or whose batch wrote it (null: admin token); not part of OpenAI's object. */
+  owner?: string | null;
 }
+
+/** The File object as OpenAI shows it (without the owner). */
+export const fileView = ({ owner: _owner, ...file }: FileRecord): FileRecord => file;
 
 /** File metadata; the bytes live in a BlobStore. A PostgreSQL implementation can replace this later. */
 export interface FileStore {
@@ -18,7 +23,11 @@ export interface FileStore {
   close(): Promise<void>;
   get(id: string): FileRecord | undefined;
   /** Newest first, after the `after` cursor (an id), at most `limit`. */
-  list(query: { purpose?: string; after?: string; limit: number }): { data: FileRecord[]; has_more: boolean };
+  /** `owner` given: only that key's files. */
+  list(query: { purpose?: string; after?: string; limit: number; owner?: string | null }): {
+    data: FileRecord[];
+    has_more: boolean;
+  };
   save(file: FileRecord): Promise<void>;
   remove(id: string): Promise<boolean>;
   /**
@@ -33,8 +42,10 @@ export function tableFileStore(table: Table<FileRecord>): FileStore {
     open: () => table.open(),
     close: () => table.close(),
     get: (id) => table.get(id),
-    list({ purpose, after, limit }) {
-      const newestFirst = [...table.values()].filter((f) => !purpose || f.purpose === purpose).reverse();
+    list({ purpose, after, limit, owner }) {
+      const newestFirst = [...table.values()]
+        .filter((f) => (!purpose || f.purpose === purpose) && (owner === undefined || (f.owner ?? null) === owner))
+        .reverse();
       const start = after ? newestFirst.findIndex((f) => f.id === after) + 1 : 0;
       const data = newestFirst.slice(start, start + limit);
       return { data, has_more: start + limit < newestFirst.length };

@@ -1,8 +1,9 @@
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
 import { HttpError } from '../errors.ts';
+import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import { batchSettings } from '../batches/settings.ts';
-import { type FileRecord, tableFileStore } from './file-store.ts';
+import { type FileRecord, fileView, tableFileStore } from './file-store.ts';
 import { createFilesService, FILES_SERVICE } from './files-service.ts';
 import { receiveUpload } from './multipart.ts';
 
@@ -19,16 +20,17 @@ export function filesApi(ctx: RelayContext): Subsystem {
   const service = createFilesService(store, blobs, ctx.newId, () => ctx.clock.now());
   ctx.services.provide(FILES_SERVICE, service);
 
-  async function found(id: string): Promise<FileRecord> {
+  async function found(id: string, principal: Principal): Promise<FileRecord> {
     const file = await store.find(id);
-    if (!file) throw new HttpError('not_found', `No file with id "${id}".`);
+    // Another key's file answers as if it did not exist.
+    if (!file || !owns(principal, file.owner)) throw new HttpError('not_found', `No file with id "${id}".`);
     return file;
   }
 
   return {
     name: 'files-api',
     routes({ v1 }: Routers) {
-      v1.post('/files', ctx.auth.admin, async (req, res) => {
+      v1.post('/files', ctx.auth.require('ai'), async (req, res) => {
         const id = ctx.newId('file');
         const upload = await receiveUpload(req, blobs, id, maxFileBytes);
         if (upload.fields.purpose !== 'batch') {
@@ -44,30 +46,39 @@ export function filesApi(ctx: RelayContext): Subsystem {
           purpose: 'batch',
           status: 'processed',
           expires_at: null,
+          owner: principalOf(res).keyId,
         };
         await store.save(file);
-        res.json(file);
+        res.json(fileView(file));
       });
-      v1.get('/files', ctx.auth.admin, (req, res) => {
+      v1.get('/files', ctx.auth.require('ai'), (req, res) => {
+        const principal = principalOf(res);
         const page = store.list({
           purpose: optionalString(req, 'purpose'),
           after: optionalString(req, 'after'),
           limit: limitParam(req, 100, 10_000),
+          owner: isAdmin(principal) ? undefined : principal.keyId,
         });
-        res.json({ object: 'list', ...page, first_id: page.data[0]?.id ?? null, last_id: page.data.at(-1)?.id ?? null });
+        res.json({
+          object: 'list',
+          ...page,
+          data: page.data.map(fileView),
+          first_id: page.data[0]?.id ?? null,
+          last_id: page.data.at(-1)?.id ?? null,
+        });
       });
-      v1.get('/files/:id', ctx.auth.admin, async (req, res) => {
-        res.json(await found(String(req.params.id)));
+      v1.get('/files/:id', ctx.auth.require('ai'), async (req, res) => {
+        res.json(fileView(await found(String(req.params.id), principalOf(res))));
       });
-      v1.get('/files/:id/content', ctx.auth.admin, async (req, res, next) => {
-        const file = await found(String(req.params.id));
+      v1.get('/files/:id/content', ctx.auth.require('ai'), async (req, res, next) => {
+        const file = await found(String(req.params.id), principalOf(res));
         res.setHeader('content-type', 'application/octet-stream');
         res.setHeader('content-length', String(file.bytes));
         res.attachment(file.filename);
         blobs.read(file.id).on('error', next).pipe(res);
       });
-      v1.delete('/files/:id', ctx.auth.admin, async (req, res) => {
-        const file = await found(String(req.params.id));
+      v1.delete('/files/:id', ctx.auth.require('ai'), async (req, res) => {
+        const file = await found(String(req.params.id), principalOf(res));
         await store.remove(file.id);
         await blobs.remove(file.id);
         res.json({ id: file.id, object: 'file', deleted: true });

@@ -8,7 +8,12 @@ export interface FilesService {
   /** As get, reading the store when this instance has not seen the file yet (see FileStore.find). */
   find(id: string): Promise<FileRecord | undefined>;
   readAll(id: string): Promise<Buffer>;
-  create(input: { filename: string; purpose: FileRecord['purpose']; bytes: Buffer | Readable }): Promise<FileRecord>;
+  create(input: {
+    filename: string;
+    purpose: FileRecord['purpose'];
+    bytes: Buffer | Readable;
+    owner?: string | null;
+  }): Promise<FileRecord>;
 }
 
 export const FILES_SERVICE = 'files';
@@ -23,7 +28,7 @@ export function createFilesService(
     get: (id) => store.get(id),
     find: (id) => store.find(id),
     readAll: (id) => blobs.readAll(id),
-    async create({ filename, purpose, bytes }) {
+    async create({ filename, purpose, bytes, owner = null }) {
       const id = newId('file');
       // Bytes first, then the row: a crash between them leaves an orphan blob, never a row without bytes.
       const size = await blobs.write(id, bytes);
@@ -36,6 +41,7 @@ export function createFilesService(
         purpose,
         status: 'processed',
         expires_at: null,
+        owner,
       };
       await store.save(file);
       return file;

@@ -16,6 +16,7 @@ export function liveStream(ctx: RelayContext): Subsystem {
   const sse = createSseHub(ctx, config, metrics, hasSlot);
   const sockets = createSocketHub(ctx, config, metrics, hasSlot);
   let unsubscribe: (() => void) | null = null;
+  let offCredentials: (() => void) | null = null;
   return {
     name: 'live-stream',
     routes({ v1 }: Routers) {
@@ -34,6 +35,11 @@ export function liveStream(ctx: RelayContext): Subsystem {
         },
         { everyInstance: true },
       );
+      // A key or token revoked or narrowed (here or on another instance) acts on open streams at once.
+      offCredentials = ctx.auth.onChange(() => {
+        sse.recheck();
+        sockets.recheck();
+      });
       sse.start();
       sockets.start();
     },
@@ -43,6 +49,7 @@ export function liveStream(ctx: RelayContext): Subsystem {
     },
     async stop() {
       unsubscribe?.();
+      offCredentials?.();
       sse.closeAll();
       sockets.closeAll();
       sockets.stop();

@@ -28,6 +28,6 @@ export interface ClientToServerEvents {
 
 /** `connect_error` carries this in `err.data` when the handshake is refused. */
 export interface ConnectErrorData {
-  code: 'unauthorized' | 'too_many_subscribers';
+  code: 'unauthorized' | 'insufficient_scope' | 'too_many_subscribers';
   message: string;
 }

@@ -3,7 +3,7 @@ import { Server as IoServer, type Socket } from 'socket.io';
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { toHttpError } from '../http/errors.ts';
-import type { Principal } from '../http/auth.ts';
+import { hasScope, type Principal } from '../http/auth.ts';
 import type { RelayEvent } from '../store/types.ts';
 import { catchUp, findGap } from './catch-up.ts';
 import type { StreamConfig } from './config.ts';
@@ -15,7 +15,7 @@ import { createTickCork } from './tick-cork.ts';
 
 interface SocketData {
   principal: Principal;
-  /** A subscriber token, checked again periodically so a revoked one is disconnected. */
+  /** The credential the socket connected with, checked again whenever credentials change. */
   token: string | null;
   subscription: { filter: StreamFilter; rooms: string[] } | null;
   /** True once the subscription's backlog is sent and the socket is in its rooms. */
@@ -49,6 +49,8 @@ function bufferedBytes(socket: LiveSocket): number {
   return bytes;
 }
 
+const sameSources = (a: Principal, b: Principal) => JSON.stringify(a.sources) === JSON.stringify(b.sources);
+
 function drained(socket: LiveSocket): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
@@ -74,12 +76,14 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
     const token = (socket.handshake.auth as { token?: unknown }).token;
     const principal = ctx.auth.authenticate(typeof token === 'string' ? token : undefined);
     if (!principal) {
-      next(refuse('unauthorized', 'Connect with auth: {token: "<admin or subscriber token>"}.'));
+      next(refuse('unauthorized', 'Connect with auth: {token: "<admin token, key or subscriber token>"}.'));
+    } else if (!hasScope(principal, 'events:read')) {
+      next(refuse('insufficient_scope', 'This needs the "events:read" scope.'));
     } else if (!socket.recovered && !hasSlot()) {
       next(refuse('too_many_subscribers', `The relay already serves ${config.maxSubscribers} live subscribers.`));
     } else {
       socket.data.principal = principal;
-      socket.data.token = principal.role === 'reader' ? (token as string) : null;
+      socket.data.token = token as string;
       next();
     }
   }
@@ -182,11 +186,22 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
     }
   }
 
+  /**
+   * Disconnects sockets whose credential was revoked, lost `events:read` or now reads other sources
+   * (their rooms were chosen for the old sources; a reconnect gets the narrowed ones).
+   */
+  function recheck(): void {
+    for (const socket of io?.of('/').sockets.values() ?? []) {
+      const now = socket.data.token ? ctx.auth.authenticate(socket.data.token) : null;
+      const before = socket.data.principal;
+      if (!now || !hasScope(now, 'events:read') || !sameSources(now, before)) socket.disconnect(true);
+      else socket.data.principal = now;
+    }
+  }
+
   let revocationCheck: { clear(): void } | null = null;
   function checkRevocations(): void {
-    for (const socket of io?.of('/').sockets.values() ?? []) {
-      if (socket.data.token && !ctx.auth.authenticate(socket.data.token)) socket.disconnect(true);
-    }
+    recheck();
     revocationCheck = ctx.clock.setTimeout(checkRevocations, config.keepaliveMs);
   }
 
@@ -217,6 +232,7 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
       io.to(matched).emit('event', event);
       enforceBound(io, matched);
     },
+    recheck,
     get size() {
       return io?.of('/').sockets.size ?? 0;
     },

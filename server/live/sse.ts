@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { bearerOrQuery, principalOf } from '../http/auth.ts';
+import { bearerOrQuery, hasScope, principalOf } from '../http/auth.ts';
 import type { RelayEvent } from '../store/types.ts';
 import { catchUp, findGap } from './catch-up.ts';
 import type { StreamConfig } from './config.ts';
@@ -15,7 +15,7 @@ interface SseStream {
   res: Response;
   /** False while the backlog replays: live frames go through catchUp's pending set instead. */
   live: boolean;
-  /** A subscriber token, checked again on every keepalive so a revoked one stops streaming. */
+  /** The credential the stream was opened with, checked again whenever credentials change. */
   token: string | null;
 }
 
@@ -70,12 +70,26 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
     }
   }
 
+  /**
+   * Ends the streams whose credential was revoked or lost `events:read`, and narrows the others to
+   * the sources their credential now allows (issue 14 item 12: at once, not at the next keepalive).
+   */
+  function recheck(): void {
+    for (const stream of streams) {
+      const principal = stream.token === null ? null : ctx.auth.authenticate(stream.token);
+      if (!principal || !hasScope(principal, 'events:read')) {
+        streams.delete(stream);
+        stream.res.end();
+      } else {
+        stream.filter = { ...stream.filter, principal };
+      }
+    }
+  }
+
   function scheduleKeepalive(): void {
     keepalive = ctx.clock.setTimeout(() => {
-      for (const stream of streams) {
-        if (stream.token !== null && !ctx.auth.authenticate(stream.token)) stream.res.end();
-        else send(stream, KEEPALIVE);
-      }
+      recheck();
+      for (const stream of streams) send(stream, KEEPALIVE);
       scheduleKeepalive();
     }, config.keepaliveMs);
   }
@@ -111,7 +125,7 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
     res.writeHead(200, HEADERS);
     res.write(retryFrame(config.retryMs));
     req.socket.setNoDelay(true);
-    const token = principal.role === 'reader' ? (bearerOrQuery(req) ?? null) : null;
+    const token = bearerOrQuery(req) ?? null;
     const stream: SseStream = { filter, res, live: after === undefined, token };
     streams.add(stream);
     metrics.subscribers.inc({ transport: 'sse' });
@@ -131,6 +145,7 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
   return {
     open,
     fanOut,
+    recheck,
     get size() {
       return streams.size;
     },

@@ -4,13 +4,14 @@ import { type Cluster, LocalCluster } from '../cluster/cluster.ts';
 import { type BlobStore, diskBlobStore, memoryBlobStore } from '../files/blob-store.ts';
 import type { StoreDriver } from '../config/types.ts';
 import type { IdFactory } from '../ids.ts';
+import { memoryBuckets, type RateBuckets } from '../keys/rate-buckets.ts';
 import { FileEventStore } from './file-event-store.ts';
 import { LogTable } from './log-table.ts';
 import { LowdbTable } from './lowdb-table.ts';
 import { MemoryEventStore } from './memory-event-store.ts';
 import { memoryTables } from './memory-table.ts';
 import { postgresStorage } from './postgres/storage.ts';
-import type { Row, TableFactory, TableVolume } from './table.ts';
+import type { Row, TableFactory, TableOptions, TableVolume } from './table.ts';
 import type { EventStore, RetentionPolicy } from './types.ts';
 
 export interface Storage {
@@ -20,6 +21,8 @@ export interface Storage {
   cluster: Cluster;
   /** File bytes (uploads and batch outputs), where every instance sharing the store can read them. */
   blobs: BlobStore;
+  /** Per-key request rates, shared by every instance that shares the store. */
+  buckets: RateBuckets;
   /**
    * Drivers shared by several instances publish events stored elsewhere on this bus (after
    * events.open()); stops when the event store closes. Absent for single-process drivers.
@@ -53,19 +56,21 @@ export function createStorage(options: StorageOptions): Storage {
       tables: memoryTables,
       cluster: new LocalCluster(newId('ins')),
       blobs: memoryBlobStore(),
+      buckets: memoryBuckets(now),
     };
   }
   const dir = options.dataDir;
   return {
     events: new FileEventStore({ dir, retention, now, newId, maxRejections }),
     tables: {
-      table<T extends Row>(name: string, volume: TableVolume = 'large') {
+      table<T extends Row>(name: string, volume: TableVolume = 'large', options: TableOptions = {}) {
         return volume === 'small'
-          ? new LowdbTable<T>(name, join(dir, 'state', `${name}.json`))
+          ? new LowdbTable<T>(name, join(dir, 'state', `${name}.json`), options.secret ? 0o600 : undefined)
           : new LogTable<T>(name, join(dir, 'tables', `${name}.jsonl`));
       },
     },
     cluster: new LocalCluster(newId('ins')),
     blobs: diskBlobStore(join(dir, 'files')),
+    buckets: memoryBuckets(now),
   };
 }

@@ -1,7 +1,8 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
+import { OwnerOnlyJsonFile } from './owner-only-file.ts';
 import { jsonErrorPosition } from './json-position.ts';
 import { CorruptFileError } from './jsonl.ts';
 import { MemoryTable } from './memory-table.ts';
@@ -21,10 +22,15 @@ export class LowdbTable<T extends Row> extends MemoryTable<T> implements Table<T
 
   private readonly file: string;
 
-  constructor(name: string, file: string) {
+  private readonly mode: number | undefined;
+
+  /** `mode` (e.g. 0o600 for secrets): the file is written with it from the first byte, and fixed at open. */
+  constructor(name: string, file: string, mode?: number) {
     super(name);
     this.file = file;
-    this.#db = new Low<TableFile<T>>(new JSONFile<TableFile<T>>(file), { rows: [] });
+    this.mode = mode;
+    const adapter = mode === undefined ? new JSONFile<TableFile<T>>(file) : new OwnerOnlyJsonFile<TableFile<T>>(file, mode);
+    this.#db = new Low<TableFile<T>>(adapter, { rows: [] });
   }
 
   override async open(): Promise<void> {
@@ -36,6 +42,7 @@ export class LowdbTable<T extends Row> extends MemoryTable<T> implements Table<T
       const position = jsonErrorPosition(await readFile(this.file, 'utf8'));
       throw new CorruptFileError(this.file, position?.line ?? 1, error.message);
     }
+    if (this.mode !== undefined) await chmod(this.file, this.mode).catch(() => {});
     if (!Array.isArray(this.#db.data?.rows)) throw new CorruptFileError(this.file, 1, 'no "rows" list');
     for (const row of this.#db.data.rows) this.rows.set(row.id, row);
   }

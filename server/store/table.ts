@@ -44,7 +44,12 @@ export interface Table<T extends Row> {
 
 export type TableVolume = 'small' | 'large';
 
+export interface TableOptions {
+  /** Rows hold secrets (key hashes): where the table is a file, it is owner-only (0600). */
+  secret?: boolean;
+}
+
 /** Makes tables for one store driver. */
 export interface TableFactory {
-  table<T extends Row>(name: string, volume?: TableVolume): Table<T>;
+  table<T extends Row>(name: string, volume?: TableVolume, options?: TableOptions): Table<T>;
 }

@@ -30,10 +30,10 @@ export interface WorkflowApiDeps {
   takeover: RunTakeover;
 }
 
-/** /v1/workflows and /v1/runs: every route needs the admin token. */
+/** /v1/workflows and /v1/runs: every route needs the `workflows` scope. */
 export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
   const { ctx, registry, runs, engine, slots, takeover } = deps;
-  const admin = ctx.auth.admin;
+  const guard = ctx.auth.require('workflows');
   const counts = (name: string) => ({ running: slots.running(name), queued: slots.queued(name) });
   const workflowNamed = (req: Request) => {
     const workflow = registry.get(String(req.params.name));
@@ -52,7 +52,7 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
     return { status: status as RunStatus | undefined, limit: limitParam(req, 50, 500), before: optionalString(req, 'before') };
   };
 
-  v1.get('/workflows', admin, (_req, res) => {
+  v1.get('/workflows', guard, (_req, res) => {
     res.json({
       object: 'list',
       dir: registry.dir,
@@ -60,20 +60,20 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
       plugins: deps.plugins.list(),
     });
   });
-  v1.post('/workflows/reload', admin, async (_req, res) => {
+  v1.post('/workflows/reload', guard, async (_req, res) => {
     await registry.reload();
     res.json({ object: 'list', data: registry.files().map((f) => workflowView(f, counts)) });
   });
-  v1.get('/workflows/:name', admin, (req, res) => {
+  v1.get('/workflows/:name', guard, (req, res) => {
     const file = registry.files().find((f) => f.workflow?.name === req.params.name);
     if (!file) throw new HttpError('workflow_not_found', `No workflow named "${req.params.name}" is loaded.`);
     res.json(workflowView(file, counts));
   });
-  v1.get('/workflows/:name/runs', admin, (req, res) => {
+  v1.get('/workflows/:name/runs', guard, (req, res) => {
     const data = runs.list({ workflow: String(req.params.name), ...listQuery(req) });
     res.json({ object: 'list', data: data.map(runSummary), has_more: data.length === listQuery(req).limit });
   });
-  v1.post('/workflows/:name/runs', admin, async (req, res) => {
+  v1.post('/workflows/:name/runs', guard, async (req, res) => {
     const workflow = workflowNamed(req);
     const body = (req.body ?? {}) as { event_id?: unknown; event?: unknown };
     if (typeof body.event_id === 'string') {
@@ -96,14 +96,14 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
     };
     res.status(201).json(runView(await engine.start(workflow, { inline })));
   });
-  v1.get('/runs', admin, (req, res) => {
+  v1.get('/runs', guard, (req, res) => {
     const data = runs.list({ workflow: optionalString(req, 'workflow'), ...listQuery(req) });
     res.json({ object: 'list', data: data.map(runSummary), has_more: data.length === listQuery(req).limit });
   });
-  v1.get('/runs/:id', admin, (req, res) => {
+  v1.get('/runs/:id', guard, (req, res) => {
     res.json(runView(runWithId(req)));
   });
-  v1.post('/runs/:id/cancel', admin, async (req, res) => {
+  v1.post('/runs/:id/cancel', guard, async (req, res) => {
     const run = runWithId(req);
     // The run may execute on another instance: it is asked to cancel, and this answers once the row shows it.
     const result = await takeover.cancel(run.id);
@@ -116,7 +116,7 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
       );
     res.json(runView(result.run));
   });
-  v1.post('/runs/:id/rerun', admin, async (req, res) => {
+  v1.post('/runs/:id/rerun', guard, async (req, res) => {
     // Another instance may have finished it a moment ago: decide on the row as stored now.
     await runs.refresh([String(req.params.id)]);
     const run = runWithId(req);

@@ -51,9 +51,15 @@ describe('admin token on /v1', () => {
     }
   });
 
-  it('refuses a subscriber token with 403 forbidden on every /v1 route except the read routes', async () => {
-    // Routes a read-only subscriber token may use (contract: events, raw bodies, live stream).
-    const readRoutes = new Set(['GET /v1/events', 'GET /v1/events/:id', 'GET /v1/events/:id/raw', 'GET /v1/events/stream']);
+  it('refuses a subscriber token (an events:read key) with 403 on every /v1 route except the read routes', async () => {
+    // Routes a read-only subscriber token may use (contract: events, raw bodies, live stream, itself).
+    const readRoutes = new Set([
+      'GET /v1/events',
+      'GET /v1/events/:id',
+      'GET /v1/events/:id/raw',
+      'GET /v1/events/stream',
+      'GET /v1/keys/self',
+    ]);
     const created = await fetch(`${relay.url}/v1/tokens`, {
       method: 'POST',
       headers: { ...relay.auth, 'content-type': 'application/json' },
@@ -67,10 +73,13 @@ describe('admin token on /v1', () => {
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
         body: method === 'GET' || method === 'HEAD' ? undefined : '{}',
       });
-      await res.body?.cancel();
       const label = `${method} ${path}`;
       if (readRoutes.has(label)) assert.ok(res.status !== 401 && res.status !== 403, `${label}: ${res.status}`);
-      else assert.equal(res.status, 403, label);
+      else {
+        assert.equal(res.status, 403, label);
+        assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'insufficient_scope', label);
+      }
+      if (!res.bodyUsed) await res.body?.cancel();
     }
   });
 

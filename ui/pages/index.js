@@ -4,8 +4,9 @@
 import batches from './batches.js';
 import endpoints from './endpoints.js';
 import events from './events.js';
+import keys from './keys.js';
 import rejections from './rejections.js';
 import responses from './responses.js';
 import workflows from './workflows.js';
 
-export const pages = [events, rejections, endpoints, workflows, responses, batches];
+export const pages = [events, rejections, endpoints, workflows, responses, batches, keys];

@@ -16,7 +16,7 @@ const REASONS = {
   store_unavailable: 'The store could not take the write; the sender should retry.',
 };
 
-/** The rejected-requests log (GET /v1/rejections, admin token), newest first, refreshed while open. */
+/** The rejected-requests log (GET /v1/rejections, `sources` scope), newest first, refreshed while open. */
 export default {
   id: 'rejections',
   title: 'Rejections',
@@ -53,7 +53,8 @@ export default {
         body.replaceChildren(...page.data.map(row));
         status.textContent = page.data.length === 0 ? 'No rejected requests.' : `${page.data.length} most recent.`;
       } catch (error) {
-        status.textContent = error.code === 'forbidden' ? 'The rejection log needs the admin token.' : error.message;
+        status.textContent =
+          error.code === 'insufficient_scope' ? 'The rejection log needs a key with the "sources" scope.' : error.message;
       }
     }
     load();

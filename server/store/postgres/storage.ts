@@ -2,6 +2,7 @@ import { PostgresCluster } from '../../cluster/postgres-cluster.ts';
 import type { StorageOptions, Storage } from '../driver.ts';
 import type { Row } from '../table.ts';
 import { postgresBlobStore } from './blob-store.ts';
+import { postgresBuckets } from './buckets.ts';
 import { Database } from './database.ts';
 import { EventFeed } from './event-feed.ts';
 import { PostgresEventStore } from './event-store.ts';
@@ -17,6 +18,7 @@ export function postgresStorage(options: StorageOptions): Storage {
     events,
     tables: { table: <T extends Row>(name: string) => new PostgresTable<T>(db, name) },
     blobs: postgresBlobStore(db),
+    buckets: postgresBuckets(db),
     cluster: new PostgresCluster({ db, leaseMs: options.leaseMs ?? 15_000, onError: options.onError ?? (() => {}) }),
     async connectBus(bus, onError) {
       const feed = new EventFeed({ db, instance: events.instance, bus, onError });
