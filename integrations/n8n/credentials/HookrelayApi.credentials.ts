@@ -47,8 +47,7 @@ export class HookrelayApi implements ICredentialType {
 	test: ICredentialTestRequest = {
 		request: {
 			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '/v1/events',
-			qs: { limit: 1 },
+			url: '/v1/keys/self',
 			method: 'GET',
 		},
 	};

@@ -147,11 +147,16 @@ export async function syncAndCatchUp(
 	state.secret = await fetchSecret.call(this, id);
 	const now = Date.now();
 	const since = Math.max(state.caughtUpAt ?? Date.parse(endpoint.created_at), now - RECOVER_MAX_MS);
-	await relayRequest.call(this, {
+	const recovered = await relayCall.call(this, {
 		method: 'POST',
 		path: `/v1/endpoints/${id}/recover`,
 		body: { since: new Date(since).toISOString() },
 	});
+	// A relay configured to look back less far (delivery.recoverMaxDays) refuses the time: the pending
+	// deliveries still go out with the flush.
+	if (recovered.status !== 202 && recovered.status !== 400) {
+		throw new Error(`hookrelay answered ${recovered.status} to the catch-up: ${JSON.stringify(recovered.body)}`);
+	}
 	await relayRequest.call(this, { method: 'POST', path: `/v1/endpoints/${id}/flush` });
 	state.caughtUpAt = now;
 }

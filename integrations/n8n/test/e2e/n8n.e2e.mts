@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { api, deliveries, ingest, TEST_SOURCES } from '../../../../test/delivery/setup.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../../../../test/helpers/fake-openai.ts';
-import { ADMIN_TOKEN, startRelay, type TestRelay } from '../../../../test/helpers/relay.ts';
+import { startRelay, type TestRelay } from '../../../../test/helpers/relay.ts';
 import { waitFor } from '../../../../test/helpers/wait.ts';
 import { pack } from '../build-package.mts';
 import { N8n } from '../n8n-process.mts';
@@ -55,11 +55,17 @@ describe('n8n-nodes-hookrelay in a real n8n', () => {
     n8n = new N8n({ installDir, userFolder, port, brokerPort: await freePort(), logFile });
     await n8n.start();
     await n8n.setUp();
+    // A scoped key, as a user would hand n8n (not the admin token).
+    const key = await api<{ key: string }>(relay, '/v1/keys', {
+      method: 'POST',
+      body: { name: 'n8n', scopes: ['endpoints', 'events:read', 'events:write', 'ai', 'workflows'] },
+    });
+    assert.equal(key.status, 201);
     credential = await n8n.api<{ id: string; name: string }>('POST', '/credentials', {
       name: 'relay',
       type: 'hookrelayApi',
       // n8n 2.x adds a domain allow-list to every credential; the public API wants it stated.
-      data: { baseUrl: relay.url, apiKey: ADMIN_TOKEN, allowedHttpRequestDomains: 'all' },
+      data: { baseUrl: relay.url, apiKey: key.body.key, allowedHttpRequestDomains: 'all' },
     });
   });
 

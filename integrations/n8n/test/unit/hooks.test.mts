@@ -5,7 +5,7 @@ import { Receiver } from '../../../../test/delivery/receiver.ts';
 import { api, createEndpoint, deliveries, ingest, TEST_SOURCES } from '../../../../test/delivery/setup.ts';
 import { ADMIN_TOKEN, startRelay, type TestRelay } from '../../../../test/helpers/relay.ts';
 import { waitFor } from '../../../../test/helpers/wait.ts';
-import { triggerNode } from './dist.mts';
+import { load, triggerNode } from './dist.mts';
 import { n8nContext, type StubOptions } from './n8n-context.mts';
 
 interface EndpointJson {
@@ -169,5 +169,28 @@ describe('the trigger registering and unregistering its endpoint, against a real
     const ctx = n8nContext({ ...options, apiKey: 'wrong-key', nodeId: 'n4' });
     await assert.rejects(() => hooks.create.call(ctx));
     assert.equal((await endpoints()).filter((e) => e.uid === 'n8n:wf1:n4').length, 0);
+  });
+});
+
+describe('the credential test request', () => {
+  it("answers 200 for the admin token and for a key with only the trigger's scope, 401 for a wrong key", async () => {
+    const relay = await startRelay({ sources: TEST_SOURCES });
+    try {
+      const credential = new (load<{ HookrelayApi: new () => { test: { request: { url: string; method: string } } } }>(
+        'credentials/HookrelayApi.credentials.js',
+      ).HookrelayApi)();
+      const { url, method } = credential.test.request;
+      const minted = await api<{ key: string }>(relay, '/v1/keys', {
+        method: 'POST',
+        body: { name: 'n8n', scopes: ['endpoints'] },
+      });
+      const status = async (key: string) =>
+        (await fetch(`${relay.url}${url}`, { method, headers: { authorization: `Bearer ${key}` } })).status;
+      assert.equal(await status(ADMIN_TOKEN), 200);
+      assert.equal(await status(minted.body.key), 200);
+      assert.equal(await status('hrk_wrong'), 401);
+    } finally {
+      await relay.stop();
+    }
   });
 });
