@@ -13,7 +13,13 @@ import { createDeliveryMetrics, type DeliveryMetrics } from './metrics.ts';
 import { DeliveryOperations } from './operations.ts';
 import { deliveryRoutes } from './routes.ts';
 
-defineErrorCodes({ destination_refused: 400, endpoint_disabled: 409, delivery_busy: 409 });
+defineErrorCodes({
+  destination_refused: 400,
+  endpoint_disabled: 409,
+  endpoint_paused: 409,
+  endpoint_uid_taken: 409,
+  delivery_busy: 409,
+});
 
 /** The `delivery` service other subsystems use (workflow deliver step, AI webhook_url). */
 export interface DeliveryService {
