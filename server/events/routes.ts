@@ -4,9 +4,10 @@ import { HttpError } from '../errors.ts';
 import type { EventPage, EventQuery, EventStore, RelayEvent } from '../store/types.ts';
 import { canReadSource, type Principal, principalOf } from '../http/auth.ts';
 import { booleanParam, limitParam, optionalString } from '../http/query.ts';
+import { activityHandler } from './activity.ts';
 import { EVENT_ANNOTATIONS, type EventAnnotations } from './annotations.ts';
 
-/** GET /v1/events, /v1/events/:id, /v1/events/:id/raw, /v1/rejections. */
+/** GET /v1/events, /v1/events/:id, /v1/events/:id/raw, /v1/events/:id/activity, /v1/rejections. */
 export function eventsApi(ctx: RelayContext): Subsystem {
   const store = ctx.storage.events;
   async function readable(req: Request, res: Response) {
@@ -45,6 +46,7 @@ export function eventsApi(ctx: RelayContext): Subsystem {
         if (!raw) throw new HttpError('not_found', `No raw body kept for "${event.id}".`);
         res.type(raw.content_type).send(raw.raw);
       });
+      v1.get('/events/:id/activity', ctx.auth.admin, activityHandler(ctx, readable));
       v1.get('/rejections', ctx.auth.admin, async (req, res) => {
         const data = await store.listRejections({ source: optionalString(req, 'source'), limit: limitParam(req, 100, 1000) });
         res.json({ object: 'list', data });
