@@ -1,6 +1,7 @@
 import { ApiError, session } from '../lib/api.js';
 import { clear, h } from '../lib/dom.js';
 import { followEvents } from '../lib/stream.js';
+import { timeEl } from '../lib/time.js';
 
 // Batches: a row per batch with a progress bar, counts, cancel, and downloads of the output and
 // error files. batch.* events from the live stream (SSE) trigger a refresh; a slow poll covers the
@@ -68,7 +69,7 @@ function row(batch, actions) {
       ...problems.map((p) => h('div', { class: 'error' }, p)),
     ),
     progressCell(batch),
-    h('td', {}, new Date(batch.created_at * 1000).toLocaleString()),
+    h('td', {}, timeEl(batch.created_at * 1000)),
     actionsCell(batch, actions),
   );
 }

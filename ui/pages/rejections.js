@@ -1,5 +1,6 @@
 import { h } from '../lib/dom.js';
 import { notice, toolbar } from '../lib/parts.js';
+import { timeEl } from '../lib/time.js';
 
 const REFRESH_MS = 5000;
 
@@ -67,7 +68,7 @@ function row(rejection) {
   return h(
     'tr',
     { dataset: { code: rejection.code } },
-    h('td', {}, h('time', { datetime: rejection.at }, new Date(rejection.at).toLocaleString())),
+    h('td', {}, timeEl(rejection.at)),
     h('td', {}, rejection.source),
     h('td', {}, String(rejection.status)),
     h('td', {}, h('code', {}, rejection.code)),

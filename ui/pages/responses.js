@@ -2,6 +2,7 @@
 // watch the status and the text stream in live, cancel, see usage; recent responses below.
 import { api, session } from '../lib/api.js';
 import { clear, h } from '../lib/dom.js';
+import { timeEl } from '../lib/time.js';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'incomplete']);
 const LIST_REFRESH_MS = 3000;
@@ -152,7 +153,7 @@ function recentList(onPick) {
           h('td', {}, h('a', { href: '#/responses', onclick: (e) => pick(e, r.id) }, r.id)),
           h('td', {}, r.model),
           h('td', {}, statusBadge(r.status)),
-          h('td', {}, new Date(r.created_at * 1000).toLocaleString()),
+          h('td', {}, timeEl(r.created_at * 1000)),
           h('td', {}, duration(r)),
         ),
       ),
