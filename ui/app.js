@@ -26,7 +26,7 @@
 //   lib/svg.js       s(tag, attrs, ...children), svgRoot(): inline SVG built with DOM APIs.
 //
 // Offline: when the relay cannot be reached (the live stream says so, or any API call fails to connect)
-// a banner says so and /healthz is polled every second; the banner goes once the relay answers.
+// a banner says so and /healthz is polled twice a second; the banner goes once the relay answers.
 import { ApiError, api, session } from './lib/api.js';
 import { clear, h } from './lib/dom.js';
 import { pages } from './pages/index.js';
@@ -36,7 +36,7 @@ const nav = document.getElementById('nav');
 const connection = document.getElementById('connection');
 const signOut = document.getElementById('sign-out');
 const offlineBanner = document.getElementById('offline-banner');
-const HEALTH_POLL_MS = 1000;
+const HEALTH_POLL_MS = 500;
 let unmount = null;
 let healthTimer = null;
 

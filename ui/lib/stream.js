@@ -4,8 +4,8 @@
 // rather than by EventSource itself: after any drop we reopen with `?after=<last id seen>`, so the relay
 // replays what was missed (no gap) and nothing is shown twice (ids at or before the cursor are ignored).
 
-// Short: once the relay is back the page is live again within about a second.
-const BACKOFF_MS = { first: 250, max: 1000 };
+// Short: once the relay is back the page is live again within about half a second.
+const BACKOFF_MS = { first: 250, max: 500 };
 
 /**
  * followEvents({ token, source?, type?, after?, onEvent(event), onState(state), onGap(), probe? })

@@ -61,7 +61,7 @@ function row(batch, actions) {
   return h(
     'tr',
     { dataset: { batch: batch.id, status: batch.status } },
-    h('td', {}, h('code', {}, batch.id), h('div', {}, batch.endpoint)),
+    h('td', { 'data-label': 'Batch' }, h('code', {}, batch.id), h('div', {}, batch.endpoint)),
     h(
       'td',
       {},
@@ -69,7 +69,7 @@ function row(batch, actions) {
       ...problems.map((p) => h('div', { class: 'error' }, p)),
     ),
     progressCell(batch),
-    h('td', {}, timeEl(batch.created_at * 1000)),
+    h('td', { 'data-label': 'Created' }, timeEl(batch.created_at * 1000)),
     actionsCell(batch, actions),
   );
 }
@@ -82,7 +82,7 @@ export default {
     const body = h('tbody');
     const table = h(
       'table',
-      {},
+      { class: 'stack' },
       h('thead', {}, h('tr', {}, ...['Batch', 'Status', 'Progress', 'Created', ''].map((t) => h('th', {}, t)))),
       body,
     );
