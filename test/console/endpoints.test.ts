@@ -74,22 +74,15 @@ describe('browser console: endpoints', () => {
     assert.equal(await row().locator('svg.chart > title').textContent(), '2 recent attempts: 0 succeeded, 2 failed');
     assert.ok((await row().locator('svg.chart rect.bar-bad').count()) >= 1);
     assert.equal(await row().locator('svg.chart rect.bar-ok').count(), 0);
-    const { health } = (
+    const { health: json } = (
       await api<{ health: Record<string, unknown> & { recent_attempts: unknown[] } }>(relay, `/v1/endpoints/${endpoint.id}`)
     ).body;
     assert.deepEqual(
-      [
-        health.success_rate,
-        health.sample,
-        health.pending,
-        health.attempt_success_rate,
-        health.attempt_sample,
-        health.last_status_code,
-      ],
+      [json.success_rate, json.sample, json.pending, json.attempt_success_rate, json.attempt_sample, json.last_status_code],
       [null, 0, 2, 0, 2, 500],
     );
-    assert.equal(health.last_response_body, 'receiver exploded: database is locked');
-    assert.equal(health.recent_attempts.length, 2);
+    assert.equal(json.last_response_body, 'receiver exploded: database is locked');
+    assert.equal(json.recent_attempts.length, 2);
   });
 
   it('edits URL, description, filter, headers and rate limit', async () => {
