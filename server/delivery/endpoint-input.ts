@@ -12,7 +12,14 @@ export interface EndpointInput {
   concurrency?: number | null;
   rate_limit?: number | null;
   ordered?: boolean;
+  paused?: boolean;
+  uid?: string | null;
+  metadata?: Record<string, unknown>;
 }
+
+/** The largest `metadata` an endpoint keeps, as serialised JSON. */
+export const ENDPOINT_METADATA_BYTES = 4096;
+const UID = /^[A-Za-z0-9._:@/-]{1,200}$/;
 
 const FIELDS = new Set([
   'url',
@@ -24,6 +31,9 @@ const FIELDS = new Set([
   'concurrency',
   'rate_limit',
   'ordered',
+  'paused',
+  'uid',
+  'metadata',
 ]);
 const RESERVED_HEADER =
   /^(webhook-|svix-|x-hookrelay-)|^(content-type|content-length|host|connection|transfer-encoding|user-agent)$/i;
@@ -48,7 +58,27 @@ export function parseEndpointInput(body: unknown, creating: boolean): EndpointIn
   if (raw.concurrency !== undefined) input.concurrency = number(raw.concurrency, 'concurrency', 1, 1000, true);
   if (raw.rate_limit !== undefined) input.rate_limit = number(raw.rate_limit, 'rate_limit', 0.01, 100_000, false);
   if (raw.ordered !== undefined) input.ordered = bool(raw.ordered, 'ordered');
+  if (raw.paused !== undefined) input.paused = bool(raw.paused, 'paused');
+  if (raw.uid !== undefined) {
+    if (!creating) throw invalid('"uid" is chosen when the endpoint is created and does not change.');
+    input.uid = parseUid(raw.uid);
+  }
+  if (raw.metadata !== undefined) input.metadata = parseMetadata(raw.metadata);
   return input;
+}
+
+function parseUid(value: unknown): string | null {
+  if (value === null) return null;
+  if (typeof value !== 'string' || !UID.test(value))
+    throw invalid('"uid" must be 1 to 200 characters of letters, digits and . _ : @ / -, or null.');
+  return value;
+}
+
+function parseMetadata(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('"metadata" must be a JSON object.');
+  if (Buffer.byteLength(JSON.stringify(value)) > ENDPOINT_METADATA_BYTES)
+    throw invalid(`"metadata" may be at most ${ENDPOINT_METADATA_BYTES} bytes of JSON.`);
+  return value as Record<string, unknown>;
 }
 
 function parseUrl(value: unknown): string {

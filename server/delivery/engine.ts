@@ -50,6 +50,8 @@ export class DeliveryEngine {
   readonly #controllers = new Set<AbortController>();
   /** Pending deliveries whose claim this instance holds: queued, waiting or being sent here. */
   readonly #owned = new Set<string>();
+  /** Held deliveries of paused endpoints (delivery id → endpoint id): queued again on resume. */
+  readonly #parked = new Map<string, string>();
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
@@ -76,13 +78,14 @@ export class DeliveryEngine {
 
   /** Whether a delivery waits in a lane here (or is being sent). */
   isQueued(row: DeliveryRow): boolean {
-    return this.#inFlight.has(row.id) || this.#lanes.has(row);
+    return this.#inFlight.has(row.id) || this.#parked.has(row.id) || this.#lanes.has(row);
   }
 
   /** Queues a pending delivery, whose claim this instance holds, in its lane at its due time. */
   schedule(row: DeliveryRow): void {
     if (row.status !== 'pending' || this.#closing) return;
     this.#owned.add(row.id);
+    this.#parked.delete(row.id);
     this.#lanes.of(row).enqueue(row.id, row.next_attempt_at ?? this.#deps.clock.now());
   }
 
@@ -92,6 +95,7 @@ export class DeliveryEngine {
    */
   disown(id: string): void {
     const row = this.#deps.store.get(id);
+    this.#parked.delete(id);
     if (!this.#owned.delete(id) || !row) return;
     this.#lanes.remove(row);
   }
@@ -118,9 +122,19 @@ export class DeliveryEngine {
     return next;
   }
 
-  /** Applies an endpoint's changed limits; a change of ordering rebuilds its lane. */
+  /**
+   * Applies an endpoint's changed limits (a change of ordering rebuilds its lane); a resumed endpoint's
+   * parked deliveries are queued again at their due times.
+   */
   endpointChanged(endpoint: EndpointRow): void {
     this.#lanes.endpointChanged(endpoint);
+    if (endpoint.paused || !endpoint.enabled) return;
+    for (const [id, endpointId] of this.#parked) {
+      if (endpointId !== endpoint.id) continue;
+      this.#parked.delete(id);
+      const row = this.#deps.store.get(id);
+      if (row && this.#owned.has(id)) this.schedule(row);
+    }
   }
 
   oldestDueAgeSeconds(): number {
@@ -178,6 +192,11 @@ export class DeliveryEngine {
     if (row.endpoint_id && !endpoint?.enabled) {
       return this.finish(row, endpoint ? `endpoint disabled: ${endpoint.disabled_reason}` : 'endpoint deleted');
     }
+    if (endpoint?.paused) {
+      // Kept pending, no attempt used: endpointChanged queues it again when the endpoint resumes.
+      this.#parked.set(id, endpoint.id);
+      return;
+    }
     this.#inFlight.set(id, now);
     let next: DeliveryRow | null = null;
     try {
@@ -227,6 +246,7 @@ export class DeliveryEngine {
 
   /** The delivery's final row is written (or it is not pending any more): its claim goes back. */
   #settle(id: string): void {
+    this.#parked.delete(id);
     if (this.#owned.delete(id)) this.#deps.claims.release([id]);
   }
 
@@ -278,6 +298,7 @@ export class DeliveryEngine {
   async finish(row: DeliveryRow, reason: string): Promise<void> {
     const now = this.#deps.clock.now();
     this.#lanes.remove(row);
+    this.#parked.delete(row.id);
     const next: DeliveryRow = {
       ...row,
       status: 'failed',

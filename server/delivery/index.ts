@@ -16,7 +16,13 @@ import { deliveryRoutes } from './routes.ts';
 import { deliveryView } from './views.ts';
 import { EVENT_DELIVERIES, type EventDeliveries } from '../events/activity.ts';
 
-defineErrorCodes({ destination_refused: 400, endpoint_disabled: 409, delivery_busy: 409 });
+defineErrorCodes({
+  destination_refused: 400,
+  endpoint_disabled: 409,
+  endpoint_paused: 409,
+  endpoint_uid_taken: 409,
+  delivery_busy: 409,
+});
 
 /** The `delivery` service other subsystems use (workflow deliver step, AI webhook_url). */
 export interface DeliveryService {

@@ -14,6 +14,9 @@ import { newDelivery } from './fanout.ts';
 import { generateSecret, MAX_RETIRED_SECRETS, ROTATION_OVERLAP_MS } from './signing.ts';
 import type { DeliveryOrigin, DeliveryRow, EndpointRow } from './types.ts';
 
+/** Pending deliveries one flush call moves (docs/delivery.md, README limits). */
+export const FLUSH_MAX = 1000;
+
 export interface OperationsDeps {
   settings: DeliverySettings;
   clock: Clock;
@@ -39,16 +42,34 @@ export class DeliveryOperations {
     return endpoint;
   }
 
+  /**
+   * Creates an endpoint. A uid another endpoint holds is refused with `endpoint_uid_taken` naming that
+   * endpoint, so a client that lost track of its endpoint (an export/import, a crash) finds it instead
+   * of making a second one.
+   */
   async createEndpoint(input: EndpointInput): Promise<EndpointRow> {
     await this.#checkDestination(input.url as string);
     const now = this.#deps.clock.now();
+    const id = this.#deps.newId('ep');
+    const uid = input.uid ?? null;
+    if (uid !== null) {
+      const holder = await this.#deps.endpoints.reserveUid(uid, id, now);
+      if (holder !== id) {
+        throw new HttpError('endpoint_uid_taken', `Endpoint ${holder} already has the uid "${uid}".`, undefined, {
+          endpoint_id: holder,
+        });
+      }
+    }
     const row: EndpointRow = {
-      id: this.#deps.newId('ep'),
+      id,
       url: input.url as string,
       description: input.description ?? '',
       filter: input.filter ?? { sources: null, types: null },
       headers: input.headers ?? {},
       enabled: input.enabled ?? true,
+      paused: input.paused ?? false,
+      uid,
+      metadata: input.metadata ?? {},
       disabled_reason: input.enabled === false ? (input.disabled_reason ?? 'disabled on creation') : null,
       disabled_at: input.enabled === false ? now : null,
       concurrency: input.concurrency ?? null,
@@ -61,8 +82,18 @@ export class DeliveryOperations {
       failing_since: null,
       last_error: null,
     };
-    await this.#deps.endpoints.save(row);
+    try {
+      await this.#deps.endpoints.save(row);
+    } catch (error) {
+      if (uid !== null) await this.#deps.endpoints.releaseUid(uid).catch(() => {});
+      throw error;
+    }
     return row;
+  }
+
+  /** The endpoint holding a uid, if any. */
+  endpointByUid(uid: string): EndpointRow | undefined {
+    return this.#deps.endpoints.list().find((e) => e.uid === uid);
   }
 
   async updateEndpoint(id: string, input: EndpointInput): Promise<EndpointRow> {
@@ -85,7 +116,27 @@ export class DeliveryOperations {
   async deleteEndpoint(id: string): Promise<void> {
     const endpoint = this.endpoint(id);
     await this.#deps.endpoints.delete(id);
+    if (endpoint.uid !== null) await this.#deps.endpoints.releaseUid(endpoint.uid);
     await this.failPending(endpoint, 'endpoint deleted');
+  }
+
+  /**
+   * Every pending delivery of the endpoint is due now (the oldest FLUSH_MAX of them per call), instead
+   * of waiting out its retry delay. Returns those it moved and how many stay pending beyond them.
+   */
+  async flush(id: string): Promise<{ rows: DeliveryRow[]; remaining: number }> {
+    const endpoint = this.#enabledEndpoint(id);
+    if (endpoint.paused) throw new HttpError('endpoint_paused', `Endpoint ${id} is paused; resume it first.`);
+    const pending = this.#deps.store.since(id, 'pending', 0);
+    const ids = pending.slice(0, FLUSH_MAX).map((row) => row.id);
+    const rows = await this.#deps.coordination.retryAll(ids);
+    // Those another instance holds are asked of it, one by one.
+    const moved = new Set(rows.map((row) => row.id));
+    for (const other of ids.filter((d) => !moved.has(d))) {
+      const row = await this.#deps.coordination.retry(other).catch(() => undefined);
+      if (row) rows.push(row);
+    }
+    return { rows, remaining: Math.max(0, pending.length - FLUSH_MAX) };
   }
 
   async rotateSecret(id: string): Promise<EndpointRow> {

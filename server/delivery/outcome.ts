@@ -22,6 +22,9 @@ export function buildRequest(
       ...signatureHeaders(row.event_id, body.raw, secrets, now),
       'x-hookrelay-source': row.source,
       'x-hookrelay-event-type': row.event_type,
+      // The same event can come again in another delivery (a replay): receivers dedupe on webhook-id.
+      'x-hookrelay-delivery-id': row.id,
+      'x-hookrelay-attempt': String(row.attempt_count + 1),
     },
   };
 }

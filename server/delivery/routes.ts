@@ -28,8 +28,10 @@ export function deliveryRoutes(v1: Router, deps: RouteDeps): void {
     const endpoint = await ops.createEndpoint(parseEndpointInput(req.body, true));
     res.status(201).json({ ...endpointView(endpoint, store), secret: endpoint.secret });
   });
-  v1.get('/endpoints', auth.admin, (_req, res) => {
-    res.json({ object: 'list', data: deps.endpoints().map((e) => endpointView(e, store)) });
+  v1.get('/endpoints', auth.admin, (req, res) => {
+    const uid = optionalString(req, 'uid');
+    const rows = uid === undefined ? deps.endpoints() : deps.endpoints().filter((e) => e.uid === uid);
+    res.json({ object: 'list', data: rows.map((e) => endpointView(e, store)) });
   });
   v1.get('/endpoints/:id', auth.admin, (req, res) => {
     res.json(endpointView(ops.endpoint(String(req.params.id)), store));
@@ -41,6 +43,22 @@ export function deliveryRoutes(v1: Router, deps: RouteDeps): void {
   v1.delete('/endpoints/:id', auth.admin, async (req, res) => {
     await ops.deleteEndpoint(String(req.params.id));
     res.json({ id: req.params.id, object: 'endpoint', deleted: true });
+  });
+  v1.post('/endpoints/:id/pause', auth.admin, async (req, res) => {
+    res.json(endpointView(await ops.updateEndpoint(String(req.params.id), { paused: true }), store));
+  });
+  v1.post('/endpoints/:id/resume', auth.admin, async (req, res) => {
+    res.json(endpointView(await ops.updateEndpoint(String(req.params.id), { paused: false }), store));
+  });
+  v1.post('/endpoints/:id/flush', auth.admin, async (req, res) => {
+    const { rows, remaining } = await ops.flush(String(req.params.id));
+    res.status(202).json({
+      object: 'flush',
+      endpoint_id: req.params.id,
+      flushed: rows.length,
+      delivery_ids: rows.map((r) => r.id),
+      remaining,
+    });
   });
   v1.get('/endpoints/:id/secret', auth.admin, (req, res) => {
     const endpoint = ops.endpoint(String(req.params.id));

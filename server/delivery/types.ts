@@ -20,6 +20,12 @@ export interface EndpointRow {
   filter: EndpointFilter;
   headers: Record<string, string>;
   enabled: boolean;
+  /** Paused: deliveries stay pending (nothing is sent, no attempt is used) until resumed. */
+  paused: boolean;
+  /** Client-chosen, unique among endpoints: lets a client find (adopt) the endpoint it made. */
+  uid: string | null;
+  /** Client data kept with the endpoint (a JSON object, at most ENDPOINT_METADATA_BYTES serialised). */
+  metadata: Record<string, unknown>;
   disabled_reason: string | null;
   disabled_at: number | null;
   /** In-flight limit; null = the configured default. */
@@ -78,3 +84,9 @@ export interface DeliveryRow {
 
 /** Attempts kept per delivery (the oldest are dropped; attempt_count keeps counting). */
 export const MAX_ATTEMPTS_KEPT = 30;
+
+/** Endpoints stored before `paused`, `uid` and `metadata` existed read as unpaused, without uid or metadata. */
+export function withEndpointDefaults(row: EndpointRow): EndpointRow {
+  if (row.paused !== undefined && row.uid !== undefined && row.metadata !== undefined) return row;
+  return { ...row, paused: row.paused ?? false, uid: row.uid ?? null, metadata: row.metadata ?? {} };
+}
