@@ -19,6 +19,9 @@ export interface EventRuns {
   forEvent(eventId: string): unknown[];
 }
 
+/** Deliveries and runs listed per event: the newest this many of each (`truncated` says when there were more). */
+export const ACTIVITY_MAX = 500;
+
 interface ResponsesLookup {
   retrieve(id: string): Promise<{ id: string; status?: string; model?: string } | undefined>;
 }
@@ -58,6 +61,8 @@ export function activityHandler(ctx: RelayContext, readable: (req: Request, res:
     const event = await readable(req, res);
     const raw = await ctx.storage.events.getRaw(event.id);
     const ids = namedObjectIds(event);
+    const deliveries = ctx.services.get<EventDeliveries>(EVENT_DELIVERIES)?.forEvent(event.id) ?? [];
+    const runs = ctx.services.get<EventRuns>(EVENT_RUNS)?.forEvent(event.id) ?? [];
     res.json({
       object: 'event.activity',
       event_id: event.id,
@@ -70,8 +75,9 @@ export function activityHandler(ctx: RelayContext, readable: (req: Request, res:
         received_at: event.received_at,
         internal: event.verified.scheme === 'internal',
       },
-      deliveries: ctx.services.get<EventDeliveries>(EVENT_DELIVERIES)?.forEvent(event.id) ?? [],
-      runs: ctx.services.get<EventRuns>(EVENT_RUNS)?.forEvent(event.id) ?? [],
+      deliveries: deliveries.slice(-ACTIVITY_MAX),
+      runs: runs.slice(-ACTIVITY_MAX),
+      truncated: deliveries.length > ACTIVITY_MAX || runs.length > ACTIVITY_MAX,
       responses: await responsesOf(ctx, ids),
       batches: batchesOf(ctx, ids),
     });

@@ -126,7 +126,7 @@ export default {
         }),
         plain('Edit', () => edit(e)),
         pausable ? button(e.paused ? 'Resume' : 'Pause', () => pauseOrResume(e, e.paused ? 'resume' : 'pause')) : null,
-        pausable && e.health.pending > 0
+        pausable && !e.paused && e.health.pending > 0
           ? button('Send pending now', async () => {
               const r = await post(e, 'flush');
               return `Sending ${r.flushed} pending deliveries now${r.remaining ? ` (${r.remaining} more: press again)` : ''}.`;
