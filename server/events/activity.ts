@@ -63,17 +63,19 @@ export function activityHandler(ctx: RelayContext, readable: (req: Request, res:
     const ids = namedObjectIds(event);
     const deliveries = ctx.services.get<EventDeliveries>(EVENT_DELIVERIES)?.forEvent(event.id) ?? [];
     const runs = ctx.services.get<EventRuns>(EVENT_RUNS)?.forEvent(event.id) ?? [];
+    // Internal events were emitted by the relay: no request came in.
+    const internal = event.verified.scheme === 'internal';
     res.json({
       object: 'event.activity',
       event_id: event.id,
       request: {
-        method: 'POST',
-        path: `/hooks/${event.source}`,
+        method: internal ? null : 'POST',
+        path: internal ? null : `/hooks/${event.source}`,
         client_ip: raw?.client_ip ?? null,
         size: raw ? raw.raw.length : null,
         content_type: raw?.content_type ?? null,
         received_at: event.received_at,
-        internal: event.verified.scheme === 'internal',
+        internal,
       },
       deliveries: deliveries.slice(-ACTIVITY_MAX),
       runs: runs.slice(-ACTIVITY_MAX),

@@ -186,6 +186,12 @@ describe('browser console: debugging an event end to end', () => {
     await row.waitFor();
     assert.equal(await row.locator('.badge.internal').textContent(), 'internal');
     assert.equal(await row.locator('.badge.ok').count(), 0);
+    await openEvent(page, emitted);
+    assert.equal(
+      await page.locator('.facts > div', { hasText: 'request' }).locator('dd').textContent(),
+      'none: emitted by the relay itself',
+    );
+    assert.equal(await page.locator('.facts dt', { hasText: 'client' }).count(), 0);
     await page.getByLabel('Show internal').uncheck();
     await row.waitFor({ state: 'detached' });
   });

@@ -37,7 +37,7 @@ steps:
 
 interface Activity {
   object: string;
-  request: { method: string; path: string; client_ip: string | null; size: number; internal: boolean };
+  request: { method: string | null; path: string | null; client_ip: string | null; size: number; internal: boolean };
   deliveries: Array<{
     id: string;
     endpoint_id: string;
@@ -142,7 +142,7 @@ describe('GET /v1/events/:id/activity and POST /v1/workflows/:name/dry-run', () 
     const activity = await api<Activity>(relay, `/v1/events/${emitted}/activity`);
     assert.equal(activity.body.request.internal, true);
     assert.equal(activity.body.request.client_ip, null);
-    assert.equal(activity.body.request.path, '/hooks/workflow');
+    assert.deepEqual([activity.body.request.method, activity.body.request.path], [null, null]);
   });
 
   it('refuses subscriber tokens and answers 404 for unknown events', async () => {

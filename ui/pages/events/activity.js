@@ -105,11 +105,11 @@ function objectsSection(responses, batches) {
   );
 }
 
-/** The request facts as <dl> entries (method and path, client address, size, content type). */
+/** The request facts as <dl> entries (method and path, client address, size, content type; internal events had no request). */
 export function requestFacts(request, fact) {
   return [
-    fact('request', h('code', {}, `${request.method} ${request.path}`)),
-    fact('client', request.internal ? 'the relay itself' : (request.client_ip ?? 'unknown')),
+    fact('request', request.internal ? 'none: emitted by the relay itself' : h('code', {}, `${request.method} ${request.path}`)),
+    request.internal ? null : fact('client', request.client_ip ?? 'unknown'),
     fact('size', `${formatSize(request.size)}${request.content_type ? ` · ${request.content_type}` : ''}`),
   ];
 }

@@ -81,7 +81,7 @@ export function renderDetail(container, event, { api, rawBody, repeatOf, onOpen,
       if (stopped) return;
       if (!factsAdded) {
         factsAdded = true;
-        facts.append(...requestFacts(activity.request, fact));
+        facts.append(...requestFacts(activity.request, fact).filter(Boolean));
         actions.replaceChildren(actionsForm(api, event.id, { onDone: poll, say }));
       }
       renderActivity(caused, activity);
