@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Receiver } from '../delivery/receiver.ts';
 import { api, createEndpoint, deliveries, ingest, TEST_SOURCES } from '../delivery/setup.ts';
+import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { workflowDir } from '../workflows/workflow-dir.ts';
@@ -61,7 +62,9 @@ describe('GET /v1/events/:id/activity and POST /v1/workflows/:name/dry-run', () 
   let relay: TestRelay;
   let receiver: Receiver;
   let reader: string;
+  let fake: FakeOpenAI;
   before(async () => {
+    fake = await startFakeOpenAI();
     receiver = await new Receiver().start();
     process.env.RECEIVER = receiver.url;
     relay = await startRelay({
@@ -69,6 +72,7 @@ describe('GET /v1/events/:id/activity and POST /v1/workflows/:name/dry-run', () 
       sections: {
         delivery: { scheduleSeconds: [0] },
         workflows: { dir: await workflowDir(FILES), watch: false, env: ['RECEIVER'] },
+        ai: { upstreams: [{ name: 'local', baseURL: fake.baseURL, models: ['*'] }] },
       },
     });
     const created = await api<{ token: string }>(relay, '/v1/tokens', { method: 'POST', body: { name: 'reader' } });
@@ -77,6 +81,7 @@ describe('GET /v1/events/:id/activity and POST /v1/workflows/:name/dry-run', () 
   after(async () => {
     await relay?.stop();
     await receiver?.stop();
+    await fake?.close();
     delete process.env.RECEIVER;
   });
 
@@ -143,6 +148,26 @@ describe('GET /v1/events/:id/activity and POST /v1/workflows/:name/dry-run', () 
     assert.equal(activity.body.request.internal, true);
     assert.equal(activity.body.request.client_ip, null);
     assert.deepEqual([activity.body.request.method, activity.body.request.path], [null, null]);
+  });
+
+  it("links the relay's own AI events to the response they are about", async () => {
+    const created = await api<{ id: string }>(relay, '/v1/responses', {
+      method: 'POST',
+      body: { model: 'fake-1', input: 'hello', background: true },
+    });
+    assert.equal(created.status, 200);
+    const completed = await waitFor('the response.completed event', async () => {
+      const page = await api<{ data: Array<{ id: string; type: string; payload: { data: { id: string } } }> }>(
+        relay,
+        '/v1/events?source=ai&limit=100',
+      );
+      return page.body.data.find((e) => e.type === 'response.completed' && e.payload.data.id === created.body.id);
+    });
+    const activity = await api<Activity>(relay, `/v1/events/${completed.id}/activity`);
+    assert.deepEqual(activity.body.responses, [
+      { id: created.body.id, object: 'response', status: 'completed', model: 'fake-1' },
+    ]);
+    assert.equal(activity.body.request.internal, true);
   });
 
   it('refuses subscriber tokens and answers 404 for unknown events', async () => {
