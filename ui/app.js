@@ -16,7 +16,7 @@
 //   lib/json.js      prettyJson, sortedKeys, canonicalLines.   lib/diff.js diffLines, withContext.
 //   lib/glob.js      typeMatcher(glob), serverTypeFilter(glob).
 //   lib/parts.js     toolbar(title, ...controls), notice(), jsonBlock(value, {label, copy}),
-//                    keyValueTable(record): the common page parts.
+//                    keyValueTable(record), statusBadge(status): the common page parts.
 //   style.css        .toolbar (page title + controls), .panes > .list-pane + .detail (two columns,
 //                    one below 900px), .button-row, .badge.ok/.bad/.warn, .notice, .muted, .error,
 //                    button.primary, button.link, table, pre; focus is always visible (:focus-visible).

@@ -2,9 +2,8 @@
 // against a stored event, its runs with a step timeline; one run in full (see workflows/run-view.js)
 // with Cancel and Re-run. #/workflows/<name>/<run id> opens a run (the event detail links there).
 import { clear, h } from '../lib/dom.js';
-import { toolbar } from '../lib/parts.js';
+import { statusBadge, toolbar } from '../lib/parts.js';
 import { timeEl } from '../lib/time.js';
-import { statusBadge } from './events/activity.js';
 import { renderDryRun } from './workflows/dry-run-view.js';
 import { workflowGraph } from './workflows/graph.js';
 import { duration, runView } from './workflows/run-view.js';

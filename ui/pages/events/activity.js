@@ -3,14 +3,11 @@
 // Resend (replay to chosen endpoints) and Run workflow (a manual run on this event), whose results show
 // up here as the activity is read again every second while the event is open.
 import { h } from '../../lib/dom.js';
+import { statusBadge } from '../../lib/parts.js';
 import { timeEl } from '../../lib/time.js';
 import { renderDryRun } from '../workflows/dry-run-view.js';
 
 export const ACTIVITY_POLL_MS = 1000;
-
-const STATUS_CLASS = { succeeded: 'ok', failed: 'bad', cancelled: 'bad', pending: 'warn', running: 'warn', waiting: 'warn' };
-export const statusBadge = (status) =>
-  h('span', { class: `badge ${STATUS_CLASS[status] ?? ''}`, dataset: { status: status ?? '' } }, status ?? 'unknown');
 
 /** Human size: bytes up to 10 KiB, then KiB / MiB with one decimal. */
 export function formatSize(bytes) {

@@ -2,9 +2,8 @@
 // step each item's result; parallel branches (steps with a `group`) marked; a wait.callback step's
 // callback URL while it waits. Fields the run record does not carry are simply not shown.
 import { h } from '../../lib/dom.js';
-import { jsonBlock } from '../../lib/parts.js';
+import { jsonBlock, statusBadge } from '../../lib/parts.js';
 import { timeEl } from '../../lib/time.js';
-import { statusBadge } from '../events/activity.js';
 
 export const FINISHED = new Set(['succeeded', 'failed', 'filtered', 'cancelled']);
 
