@@ -26,14 +26,19 @@ function workflowRow(w, selected, onSelect) {
     { class: selected ? 'selected' : '', dataset: { workflow: w.name ?? '', file: w.file } },
     h(
       'td',
-      {},
+      { 'data-label': 'Name' },
       w.name ? h('button', { type: 'button', class: 'link', onclick: () => onSelect(w.name) }, w.name) : h('em', {}, '(unnamed)'),
     ),
-    h('td', {}, w.file),
-    h('td', {}, state, w.error ? h('div', { class: 'error workflow-error' }, w.errors.join('\n')) : null),
-    h('td', {}, triggerText(w)),
-    h('td', {}, (w.steps ?? []).map((s) => s.id).join(' → ')),
-    h('td', {}, w.name ? `${w.running} running, ${w.queued} queued` : ''),
+    h('td', { 'data-label': 'File' }, w.file),
+    h(
+      'td',
+      { 'data-label': 'Validity' },
+      state,
+      w.error ? h('div', { class: 'error workflow-error' }, w.errors.join('\n')) : null,
+    ),
+    h('td', { 'data-label': 'Trigger' }, triggerText(w)),
+    h('td', { 'data-label': 'Steps' }, (w.steps ?? []).map((s) => s.id).join(' → ')),
+    h('td', { 'data-label': 'Runs' }, w.name ? `${w.running} running, ${w.queued} queued` : ''),
   );
 }
 
@@ -55,10 +60,10 @@ function runRow(run, onOpen) {
   return h(
     'tr',
     { dataset: { run: run.id } },
-    h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => onOpen(run.id) }, run.id)),
-    h('td', {}, statusBadge(run.status)),
-    h('td', {}, timeEl(run.created_at)),
-    h('td', {}, timeline(run)),
+    h('td', { 'data-label': 'Run' }, h('button', { type: 'button', class: 'link', onclick: () => onOpen(run.id) }, run.id)),
+    h('td', { 'data-label': 'Status' }, statusBadge(run.status)),
+    h('td', { 'data-label': 'Created' }, timeEl(run.created_at)),
+    h('td', { 'data-label': 'Steps' }, timeline(run)),
   );
 }
 
@@ -127,7 +132,7 @@ export default {
         { class: 'table-scroll' },
         h(
           'table',
-          { class: 'workflows' },
+          { class: 'workflows stack' },
           h(
             'thead',
             {},
@@ -195,7 +200,7 @@ export default {
                   { class: 'table-scroll' },
                   h(
                     'table',
-                    { class: 'runs' },
+                    { class: 'runs stack' },
                     h(
                       'thead',
                       {},
