@@ -77,7 +77,9 @@ function row(batch, actions) {
 export default {
   id: 'batches',
   title: 'Batches',
-  mount(container, { api, setConnection }) {
+  mount(container, { api, setConnection, route }) {
+    // #/batches/<id> (linked from an event's detail) marks that batch's row.
+    const wanted = route?.rest ? decodeURIComponent(route.rest) : null;
     const status = h('p', { class: 'error', role: 'alert' });
     const body = h('tbody');
     const table = h(
@@ -98,7 +100,11 @@ export default {
         if (stopped) return;
         clear(body);
         if (page.data.length === 0) body.append(h('tr', {}, h('td', { colspan: '5' }, 'No batches yet.')));
-        for (const batch of page.data) body.append(row(batch, { api, report, refresh }));
+        for (const batch of page.data) {
+          const tr = row(batch, { api, report, refresh });
+          if (batch.id === wanted) tr.setAttribute('aria-current', 'true');
+          body.append(tr);
+        }
       } catch (error) {
         report(error.message);
       }
