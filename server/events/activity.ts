@@ -17,6 +17,8 @@ export interface EventDeliveries {
 export const EVENT_RUNS = 'events.runs';
 export interface EventRuns {
   forEvent(eventId: string): unknown[];
+  /** Ids of objects those runs' steps made or read (a step output's `id`: `resp_…`, `batch_…`). */
+  objectIds(eventId: string): string[];
 }
 
 /** Deliveries and runs listed per event: the newest this many of each (`truncated` says when there were more). */
@@ -29,7 +31,10 @@ interface BatchesLookup {
   get(id: string): { id: string; status?: string } | undefined;
 }
 
-/** The ids an event names: `data.id` of the relay's own AI events, `object_id` of enrichment events. */
+/**
+ * The ids an event names: `data.id` of the relay's own AI events, `object_id` of enrichment events.
+ * (The responses and batches its workflow runs made are added from the runs.)
+ */
 export function namedObjectIds(event: RelayEvent): string[] {
   const payload = event.payload as { data?: { id?: unknown }; object_id?: unknown } | null;
   const ids = [payload?.data?.id, payload?.object_id].filter((id): id is string => typeof id === 'string');
@@ -60,9 +65,10 @@ export function activityHandler(ctx: RelayContext, readable: (req: Request, res:
   return async (req: Request, res: Response) => {
     const event = await readable(req, res);
     const raw = await ctx.storage.events.getRaw(event.id);
-    const ids = namedObjectIds(event);
+    const eventRuns = ctx.services.get<EventRuns>(EVENT_RUNS);
+    const ids = [...new Set([...namedObjectIds(event), ...(eventRuns?.objectIds(event.id) ?? [])])];
     const deliveries = ctx.services.get<EventDeliveries>(EVENT_DELIVERIES)?.forEvent(event.id) ?? [];
-    const runs = ctx.services.get<EventRuns>(EVENT_RUNS)?.forEvent(event.id) ?? [];
+    const runs = eventRuns?.forEvent(event.id) ?? [];
     // Internal events were emitted by the relay: no request came in.
     const internal = event.verified.scheme === 'internal';
     res.json({

@@ -10,7 +10,7 @@ import { WorkflowRegistry } from './registry.ts';
 import { type RunRecord, TableRunStore } from './run-store.ts';
 import { workflowRoutes } from './routes.ts';
 import { EVENT_RUNS, type EventRuns } from '../events/activity.ts';
-import { runSummary } from './views.ts';
+import { runSummary, stepObjectIds } from './views.ts';
 import type { RelayEvent } from '../store/types.ts';
 import type { Workflow } from './definition.ts';
 import { dryRun } from './dry-run.ts';
@@ -64,7 +64,10 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     limits: config.limits,
   };
   const engine = new RunEngine(deps, ctx.newId);
-  ctx.services.provide<EventRuns>(EVENT_RUNS, { forEvent: (eventId) => runs.forEvent(eventId).map(runSummary) });
+  ctx.services.provide<EventRuns>(EVENT_RUNS, {
+    forEvent: (eventId) => runs.forEvent(eventId).map(runSummary),
+    objectIds: (eventId) => runs.forEvent(eventId).flatMap(stepObjectIds),
+  });
   const registry = new WorkflowRegistry(config.dir, { plugins: (name) => plugins.get(name), env: config.envNames }, (err) =>
     logger.error({ err }, 'reading the workflows folder failed'),
   );

@@ -28,6 +28,13 @@ steps:
     uses: http.request
     with: { url: "{{ env.RECEIVER }}/notify", method: POST, json: { text: "{{ steps.label.output }}" } }
 `,
+  'ask.yaml': `name: ask
+on: { source: dev, type: question }
+steps:
+  - id: answer
+    uses: openai.responses.create
+    with: { model: fake-1, input: "{{ event.payload.q }}" }
+`,
   'shout.yaml': `name: shout
 steps:
   - id: say
@@ -168,6 +175,18 @@ describe('GET /v1/events/:id/activity and POST /v1/workflows/:name/dry-run', () 
       { id: created.body.id, object: 'response', status: 'completed', model: 'fake-1' },
     ]);
     assert.equal(activity.body.request.internal, true);
+  });
+
+  it('lists the AI response a workflow run made from the event', async () => {
+    const eventId = await ingest(relay, { type: 'question', q: 'why?' });
+    const activity = await waitFor('the run to finish', async () => {
+      const a = (await api<Activity>(relay, `/v1/events/${eventId}/activity`)).body;
+      return a.runs[0]?.status === 'succeeded' ? a : null;
+    });
+    const run = await api<{ steps: Array<{ output: { id: string } }> }>(relay, `/v1/runs/${activity.runs[0].id}`);
+    const responseId = run.body.steps[0].output.id;
+    assert.match(responseId, /^resp_/);
+    assert.deepEqual(activity.responses, [{ id: responseId, object: 'response', status: 'completed', model: 'fake-1' }]);
   });
 
   it('refuses subscriber tokens and answers 404 for unknown events', async () => {
