@@ -267,6 +267,11 @@ describe('browser console: debugging an event end to end', () => {
       (await detail.locator('li[data-step="approve"] .callback').textContent()) ?? '',
       /Waiting for a callback at .*\/callbacks\/abc/,
     );
+    // The graph draws the two steps of the parallel group side by side (one row), not one under the other.
+    const tops = await page
+      .locator('svg.workflow-graph g.node rect')
+      .evaluateAll((rects) => rects.map((r) => r.getAttribute('y')));
+    assert.deepEqual(tops, ['0', '0']);
     await page.unroute(`${relay.url}/v1/runs/${run.id}`);
   });
 

@@ -46,9 +46,11 @@ function column(steps, left, statusOf) {
 
 /** The graph of `workflow` ({steps, on_error}); `run` (optional) colours nodes by step status. */
 export function workflowGraph(workflow, run = null) {
-  const statusOf = (phase) => (step) =>
-    run?.steps.find((r) => r.id === step.id && (r.phase ?? 'steps') === phase)?.status ?? null;
-  const main = column(workflow.steps ?? [], 0, statusOf('steps'));
+  const recordOf = (step, phase) => run?.steps.find((r) => r.id === step.id && (r.phase ?? 'steps') === phase);
+  const statusOf = (phase) => (step) => recordOf(step, phase)?.status ?? null;
+  // A step's parallel group comes with the definition, or else with the run's record of it.
+  const steps = (workflow.steps ?? []).map((step) => ({ ...step, group: step.group ?? recordOf(step, 'steps')?.group }));
+  const main = column(steps, 0, statusOf('steps'));
   const onError = workflow.on_error?.length ? column(workflow.on_error, main.width + 40, statusOf('onError')) : null;
   const width = Math.max(NODE.w, main.width + (onError ? onError.width + 40 : 0));
   const height = Math.max(main.height, onError ? onError.height + 18 : 0) + 2;
