@@ -74,6 +74,7 @@ describe('browser console: endpoints', () => {
     assert.equal(await row().locator('svg.chart > title').textContent(), '2 recent attempts: 0 succeeded, 2 failed');
     assert.ok((await row().locator('svg.chart rect.bar-bad').count()) >= 1);
     assert.equal(await row().locator('svg.chart rect.bar-ok').count(), 0);
+    assert.equal(await row().locator('figure.attempts-chart figcaption').textContent(), 'attempts, last 1 min');
     const { health: json } = (
       await api<{ health: Record<string, unknown> & { recent_attempts: unknown[] } }>(relay, `/v1/endpoints/${endpoint.id}`)
     ).body;

@@ -57,13 +57,20 @@ export function attemptsChart(attempts) {
         : null,
     ];
   });
-  return svgRoot(
+  const chart = svgRoot(
     CHART.width,
     CHART.height,
     title,
     s('line', { x1: 0, y1: CHART.height - 0.5, x2: CHART.width, y2: CHART.height - 0.5, class: 'axis' }),
     ...bars,
   );
+  return h('figure', { class: 'attempts-chart' }, chart, h('figcaption', { class: 'muted' }, `attempts, last ${spanText(data)}`));
+}
+
+/** The chart's time window in words: minutes up to two hours, then hours. */
+function spanText(data) {
+  const minutes = Math.round((data.at(-1).to - data[0].from) / 60_000);
+  return minutes < 120 ? `${Math.max(1, minutes)} min` : `${Math.round(minutes / 60)} h`;
 }
 
 /** The health cell: success, pending, failing since, and the chart. */
