@@ -51,8 +51,9 @@ export async function startAreas(): Promise<Areas> {
   // Answers 200, except for paths under /down, which fail: one healthy and one failing endpoint.
   const receiver = createServer((req, res) => {
     req.resume();
-    res.statusCode = req.url?.startsWith('/down') ? 503 : 200;
-    res.end();
+    const down = req.url?.startsWith('/down');
+    res.statusCode = down ? 503 : 200;
+    res.end(down ? '{"error":"slack bridge unavailable: upstream timed out"}' : '');
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const address = receiver.address() as { port: number };

@@ -1,7 +1,7 @@
 // Screenshots of the browser console for the README (docs/console-*.png). Not part of the tests:
 // `npm run screenshots` starts a relay on a free port, sends a few signed webhooks and one forged one,
 // creates endpoints, runs a workflow, a response and a batch against a local fake upstream, and
-// photographs each page in Debian's Chromium.
+// photographs each page in Debian's Chromium at 1400x900, and the main pages again at 390x844 (a phone).
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { signHeaders } from '../server/ingest/signers.ts';
@@ -82,7 +82,8 @@ const relay = await startRelay({
     { name: 'openai', verify: { scheme: 'standard-webhooks', secrets: [SECRETS.openai] } },
   ],
 });
-const browser = await launchBrowser({ viewport: { width: 1360, height: 820 } });
+const browser = await launchBrowser({ viewport: { width: 1400, height: 900 } });
+const phone = await launchBrowser({ viewport: { width: 390, height: 844 } });
 try {
   await seed(relay);
   const page = await browser.newPage();
@@ -122,20 +123,59 @@ try {
     await send(relay, 'github', { ref: 'refs/heads/main', commits: [{ id: 'a1b2c3d' }] }, { 'x-github-event': 'push' });
   });
   await openPage(page, 'Endpoints', 'tbody tr');
-  await page.locator('tbody tr').first().locator('button').first().click();
+  await page.locator('tr[data-endpoint] svg.chart').first().waitFor();
+  await page.locator('tbody tr').first().getByRole('button', { name: 'Deliveries' }).click();
   await page.locator('.detail table tbody tr').first().waitFor();
   await shoot(page, 'console-endpoints');
+  await page.locator('tbody tr').nth(1).getByRole('button', { name: 'Edit' }).click();
+  await page.locator('form.endpoint-form.edit').waitFor();
+  await shoot(page, 'console-endpoint-edit');
+  await page.goto(`${relay.url}/#/events`);
+  await page.locator('.event-row[data-type="push"] .event-open').first().click();
+  await page.locator('.activity .deliveries-caused li').first().waitFor();
+  await page.locator('.activity .runs-caused li').first().waitFor();
+  await page.locator('.panes > .detail h3', { hasText: 'What it caused' }).scrollIntoViewIfNeeded();
+  await shoot(page, 'console-event-activity');
   await openPage(page, 'Workflows', '.workflow-error');
   await page.getByRole('button', { name: 'announce-pushes' }).click();
-  await page.locator('.timeline').first().waitFor();
+  await page.locator('svg.workflow-graph').waitFor();
+  await page.locator('tr[data-run] button.link').first().click();
+  await page.locator('.run-detail .step-card').first().waitFor();
   await shoot(page, 'console-workflows');
+  const push = await page.evaluate(() =>
+    fetch('/v1/events?type=push&tail=true&limit=1', {
+      headers: { authorization: `Bearer ${localStorage.getItem('hookrelay.token')}` },
+    }).then((r) => r.json()),
+  );
+  await page.getByLabel('Event', { exact: true }).fill(push.data[0].id);
+  await page.getByRole('button', { name: 'Dry run', exact: true }).click();
+  await page.locator('.dry-run[data-status]').waitFor();
+  await page.locator('.dry-run').scrollIntoViewIfNeeded();
+  await shoot(page, 'console-dry-run');
   await openPage(page, 'Responses', '.response-list tbody tr');
   await page.locator('.response-list tbody tr a').first().click();
   await page.waitForFunction(() => document.querySelector('[data-testid="text"]')?.textContent?.includes('drains.'));
   await shoot(page, 'console-responses');
   await openPage(page, 'Batches', 'tbody tr');
   await shoot(page, 'console-batches');
+
+  const small = await phone.newPage();
+  await small.emulateMedia({ colorScheme: 'light' });
+  await signIn(small, relay.url, ADMIN_TOKEN);
+  await small.locator('.event-list > li').first().waitFor();
+  await shoot(small, 'console-phone-events');
+  await small.locator('.event-row[data-type="push"] .event-open').first().click();
+  await small.locator('.activity .deliveries-caused li').first().waitFor();
+  await small.locator('.panes > .detail h3', { hasText: 'What it caused' }).scrollIntoViewIfNeeded();
+  await shoot(small, 'console-phone-event');
+  await openPage(small, 'Endpoints', 'tr[data-endpoint] svg.chart');
+  await shoot(small, 'console-phone-endpoints');
+  await openPage(small, 'Workflows', '.workflow-error');
+  await small.getByRole('button', { name: 'announce-pushes' }).click();
+  await small.locator('svg.workflow-graph').waitFor();
+  await shoot(small, 'console-phone-workflows');
 } finally {
+  await phone.close();
   await browser.close();
   await relay.stop();
   await areas.close();

@@ -18,11 +18,17 @@
 //   lib/json.js      prettyJson, sortedKeys, canonicalLines.   lib/diff.js diffLines, withContext.
 //   lib/glob.js      typeMatcher(glob), serverTypeFilter(glob).
 //   lib/parts.js     toolbar(title, ...controls), notice(), jsonBlock(value, {label, copy}),
-//                    keyValueTable(record): the common page parts.
+//                    keyValueTable(record), statusBadge(status): the common page parts.
 //   style.css        .toolbar (page title + controls), .panes > .list-pane + .detail (two columns,
 //                    one below 900px), .button-row, .badge.ok/.bad/.warn, .notice, .muted, .error,
 //                    button.primary, button.link, table, pre; focus is always visible (:focus-visible).
 //                    Events-page classes (.event-*, .feed-stats, .facts, .diff) are scoped to it.
+//                    table.stack turns rows into cards below 700px (td[data-label] names each cell).
+//   lib/time.js      timeEl(iso), formatTime(iso): the one time format (full timestamp on hover).
+//   lib/svg.js       s(tag, attrs, ...children), svgRoot(): inline SVG built with DOM APIs.
+//
+// Offline: when the relay cannot be reached (the live stream says so, or any API call fails to connect)
+// a banner says so and /healthz is polled twice a second; the banner goes once the relay answers.
 import { ApiError, api, session } from './lib/api.js';
 import { clear, h } from './lib/dom.js';
 import { pagesFor } from './lib/scopes.js';
@@ -32,23 +38,53 @@ const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const connection = document.getElementById('connection');
 const signOut = document.getElementById('sign-out');
+const offlineBanner = document.getElementById('offline-banner');
+const HEALTH_POLL_MS = 500;
 let unmount = null;
 /** What the signed-in key may do (GET /v1/keys/self), loaded once per sign-in or page load. */
 let self = null;
+let healthTimer = null;
 
 /** The live-stream indicator; shown only while a page that follows the stream reports a state. */
 function setConnection(state) {
   connection.textContent = state;
   connection.dataset.state = state;
   connection.hidden = false;
+  if (state === 'offline' && session.token && !connection.dataset.closing) relayDown();
+  if (state === 'live') relayBack();
+}
+
+/** The relay stopped answering: show the banner and poll /healthz until it answers again. */
+function relayDown() {
+  offlineBanner.hidden = false;
+  if (healthTimer) return;
+  const check = async () => {
+    const up = await fetch('/healthz', { cache: 'no-store' }).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (up) relayBack();
+    else healthTimer = setTimeout(check, HEALTH_POLL_MS);
+  };
+  healthTimer = setTimeout(check, HEALTH_POLL_MS);
+}
+
+function relayBack() {
+  clearTimeout(healthTimer);
+  healthTimer = null;
+  offlineBanner.hidden = true;
 }
 
 /** api() for pages: a token the relay no longer accepts ends the session instead of failing quietly. */
 async function pageApi(path, options) {
   try {
-    return await api(path, options);
+    const result = await api(path, options);
+    if (!offlineBanner.hidden && !healthTimer) relayBack();
+    return result;
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) leave('Your token is no longer accepted. Sign in again.');
+    // fetch() rejects with a TypeError when the relay cannot be reached at all.
+    if (error instanceof TypeError) relayDown();
     throw error;
   }
 }
@@ -107,9 +143,12 @@ async function route() {
 }
 
 function stopPage() {
+  // A page closing its stream is not the relay going away.
+  connection.dataset.closing = 'true';
   if (typeof unmount === 'function') unmount();
   unmount = null;
   setConnection('offline');
+  delete connection.dataset.closing;
   connection.hidden = true;
 }
 

@@ -24,6 +24,8 @@ export interface DeliveryStore {
   pending(): DeliveryRow[];
   /** An endpoint's deliveries, newest first. */
   listForEndpoint(endpointId: string, query: DeliveryQuery): DeliveryRow[];
+  /** Every delivery of an event (fan-out, replays, bare-URL deliveries), oldest first. */
+  listForEvent(eventId: string): DeliveryRow[];
   /** Deliveries of an endpoint in a status created at or after a time, oldest first. */
   since(endpointId: string, status: DeliveryStatus, fromMs: number): DeliveryRow[];
   /** Counts of pending deliveries overall. */
@@ -48,6 +50,8 @@ export class TableDeliveryStore implements DeliveryStore {
   /** endpoint id → delivery ids in creation order (ids sort by time). */
   readonly #byEndpoint = new Map<string, string[]>();
   readonly #byEvent = new Map<string, string>();
+  /** event id → every delivery id made for it, in creation order. */
+  readonly #ofEvent = new Map<string, string[]>();
   readonly #pending = new Set<string>();
   readonly #listeners = new Set<(ids: readonly string[]) => void>();
   #unlisten: (() => void) | null = null;
@@ -123,6 +127,15 @@ export class TableDeliveryStore implements DeliveryStore {
     return out;
   }
 
+  listForEvent(eventId: string): DeliveryRow[] {
+    const rows: DeliveryRow[] = [];
+    for (const id of this.#ofEvent.get(eventId) ?? []) {
+      const row = this.#table.get(id);
+      if (row) rows.push(row);
+    }
+    return rows;
+  }
+
   since(endpointId: string, status: DeliveryStatus, fromMs: number): DeliveryRow[] {
     const ids = this.#byEndpoint.get(endpointId) ?? [];
     const out: DeliveryRow[] = [];
@@ -153,6 +166,7 @@ export class TableDeliveryStore implements DeliveryStore {
     for (const id of doomed) {
       const row = this.#table.get(id) as DeliveryRow;
       if (row.origin === 'event' && row.endpoint_id) this.#byEvent.delete(`${row.endpoint_id} ${row.event_id}`);
+      this.#forgetForEvent(row);
       await this.#table.delete(id);
     }
     if (doomed.size > 0) {
@@ -169,11 +183,20 @@ export class TableDeliveryStore implements DeliveryStore {
   #index(row: DeliveryRow): void {
     if (row.status === 'pending') this.#pending.add(row.id);
     else this.#pending.delete(row.id);
+    const ofEvent = this.#ofEvent.get(row.event_id);
+    if (ofEvent) insertSorted(ofEvent, row.id);
+    else this.#ofEvent.set(row.event_id, [row.id]);
     if (!row.endpoint_id) return;
     const ids = this.#byEndpoint.get(row.endpoint_id);
     if (ids) insertSorted(ids, row.id);
     else this.#byEndpoint.set(row.endpoint_id, [row.id]);
     if (row.origin === 'event') this.#byEvent.set(`${row.endpoint_id} ${row.event_id}`, row.id);
+  }
+
+  #forgetForEvent(row: DeliveryRow): void {
+    const ids = this.#ofEvent.get(row.event_id)?.filter((id) => id !== row.id);
+    if (ids?.length) this.#ofEvent.set(row.event_id, ids);
+    else this.#ofEvent.delete(row.event_id);
   }
 
   /** Follows rows another instance wrote or deleted. */
@@ -201,5 +224,10 @@ export class TableDeliveryStore implements DeliveryStore {
       );
     }
     for (const [key, id] of this.#byEvent) if (!this.#table.get(id)) this.#byEvent.delete(key);
+    for (const [eventId, ids] of this.#ofEvent) {
+      const kept = ids.filter((id) => this.#table.get(id) !== undefined);
+      if (kept.length > 0) this.#ofEvent.set(eventId, kept);
+      else this.#ofEvent.delete(eventId);
+    }
   }
 }

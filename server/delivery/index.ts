@@ -12,6 +12,8 @@ import { EndpointHealth } from './health.ts';
 import { createDeliveryMetrics, type DeliveryMetrics } from './metrics.ts';
 import { DeliveryOperations } from './operations.ts';
 import { deliveryRoutes } from './routes.ts';
+import { deliveryView } from './views.ts';
+import { EVENT_DELIVERIES, type EventDeliveries } from '../events/activity.ts';
 
 defineErrorCodes({
   destination_refused: 400,
@@ -110,6 +112,13 @@ export function createDelivery() {
       enqueueForUrl: (input) => ops.enqueueForUrl(input),
     };
     ctx.services.provide('delivery', service);
+    ctx.services.provide<EventDeliveries>(EVENT_DELIVERIES, {
+      forEvent: (eventId) =>
+        store.listForEvent(eventId).map((row) => ({
+          ...deliveryView(row, engine.isSending(row.id)),
+          endpoint_url: row.endpoint_id ? (endpoints.get(row.endpoint_id)?.url ?? null) : null,
+        })),
+    });
 
     /** Endpoints another instance changed: new limits here, its deliveries held here failed if it is gone. */
     const endpointsChanged = (ids: readonly string[]) => {

@@ -5,10 +5,12 @@ import type { EventPage, EventQuery, EventStore, RelayEvent } from '../store/typ
 import { canReadSource, type Principal, principalOf } from '../http/auth.ts';
 import { booleanParam, limitParam, optionalString } from '../http/query.ts';
 import { sendUntrusted } from '../http/security-headers.ts';
+import { activityHandler } from './activity.ts';
 import { EVENT_ANNOTATIONS, type EventAnnotations } from './annotations.ts';
 import { eventWriteRoute } from './write-route.ts';
+import { configSourceLookup, type SourceLookup } from '../sources/registry.ts';
 
-/** GET /v1/events, /v1/events/:id, /v1/events/:id/raw, POST /v1/events, /v1/rejections. */
+/** GET /v1/events, /v1/events/:id, /v1/events/:id/raw, /v1/events/:id/activity, POST /v1/events, /v1/rejections. */
 export function eventsApi(ctx: RelayContext): Subsystem {
   const store = ctx.storage.events;
   async function readable(req: Request, res: Response) {
@@ -48,8 +50,10 @@ export function eventsApi(ctx: RelayContext): Subsystem {
         // The sender chose these bytes and their type: on the console's origin they must stay inert.
         sendUntrusted(res, raw.content_type, raw.raw, `${event.id}.raw`);
       });
-      // Sources from the config file (runtime sources, where present, are looked up the same way).
-      eventWriteRoute(v1, ctx, (name) => ctx.config.sources.some((s) => s.name === name));
+      // Sources from the config file and those made through /v1/sources, looked up as ingest does.
+      const sources = ctx.services.get<SourceLookup>('sources') ?? configSourceLookup(ctx.config.sources);
+      eventWriteRoute(v1, ctx, (name) => sources.verifier(name) !== undefined);
+      v1.get('/events/:id/activity', ctx.auth.admin, activityHandler(ctx, readable));
       v1.get('/rejections', ctx.auth.require('sources'), async (req, res) => {
         const data = await store.listRejections({ source: optionalString(req, 'source'), limit: limitParam(req, 100, 1000) });
         res.json({ object: 'list', data });

@@ -10,6 +10,10 @@ export function consoleUi(_ctx: RelayContext): Subsystem {
     name: 'console',
     routes({ root }: Routers) {
       root.use('/ui', express.static(UI_DIR, { index: false, fallthrough: true }));
+      // Browsers ask for /favicon.ico unless the page names an icon: both get the same SVG.
+      root.get('/favicon.ico', (_req, res) => {
+        res.type('image/svg+xml').sendFile('favicon.svg', { root: UI_DIR });
+      });
       root.get('/', (_req, res) => {
         res.sendFile('index.html', { root: UI_DIR });
       });

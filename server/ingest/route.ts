@@ -67,6 +67,7 @@ export function ingestRouter(ctx: RelayContext): Router {
       verified: { scheme },
       raw: body,
       content_type: contentType,
+      client_ip: req.ip,
     });
     metrics.storeWriteSeconds.observe((performance.now() - writeStarted) / 1000);
     metrics.ingest.inc({ source, outcome: duplicate ? 'duplicate' : 'accepted' });

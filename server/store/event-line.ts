@@ -28,14 +28,19 @@ export interface LinePlace {
 interface EventLine {
   e: RelayEvent;
   c: string;
+  /** The client address, when known. */
+  i?: string;
   t?: string;
   r?: string;
 }
 
 export function encodeEvent(event: RelayEvent, body: RawBody): StoredEvent & { line: string } {
   const { raw, content_type: c } = body;
+  const i = body.client_ip ?? undefined;
   const line = JSON.stringify(
-    (isUtf8(raw) ? { e: event, c, t: raw.toString('utf8') } : { e: event, c, r: raw.toString('base64') }) satisfies EventLine,
+    (isUtf8(raw)
+      ? { e: event, c, i, t: raw.toString('utf8') }
+      : { e: event, c, i, r: raw.toString('base64') }) satisfies EventLine,
   );
   return { id: event.id, source: event.source, type: event.type, providerId: event.provider_id, line, place: undefined };
 }
@@ -52,6 +57,10 @@ export function eventOf(line: string): RelayEvent {
 }
 
 export function bodyOf(line: string): RawBody {
-  const { c, t, r } = JSON.parse(line) as EventLine;
-  return { raw: t === undefined ? Buffer.from(r ?? '', 'base64') : Buffer.from(t, 'utf8'), content_type: c };
+  const { c, t, r, i } = JSON.parse(line) as EventLine;
+  return {
+    raw: t === undefined ? Buffer.from(r ?? '', 'base64') : Buffer.from(t, 'utf8'),
+    content_type: c,
+    client_ip: i ?? null,
+  };
 }

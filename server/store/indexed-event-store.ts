@@ -70,7 +70,7 @@ export abstract class IndexedEventStore implements EventStore {
       if (pending) return { event: (await pending).event, duplicate: true };
     }
     const event = this.#build(input);
-    const stored = encodeEvent(event, { raw: input.raw, content_type: input.content_type });
+    const stored = encodeEvent(event, { raw: input.raw, content_type: input.content_type, client_ip: input.client_ip });
     const appended = this.persist(stored).then(() => {
       this.index.add(stored);
       this.retain();

@@ -22,6 +22,8 @@ export interface NewEvent {
   verified: { scheme: string };
   raw: Buffer;
   content_type: string;
+  /** The address the request came from (ingest only; internal events have none). */
+  client_ip?: string;
 }
 
 export interface AppendResult {
@@ -29,9 +31,12 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
+/** The original request's bytes, with the facts kept beside them (not part of the event's JSON). */
 export interface RawBody {
   raw: Buffer;
   content_type: string;
+  /** Where the request came from, when the store was given it. */
+  client_ip?: string | null;
 }
 
 export interface EventQuery {

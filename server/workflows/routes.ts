@@ -2,6 +2,9 @@ import type { Request } from 'express';
 import type { RelayContext, Routers } from '../context.ts';
 import { defineErrorCodes, HttpError } from '../errors.ts';
 import { limitParam, optionalString } from '../http/query.ts';
+import type { RelayEvent } from '../store/types.ts';
+import type { Workflow } from './definition.ts';
+import type { DryRun } from './dry-run.ts';
 import type { RunEngine } from './engine.ts';
 import type { PluginRegistry } from './plugin-registry.ts';
 import type { WorkflowRegistry } from './registry.ts';
@@ -28,6 +31,8 @@ export interface WorkflowApiDeps {
   engine: RunEngine;
   slots: Slots;
   takeover: RunTakeover;
+  /** Evaluates a workflow against a stored event without side effects (see dry-run.ts). */
+  dryRun(workflow: Workflow, event: RelayEvent): Promise<DryRun>;
 }
 
 /** /v1/workflows and /v1/runs: every route needs the `workflows` scope. */
@@ -95,6 +100,15 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
       payload: given.payload ?? null,
     };
     res.status(201).json(runView(await engine.start(workflow, { inline })));
+  });
+  v1.post('/workflows/:name/dry-run', guard, async (req, res) => {
+    const workflow = workflowNamed(req);
+    const eventId = (req.body as { event_id?: unknown } | undefined)?.event_id;
+    if (typeof eventId !== 'string' || eventId === '')
+      throw new HttpError('invalid_request', 'Send {"event_id": "evt_..."}: the stored event to evaluate the workflow against.');
+    const event = await ctx.storage.events.get(eventId);
+    if (!event) throw new HttpError('not_found', `No event with id "${eventId}".`);
+    res.json(await deps.dryRun(workflow, event));
   });
   v1.get('/runs', guard, (req, res) => {
     const data = runs.list({ workflow: optionalString(req, 'workflow'), ...listQuery(req) });

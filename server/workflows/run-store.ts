@@ -58,6 +58,8 @@ export interface RunStore {
   save(run: RunRecord): Promise<void>;
   /** Runs of a workflow, newest first. */
   list(query: { workflow?: string; status?: RunStatus; limit: number; before?: string }): RunRecord[];
+  /** Every run started on a stored event (triggered, manual or re-run), oldest first. */
+  forEvent(eventId: string): RunRecord[];
   /** Runs that have not finished: resumed at start-up. */
   unfinished(): RunRecord[];
   /**
@@ -110,6 +112,9 @@ export class TableRunStore implements RunStore {
   /** The trigger key each indexed run is under (to unindex a run another instance deleted). */
   readonly #triggerOf = new Map<string, string>();
   readonly #finished = new Set<string>();
+  /** event id → the runs started on it. */
+  readonly #ofEvent = new Map<string, Set<string>>();
+  readonly #eventOf = new Map<string, string>();
   /** Runs shown before their first write (see hold). */
   readonly #held = new Map<string, RunRecord>();
 
@@ -145,6 +150,12 @@ export class TableRunStore implements RunStore {
     }
     if (FINISHED.has(run.status)) this.#finished.add(run.id);
     else this.#finished.delete(run.id);
+    if (run.trigger_event_id) {
+      const ids = this.#ofEvent.get(run.trigger_event_id);
+      if (ids) ids.add(run.id);
+      else this.#ofEvent.set(run.trigger_event_id, new Set([run.id]));
+      this.#eventOf.set(run.id, run.trigger_event_id);
+    }
   }
 
   #unindex(id: string): void {
@@ -152,6 +163,10 @@ export class TableRunStore implements RunStore {
     if (key !== undefined && this.#byTrigger.get(key) === id) this.#byTrigger.delete(key);
     this.#triggerOf.delete(id);
     this.#finished.delete(id);
+    const eventId = this.#eventOf.get(id);
+    this.#eventOf.delete(id);
+    const ids = eventId === undefined ? undefined : this.#ofEvent.get(eventId);
+    if (ids?.delete(id) && ids.size === 0) this.#ofEvent.delete(eventId as string);
   }
 
   get(id: string): RunRecord | undefined {
@@ -205,6 +220,15 @@ export class TableRunStore implements RunStore {
       out.push(run);
     }
     return out.sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, query.limit);
+  }
+
+  forEvent(eventId: string): RunRecord[] {
+    const runs: RunRecord[] = [];
+    for (const id of this.#ofEvent.get(eventId) ?? []) {
+      const run = this.get(id);
+      if (run) runs.push(run);
+    }
+    return runs.sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   unfinished(): RunRecord[] {

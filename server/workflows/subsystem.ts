@@ -9,6 +9,11 @@ import { workerChecker } from './checker.ts';
 import { WorkflowRegistry } from './registry.ts';
 import { type RunRecord, TableRunStore } from './run-store.ts';
 import { workflowRoutes } from './routes.ts';
+import { EVENT_RUNS, type EventRuns } from '../events/activity.ts';
+import { runSummary, stepObjectIds } from './views.ts';
+import type { RelayEvent } from '../store/types.ts';
+import type { Workflow } from './definition.ts';
+import { dryRun } from './dry-run.ts';
 import { Slots } from './slots.ts';
 import { StateStore } from './state-store.ts';
 import { RunTakeover } from './takeover.ts';
@@ -57,6 +62,10 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     limits: config.limits,
   };
   const engine = new RunEngine(deps, ctx.newId);
+  ctx.services.provide<EventRuns>(EVENT_RUNS, {
+    forEvent: (eventId) => runs.forEvent(eventId).map(runSummary),
+    objectIds: (eventId) => runs.forEvent(eventId).flatMap(stepObjectIds),
+  });
   const checker = workerChecker({
     plugins: config.plugins,
     baseDir: config.baseDir,
@@ -120,7 +129,8 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   return {
     name: 'workflows',
     routes(routers) {
-      workflowRoutes(routers, { ctx, registry, plugins, runs, engine, slots, takeover });
+      const dry = (workflow: Workflow, event: RelayEvent) => dryRun(workflow, event, deps.env, config.limits.outputBytes);
+      workflowRoutes(routers, { ctx, registry, plugins, runs, engine, slots, takeover, dryRun: dry });
     },
     async start() {
       await runs.open();

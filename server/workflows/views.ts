@@ -43,3 +43,13 @@ export function runSummary(run: RunRecord) {
     steps: run.steps.map(({ output: _output, ...step }) => step),
   };
 }
+
+/** The `id`s of the objects a run's steps output (a created response, a batch's results): `resp_…`, `batch_…`. */
+export function stepObjectIds(run: RunRecord): string[] {
+  const ids: string[] = [];
+  for (const step of run.steps) {
+    const id = (step.output as { id?: unknown } | null | undefined)?.id;
+    if (typeof id === 'string' && /^(resp|batch)_/.test(id)) ids.push(id);
+  }
+  return ids;
+}

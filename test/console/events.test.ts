@@ -132,6 +132,8 @@ describe('browser console: events, detail, diff, rejections', () => {
       });
     await page.getByLabel('Search').focus();
     await page.keyboard.press('Tab');
+    assert.equal((await focused()).what, 'checkbox:internal');
+    await page.keyboard.press('Tab');
     assert.equal((await focused()).what, 'Pause');
     await page.keyboard.press('Tab'); // Compare is disabled with nothing ticked, so the list comes next
     const box = await focused();

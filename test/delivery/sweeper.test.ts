@@ -65,5 +65,36 @@ describe('the sweeper', () => {
     assert.deepEqual(left, [rows[5].id, rows[4].id, rows[3].id]);
     assert.equal(store.pendingCount(), 1);
     assert.equal(store.findForEvent('ep_p', rows[0].event_id), undefined);
+    assert.deepEqual(store.listForEvent(rows[0].event_id), [], 'a pruned delivery leaves the event index too');
+    assert.deepEqual(
+      store.listForEvent(rows[5].event_id).map((r) => r.id),
+      [rows[5].id],
+    );
+  });
+
+  it('lists every delivery of an event, across endpoints and origins, oldest first', async () => {
+    const clock = new FakeClock(2_000_000);
+    const newId = createIdFactory(() => clock.now());
+    const store = new TableDeliveryStore(memoryTables);
+    const event = { id: newId('evt'), source: 'dev', type: 't' };
+    const other = { id: newId('evt'), source: 'dev', type: 't' };
+    const deps = { clock, newId, attempts: () => 8 };
+    clock.advance(1);
+    const fanned = newDelivery(deps, event, { endpointId: 'ep_a' }, 'event');
+    clock.advance(1);
+    const unrelated = newDelivery(deps, other, { endpointId: 'ep_a' }, 'event');
+    clock.advance(1);
+    const replayed = newDelivery(deps, event, { endpointId: 'ep_b' }, 'replay');
+    await store.save([replayed, unrelated, fanned]);
+    // Saving a row again (its next attempt) does not list it twice.
+    await store.save([{ ...fanned, status: 'succeeded', finished_at: clock.now() }]);
+    assert.deepEqual(
+      store.listForEvent(event.id).map((r) => [r.id, r.status]),
+      [
+        [fanned.id, 'succeeded'],
+        [replayed.id, 'pending'],
+      ],
+    );
+    assert.deepEqual(store.listForEvent('evt_none'), []);
   });
 });

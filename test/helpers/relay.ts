@@ -23,6 +23,8 @@ export interface TestRelayOptions {
   /** For the postgres driver: where the relay keeps its tables, and its claims' lease. */
   postgres?: { url: string; schema?: string; leaseSeconds?: number };
   dataDir?: string;
+  /** A fixed port (to start a relay again where clients expect it); 0, any free port, by default. */
+  port?: number;
   sections?: Record<string, unknown>;
   clock?: Clock;
   fetch?: typeof fetch;
@@ -48,7 +50,7 @@ export async function startRelay(options: TestRelayOptions = {}): Promise<TestRe
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'hookrelay-test-')));
   const config: RelayConfig = {
     file: null,
-    port: 0,
+    port: options.port ?? 0,
     host: '127.0.0.1',
     dataDir,
     sources: (options.sources ?? []).map((s) => ({

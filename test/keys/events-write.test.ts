@@ -34,6 +34,24 @@ describe('POST /v1/events with an events:write key', () => {
     assert.match(stored.body.headers['x-hookrelay-key'], /^key_/);
   });
 
+  it('takes events for a source made through POST /v1/sources, and refuses them once it is deleted', async () => {
+    const made = await call(relay, ADMIN_TOKEN, 'POST', '/v1/sources', {
+      name: 'runtime-made',
+      verify: { scheme: 'standard-webhooks' },
+    });
+    assert.equal(made.status, 201);
+    const res = await call(relay, writer, 'POST', '/v1/events', {
+      source: 'runtime-made',
+      type: 'job.done',
+      payload: { ok: true },
+    });
+    assert.equal(res.status, 201);
+    assert.equal(res.body.source, 'runtime-made');
+    assert.equal((await call(relay, ADMIN_TOKEN, 'DELETE', '/v1/sources/runtime-made')).status, 200);
+    const gone = await call(relay, writer, 'POST', '/v1/events', { source: 'runtime-made', type: 'job.done', payload: {} });
+    assert.deepEqual([gone.status, gone.body.error.code], [404, 'source_not_found']);
+  });
+
   it('de-duplicates by id within a source', async () => {
     const first = await call(relay, writer, 'POST', '/v1/events', { source: 'b', type: 't', payload: 1, id: 'job-7' });
     const again = await call(relay, writer, 'POST', '/v1/events', { source: 'b', type: 't', payload: 2, id: 'job-7' });

@@ -66,7 +66,7 @@ describe('console: workflows page', () => {
     await row.locator('button.link').click();
     const detail = page.locator(`.run-detail[data-run="${started.body.id}"]`);
     await detail.waitFor();
-    assert.match((await detail.locator('pre').first().textContent()) ?? '', /"n": 1/);
+    assert.match((await detail.locator('pre[aria-label="Trigger event"]').textContent()) ?? '', /"n": 1/);
     await detail.locator('button.cancel').click();
     await detail.locator('h2 .badge[data-status="cancelled"]').waitFor();
 
@@ -80,7 +80,7 @@ describe('console: workflows page', () => {
     await page.locator(`.run-detail[data-run="${rerun.id}"]`).waitFor();
     await relay.relay.ctx.events.emit({ source: 'manual', type: 'open', payload: {} });
     await page.locator(`.run-detail[data-run="${rerun.id}"] h2 .badge[data-status="succeeded"]`).waitFor();
-    const output = await page.locator(`.run-detail[data-run="${rerun.id}"] tr[data-step="shape"] pre`).textContent();
+    const output = await page.locator(`.run-detail[data-run="${rerun.id}"] li[data-step="shape"] pre`).textContent();
     assert.match(output ?? '', /"opened_by": "evt_/);
   });
 });

@@ -114,6 +114,30 @@ for (const [name, make] of drivers) {
       await cleanup();
     });
 
+    it('lists the runs of an event (triggered, manual, re-run), and forgets pruned ones', async () => {
+      const { tables, cleanup } = await make();
+      const store = new TableRunStore(tables);
+      await store.open();
+      const first = run('succeeded', 'w', 'evt_x');
+      const other = run('succeeded', 'w', 'evt_y');
+      const again = { ...run('succeeded', 'v', 'evt_x'), rerun_of: first.id };
+      const held = run('running', 'u', 'evt_x');
+      for (const r of [first, other, again]) await store.save(r);
+      store.hold(held);
+      assert.deepEqual(
+        store.forEvent('evt_x').map((r) => r.id),
+        [first.id, again.id, held.id],
+      );
+      // The two oldest finished runs go (first, other); the event keeps the re-run and the held run.
+      assert.equal(await store.prune(1), 2);
+      assert.deepEqual(
+        store.forEvent('evt_x').map((r) => r.id),
+        [again.id, held.id],
+      );
+      await store.close();
+      await cleanup();
+    });
+
     it('prunes the oldest finished runs beyond the bound and never an unfinished one', async () => {
       const { tables, cleanup } = await make();
       const store = new TableRunStore(tables);

@@ -38,3 +38,9 @@ export function keyValueTable(record, { empty = 'None.', className = 'headers' }
   const row = (name) => h('tr', {}, h('th', { scope: 'row' }, name), h('td', {}, h('code', {}, String(record[name]))));
   return h('table', { class: className }, h('tbody', {}, ...names.map(row)));
 }
+
+const STATUS_CLASS = { succeeded: 'ok', failed: 'bad', cancelled: 'bad', pending: 'warn', running: 'warn', waiting: 'warn' };
+
+/** A run, step or delivery status as a badge: green for good, red for bad, amber while in progress. */
+export const statusBadge = (status) =>
+  h('span', { class: `badge ${STATUS_CLASS[status] ?? ''}`, dataset: { status: status ?? '' } }, status ?? 'unknown');

@@ -4,7 +4,8 @@
 // rather than by EventSource itself: after any drop we reopen with `?after=<last id seen>`, so the relay
 // replays what was missed (no gap) and nothing is shown twice (ids at or before the cursor are ignored).
 
-const BACKOFF_MS = { first: 500, max: 15_000 };
+// Short: once the relay is back the page is live again within about half a second.
+const BACKOFF_MS = { first: 250, max: 500 };
 
 /**
  * followEvents({ token, source?, type?, after?, onEvent(event), onState(state), onGap(), probe? })
@@ -56,7 +57,7 @@ export function followEvents(options) {
     if (closed) return;
     // The relay itself cannot be reached: say so, and keep trying.
     if (health === 'down') onState('offline');
-    retryTimer = setTimeout(connect, Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** Math.min(failures - 1, 5)));
+    retryTimer = setTimeout(connect, Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** Math.min(failures - 1, 3)));
   }
 
   function stop(state) {

@@ -1,6 +1,7 @@
 import { ApiError, session } from '../lib/api.js';
 import { clear, h } from '../lib/dom.js';
 import { followEvents } from '../lib/stream.js';
+import { timeEl } from '../lib/time.js';
 
 // Batches: a row per batch with a progress bar, counts, cancel, and downloads of the output and
 // error files. batch.* events from the live stream (SSE) trigger a refresh; a slow poll covers the
@@ -60,7 +61,7 @@ function row(batch, actions) {
   return h(
     'tr',
     { dataset: { batch: batch.id, status: batch.status } },
-    h('td', {}, h('code', {}, batch.id), h('div', {}, batch.endpoint)),
+    h('td', { 'data-label': 'Batch' }, h('code', {}, batch.id), h('div', {}, batch.endpoint)),
     h(
       'td',
       {},
@@ -68,7 +69,7 @@ function row(batch, actions) {
       ...problems.map((p) => h('div', { class: 'error' }, p)),
     ),
     progressCell(batch),
-    h('td', {}, new Date(batch.created_at * 1000).toLocaleString()),
+    h('td', { 'data-label': 'Created' }, timeEl(batch.created_at * 1000)),
     actionsCell(batch, actions),
   );
 }
@@ -76,12 +77,14 @@ function row(batch, actions) {
 export default {
   id: 'batches',
   title: 'Batches',
-  mount(container, { api, setConnection }) {
+  mount(container, { api, setConnection, route }) {
+    // #/batches/<id> (linked from an event's detail) marks that batch's row.
+    const wanted = route?.rest ? decodeURIComponent(route.rest) : null;
     const status = h('p', { class: 'error', role: 'alert' });
     const body = h('tbody');
     const table = h(
       'table',
-      {},
+      { class: 'stack' },
       h('thead', {}, h('tr', {}, ...['Batch', 'Status', 'Progress', 'Created', ''].map((t) => h('th', {}, t)))),
       body,
     );
@@ -97,7 +100,11 @@ export default {
         if (stopped) return;
         clear(body);
         if (page.data.length === 0) body.append(h('tr', {}, h('td', { colspan: '5' }, 'No batches yet.')));
-        for (const batch of page.data) body.append(row(batch, { api, report, refresh }));
+        for (const batch of page.data) {
+          const tr = row(batch, { api, report, refresh });
+          if (batch.id === wanted) tr.setAttribute('aria-current', 'true');
+          body.append(tr);
+        }
       } catch (error) {
         report(error.message);
       }

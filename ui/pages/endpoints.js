@@ -1,12 +1,17 @@
-// Downstream endpoints: health, deliveries with their attempts, and the actions retry, recover,
-// replay, rotate secret, enable/disable. Polls every 5 s while shown.
+// Downstream endpoints: create, edit, pause/resume, enable/disable, rotate the secret, delete (after a
+// confirmation); honest health with a chart of recent attempts; per endpoint its deliveries and
+// attempts with retry, recover and replay. Polls every 5 s while shown. #/endpoints/<id> opens one.
 import { h } from '../lib/dom.js';
-import { deliveriesPanel } from './endpoint-deliveries.js';
+import { toolbar } from '../lib/parts.js';
+import { deliveriesPanel } from './endpoints/deliveries.js';
+import { endpointForm } from './endpoints/form.js';
+import { healthCell, lastErrorCell } from './endpoints/health.js';
 
-const pct = (rate) => (rate === null ? 'n/a' : `${Math.round(rate * 100)}%`);
+const REFRESH_MS = 5000;
 
-function badge(endpoint) {
+function stateBadge(endpoint) {
   if (!endpoint.enabled) return h('span', { class: 'badge bad' }, 'disabled');
+  if (endpoint.paused) return h('span', { class: 'badge warn' }, 'paused');
   if (endpoint.health.failing_since) return h('span', { class: 'badge bad' }, 'failing');
   return h('span', { class: 'badge ok' }, 'enabled');
 }
@@ -14,11 +19,13 @@ function badge(endpoint) {
 export default {
   id: 'endpoints',
   title: 'Endpoints',
-  mount(container, { api }) {
+  mount(container, { api, route }) {
     const message = h('p', { role: 'status', class: 'message' });
     const list = h('tbody');
-    const detail = h('section', { class: 'detail' });
-    let selected = null;
+    const editor = h('section', { class: 'editor', 'aria-live': 'polite' });
+    const detail = h('section', { class: 'detail endpoint-detail' });
+    let selected = route.rest ? decodeURIComponent(route.rest) : null;
+    let editing = null;
 
     const say = (text, bad = false) => {
       message.textContent = text;
@@ -32,97 +39,122 @@ export default {
         say(error.message, true);
       }
     };
-
     const panel = deliveriesPanel({ api, act, detail });
+    const post = (e, what) => api(`/v1/endpoints/${encodeURIComponent(e.id)}/${what}`, { method: 'POST' });
 
-    const form = h(
-      'form',
-      { class: 'create', 'aria-label': 'New endpoint' },
-      h(
-        'label',
-        {},
-        'URL ',
-        h('input', { name: 'url', type: 'url', required: true, placeholder: 'https://worker.example.com/hooks' }),
-      ),
-      h('label', {}, 'Description ', h('input', { name: 'description' })),
-      h('label', {}, 'Sources ', h('input', { name: 'sources', placeholder: 'github, stripe (empty = all)' })),
-      h('label', {}, 'Types ', h('input', { name: 'types', placeholder: 'invoice.*, push (empty = all)' })),
-      h('button', { type: 'submit', class: 'primary' }, 'Add endpoint'),
-    );
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      const data = new FormData(form);
-      const split = (name) =>
-        String(data.get(name) ?? '')
-          .split(',')
-          .map((s) => s.trim())
-          .filter(Boolean);
-      const filter = { sources: split('sources'), types: split('types') };
-      await act(async () => {
-        const created = await api('/v1/endpoints', {
-          method: 'POST',
-          body: { url: data.get('url'), description: data.get('description'), filter },
-        });
-        form.reset();
+    const createForm = endpointForm({
+      onSubmit: async (body) => {
+        const created = await api('/v1/endpoints', { method: 'POST', body });
         selected = created.id;
-        return `Created ${created.id}. Signing secret (shown once here, also at /v1/endpoints/${created.id}/secret): ${created.secret}`;
-      })();
+        say(
+          `Created ${created.id}. Signing secret (shown once here, also at /v1/endpoints/${created.id}/secret): ${created.secret}`,
+        );
+        await refresh();
+      },
     });
 
-    async function setEnabled(e, enabled) {
-      await api(`/v1/endpoints/${e.id}`, { method: 'PATCH', body: { enabled } });
+    function edit(e) {
+      editing = e.id;
+      editor.replaceChildren(
+        h('h2', {}, `Edit ${e.url}`),
+        endpointForm({
+          endpoint: e,
+          onSubmit: async (body) => {
+            await api(`/v1/endpoints/${encodeURIComponent(e.id)}`, { method: 'PATCH', body });
+            closeEditor();
+            say(`Saved ${e.id}.`);
+            await refresh();
+          },
+          onCancel: closeEditor,
+        }),
+      );
+      editor.querySelector('input')?.focus();
+    }
+    function closeEditor() {
+      editing = null;
+      editor.replaceChildren();
+    }
+
+    const confirmDialog = h('dialog', { class: 'confirm', 'aria-labelledby': 'confirm-title' });
+    function confirmDelete(e) {
+      const yes = h('button', { type: 'button', class: 'danger' }, 'Delete');
+      const no = h('button', { type: 'button' }, 'Keep it');
+      confirmDialog.replaceChildren(
+        h('h2', { id: 'confirm-title' }, 'Delete this endpoint?'),
+        h('p', {}, h('code', {}, e.url)),
+        h(
+          'p',
+          {},
+          `Its ${e.health.pending} pending deliveries are failed and nothing more is sent to it. This cannot be undone.`,
+        ),
+        h('div', { class: 'button-row' }, yes, no),
+      );
+      no.addEventListener('click', () => confirmDialog.close());
+      yes.addEventListener('click', async () => {
+        confirmDialog.close();
+        await act(async () => {
+          await api(`/v1/endpoints/${encodeURIComponent(e.id)}`, { method: 'DELETE' });
+          if (selected === e.id) selected = null;
+          if (editing === e.id) closeEditor();
+          return `Deleted ${e.url}.`;
+        })();
+      });
+      confirmDialog.showModal();
+      no.focus();
+    }
+
+    /** An action button: runs `fn` (which returns the message to show), then refreshes. */
+    const button = (label, fn, extra = {}) => h('button', { type: 'button', onclick: act(fn), ...extra }, label);
+    const setEnabled = async (e, enabled) => {
+      await api(`/v1/endpoints/${encodeURIComponent(e.id)}`, { method: 'PATCH', body: { enabled } });
       return `${enabled ? 'Enabled' : 'Disabled'} ${e.id}.`;
+    };
+    const pauseOrResume = async (e, what) => {
+      await post(e, what);
+      return what === 'pause' ? `Paused ${e.url}; deliveries wait until it resumes.` : `Resumed ${e.url}.`;
+    };
+
+    function actions(e) {
+      const plain = (label, onclick, extra = {}) => h('button', { type: 'button', onclick, ...extra }, label);
+      // Pause keeps pending deliveries (unlike Disable); offered when the relay reports `paused`.
+      const pausable = 'paused' in e && e.enabled;
+      return [
+        plain('Deliveries', () => {
+          selected = e.id;
+          history.replaceState(null, '', `#/endpoints/${encodeURIComponent(e.id)}`);
+          refresh();
+        }),
+        plain('Edit', () => edit(e)),
+        pausable ? button(e.paused ? 'Resume' : 'Pause', () => pauseOrResume(e, e.paused ? 'resume' : 'pause')) : null,
+        pausable && !e.paused && e.health.pending > 0
+          ? button('Send pending now', async () => {
+              const r = await post(e, 'flush');
+              return `Sending ${r.flushed} pending deliveries now${r.remaining ? ` (${r.remaining} more: press again)` : ''}.`;
+            })
+          : null,
+        button(e.enabled ? 'Disable' : 'Enable', () => setEnabled(e, !e.enabled)),
+        button('Rotate secret', async () => {
+          const r = await post(e, 'rotate-secret');
+          return `New secret for ${e.id}: ${r.secret} (the old one keeps signing for 24 h).`;
+        }),
+        plain('Delete', () => confirmDelete(e), { class: 'danger' }),
+      ];
     }
 
     function endpointRow(e) {
-      const toggle = e.enabled
-        ? h(
-            'button',
-            {
-              type: 'button',
-              onclick: act(() => setEnabled(e, false)),
-            },
-            'Disable',
-          )
-        : h(
-            'button',
-            {
-              type: 'button',
-              onclick: act(() => setEnabled(e, true)),
-            },
-            'Enable',
-          );
-      const rotate = h(
-        'button',
-        {
-          type: 'button',
-          onclick: act(async () => {
-            const r = await api(`/v1/endpoints/${e.id}/rotate-secret`, { method: 'POST' });
-            return `New secret for ${e.id}: ${r.secret} (the old one keeps signing for 24 h).`;
-          }),
-        },
-        'Rotate secret',
-      );
-      const show = h(
-        'button',
-        {
-          type: 'button',
-          onclick: () => {
-            selected = e.id;
-            refresh();
-          },
-        },
-        'Deliveries',
-      );
       return h(
         'tr',
         { dataset: { endpoint: e.id }, 'aria-selected': selected === e.id ? 'true' : undefined },
-        h('td', {}, h('code', {}, e.url), h('br'), h('small', {}, e.description)),
-        h('td', {}, badge(e), e.disabled_reason ? h('div', { class: 'muted' }, e.disabled_reason) : null),
-        h('td', {}, pct(e.health.success_rate), h('small', { class: 'muted' }, ` of ${e.health.sample}`)),
-        h('td', {}, String(e.health.pending)),
-        h('td', { class: 'muted' }, e.health.last_error ?? ''),
-        h('td', {}, show, ' ', toggle, ' ', rotate),
+        h('td', { 'data-label': 'Endpoint' }, h('code', { class: 'url' }, e.url), h('br'), h('small', {}, e.description)),
+        h(
+          'td',
+          { 'data-label': 'State' },
+          stateBadge(e),
+          e.disabled_reason ? h('div', { class: 'muted' }, e.disabled_reason) : null,
+        ),
+        h('td', { 'data-label': 'Health' }, healthCell(e.health)),
+        h('td', { 'data-label': 'Last error' }, lastErrorCell(e.health)),
+        h('td', { class: 'actions' }, h('div', { class: 'button-row' }, actions(e))),
       );
     }
 
@@ -130,7 +162,7 @@ export default {
       try {
         const { data } = await api('/v1/endpoints');
         list.replaceChildren(
-          ...(data.length ? data.map(endpointRow) : [h('tr', {}, h('td', { colspan: 6 }, 'No endpoints yet.'))]),
+          ...(data.length ? data.map(endpointRow) : [h('tr', {}, h('td', { colspan: 5 }, 'No endpoints yet.'))]),
         );
         const current = data.find((e) => e.id === selected);
         if (current) await panel.show(current);
@@ -141,27 +173,29 @@ export default {
     }
 
     container.append(
-      h('h1', {}, 'Endpoints'),
-      form,
+      toolbar('Endpoints'),
+      h('details', { class: 'create-box' }, h('summary', {}, 'New endpoint'), createForm),
       message,
+      editor,
       h(
         'table',
-        { class: 'endpoints' },
+        { class: 'endpoints stack' },
         h(
           'thead',
           {},
           h(
             'tr',
             {},
-            ['Endpoint', 'State', 'Success', 'Pending', 'Last error', ''].map((t) => h('th', {}, t)),
+            ['Endpoint', 'State', 'Health', 'Last error', 'Actions'].map((t) => h('th', { scope: 'col' }, t)),
           ),
         ),
         list,
       ),
       detail,
+      confirmDialog,
     );
     refresh();
-    const timer = setInterval(refresh, 5000);
+    const timer = setInterval(refresh, REFRESH_MS);
     return () => clearInterval(timer);
   },
 };

@@ -31,6 +31,8 @@ function createEventsPage(container, ctx) {
   const selectedAt = (id) => selected.findIndex((e) => e.id === id);
   let duplicates = new Map();
   let openId = null;
+  /** Stops the open event's activity polling. */
+  let stopDetail = () => {};
   /** What the right-hand pane shows: nothing, one event, or a diff. */
   let panel = 'none';
   let matches = () => true;
@@ -156,13 +158,21 @@ function createEventsPage(container, ctx) {
     // replaceState, not location.hash: a hash change would mount the page again.
     history.replaceState(null, '', `#/events/${encodeURIComponent(event.id)}`);
     const rawBody = (eventId) => rawText(eventId);
-    renderDetail(detail, event, { rawBody, repeatOf: (x) => feed.repeatOf(x), onOpen: openEvent, onClose: closeDetail });
+    stopDetail();
+    stopDetail = renderDetail(detail, event, {
+      api: ctx.api,
+      rawBody,
+      repeatOf: (x) => feed.repeatOf(x),
+      onOpen: openEvent,
+      onClose: closeDetail,
+    });
   }
 
   function showDiff() {
     if (selected.length !== 2) return;
     const [a, b] = [...selected].sort((x, y) => (x.id < y.id ? -1 : 1));
     openId = null;
+    stopDetail();
     panel = 'diff';
     list.setCurrent(null);
     history.replaceState(null, '', '#/events');
@@ -170,6 +180,7 @@ function createEventsPage(container, ctx) {
   }
 
   function closeDetail() {
+    stopDetail();
     openId = null;
     panel = 'none';
     list.setCurrent(null);
@@ -182,7 +193,7 @@ function createEventsPage(container, ctx) {
       h(
         'p',
         { class: 'muted' },
-        'Open an event (click, or Enter on a row) to see its headers and payload. Tick two to compare them.',
+        'Open an event (click, or Enter on a row) to see its payload, raw body, headers and what it caused. Tick two to compare them.',
       ),
     );
   }
@@ -210,6 +221,7 @@ function createEventsPage(container, ctx) {
     reload,
     openEvent,
     stop() {
+      stopDetail();
       live.stop();
       clearTimeout(reloadTimer);
       clearInterval(duplicateTimer);

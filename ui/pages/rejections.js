@@ -1,5 +1,6 @@
 import { h } from '../lib/dom.js';
 import { notice, toolbar } from '../lib/parts.js';
+import { timeEl } from '../lib/time.js';
 
 const REFRESH_MS = 5000;
 
@@ -34,7 +35,7 @@ export default {
       status,
       h(
         'table',
-        { class: 'rejections' },
+        { class: 'rejections stack' },
         h(
           'thead',
           {},
@@ -68,12 +69,16 @@ function row(rejection) {
   return h(
     'tr',
     { dataset: { code: rejection.code } },
-    h('td', {}, h('time', { datetime: rejection.at }, new Date(rejection.at).toLocaleString())),
-    h('td', {}, rejection.source),
-    h('td', {}, String(rejection.status)),
-    h('td', {}, h('code', {}, rejection.code)),
-    h('td', {}, REASONS[rejection.code] ?? ''),
-    h('td', {}, rejection.ip),
-    h('td', {}, h('details', {}, h('summary', {}, `${headers.length} headers`), h('pre', {}, headers.join('\n')))),
+    h('td', { 'data-label': 'When' }, timeEl(rejection.at)),
+    h('td', { 'data-label': 'Source' }, rejection.source),
+    h('td', { 'data-label': 'Status' }, String(rejection.status)),
+    h('td', { 'data-label': 'Code' }, h('code', {}, rejection.code)),
+    h('td', { 'data-label': 'Reason' }, REASONS[rejection.code] ?? ''),
+    h('td', { 'data-label': 'From' }, rejection.ip),
+    h(
+      'td',
+      { 'data-label': 'Headers' },
+      h('details', {}, h('summary', {}, `${headers.length} headers`), h('pre', {}, headers.join('\n'))),
+    ),
   );
 }

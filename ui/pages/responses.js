@@ -2,6 +2,7 @@
 // watch the status and the text stream in live, cancel, see usage; recent responses below.
 import { api, session } from '../lib/api.js';
 import { clear, h } from '../lib/dom.js';
+import { timeEl } from '../lib/time.js';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'incomplete']);
 const LIST_REFRESH_MS = 3000;
@@ -134,7 +135,7 @@ function recentList(onPick) {
   const body = h('tbody');
   const table = h(
     'table',
-    { class: 'response-list' },
+    { class: 'response-list stack' },
     h('thead', {}, h('tr', {}, ...['Response', 'Model', 'Status', 'Created', 'Duration'].map((t) => h('th', {}, t)))),
     body,
   );
@@ -149,11 +150,11 @@ function recentList(onPick) {
         h(
           'tr',
           { dataset: { id: r.id } },
-          h('td', {}, h('a', { href: '#/responses', onclick: (e) => pick(e, r.id) }, r.id)),
-          h('td', {}, r.model),
-          h('td', {}, statusBadge(r.status)),
-          h('td', {}, new Date(r.created_at * 1000).toLocaleString()),
-          h('td', {}, duration(r)),
+          h('td', { 'data-label': 'Response' }, h('a', { href: '#/responses', onclick: (e) => pick(e, r.id) }, r.id)),
+          h('td', { 'data-label': 'Model' }, r.model),
+          h('td', { 'data-label': 'Status' }, statusBadge(r.status)),
+          h('td', { 'data-label': 'Created' }, timeEl(r.created_at * 1000)),
+          h('td', { 'data-label': 'Duration' }, duration(r)),
         ),
       ),
     );
@@ -164,9 +165,11 @@ function recentList(onPick) {
 export default {
   id: 'responses',
   title: 'Responses',
-  mount(container) {
+  mount(container, { route }) {
     const watch = watcher();
     const recent = recentList((id) => watch.follow(id));
+    // #/responses/<id> (linked from an event's detail) follows that response.
+    if (route.rest) watch.follow(decodeURIComponent(route.rest));
     const formSlot = h('div');
     container.append(h('h1', {}, 'Responses'), formSlot, watch.element, h('h2', {}, 'Recent'), recent.element);
     api('/v1/ai/upstreams').then(

@@ -1,22 +1,17 @@
-// Workflows: each file with its validity and error, the runs of the selected workflow with a step
-// timeline, and one run's detail (trigger event in, step outputs out) with cancel and re-run.
+// Workflows: each file with its validity and errors; the selected workflow's steps as a graph, a dry run
+// against a stored event, its runs with a step timeline; one run in full (see workflows/run-view.js)
+// with Cancel and Re-run. #/workflows/<name>/<run id> opens a run (the event detail links there).
 import { clear, h } from '../lib/dom.js';
+import { statusBadge, toolbar } from '../lib/parts.js';
+import { timeEl } from '../lib/time.js';
+import { renderDryRun } from './workflows/dry-run-view.js';
+import { workflowGraph } from './workflows/graph.js';
+import { duration, runView } from './workflows/run-view.js';
 
-const FINISHED = new Set(['succeeded', 'failed', 'filtered', 'cancelled']);
-// The same colours as the other pages: green for good states, red for bad ones.
-const BADGE = {
-  succeeded: 'ok',
-  valid: 'ok',
-  failed: 'bad',
-  cancelled: 'bad',
-  invalid: 'bad',
-  'invalid (serving last good)': 'warn',
-};
+const BADGE = { valid: 'ok', invalid: 'bad', 'invalid (serving last good)': 'warn' };
 const REFRESH_MS = 2000;
 
-const badge = (status) => h('span', { class: `badge ${BADGE[status] ?? ''}`, dataset: { status } }, status);
-const ms = (a, b) => (a && b ? `${Math.max(0, Date.parse(b) - Date.parse(a))} ms` : '');
-const json = (value) => h('pre', {}, JSON.stringify(value, null, 2));
+const fileBadge = (status) => h('span', { class: `badge ${BADGE[status] ?? ''}`, dataset: { status } }, status);
 
 // An invalid file has no trigger to show: "manual only" would claim more than is known.
 function triggerText(w) {
@@ -25,16 +20,25 @@ function triggerText(w) {
 }
 
 function workflowRow(w, selected, onSelect) {
-  const state = w.valid ? badge('valid') : badge(w.serving_last_good ? 'invalid (serving last good)' : 'invalid');
+  const state = w.valid ? fileBadge('valid') : fileBadge(w.serving_last_good ? 'invalid (serving last good)' : 'invalid');
   return h(
     'tr',
     { class: selected ? 'selected' : '', dataset: { workflow: w.name ?? '', file: w.file } },
-    h('td', {}, w.name ? h('button', { class: 'link', onclick: () => onSelect(w.name) }, w.name) : h('em', {}, '(unnamed)')),
-    h('td', {}, w.file),
-    h('td', {}, state, w.error ? h('div', { class: 'error workflow-error' }, w.errors.join('\n')) : null),
-    h('td', {}, triggerText(w)),
-    h('td', {}, (w.steps ?? []).map((s) => s.id).join(' → ')),
-    h('td', {}, w.name ? `${w.running} running, ${w.queued} queued` : ''),
+    h(
+      'td',
+      { 'data-label': 'Name' },
+      w.name ? h('button', { type: 'button', class: 'link', onclick: () => onSelect(w.name) }, w.name) : h('em', {}, '(unnamed)'),
+    ),
+    h('td', { 'data-label': 'File' }, w.file),
+    h(
+      'td',
+      { 'data-label': 'Validity' },
+      state,
+      w.error ? h('div', { class: 'error workflow-error' }, w.errors.join('\n')) : null,
+    ),
+    h('td', { 'data-label': 'Trigger' }, triggerText(w)),
+    h('td', { 'data-label': 'Steps' }, (w.steps ?? []).map((s) => s.id).join(' → ')),
+    h('td', { 'data-label': 'Runs' }, w.name ? `${w.running} running, ${w.queued} queued` : ''),
   );
 }
 
@@ -45,7 +49,7 @@ function timeline(run) {
     run.steps.map((s) =>
       h(
         'li',
-        { class: `step ${s.status}`, title: `${s.uses}: ${s.status} ${ms(s.started_at, s.finished_at)}` },
+        { class: `step ${s.status}`, title: `${s.uses}: ${s.status} ${duration(s.started_at, s.finished_at)}` },
         `${s.id} ${s.status}`,
       ),
     ),
@@ -56,85 +60,88 @@ function runRow(run, onOpen) {
   return h(
     'tr',
     { dataset: { run: run.id } },
-    h('td', {}, h('button', { class: 'link', onclick: () => onOpen(run.id) }, run.id)),
-    h('td', {}, badge(run.status)),
-    h('td', {}, new Date(run.created_at).toLocaleString()),
-    h('td', {}, timeline(run)),
+    h('td', { 'data-label': 'Run' }, h('button', { type: 'button', class: 'link', onclick: () => onOpen(run.id) }, run.id)),
+    h('td', { 'data-label': 'Status' }, statusBadge(run.status)),
+    h('td', { 'data-label': 'Created' }, timeEl(run.created_at)),
+    h('td', { 'data-label': 'Steps' }, timeline(run)),
   );
 }
 
-function runDetail(run, event, actions) {
-  const buttons = h(
-    'div',
-    { class: 'actions' },
-    FINISHED.has(run.status) ? null : h('button', { class: 'cancel', onclick: () => actions.cancel(run.id) }, 'Cancel'),
-    FINISHED.has(run.status) ? h('button', { class: 'primary rerun', onclick: () => actions.rerun(run.id) }, 'Re-run') : null,
+/** The dry-run form: an event id (recent events offered) and a button; the result shows below. */
+function dryRunForm(api, name) {
+  const recent = h('datalist', { id: 'dry-run-events' });
+  const eventId = h('input', {
+    name: 'event_id',
+    list: 'dry-run-events',
+    placeholder: 'evt_…',
+    required: true,
+    autocomplete: 'off',
+  });
+  const result = h('div', { class: 'dry-run-result' });
+  const message = h('p', { class: 'error', role: 'alert' });
+  const form = h(
+    'form',
+    { class: 'dry-run-form', 'aria-label': `Dry run of ${name}` },
+    h('label', {}, 'Event ', eventId),
+    recent,
+    h('button', { type: 'submit' }, 'Dry run'),
+    message,
+    result,
   );
-  return h(
-    'section',
-    { class: 'run-detail', dataset: { run: run.id } },
-    h('h2', {}, `Run ${run.id} `, badge(run.status)),
-    buttons,
-    run.error ? h('p', { class: 'error' }, `${run.error.step || 'run'}: ${run.error.message}`) : null,
-    h('h3', {}, 'Input: trigger event'),
-    json(event ?? run.event ?? { id: run.trigger_event_id, note: 'no longer stored' }),
-    h('h3', {}, 'Steps'),
-    h(
-      'table',
-      {},
-      h(
-        'tr',
-        {},
-        h('th', {}, 'step'),
-        h('th', {}, 'status'),
-        h('th', {}, 'attempts'),
-        h('th', {}, 'time'),
-        h('th', {}, 'output / error'),
-      ),
-      run.steps.map((s) =>
-        h(
-          'tr',
-          { class: 'step-row', dataset: { step: s.id } },
-          h('td', {}, `${s.id} (${s.uses})`),
-          h(
-            'td',
-            {},
-            badge(s.status),
-            s.wake_at && s.status === 'waiting' ? ` until ${new Date(s.wake_at).toLocaleString()}` : '',
-          ),
-          h('td', {}, String(s.attempts)),
-          h('td', {}, ms(s.started_at, s.finished_at)),
-          h('td', {}, s.error ? h('div', { class: 'error' }, s.error) : null, s.output !== undefined ? json(s.output) : null),
-        ),
-      ),
-    ),
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    message.textContent = '';
+    try {
+      const body = { event_id: eventId.value.trim() };
+      renderDryRun(result, await api(`/v1/workflows/${encodeURIComponent(name)}/dry-run`, { method: 'POST', body }));
+    } catch (error) {
+      message.textContent = error.message;
+    }
+  });
+  api('/v1/events?tail=true&limit=20').then(
+    (page) => {
+      for (const event of page.data.toReversed())
+        recent.append(h('option', { value: event.id }, `${event.source} ${event.type}`));
+    },
+    () => {},
   );
+  return form;
 }
 
 export default {
   id: 'workflows',
   title: 'Workflows',
-  mount(container, { api }) {
-    const state = { workflow: null, run: null };
+  mount(container, { api, route }) {
+    const [routeName, routeRun] = route.rest.split('/').map((part) => (part ? decodeURIComponent(part) : null));
+    const state = { workflow: routeName ?? null, run: routeRun ?? null };
     const files = h('tbody');
+    const selectedBox = h('section', { class: 'workflow-selected' });
     const runs = h('section', { class: 'runs' });
     const detail = h('div');
     const message = h('p', { class: 'error', role: 'alert' });
     const reload = h(
       'button',
-      { onclick: () => api('/v1/workflows/reload', { method: 'POST' }).then(refresh, show) },
+      { type: 'button', onclick: () => api('/v1/workflows/reload', { method: 'POST' }).then(refresh, show) },
       'Reload files',
     );
     container.append(
-      h('h1', {}, 'Workflows'),
-      reload,
+      toolbar('Workflows', reload),
       message,
       h(
-        'table',
-        { class: 'workflows' },
-        h('thead', {}, h('tr', {}, ...['Name', 'File', 'Validity', 'Trigger', 'Steps', 'Runs'].map((t) => h('th', {}, t)))),
-        files,
+        'div',
+        { class: 'table-scroll' },
+        h(
+          'table',
+          { class: 'workflows stack' },
+          h(
+            'thead',
+            {},
+            h('tr', {}, ...['Name', 'File', 'Validity', 'Trigger', 'Steps', 'Runs'].map((t) => h('th', { scope: 'col' }, t))),
+          ),
+          files,
+        ),
       ),
+      selectedBox,
       runs,
       detail,
     );
@@ -145,10 +152,21 @@ export default {
       cancel: (id) => api(`/v1/runs/${id}/cancel`, { method: 'POST' }).then(refresh, show),
       rerun: (id) =>
         api(`/v1/runs/${id}/rerun`, { method: 'POST' }).then((run) => {
-          state.run = run.id;
-          return refresh();
+          open(run.id);
         }, show),
     };
+    // What was drawn last, so a refresh that changes nothing leaves open <details> and focus alone.
+    const drawn = { graphFor: null, graph: '', runs: '', run: '' };
+
+    function drawSelected(w, run) {
+      const key = JSON.stringify([w.steps, w.on_error, run?.steps.map((s) => s.status)]);
+      const graph = () => h('div', { class: 'graph-box' }, workflowGraph(w, run));
+      if (drawn.graphFor !== w.name) {
+        clear(selectedBox).append(h('h2', {}, w.name), graph(), h('h3', {}, 'Dry run'), dryRunForm(api, w.name));
+      } else if (drawn.graph !== key) selectedBox.querySelector('.graph-box').replaceWith(graph());
+      drawn.graphFor = w.name;
+      drawn.graph = key;
+    }
 
     async function refresh() {
       const list = await api('/v1/workflows');
@@ -156,39 +174,65 @@ export default {
       clear(files).append(
         ...(list.data.length ? list.data.map((w) => workflowRow(w, w.name === state.workflow, select)) : [empty]),
       );
+      const current = list.data.find((w) => w.name === state.workflow);
+      let run = null;
+      if (state.run) {
+        run = await api(`/v1/runs/${encodeURIComponent(state.run)}`);
+        const key = JSON.stringify(run);
+        if (drawn.run !== key) {
+          drawn.run = key;
+          const event = run.trigger_event_id ? await api(`/v1/events/${run.trigger_event_id}`).catch(() => null) : null;
+          clear(detail).append(runView(run, event, actions));
+        }
+      }
+      if (current) drawSelected(current, run);
       if (state.workflow) {
         const page = await api(`/v1/workflows/${encodeURIComponent(state.workflow)}/runs?limit=50`);
-        clear(runs).append(
-          h('h2', {}, `Runs of ${state.workflow}`),
-          page.data.length === 0
-            ? h('p', {}, 'No runs yet.')
-            : h(
-                'table',
-                { class: 'runs' },
-                h('thead', {}, h('tr', {}, ...['Run', 'Status', 'Created', 'Steps'].map((t) => h('th', {}, t)))),
-                h(
-                  'tbody',
-                  {},
-                  page.data.map((r) => runRow(r, open)),
+        const key = JSON.stringify(page.data);
+        if (drawn.runs !== key) {
+          drawn.runs = key;
+          clear(runs).append(
+            h('h2', {}, `Runs of ${state.workflow}`),
+            page.data.length === 0
+              ? h('p', {}, 'No runs yet.')
+              : h(
+                  'div',
+                  { class: 'table-scroll' },
+                  h(
+                    'table',
+                    { class: 'runs stack' },
+                    h(
+                      'thead',
+                      {},
+                      h('tr', {}, ...['Run', 'Status', 'Created', 'Steps'].map((t) => h('th', { scope: 'col' }, t))),
+                    ),
+                    h(
+                      'tbody',
+                      {},
+                      page.data.map((r) => runRow(r, open)),
+                    ),
+                  ),
                 ),
-              ),
-        );
-      }
-      if (state.run) {
-        const run = await api(`/v1/runs/${state.run}`);
-        const event = run.trigger_event_id ? await api(`/v1/events/${run.trigger_event_id}`).catch(() => null) : null;
-        clear(detail).append(runDetail(run, event, actions));
+          );
+        }
       }
       message.textContent = '';
+    }
+    function remember() {
+      const parts = [state.workflow, state.run].filter(Boolean).map(encodeURIComponent);
+      history.replaceState(null, '', `#/workflows${parts.length ? `/${parts.join('/')}` : ''}`);
     }
     function select(name) {
       state.workflow = name;
       state.run = null;
+      drawn.run = '';
       clear(detail);
+      remember();
       refresh().catch(show);
     }
     function open(id) {
       state.run = id;
+      remember();
       refresh().catch(show);
     }
     refresh().catch(show);

@@ -33,7 +33,7 @@ export interface NewRow {
   input: NewEvent;
 }
 
-const COLUMNS_PER_ROW = 10;
+const COLUMNS_PER_ROW = 11;
 
 /**
  * One statement for several events: insert each unless its (source, provider_id) exists (also earlier
@@ -56,13 +56,14 @@ export function insertStatement(rows: readonly NewRow[], channel: string, instan
       JSON.stringify(event.verified),
       input.raw,
       input.content_type,
+      input.client_ip ?? null,
     );
     const p = (n: number) => `$${at + n}`;
-    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}::json, ${p(7)}::json, ${p(8)}::json, ${p(9)}, ${p(10)}, $3)`;
+    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}::json, ${p(7)}::json, ${p(8)}::json, ${p(9)}, ${p(10)}, ${p(11)}, $3)`;
   });
   return {
     text: `WITH inserted AS (
-        INSERT INTO events (id, source, type, received_at, provider_id, headers, payload, verified, raw, content_type, stored_by)
+        INSERT INTO events (id, source, type, received_at, provider_id, headers, payload, verified, raw, content_type, client_ip, stored_by)
         VALUES ${tuples.join(', ')}
         ON CONFLICT (source, provider_id) WHERE provider_id IS NOT NULL DO NOTHING
         RETURNING id)

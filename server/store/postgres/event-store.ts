@@ -120,11 +120,11 @@ export class PostgresEventStore implements EventStore {
   }
 
   async getRaw(id: string): Promise<RawBody | undefined> {
-    const { rows } = await this.#db.query<RawBody>('SELECT raw, content_type FROM events WHERE id = $1 AND id >= $2', [
+    const { rows } = await this.#db.query<RawBody>('SELECT raw, content_type, client_ip FROM events WHERE id = $1 AND id >= $2', [
       id,
       await this.#floor(),
     ]);
-    return rows[0] && { raw: rows[0].raw, content_type: rows[0].content_type };
+    return rows[0] && { raw: rows[0].raw, content_type: rows[0].content_type, client_ip: rows[0].client_ip ?? null };
   }
 
   async list(query: EventQuery): Promise<EventPage> {

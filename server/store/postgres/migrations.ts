@@ -68,6 +68,14 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; name: string; sql: str
       );
     `,
   },
+  {
+    version: 3,
+    name: 'events: client address',
+    sql: `
+      -- Where each webhook came from (shown with the event's activity); null for internal events.
+      ALTER TABLE events ADD COLUMN client_ip text;
+    `,
+  },
 ];
 
 /**

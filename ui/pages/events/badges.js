@@ -1,8 +1,18 @@
 import { h } from '../../lib/dom.js';
 
-/** "verified" (the scheme in the tooltip, or in full with `long`) for a checked signature; "unsigned" for scheme none. */
+/**
+ * "verified" (the scheme in the tooltip, or in full with `long`) for a checked signature; "unsigned" for
+ * scheme none; "internal" (never "verified") for events the relay emitted itself.
+ */
 export function verifiedBadge(event, { long = false } = {}) {
   const scheme = event.verified?.scheme;
+  if (scheme === 'internal') {
+    return h(
+      'span',
+      { class: 'badge internal', title: `Emitted by the relay itself (${event.source}); no signature to check.` },
+      'internal',
+    );
+  }
   if (!scheme || scheme === 'none') {
     return h('span', { class: 'badge bad', title: 'This source accepts unsigned requests (scheme: none).' }, 'unsigned');
   }
@@ -24,3 +34,6 @@ export function repeatBadge(firstId) {
     'repeat',
   );
 }
+
+/** Events the relay made itself (workflow emit, AI and batch state changes, endpoint.disabled). */
+export const isInternal = (event) => event.verified?.scheme === 'internal';

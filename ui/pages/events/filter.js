@@ -1,7 +1,12 @@
 import { h } from '../../lib/dom.js';
 import { serverTypeFilter, typeMatcher } from '../../lib/glob.js';
+import { isInternal } from './badges.js';
+import { parsePathQuery, pathMatcher } from './path-query.js';
 
-/** The filter bar: source (with the sources seen so far offered), type glob and free text. */
+/**
+ * The filter bar: source (with the sources seen so far offered), type glob, free text or a payload path
+ * query (`a.b=c`), and whether to show the relay's own (internal) events, hidden by default.
+ */
 export function createFilterBar(onChange) {
   const sources = h('datalist', { id: 'seen-sources' });
   const source = h('input', { name: 'source', list: 'seen-sources', placeholder: 'all sources', autocomplete: 'off' });
@@ -9,10 +14,12 @@ export function createFilterBar(onChange) {
   const text = h('input', {
     name: 'text',
     type: 'search',
-    placeholder: 'text in payload or headers  ( / )',
+    placeholder: 'text, or a payload path: order.amount=5  ( / )',
     autocomplete: 'off',
   });
+  const internal = h('input', { name: 'internal', type: 'checkbox' });
   for (const input of [source, type, text]) input.addEventListener('input', () => onChange(input.name));
+  internal.addEventListener('change', () => onChange('text'));
   const element = h(
     'form',
     { class: 'filters', role: 'search', onsubmit: (e) => e.preventDefault() },
@@ -20,11 +27,22 @@ export function createFilterBar(onChange) {
     sources,
     h('label', {}, 'Type ', type),
     h('label', { class: 'grow' }, 'Search ', text),
+    h(
+      'label',
+      { class: 'check', title: 'Events the relay emitted itself (workflow emit, AI, batches)' },
+      internal,
+      ' Show internal',
+    ),
   );
   return {
     element,
     text,
-    values: () => ({ source: source.value.trim(), type: type.value.trim(), text: text.value.trim() }),
+    values: () => ({
+      source: source.value.trim(),
+      type: type.value.trim(),
+      text: text.value.trim(),
+      internal: internal.checked,
+    }),
     offerSources(names) {
       const known = new Set([...sources.options].map((o) => o.value));
       for (const name of names) if (!known.has(name)) sources.append(h('option', { value: name }));
@@ -37,12 +55,17 @@ export function serverFilters({ source, type }) {
   return { source: source || undefined, type: serverTypeFilter(type) };
 }
 
-/** Everything, applied in the page: source, any type glob, and text over payload, headers and id. */
-export function eventMatcher({ source, type, text }) {
+/**
+ * Everything, applied in the page: source, any type glob, internal or not, and the search box: a payload
+ * path query when it reads as one (`a.b=c`, `a.b!=c`), otherwise text over payload, headers and id.
+ */
+export function eventMatcher({ source, type, text, internal = false }) {
   const typeOk = typeMatcher(type);
+  const query = parsePathQuery(text);
   const needle = text.toLowerCase();
+  const textOk = query ? pathMatcher(query) : (event) => !needle || searchableText(event).includes(needle);
   return (event) =>
-    (!source || event.source === source) && typeOk(event.type) && (!needle || searchableText(event).includes(needle));
+    (internal || !isInternal(event)) && (!source || event.source === source) && typeOk(event.type) && textOk(event);
 }
 
 function searchableText(event) {

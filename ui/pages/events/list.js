@@ -1,7 +1,6 @@
 import { h } from '../../lib/dom.js';
-import { repeatBadge, verifiedBadge } from './badges.js';
-
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
+import { isInternal, repeatBadge, verifiedBadge } from './badges.js';
+import { timeEl } from '../../lib/time.js';
 
 /**
  * The event list: one <li> per event, newest first. Each row has a checkbox (select for the diff) and a
@@ -39,12 +38,20 @@ export function createEventList({ onOpen, onSelect, isSelected, repeatOf }) {
     const open = h(
       'button',
       { type: 'button', class: 'event-open', 'aria-controls': 'event-detail', onclick: () => onOpen(event.id) },
-      h('time', { datetime: event.received_at }, timeFormat.format(new Date(event.received_at))),
+      timeEl(event.received_at),
       h('span', { class: 'source' }, event.source),
       h('span', { class: 'type' }, event.type),
       h('span', { class: 'badges' }, verifiedBadge(event), repeatBadge(repeatOf(event.id))),
     );
-    return h('li', { class: 'event-row', dataset: { id: event.id, source: event.source, type: event.type } }, checkbox, open);
+    return h(
+      'li',
+      {
+        class: 'event-row',
+        dataset: { id: event.id, source: event.source, type: event.type, internal: String(isInternal(event)) },
+      },
+      checkbox,
+      open,
+    );
   }
 
   function rowOf(id) {

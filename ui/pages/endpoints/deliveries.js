@@ -1,9 +1,8 @@
 // The deliveries of one endpoint, with their attempts, and the recover / replay / retry actions.
 // The actions are built once per endpoint (so typing survives the page's refresh); only the table
 // is rebuilt, keeping expanded attempt lists open.
-import { h } from '../lib/dom.js';
-
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+import { h } from '../../lib/dom.js';
+import { timeEl } from '../../lib/time.js';
 
 /** act(fn) wraps an action: runs it, reports its message and refreshes the page. */
 export function deliveriesPanel({ api, act, detail }) {
@@ -15,7 +14,8 @@ export function deliveriesPanel({ api, act, detail }) {
         h(
           'li',
           {},
-          `${when(a.at)} (${a.trigger}): ${a.status_code ?? 'no response'} in ${a.latency_ms} ms${a.error ? `, ${a.error}` : ''}`,
+          timeEl(a.at),
+          ` (${a.trigger}): ${a.status_code ?? 'no response'} in ${a.latency_ms} ms${a.error ? `, ${a.error}` : ''}`,
           a.response_body ? h('pre', {}, a.response_body) : null,
         ),
       ),
@@ -37,18 +37,24 @@ export function deliveriesPanel({ api, act, detail }) {
     return h(
       'tr',
       { dataset: { delivery: d.id, status: d.status } },
-      h('td', {}, h('code', {}, d.event_id), h('br'), h('small', {}, `${d.source} / ${d.event_type} (${d.origin})`)),
       h(
         'td',
-        {},
+        { 'data-label': 'Event' },
+        h('a', { href: `#/events/${encodeURIComponent(d.event_id)}` }, h('code', {}, d.event_id)),
+        h('br'),
+        h('small', {}, `${d.source} / ${d.event_type} (${d.origin})`),
+      ),
+      h(
+        'td',
+        { 'data-label': 'Status' },
         h(
           'span',
           { class: `badge ${d.status === 'succeeded' ? 'ok' : d.status === 'failed' ? 'bad' : ''}` },
           d.sending ? 'sending' : d.status,
         ),
       ),
-      h('td', {}, h('details', {}, h('summary', {}, `${d.attempt_count} attempt(s)`), attemptsList(d))),
-      h('td', {}, d.next_attempt_at ? when(d.next_attempt_at) : ''),
+      h('td', { 'data-label': 'Attempts' }, h('details', {}, h('summary', {}, `${d.attempt_count} attempt(s)`), attemptsList(d))),
+      h('td', { 'data-label': 'Next attempt' }, d.next_attempt_at ? timeEl(d.next_attempt_at) : ''),
       h('td', {}, retry),
     );
   }
@@ -103,7 +109,7 @@ export function deliveriesPanel({ api, act, detail }) {
         ? h('p', { class: 'muted' }, 'No deliveries yet.')
         : h(
             'table',
-            { class: 'deliveries' },
+            { class: 'deliveries stack' },
             h(
               'thead',
               {},
