@@ -18,6 +18,7 @@ export function newResponse(id: string, params: CreateParams, nowMs: number): Re
   const response: Omit<Response, 'output_text'> = {
     id,
     object: 'response',
+    access_programs: null,
     created_at: seconds(nowMs),
     status: 'queued',
     background: params.background,
