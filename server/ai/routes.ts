@@ -1,7 +1,9 @@
 import type { Request, Response as HttpResponse, Router } from 'express';
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
+import { principalOf } from '../http/auth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
+import { listInputItems } from './input-items.ts';
 import type { AiConfig } from './config.ts';
 import type { Idempotency } from './idempotency.ts';
 import { followResponse } from './live.ts';
@@ -40,10 +42,11 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
   }
 
   v1.post('/responses', admin, async (req, res) => {
-    const params = parseCreateParams(req.body);
+    const params = { ...parseCreateParams(req.body, ctx.newId), caller: principalOf(res).tokenId };
     const key = idempotencyKey(req);
+    // The body as sent is what a repeated request is compared with (parsing gives new item ids).
     const response = key
-      ? await deps.idempotency.once(key, params, {
+      ? await deps.idempotency.once(key, req.body, {
           newId: () => ctx.newId('resp'),
           create: (id) => service.create(params, id),
           find: (id) => service.retrieve(id),
@@ -92,6 +95,12 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
     if (!response) throw notFound(id);
     if (req.query.stream !== 'true') return void res.json(response);
     follow(res, id, startingAfter(req));
+  });
+
+  v1.get('/responses/:id/input_items', admin, async (req, res) => {
+    const id = String(req.params.id);
+    if (!(await service.retrieve(id))) throw notFound(id);
+    res.json(listInputItems(store.get(id)?.input_items ?? [], req));
   });
 
   v1.post('/responses/:id/cancel', admin, async (req, res) => {

@@ -17,6 +17,9 @@ defineErrorCodes({
   model_not_found: 400,
   unknown_parameter: 400,
   unsupported_input: 400,
+  unsupported_parameter: 400,
+  unsupported_tool: 400,
+  previous_response_not_found: 400,
   response_not_cancellable: 400,
   idempotency_key_reused: 409,
   ai_queue_full: 429,
@@ -62,13 +65,17 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
   ctx.services.provide('ai.upstreams', { client: (name: string) => router.all.find((u) => u.name === name)?.client });
   ctx.services.provide('ai.responses', {
     create: async (body: Record<string, unknown>, opts?: { idempotencyKey?: string }): Promise<Response> => {
-      const full = parseCreateParams({ ...body, background: true });
+      const full = parseCreateParams({ ...body, background: true }, ctx.newId);
       if (opts?.idempotencyKey)
-        return idempotency.once(opts.idempotencyKey, full, {
-          newId: () => ctx.newId('resp'),
-          create: (id) => service.create(full, id),
-          find: (id) => service.retrieve(id),
-        });
+        return idempotency.once(
+          opts.idempotencyKey,
+          { ...body, background: true },
+          {
+            newId: () => ctx.newId('resp'),
+            create: (id) => service.create(full, id),
+            find: (id) => service.retrieve(id),
+          },
+        );
       return service.create(full);
     },
     retrieve: (id: string) => service.retrieve(id),

@@ -111,7 +111,12 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         const batch = await found(String(req.params.id));
         if (batch.status === 'cancelling' || batch.status === 'cancelled') return void res.json(view(batch));
         if (TERMINAL.has(batch.status) || batch.status === 'finalizing' || !claims) {
-          throw new HttpError('batch_not_cancellable', `Batch ${batch.id} is ${batch.status} and can no longer be cancelled.`);
+          throw new HttpError(
+            'batch_not_cancellable',
+            `Batch ${batch.id} is ${batch.status} and can no longer be cancelled.`,
+          ).withHeaders({
+            'x-should-retry': 'false',
+          });
         }
         res.json(view(await claims.cancel(batch.id)));
       });
