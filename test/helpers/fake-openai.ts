@@ -17,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 export interface Behaviour {
   /** The content pieces to stream, one chunk each. Default: `tokenCount` tokens "t0 ", "t1 ", ... */
   tokens?: string[];
-  /** Used when `tokens` is not given. Default 5. */
+  /** Used when `tokens` is not given. Default 5 (0 with `toolCalls`). */
   tokenCount?: number;
   /** Makes token i at the moment it is written (e.g. a timestamp, for latency measurements); overrides `tokens`. */
   tokenAt?: (i: number) => string;
@@ -96,7 +96,8 @@ export interface FakeOpenAI {
 }
 
 export function tokensOf(behaviour: Behaviour): string[] {
-  return behaviour.tokens ?? Array.from({ length: behaviour.tokenCount ?? 5 }, (_, i) => `t${i} `);
+  const count = behaviour.tokenCount ?? (behaviour.toolCalls ? 0 : 5);
+  return behaviour.tokens ?? Array.from({ length: count }, (_, i) => `t${i} `);
 }
 
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
