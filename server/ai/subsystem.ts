@@ -3,6 +3,8 @@ import { defineErrorCodes } from '../errors.ts';
 import { resolveAiConfig } from './config.ts';
 import { createIdempotency } from './idempotency.ts';
 import { createAiMetrics } from './metrics.ts';
+import { createModelCatalogue } from './models.ts';
+import { openaiRoutes } from './openai-routes.ts';
 import { createAiQueue } from './queue.ts';
 import { parseCreateParams } from './request.ts';
 import type { Response } from './response-object.ts';
@@ -20,6 +22,8 @@ defineErrorCodes({
   unsupported_parameter: 400,
   unsupported_tool: 400,
   previous_response_not_found: 400,
+  upstream_refused: 400,
+  upstream_error: 502,
   response_not_cancellable: 400,
   idempotency_key_reused: 409,
   ai_queue_full: 429,
@@ -100,6 +104,8 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
     name: 'ai',
     routes({ v1 }) {
       responsesRoutes(v1, { ctx, config, service, store, usage, idempotency, router, openStreams });
+      const models = createModelCatalogue(router, ctx.clock, ctx.logger);
+      openaiRoutes(v1, { ctx, config, router, queue, usage, metrics, models });
     },
     async start() {
       delivery = ctx.services.get<DeliveryService>('delivery');
