@@ -8,7 +8,15 @@ import { batchEvents } from './batch-events.ts';
 import { type LineResult, tableBatchStore } from './batch-store.ts';
 import { type BatchRunner, createBatchRunner } from './runner.ts';
 import { batchSettings } from './settings.ts';
-import { AI_QUEUE, type AiQueue, type BatchEndpoint, type BatchRecord, TERMINAL } from './types.ts';
+import {
+  AI_QUEUE,
+  AI_RESPONSES,
+  type AiQueue,
+  type BatchEndpoint,
+  type BatchRecord,
+  type ResponsesRunner,
+  TERMINAL,
+} from './types.ts';
 
 defineErrorCodes({ ai_unavailable: 503, batch_not_cancellable: 409 });
 
@@ -17,7 +25,7 @@ export interface BatchesService {
   get(id: string): Omit<BatchRecord, 'files_written'> | undefined;
 }
 
-const ENDPOINTS: ReadonlySet<string> = new Set(['/v1/responses', '/v1/chat/completions']);
+const ENDPOINTS: ReadonlySet<string> = new Set(['/v1/responses', '/v1/chat/completions', '/v1/embeddings']);
 const DAY = 24 * 3600;
 
 /** POST /v1/batches, GET /v1/batches, GET /v1/batches/:id, POST /v1/batches/:id/cancel (OpenAI's shapes). */
@@ -45,15 +53,24 @@ export function batchesApi(ctx: RelayContext): Subsystem {
 
   async function create(req: Request, files: FilesService): Promise<BatchRecord> {
     const { input_file_id, endpoint, completion_window, metadata } = (req.body ?? {}) as Record<string, unknown>;
-    if (typeof input_file_id !== 'string') throw new HttpError('invalid_request', '"input_file_id" is required.');
+    if (typeof input_file_id !== 'string')
+      throw new HttpError('invalid_request', '"input_file_id" is required.', 400, { param: 'input_file_id' });
     const input = await files.find(input_file_id);
-    if (!input) throw new HttpError('not_found', `No file with id "${input_file_id}".`);
+    if (!input) throw new HttpError('not_found', `No file with id "${input_file_id}".`, 404, { param: 'input_file_id' });
     if (input.purpose !== 'batch')
-      throw new HttpError('invalid_request', `File ${input_file_id} was not uploaded with purpose "batch".`);
+      throw new HttpError('invalid_request', `File ${input_file_id} was not uploaded with purpose "batch".`, 400, {
+        param: 'input_file_id',
+      });
     if (typeof endpoint !== 'string' || !ENDPOINTS.has(endpoint)) {
-      throw new HttpError('invalid_request', '"endpoint" must be "/v1/responses" or "/v1/chat/completions".');
+      throw new HttpError(
+        'invalid_request',
+        '"endpoint" must be "/v1/responses", "/v1/chat/completions" or "/v1/embeddings".',
+        400,
+        { param: 'endpoint' },
+      );
     }
-    if (completion_window !== '24h') throw new HttpError('invalid_request', '"completion_window" must be "24h".');
+    if (completion_window !== '24h')
+      throw new HttpError('invalid_request', '"completion_window" must be "24h".', 400, { param: 'completion_window' });
     const now = Math.floor(ctx.clock.now() / 1000);
     return {
       id: ctx.newId('batch'),
@@ -76,6 +93,8 @@ export function batchesApi(ctx: RelayContext): Subsystem {
       request_counts: { total: 0, completed: 0, failed: 0 },
       errors: null,
       metadata: checkMetadata(metadata),
+      model: null,
+      usage: null,
     };
   }
 
@@ -133,6 +152,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         store,
         files,
         queue,
+        responses: ctx.services.get<ResponsesRunner>(AI_RESPONSES),
         events,
         clock: ctx.clock,
         newId: ctx.newId,
