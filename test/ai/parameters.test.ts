@@ -71,6 +71,13 @@ describe('Responses create parameters', { timeout: 30_000 }, () => {
       part.logprobs?.map((l) => l.token),
       ['a', 'b'],
     );
+    const replay = [];
+    for await (const e of await h.client.responses.retrieve(r.id, { stream: true })) replay.push(e);
+    const deltas = replay.filter((e) => e.type === 'response.output_text.delta');
+    assert.deepEqual(
+      deltas.map((d) => d.logprobs[0]?.token),
+      ['a', 'b'],
+    );
   });
 
   it('turns reasoning_content into a reasoning item, streamed with reasoning_text events', async () => {
@@ -109,6 +116,10 @@ describe('Responses create parameters', { timeout: 30_000 }, () => {
     assert.equal(final.response.usage?.output_tokens_details.reasoning_tokens, 6);
     const retrieved = await h.client.responses.retrieve(final.response.id);
     assert.deepEqual(retrieved.output, final.response.output);
+    // The stored stream replays exactly what was streamed live.
+    const replay = [];
+    for await (const e of await h.client.responses.retrieve(final.response.id, { stream: true })) replay.push(e);
+    assert.deepEqual(replay, events);
   });
 
   it('says usage is null when the upstream reports none, rather than zeros', async () => {
