@@ -5,14 +5,8 @@ import type { AiMetrics } from './metrics.ts';
 import { callUpstream } from './execution.ts';
 import { LiveResponse } from './live.ts';
 import type { AiQueue } from './queue.ts';
-import {
-  type ChatOptions,
-  chatOptions,
-  conversationOf,
-  inputMessages,
-  outputMessages,
-  withInstructions,
-} from './chat-request.ts';
+import { chatOptions, inputMessages, withInstructions } from './chat-request.ts';
+import { legacyChatOptions, turnsThrough } from './previous-response.ts';
 import type { CreateParams } from './request.ts';
 import { failureError, isTerminal, newResponse, type Response, usageOf } from './response-object.ts';
 import type { ResponseRow, ResponseStore } from './response-store.ts';
@@ -183,23 +177,8 @@ export function createResponsesService(deps: Deps): ResponsesService {
     return run.snapshot();
   }
 
-  /**
-   * The turns up to and including a stored response: its conversation (without its instructions, which
-   * OpenAI does not carry over) and its output, tool calls included.
-   */
   async function conversationBefore(previousId: string) {
-    const previous = await rowOf(previousId);
-    if (!previous) {
-      throw new HttpError('previous_response_not_found', `Previous response with id "${previousId}" not found.`, 400, {
-        param: 'previous_response_id',
-      });
-    }
-    if (!isTerminal(previous.response.status)) {
-      throw new HttpError('invalid_request', `Previous response "${previousId}" has not finished yet.`, 400, {
-        param: 'previous_response_id',
-      });
-    }
-    return [...conversationOf(previous.messages, previous.response.instructions), ...outputMessages(previous.response.output)];
+    return turnsThrough(previousId, await rowOf(previousId));
   }
 
   /**
@@ -278,13 +257,5 @@ export function createResponsesService(deps: Deps): ResponsesService {
       await Promise.all(pending.map((r) => r.settled));
       await claims.handOn(pending.filter((r) => !isTerminal(r.row.response.status)).map((r) => r.row.id));
     },
-  };
-}
-
-/** Rows stored before chat options were kept: what those versions sent. */
-function legacyChatOptions(response: Response): ChatOptions {
-  return {
-    ...(typeof response.max_output_tokens === 'number' && { max_tokens: response.max_output_tokens }),
-    ...(response.temperature !== null && { temperature: response.temperature }),
   };
 }
