@@ -58,7 +58,7 @@ export function createTransitions(deps: TransitionDeps) {
     await Promise.all([
       setRow(run, response, { finished_ms: now() }),
       run.live.end({ type: `response.${status}`, response }),
-      deps.usage.record(response.model, now(), status, response.usage),
+      deps.usage.record(response.model, now(), status, response.usage, { caller: run.row.caller ?? null }),
     ]);
     deps.metrics.finished.inc({ model: response.model, status });
     if (response.usage) {

@@ -120,6 +120,28 @@ describe('models and chat completions', { timeout: 30_000 }, () => {
     assert.equal(row?.output_tokens, 7);
   });
 
+  it('records usage per caller: the key id of a principal that has one', async () => {
+    // Stands in for an API key resolver (one principal with a key id, as API keys give).
+    relay.relay.ctx.auth.addResolver((token) =>
+      token === 'key-secret' ? { role: 'admin', tokenId: 'key_usage', sources: null } : null,
+    );
+    const keyed = new OpenAI({ apiKey: 'key-secret', baseURL: `${relay.url}/v1`, maxRetries: 0 });
+    local.script(
+      { tokens: ['x'], usage: { prompt_tokens: 2, completion_tokens: 1 } },
+      { tokens: ['y'], usage: { prompt_tokens: 3, completion_tokens: 1 } },
+    );
+    await keyed.chat.completions.create({ model: 'llama-local', messages: [{ role: 'user', content: 'hi' }] });
+    const r = await keyed.responses.create({ model: 'llama-local', input: 'hi' });
+    assert.equal(r.status, 'completed');
+    const rows = (await usageRows()).filter((row) => row.model === 'llama-local');
+    const mine = rows.find((row) => row.caller === 'key_usage') as UsageRow & { responses: number };
+    assert.deepEqual([mine.chat_completions, mine.responses, mine.input_tokens], [1, 1, 5]);
+    assert.ok(
+      rows.some((row) => row.caller === null),
+      "the admin token's usage stays on its own row",
+    );
+  });
+
   it('answers upstream refusals and bad bodies in OpenAI error shape', async () => {
     local.script({ failStatus: 400 });
     await assert.rejects(client.chat.completions.create({ model: 'llama-local', messages: [{ role: 'user', content: 'x' }] }), {
