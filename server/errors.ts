@@ -30,12 +30,19 @@ export class HttpError extends Error {
   readonly code: string;
   readonly status: number;
   readonly details?: Record<string, unknown>;
+  /** Response headers that go with this error (e.g. `x-should-retry: false`). */
+  headers?: Record<string, string>;
   constructor(code: ErrorCode | string, message: string, status?: number, details?: Record<string, unknown>) {
     super(message);
     this.name = 'HttpError';
     this.code = code;
     this.status = status ?? (ERROR_CODES as Record<string, number>)[code] ?? 400;
     this.details = details;
+  }
+
+  withHeaders(headers: Record<string, string>): this {
+    this.headers = { ...this.headers, ...headers };
+    return this;
   }
 }
 

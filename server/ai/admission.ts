@@ -2,16 +2,19 @@ import { HttpError } from '../errors.ts';
 import type { AiConfig } from './config.ts';
 import type { AiQueue } from './queue.ts';
 import type { CreateParams } from './request.ts';
-import type { UpstreamRouter } from './upstreams.ts';
+import type { Upstream, UpstreamRouter } from './upstreams.ts';
 
-/** Refuses, before anything is stored, a create the relay could not carry out. */
-export function admit(
-  params: CreateParams,
-  deps: { config: AiConfig; router: UpstreamRouter; queue: AiQueue; webhooksEnabled(): boolean },
-): void {
-  const upstream = deps.router.route(params.model);
+interface AdmissionDeps {
+  config: AiConfig;
+  router: UpstreamRouter;
+  queue: AiQueue;
+}
+
+/** The upstream of a model, refused before anything is stored when none serves it or its queue is full. */
+export function admitModel(model: string, deps: AdmissionDeps): Upstream {
+  const upstream = deps.router.route(model);
   if (!upstream) {
-    throw new HttpError('model_not_found', `No upstream in ai.upstreams serves the model "${params.model}".`, 400, {
+    throw new HttpError('model_not_found', `No upstream in ai.upstreams serves the model "${model}".`, 400, {
       param: 'model',
     });
   }
@@ -22,6 +25,12 @@ export function admit(
       `Upstream "${upstream.name}" has ${deps.config.maxQueued} responses waiting; try again later.`,
     );
   }
+  return upstream;
+}
+
+/** Refuses, before anything is stored, a create the relay could not carry out. */
+export function admit(params: CreateParams, deps: AdmissionDeps & { webhooksEnabled(): boolean }): void {
+  admitModel(params.model, deps);
   if (params.webhook_url && !deps.webhooksEnabled()) {
     throw new HttpError(
       'webhooks_unavailable',

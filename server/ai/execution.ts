@@ -1,32 +1,35 @@
 import type OpenAI from 'openai';
+import type {
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsStreaming,
+  ChatCompletionTokenLogprob,
+} from 'openai/resources/chat/completions';
+import type { CompletionUsage } from 'openai/resources/completions';
 import { type Clock, sleep } from '../clock.ts';
-import type { LiveResponse } from './live.ts';
-import type { ChatMessage } from './request.ts';
-import { messageItem } from './response-object.ts';
+import type { ChatMessage, ChatOptions } from './chat-request.ts';
+import { appendReasoning, appendText, appendToolCall, type Logprob, type OutputState } from './output-items.ts';
 import { backoffDelay, isRetryable } from './retry.ts';
 import { chatChunks } from './upstream-stream.ts';
+
+/** Token counts as the upstream reported them (details null when it did not say). */
+export interface UpstreamUsage {
+  input: number;
+  output: number;
+  cached: number | null;
+  reasoning: number | null;
+}
 
 /** What one upstream call produced. */
 export interface CallResult {
   finishReason: string | null;
-  usage: { input: number; output: number } | null;
-}
-
-/** The part of a running response that the upstream call writes to. */
-export interface OutputState {
-  live: LiveResponse;
-  newItemId(): string;
-  itemId: string | null;
-  text: string;
-  /** Set by cancel: no event may follow it. */
-  readonly stopped: boolean;
+  usage: UpstreamUsage | null;
 }
 
 export interface CallOptions {
   model: string;
   messages: ChatMessage[];
-  maxOutputTokens: number | null;
-  temperature: number | null;
+  chat: ChatOptions;
+  maxToolCalls: number | null;
   maxAttempts: number;
   backoffMs: number;
   clock: Clock;
@@ -49,36 +52,34 @@ export async function callUpstream(
     try {
       return await streamOnce(client, out, options, signal);
     } catch (error) {
-      if (out.itemId !== null || signal.aborted || attempt >= options.maxAttempts || !isRetryable(error)) throw error;
+      if (out.items.length > 0 || signal.aborted || attempt >= options.maxAttempts || !isRetryable(error)) throw error;
       options.onRetry?.(attempt + 1, error);
       await sleep(options.clock, backoffDelay(attempt, options.backoffMs), signal);
     }
   }
 }
 
+/** The delta fields of the chunks that servers other than OpenAI add (vLLM, DeepSeek, Ollama, OpenRouter). */
+type Delta = NonNullable<ChatCompletionChunk['choices'][number]['delta']> & { reasoning_content?: string; reasoning?: string };
+
 async function streamOnce(client: OpenAI, out: OutputState, options: CallOptions, signal: AbortSignal): Promise<CallResult> {
-  const response = await client.chat.completions
-    .create(
-      {
-        model: options.model,
-        messages: options.messages,
-        stream: true,
-        stream_options: { include_usage: true },
-        ...(options.maxOutputTokens !== null && { max_tokens: options.maxOutputTokens }),
-        ...(options.temperature !== null && { temperature: options.temperature }),
-      },
-      { signal },
-    )
-    .asResponse();
+  const body = {
+    ...options.chat,
+    model: options.model,
+    messages: options.messages,
+    stream: true,
+    stream_options: { include_usage: true },
+  } as ChatCompletionCreateParamsStreaming;
+  const response = await client.chat.completions.create(body, { signal }).asResponse();
   const result: CallResult = { finishReason: null, usage: null };
   try {
     for await (const chunk of chatChunks(response)) {
       if (out.stopped) break;
       const choice = chunk.choices?.[0];
-      const delta = choice?.delta?.content;
-      if (delta) appendText(out, delta);
+      const delta = choice?.delta as Delta | undefined;
+      if (delta) applyDelta(out, delta, choice?.logprobs?.content, options.maxToolCalls);
       if (choice?.finish_reason) result.finishReason = choice.finish_reason;
-      if (chunk.usage) result.usage = { input: chunk.usage.prompt_tokens, output: chunk.usage.completion_tokens };
+      if (chunk.usage) result.usage = usageFrom(chunk.usage);
     }
   } catch (error) {
     // An abort surfaces as the body read failing; report it as the SDK's stream did (see below).
@@ -88,39 +89,38 @@ async function streamOnce(client: OpenAI, out: OutputState, options: CallOptions
   return result;
 }
 
-export function startOutput(out: OutputState): void {
-  const itemId = out.newItemId();
-  out.itemId = itemId;
-  const item = { ...messageItem(itemId, '', 'in_progress'), content: [] };
-  out.live.emit({ type: 'response.output_item.added', output_index: 0, item });
-  out.live.emit({
-    type: 'response.content_part.added',
-    item_id: itemId,
-    output_index: 0,
-    content_index: 0,
-    part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
-  });
+function applyDelta(
+  out: OutputState,
+  delta: Delta,
+  logprobs: ChatCompletionTokenLogprob[] | null | undefined,
+  maxToolCalls: number | null,
+): void {
+  const reasoning = delta.reasoning_content ?? delta.reasoning;
+  if (typeof reasoning === 'string' && reasoning) appendReasoning(out, reasoning);
+  if (delta.content) appendText(out, delta.content, logprobs ? logprobs.map(logprobOf) : []);
+  for (const call of delta.tool_calls ?? []) {
+    appendToolCall(
+      out,
+      { index: call.index, id: call.id, name: call.function?.name, arguments: call.function?.arguments },
+      maxToolCalls,
+    );
+  }
 }
 
-function appendText(out: OutputState, delta: string): void {
-  if (out.itemId === null) startOutput(out);
-  out.text += delta;
-  out.live.emitDelta(out.itemId as string, delta);
+function logprobOf(l: ChatCompletionTokenLogprob): Logprob {
+  return {
+    token: l.token,
+    bytes: l.bytes ?? [],
+    logprob: l.logprob,
+    top_logprobs: (l.top_logprobs ?? []).map((t) => ({ token: t.token, bytes: t.bytes ?? [], logprob: t.logprob })),
+  };
 }
 
-/** The closing events of the message item, before the terminal response event. */
-export function finishOutput(out: OutputState, status: 'completed' | 'incomplete'): void {
-  if (out.itemId === null) startOutput(out);
-  const itemId = out.itemId as string;
-  const part = { type: 'output_text', text: out.text, annotations: [], logprobs: [] };
-  out.live.emit({
-    type: 'response.output_text.done',
-    item_id: itemId,
-    output_index: 0,
-    content_index: 0,
-    text: out.text,
-    logprobs: [],
-  });
-  out.live.emit({ type: 'response.content_part.done', item_id: itemId, output_index: 0, content_index: 0, part });
-  out.live.emit({ type: 'response.output_item.done', output_index: 0, item: messageItem(itemId, out.text, status) });
+function usageFrom(u: CompletionUsage): UpstreamUsage {
+  return {
+    input: u.prompt_tokens,
+    output: u.completion_tokens,
+    cached: u.prompt_tokens_details?.cached_tokens ?? null,
+    reasoning: u.completion_tokens_details?.reasoning_tokens ?? null,
+  };
 }

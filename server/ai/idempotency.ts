@@ -84,7 +84,8 @@ export function createIdempotency(tables: TableFactory, options: Options): Idemp
           'idempotency_key_reused',
           'This Idempotency-Key was used with a different request body in the last 24 hours.',
           409,
-        );
+          // A retry with the same body gets the same answer: the SDK must not retry it (it retries 409s).
+        ).withHeaders({ 'x-should-retry': 'false' });
       }
       const found = await awaitResponse(row, ops);
       if (found) return found;

@@ -15,14 +15,13 @@ interface RecoveryDeps {
 }
 
 /**
- * A run rebuilt from what the stream stored so far (the message item and its text), or the terminal
+ * A run rebuilt from what the stream stored so far (the output items), or the terminal
  * response when the stream already ended although the row was not written.
  */
 function fromStream(row: ResponseRow, deps: RecoveryDeps): { run: Run; terminal: Response | null } {
   const run = deps.newRun(row);
-  const { itemId, text, terminal } = outputFromFrames(deps.store.eventsAfter(row.id, -1));
-  run.itemId = itemId;
-  run.text = text;
+  const { items, terminal } = outputFromFrames(deps.store.eventsAfter(row.id, -1));
+  run.items = items;
   return { run, terminal };
 }
 
@@ -52,7 +51,7 @@ export async function recoverUnfinished(rows: readonly ResponseRow[], deps: Reco
       await deps.release(row.id);
       continue;
     }
-    if (run.itemId !== null) {
+    if (run.items.length > 0) {
       const error = failureError(
         'interrupted',
         'The relay stopped while this response was streaming; its partial output is kept.',

@@ -1,4 +1,5 @@
-import type { Response, ResponseOutputMessage, ResponseStatus, ResponseUsage } from 'openai/resources/responses/responses';
+import type { Response, ResponseStatus, ResponseUsage } from 'openai/resources/responses/responses';
+import type { UpstreamUsage } from './execution.ts';
 import type { CreateParams } from './request.ts';
 
 export type { Response, ResponseStatus, ResponseUsage };
@@ -11,13 +12,14 @@ export type FailureReason = 'upstream_error' | 'rate_limited' | 'timeout' | 'int
 
 export const seconds = (ms: number) => Math.floor(ms / 1000);
 
-/** A new Response object in status queued, shaped as the openai SDK's `Response` type. */
+/** A new Response object in status queued, shaped as the openai SDK's `Response` type, echoing the request. */
 export function newResponse(id: string, params: CreateParams, nowMs: number): Response {
   // Typed without a cast so the compiler checks every required field of the SDK's type; output_text
   // is left out on purpose: the SDK computes it on the client.
   const response: Omit<Response, 'output_text'> = {
     id,
     object: 'response',
+    access_programs: null,
     created_at: seconds(nowMs),
     status: 'queued',
     background: params.background,
@@ -26,37 +28,38 @@ export function newResponse(id: string, params: CreateParams, nowMs: number): Re
     incomplete_details: null,
     instructions: params.instructions,
     max_output_tokens: params.max_output_tokens,
+    max_tool_calls: params.max_tool_calls,
     metadata: params.metadata ?? {},
     model: params.model,
     output: [],
-    parallel_tool_calls: false,
+    parallel_tool_calls: params.parallel_tool_calls,
+    previous_response_id: params.previous_response_id,
+    prompt_cache_key: params.prompt_cache_key,
+    prompt_cache_retention: params.prompt_cache_retention as Response['prompt_cache_retention'],
+    reasoning: params.reasoning as Response['reasoning'],
+    safety_identifier: params.safety_identifier,
+    service_tier: params.service_tier as Response['service_tier'],
     temperature: params.temperature,
-    text: { format: { type: 'text' } },
-    tool_choice: 'auto',
-    tools: [],
-    top_p: null,
-    truncation: 'disabled',
+    text: params.text as Response['text'],
+    tool_choice: params.tool_choice as Response['tool_choice'],
+    tools: params.tools as Response['tools'],
+    top_logprobs: params.top_logprobs,
+    top_p: params.top_p,
+    truncation: params.truncation,
+    ...(params.user !== null && { user: params.user }),
   };
-  return response as Response;
+  // `store` is in OpenAI's Response objects but not in the SDK's type.
+  return { ...response, store: params.store } as unknown as Response;
 }
 
-export function messageItem(id: string, text: string, status: ResponseOutputMessage['status']): ResponseOutputMessage {
+/** Usage as the upstream reported it; detail counts it did not report are 0 (the SDK's type needs numbers). */
+export function usageOf(u: UpstreamUsage): ResponseUsage {
   return {
-    id,
-    type: 'message',
-    role: 'assistant',
-    status,
-    content: [{ type: 'output_text', text, annotations: [], logprobs: [] }],
-  };
-}
-
-export function usageOf(input: number, output: number): ResponseUsage {
-  return {
-    input_tokens: input,
-    input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
-    output_tokens: output,
-    output_tokens_details: { reasoning_tokens: 0 },
-    total_tokens: input + output,
+    input_tokens: u.input,
+    input_tokens_details: { cached_tokens: u.cached ?? 0, cache_write_tokens: 0 },
+    output_tokens: u.output,
+    output_tokens_details: { reasoning_tokens: u.reasoning ?? 0 },
+    total_tokens: u.input + u.output,
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Table, TableFactory } from '../store/table.ts';
 import type { Priority } from './queue.ts';
-import type { ChatMessage } from './request.ts';
+import type { ChatMessage, ChatOptions } from './chat-request.ts';
+import type { InputItem } from './request-input.ts';
 import { isTerminal, type Response } from './response-object.ts';
 import { compactRun, framesAfter, mergeRuns, type StoredRun } from './stored-text.ts';
 import type { CompactRun } from './stream-events.ts';
@@ -9,7 +10,12 @@ import type { CompactRun } from './stream-events.ts';
 export interface ResponseRow {
   id: string;
   response: Response;
+  /** What goes upstream: instructions as a system message, then the conversation. */
   messages: ChatMessage[];
+  /** This turn's `input`, as `GET /v1/responses/:id/input_items` lists it (absent in rows of older versions). */
+  input_items?: InputItem[];
+  /** The chat completions options sent upstream (absent in rows of older versions). */
+  chat?: ChatOptions;
   webhook_url: string | null;
   priority: Priority;
   created_ms: number;

@@ -5,7 +5,9 @@ import type { AiMetrics } from './metrics.ts';
 import { callUpstream } from './execution.ts';
 import { LiveResponse } from './live.ts';
 import type { AiQueue } from './queue.ts';
-import { type CreateParams, toChatMessages } from './request.ts';
+import { chatOptions, inputMessages, withInstructions } from './chat-request.ts';
+import { legacyChatOptions, turnsThrough } from './previous-response.ts';
+import type { CreateParams } from './request.ts';
 import { failureError, isTerminal, newResponse, type Response, usageOf } from './response-object.ts';
 import type { ResponseRow, ResponseStore } from './response-store.ts';
 import { classifyFailure } from './failure.ts';
@@ -75,7 +77,8 @@ export function createResponsesService(deps: Deps): ResponsesService {
 
   const now = () => ctx.clock.now();
   const logFailure = (id: string) => (err: unknown) => ctx.logger.error({ err, response: id }, 'storing a response event failed');
-  const newRun = (row: ResponseRow) => new Run(row, new LiveResponse(row.id, store, logFailure(row.id)), () => ctx.newId('msg'));
+  const newRun = (row: ResponseRow) =>
+    new Run(row, new LiveResponse(row.id, store, logFailure(row.id)), (prefix) => ctx.newId(prefix));
 
   const { announce, setRow, markInProgress, finish } = createTransitions(deps);
   const recoveryDeps = () => ({ store, newRun, runs, finish, setRow, detach, now, release: claims.release });
@@ -112,8 +115,15 @@ export function createResponsesService(deps: Deps): ResponsesService {
           }
         },
       });
-      const usage = result.usage ? usageOf(result.usage.input, result.usage.output) : undefined;
-      await finish(run, result.finishReason === 'length' ? 'incomplete' : 'completed', usage ? { usage } : {});
+      // No usage from the upstream: the response says so (null) rather than counting zeros.
+      const usage = (result.usage ? usageOf(result.usage) : null) as Response['usage'];
+      const reason =
+        result.finishReason === 'length'
+          ? 'max_output_tokens'
+          : result.finishReason === 'content_filter'
+            ? 'content_filter'
+            : null;
+      await finish(run, reason ? 'incomplete' : 'completed', reason ? { usage, incomplete_details: { reason } } : { usage });
     } catch (error) {
       await afterFailure(run, error);
     } finally {
@@ -143,8 +153,8 @@ export function createResponsesService(deps: Deps): ResponsesService {
   const callOptions = (row: ResponseRow) => ({
     model: row.response.model,
     messages: row.messages,
-    maxOutputTokens: row.response.max_output_tokens ?? null,
-    temperature: row.response.temperature,
+    chat: row.chat ?? legacyChatOptions(row.response),
+    maxToolCalls: row.response.max_tool_calls ?? null,
     maxAttempts: config.maxAttempts,
     backoffMs: config.backoffMs,
     clock: ctx.clock,
@@ -162,13 +172,16 @@ export function createResponsesService(deps: Deps): ResponsesService {
     if (stopping) throw new HttpError('store_unavailable', 'The relay is stopping; try again shortly.', 503);
     admit(params, deps);
     if (params.webhook_url) await checkWebhookUrl(ctx, params.webhook_url);
+    const earlier = params.previous_response_id ? await conversationBefore(params.previous_response_id) : [];
     const id = reservedId ?? ctx.newId('resp');
     // Claimed before its row exists: no other instance can take it for an orphan.
     await claims.claimNew(id);
     const row: ResponseRow = {
       id,
       response: newResponse(id, params, now()),
-      messages: toChatMessages(params),
+      messages: withInstructions(params.instructions, [...earlier, ...inputMessages(params.input)]),
+      input_items: params.input,
+      chat: chatOptions(params),
       webhook_url: params.webhook_url,
       priority: params.priority,
       created_ms: now(),
@@ -184,6 +197,10 @@ export function createResponsesService(deps: Deps): ResponsesService {
     await Promise.all([store.put(row), announce('response.queued', id)]);
     detach(run);
     return run.snapshot();
+  }
+
+  async function conversationBefore(previousId: string) {
+    return turnsThrough(previousId, await rowOf(previousId));
   }
 
   /**

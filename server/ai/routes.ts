@@ -3,6 +3,7 @@ import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
 import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
+import { listInputItems } from './input-items.ts';
 import type { AiConfig } from './config.ts';
 import type { Idempotency } from './idempotency.ts';
 import { followResponse } from './live.ts';
@@ -49,12 +50,15 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
   }
 
   v1.post('/responses', ai, async (req, res) => {
-    const params = parseCreateParams(req.body);
+    const params = parseCreateParams(req.body, ctx.newId);
     deps.quota.check(principalOf(res));
+    // Another key's response cannot be continued: it answers 404 as if it did not exist.
+    if (params.previous_response_id) await visible(params.previous_response_id, principalOf(res));
     const owner = principalOf(res).keyId;
     const key = idempotencyKey(req, owner);
+    // The body as sent is what a repeated request is compared with (parsing gives new item ids).
     const response = key
-      ? await deps.idempotency.once(key, params, {
+      ? await deps.idempotency.once(key, req.body, {
           newId: () => ctx.newId('resp'),
           create: (id) => service.create(params, id, owner),
           find: (id) => service.retrieve(id),
@@ -104,6 +108,13 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
     if (!response) throw notFound(id);
     if (req.query.stream !== 'true') return void res.json(response);
     follow(res, id, startingAfter(req));
+  });
+
+  v1.get('/responses/:id/input_items', ai, async (req, res) => {
+    const id = String(req.params.id);
+    await visible(id, principalOf(res));
+    if (!(await service.retrieve(id))) throw notFound(id);
+    res.json(listInputItems(store.get(id)?.input_items ?? [], req));
   });
 
   v1.post('/responses/:id/cancel', ai, async (req, res) => {

@@ -23,7 +23,9 @@ export function isPlainDelta(e: StreamEvent): boolean {
     e.output_index === 0 &&
     e.content_index === 0 &&
     typeof e.delta === 'string' &&
-    typeof e.item_id === 'string'
+    typeof e.item_id === 'string' &&
+    Array.isArray(e.logprobs) &&
+    e.logprobs.length === 0
   );
 }
 

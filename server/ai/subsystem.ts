@@ -3,6 +3,8 @@ import { defineErrorCodes } from '../errors.ts';
 import { resolveAiConfig } from './config.ts';
 import { createIdempotency } from './idempotency.ts';
 import { createAiMetrics } from './metrics.ts';
+import { createModelCatalogue } from './models.ts';
+import { openaiRoutes } from './openai-routes.ts';
 import { createAiQueue } from './queue.ts';
 import { parseCreateParams } from './request.ts';
 import type { Response } from './response-object.ts';
@@ -20,6 +22,11 @@ defineErrorCodes({
   model_not_found: 400,
   unknown_parameter: 400,
   unsupported_input: 400,
+  unsupported_parameter: 400,
+  unsupported_tool: 400,
+  previous_response_not_found: 400,
+  upstream_refused: 400,
+  upstream_error: 502,
   response_not_cancellable: 400,
   idempotency_key_reused: 409,
   ai_queue_full: 429,
@@ -75,13 +82,17 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
   ctx.services.provide('ai.upstreams', { client: (name: string) => router.all.find((u) => u.name === name)?.client });
   ctx.services.provide('ai.responses', {
     create: async (body: Record<string, unknown>, opts?: { idempotencyKey?: string }): Promise<Response> => {
-      const full = parseCreateParams({ ...body, background: true });
+      const full = parseCreateParams({ ...body, background: true }, ctx.newId);
       if (opts?.idempotencyKey)
-        return idempotency.once(opts.idempotencyKey, full, {
-          newId: () => ctx.newId('resp'),
-          create: (id) => service.create(full, id),
-          find: (id) => service.retrieve(id),
-        });
+        return idempotency.once(
+          opts.idempotencyKey,
+          { ...body, background: true },
+          {
+            newId: () => ctx.newId('resp'),
+            create: (id) => service.create(full, id),
+            find: (id) => service.retrieve(id),
+          },
+        );
       return service.create(full);
     },
     retrieve: (id: string) => service.retrieve(id),
@@ -106,6 +117,8 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
     name: 'ai',
     routes({ v1 }) {
       responsesRoutes(v1, { ctx, config, service, store, usage, quota, idempotency, router, openStreams });
+      const models = createModelCatalogue(router, ctx.clock, ctx.logger);
+      openaiRoutes(v1, { ctx, config, router, queue, usage, metrics, models, quota });
     },
     async start() {
       delivery = ctx.services.get<DeliveryService>('delivery');

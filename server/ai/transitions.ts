@@ -1,5 +1,5 @@
 import type { RelayContext } from '../context.ts';
-import { finishOutput } from './execution.ts';
+import { finishOutput } from './output-items.ts';
 import { type Response, type ResponseStatus, seconds } from './response-object.ts';
 import type { ResponseRow, ResponseStore } from './response-store.ts';
 import type { Run } from './run.ts';

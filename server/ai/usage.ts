@@ -9,6 +9,8 @@ export interface UsageRow {
   /** The key that made the responses; null for the admin token and the relay's own (workflows, batches). */
   key_id: string | null;
   responses: number;
+  /** `POST /v1/chat/completions` calls (their tokens are in the token totals). */
+  chat_completions: number;
   completed: number;
   failed: number;
   cancelled: number;
@@ -25,8 +27,9 @@ export interface UsageStore {
     model: string,
     atMs: number,
     status: ResponseStatus,
-    usage: ResponseUsage | undefined,
+    usage: ResponseUsage | null | undefined,
     key: string | null,
+    api?: 'responses' | 'chat.completions',
   ): Promise<void>;
   /**
    * Rows with `from <= date <= to` (YYYY-MM-DD, both optional), one per date, model and key, by date,
@@ -39,6 +42,7 @@ export interface UsageStore {
 
 const COUNTS = [
   'responses',
+  'chat_completions',
   'completed',
   'failed',
   'cancelled',
@@ -72,13 +76,15 @@ export function createUsageStore(tables: TableFactory, instance: string | null):
   return {
     open: () => table.open(),
     close: () => table.close(),
-    record(model, atMs, status, usage, key) {
+    record(model, atMs, status, usage, key, api = 'responses') {
       const date = new Date(atMs).toISOString().slice(0, 10);
       // Rows of the admin token keep the ids they had before keys existed, so their totals continue.
       const base = key ? `${date}|${model}|${key}` : `${date}|${model}`;
       const id = instance ? `${base}|${instance}` : base;
       const row = { ...(own.get(id) ?? table.get(id) ?? empty(id, date, model, key)) };
-      row.responses++;
+      row.chat_completions ??= 0;
+      if (api === 'chat.completions') row.chat_completions++;
+      else row.responses++;
       if (status === 'completed' || status === 'failed' || status === 'cancelled' || status === 'incomplete') row[status]++;
       row.input_tokens += usage?.input_tokens ?? 0;
       row.output_tokens += usage?.output_tokens ?? 0;
@@ -93,7 +99,7 @@ export function createUsageStore(tables: TableFactory, instance: string | null):
         if ((from && row.date < from) || (to && row.date > to) || (key !== undefined && rowKey !== key)) continue;
         const id = rowKey ? `${row.date}|${row.model}|${rowKey}` : `${row.date}|${row.model}`;
         const sum = sums.get(id) ?? empty(id, row.date, row.model, rowKey);
-        for (const k of COUNTS) sum[k] += row[k];
+        for (const k of COUNTS) sum[k] += row[k] ?? 0;
         sums.set(id, sum);
       }
       return [...sums.values()].sort(byDateModelKey);

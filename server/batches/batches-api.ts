@@ -10,7 +10,15 @@ import { batchEvents } from './batch-events.ts';
 import { type LineResult, tableBatchStore } from './batch-store.ts';
 import { type BatchRunner, createBatchRunner } from './runner.ts';
 import { batchSettings } from './settings.ts';
-import { AI_QUEUE, type AiQueue, type BatchEndpoint, type BatchRecord, TERMINAL } from './types.ts';
+import {
+  AI_QUEUE,
+  AI_RESPONSES,
+  type AiQueue,
+  type BatchEndpoint,
+  type BatchRecord,
+  type ResponsesRunner,
+  TERMINAL,
+} from './types.ts';
 
 defineErrorCodes({ ai_unavailable: 503, batch_not_cancellable: 409 });
 
@@ -19,7 +27,7 @@ export interface BatchesService {
   get(id: string): Omit<BatchRecord, 'files_written' | 'owner'> | undefined;
 }
 
-const ENDPOINTS: ReadonlySet<string> = new Set(['/v1/responses', '/v1/chat/completions']);
+const ENDPOINTS: ReadonlySet<string> = new Set(['/v1/responses', '/v1/chat/completions', '/v1/embeddings']);
 const DAY = 24 * 3600;
 
 /** POST /v1/batches, GET /v1/batches, GET /v1/batches/:id, POST /v1/batches/:id/cancel (OpenAI's shapes). */
@@ -48,15 +56,25 @@ export function batchesApi(ctx: RelayContext): Subsystem {
 
   async function create(req: Request, files: FilesService, principal: Principal): Promise<BatchRecord> {
     const { input_file_id, endpoint, completion_window, metadata } = (req.body ?? {}) as Record<string, unknown>;
-    if (typeof input_file_id !== 'string') throw new HttpError('invalid_request', '"input_file_id" is required.');
+    if (typeof input_file_id !== 'string')
+      throw new HttpError('invalid_request', '"input_file_id" is required.', 400, { param: 'input_file_id' });
     const input = await files.find(input_file_id);
-    if (!input || !owns(principal, input.owner)) throw new HttpError('not_found', `No file with id "${input_file_id}".`);
+    if (!input || !owns(principal, input.owner))
+      throw new HttpError('not_found', `No file with id "${input_file_id}".`, 404, { param: 'input_file_id' });
     if (input.purpose !== 'batch')
-      throw new HttpError('invalid_request', `File ${input_file_id} was not uploaded with purpose "batch".`);
+      throw new HttpError('invalid_request', `File ${input_file_id} was not uploaded with purpose "batch".`, 400, {
+        param: 'input_file_id',
+      });
     if (typeof endpoint !== 'string' || !ENDPOINTS.has(endpoint)) {
-      throw new HttpError('invalid_request', '"endpoint" must be "/v1/responses" or "/v1/chat/completions".');
+      throw new HttpError(
+        'invalid_request',
+        '"endpoint" must be "/v1/responses", "/v1/chat/completions" or "/v1/embeddings".',
+        400,
+        { param: 'endpoint' },
+      );
     }
-    if (completion_window !== '24h') throw new HttpError('invalid_request', '"completion_window" must be "24h".');
+    if (completion_window !== '24h')
+      throw new HttpError('invalid_request', '"completion_window" must be "24h".', 400, { param: 'completion_window' });
     const now = Math.floor(ctx.clock.now() / 1000);
     return {
       id: ctx.newId('batch'),
@@ -80,6 +98,8 @@ export function batchesApi(ctx: RelayContext): Subsystem {
       errors: null,
       metadata: checkMetadata(metadata),
       owner: principal.keyId,
+      model: null,
+      usage: null,
     };
   }
 
@@ -118,7 +138,12 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         const batch = await found(String(req.params.id), principalOf(res));
         if (batch.status === 'cancelling' || batch.status === 'cancelled') return void res.json(view(batch));
         if (TERMINAL.has(batch.status) || batch.status === 'finalizing' || !claims) {
-          throw new HttpError('batch_not_cancellable', `Batch ${batch.id} is ${batch.status} and can no longer be cancelled.`);
+          throw new HttpError(
+            'batch_not_cancellable',
+            `Batch ${batch.id} is ${batch.status} and can no longer be cancelled.`,
+          ).withHeaders({
+            'x-should-retry': 'false',
+          });
         }
         res.json(view(await claims.cancel(batch.id)));
       });
@@ -135,6 +160,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         store,
         files,
         queue,
+        responses: ctx.services.get<ResponsesRunner>(AI_RESPONSES),
         events,
         clock: ctx.clock,
         newId: ctx.newId,

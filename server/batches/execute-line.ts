@@ -1,11 +1,14 @@
 import type OpenAI from 'openai';
 import { type Clock, sleep } from '../clock.ts';
-import type { AiQueue, BatchEndpoint, OutputLine, RequestLine } from './types.ts';
+import { runResponseLine } from './response-line.ts';
+import type { AiQueue, BatchEndpoint, OutputLine, RequestLine, ResponsesRunner } from './types.ts';
 
 export interface LineRetry {
   attempts: number;
   backoffMs: number;
   clock: Clock;
+  /** Runs `/v1/responses` lines (absent: they are posted to the upstream's own /responses). */
+  responses?: ResponsesRunner;
 }
 
 export interface LineOutcome {
@@ -27,6 +30,9 @@ export async function executeLine(
   signal: AbortSignal,
   retry: LineRetry,
 ): Promise<LineOutcome> {
+  if (endpoint === '/v1/responses' && retry.responses) {
+    return runResponseLine(retry.responses, request, { id: outputId, custom_id: request.custom_id }, signal);
+  }
   for (let attempt = 1; ; attempt++) {
     const outcome = await attemptLine(queue, endpoint, request, outputId, signal);
     if (outcome.outcome === 'completed' || attempt >= retry.attempts || !outcome.retryable) return outcome;

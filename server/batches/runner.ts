@@ -7,13 +7,16 @@ import { executeLine } from './execute-line.ts';
 import { type EndStatus, writeResultFiles } from './finalize.ts';
 import { throttled } from './progress.ts';
 import type { BatchSettings } from './settings.ts';
-import { type AiQueue, type BatchError, type BatchRecord, type RequestLine, TERMINAL } from './types.ts';
+import { addUsage } from './usage.ts';
+import { type AiQueue, type BatchError, type BatchRecord, type RequestLine, type ResponsesRunner, TERMINAL } from './types.ts';
 import { validateInput } from './validate-input.ts';
 
 export interface RunnerDeps {
   store: BatchStore;
   files: FilesService;
   queue: AiQueue;
+  /** Runs `/v1/responses` lines through the relay's own Responses translation. */
+  responses?: ResponsesRunner;
   events: BatchEvents;
   clock: Clock;
   newId: (prefix: string) => string;
@@ -27,6 +30,17 @@ export interface RunnerDeps {
 
 type StopReason = 'cancel' | 'expire' | 'shutdown';
 
+const ALL_FAILED: BatchError = {
+  code: 'all_requests_failed',
+  message: 'Every request of the batch failed; the error file has each answer.',
+  param: null,
+  line: null,
+};
+
+/** A batch that ran to its end with requests, none of which succeeded, ends failed rather than completed. */
+const allFailed = (batch: BatchRecord, end: EndStatus) =>
+  end === 'completed' && batch.request_counts.total > 0 && batch.request_counts.completed === 0;
+
 /**
  * Drives batches validating → in_progress → finalizing → completed (or failed, expired, cancelled).
  * Every line result is stored before it counts, so a batch interrupted by a stop or crash resumes with
@@ -38,7 +52,7 @@ export function createBatchRunner(deps: RunnerDeps) {
   const running = new Map<string, { controller: AbortController; done: Promise<void> }>();
   const seconds = () => Math.floor(clock.now() / 1000);
   const latest = (id: string) => store.get(id) as BatchRecord;
-  const retry = { attempts: settings.lineAttempts, backoffMs: settings.retryBackoffMs, clock };
+  const retry = { attempts: settings.lineAttempts, backoffMs: settings.retryBackoffMs, clock, responses: deps.responses };
 
   async function update(id: string, change: Partial<BatchRecord>): Promise<BatchRecord> {
     const next = { ...latest(id), ...change };
@@ -65,8 +79,10 @@ export function createBatchRunner(deps: RunnerDeps) {
     if (!batch.files_written) batch = await writeResultFiles(store, files, batch, lines, end, deps.newId);
     // Announce first, then record: a crash in between re-announces, which the event store de-duplicates,
     // and a client that sees the final status finds its events.
-    const final: BatchRecord = { ...batch, status: end, [`${end}_at`]: seconds() };
-    await events.terminal(final, `batch.${end}` as TerminalType);
+    const final: BatchRecord = allFailed(batch, end)
+      ? { ...batch, status: 'failed', failed_at: seconds(), errors: { object: 'list', data: [ALL_FAILED] } }
+      : { ...batch, status: end, [`${end}_at`]: seconds() };
+    await events.terminal(final, `batch.${final.status}` as TerminalType);
     await events.progress(final);
     await store.save(final);
     await store.dropResults(id);
@@ -109,7 +125,8 @@ export function createBatchRunner(deps: RunnerDeps) {
         await store.saveResult({ id: `${id}:${request.line}`, batch_id: id, line: request.line, ...result });
         const counts = { ...latest(id).request_counts };
         counts[result.outcome]++;
-        await update(id, { request_counts: counts });
+        const usage = result.outcome === 'completed' ? addUsage(latest(id).usage ?? null, result.output) : latest(id).usage;
+        await update(id, { request_counts: counts, usage: usage ?? null });
         progress.changed();
       }
     };
@@ -154,7 +171,12 @@ export function createBatchRunner(deps: RunnerDeps) {
         await update(id, { request_counts: counts });
         return finish(id, lines, signal.reason === 'cancel' ? 'cancelled' : 'expired');
       }
-      batch = await update(id, { status: 'in_progress', in_progress_at: seconds(), request_counts: counts });
+      batch = await update(id, {
+        status: 'in_progress',
+        in_progress_at: seconds(),
+        request_counts: counts,
+        model: lines[0]?.model ?? null,
+      });
     }
     if (batch.status === 'in_progress') {
       await runLines(id, lines, signal);

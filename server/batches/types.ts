@@ -9,7 +9,7 @@ export type BatchStatus =
   | 'expired'
   | 'cancelling'
   | 'cancelled';
-export type BatchEndpoint = '/v1/responses' | '/v1/chat/completions';
+export type BatchEndpoint = '/v1/responses' | '/v1/chat/completions' | '/v1/embeddings';
 
 export interface BatchError {
   code: string;
@@ -40,9 +40,22 @@ export interface BatchRecord {
   request_counts: { total: number; completed: number; failed: number };
   errors: { object: 'list'; data: BatchError[] } | null;
   metadata: Record<string, string> | null;
+  /** The model of the batch's requests (the first line's; null before validation and in older rows). */
+  model?: string | null;
+  /** Tokens of the completed requests, as their upstreams reported them (null until one reports). */
+  usage?: BatchUsage | null;
   files_written?: boolean;
   /** The key that created it (kept internal; null: admin token). Its output files belong to it too. */
   owner?: string | null;
+}
+
+/** OpenAI's Batch `usage`. */
+export interface BatchUsage {
+  input_tokens: number;
+  input_tokens_details: { cached_tokens: number };
+  output_tokens: number;
+  output_tokens_details: { reasoning_tokens: number };
+  total_tokens: number;
 }
 
 export const TERMINAL: ReadonlySet<BatchStatus> = new Set(['failed', 'completed', 'expired', 'cancelled']);
@@ -77,3 +90,15 @@ export interface AiQueue {
 }
 
 export const AI_QUEUE = 'ai.queue';
+
+/**
+ * The Responses service as batches use it (service `ai.responses`): `/v1/responses` lines run through
+ * it, so they get the same translation to chat completions as `POST /v1/responses`.
+ */
+export interface ResponsesRunner {
+  create(body: Record<string, unknown>): Promise<{ id: string }>;
+  waitForTerminal(id: string, signal?: AbortSignal): Promise<{ id: string; status?: string; error?: unknown }>;
+  cancel(id: string): Promise<unknown>;
+}
+
+export const AI_RESPONSES = 'ai.responses';

@@ -2,7 +2,22 @@ import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from '../errors.ts';
 import type { Logger } from '../ops/logger.ts';
 
-/** The one place errors become HTTP: `{"error": {"code", "message"}}` on every route. */
+/** Routes that speak OpenAI's API: their errors also carry OpenAI's `type` and `param`. */
+const OPENAI_ROUTES = /^\/v1\/(responses|chat\/completions|models|files|batches|embeddings)(\/|$)/;
+
+/** OpenAI's error `type` for a status. */
+function openaiType(status: number): string {
+  if (status === 401) return 'authentication_error';
+  if (status === 403) return 'permission_error';
+  if (status === 429) return 'rate_limit_error';
+  if (status >= 500) return 'server_error';
+  return 'invalid_request_error';
+}
+
+/**
+ * The one place errors become HTTP: `{"error": {"code", "message"}}` on every route; on the OpenAI
+ * routes in OpenAI's shape `{"error": {"message", "type", "param", "code"}}` (the same code).
+ */
 export function errorHandler(logger: Logger) {
   return function handleError(error: unknown, req: Request, res: Response, _next: NextFunction) {
     const mapped = toHttpError(error);
@@ -13,7 +28,11 @@ export function errorHandler(logger: Logger) {
       res.end();
       return;
     }
-    res.status(mapped.status).json({ error: { code: mapped.code, message: mapped.message, ...mapped.details } });
+    if (mapped.headers) res.set(mapped.headers);
+    const body = OPENAI_ROUTES.test(req.originalUrl)
+      ? { message: mapped.message, type: openaiType(mapped.status), param: null, code: mapped.code, ...mapped.details }
+      : { code: mapped.code, message: mapped.message, ...mapped.details };
+    res.status(mapped.status).json({ error: body });
   };
 }
 

@@ -60,4 +60,30 @@ describe('a relay killed with SIGKILL mid-response', { timeout: 60_000 }, () => 
     assert.equal(types.at(-1), 'response.failed');
     assert.equal(types.filter((t) => t === 'response.output_text.delta').length, 2);
   });
+
+  it('keeps every output item streamed before the kill: a reasoning item and the partial message', async () => {
+    child?.child.kill('SIGKILL');
+    await child?.exited;
+    fake.script({ reasoning: ['Let me ', 'think.'], tokenCount: 6, pauseAfter: 2 });
+    child = await spawnRelay({ dataDir, configYaml: configYaml() });
+    let client = new OpenAI({ apiKey: TOKEN, baseURL: `${child.url}/v1`, maxRetries: 0 });
+    const r = await client.responses.create({ model: 'fake-1', input: 'a', background: true });
+    const stream = await client.responses.retrieve(r.id, { stream: true });
+    let deltas = 0;
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta' && ++deltas === 2) break;
+    }
+    child.child.kill('SIGKILL');
+    await child.exited;
+
+    child = await spawnRelay({ dataDir, configYaml: configYaml() });
+    client = new OpenAI({ apiKey: TOKEN, baseURL: `${child.url}/v1`, maxRetries: 0 });
+    const failed = await client.responses.retrieve(r.id);
+    assert.equal(failed.status, 'failed');
+    const [reasoning, message] = failed.output;
+    assert.ok(reasoning?.type === 'reasoning');
+    assert.deepEqual(reasoning.content, [{ type: 'reasoning_text', text: 'Let me think.' }]);
+    assert.ok(message?.type === 'message');
+    assert.equal(failed.output_text, 't0 t1 ');
+  });
 });

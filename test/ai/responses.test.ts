@@ -192,9 +192,10 @@ describe('/v1/responses with the openai SDK', { timeout: 30_000 }, () => {
     assert.equal(a.id, b.id);
     await assert.rejects(
       h.client.responses.create({ ...body, input: 'other' }, { headers: { 'Idempotency-Key': 'k-1' } }),
-      (err: { status: number; error: { code: string } }) => {
+      (err: { status: number; error: { code: string }; headers: Headers }) => {
         assert.equal(err.status, 409);
         assert.equal(err.error.code, 'idempotency_key_reused');
+        assert.equal(err.headers.get('x-should-retry'), 'false');
         return true;
       },
     );
@@ -204,14 +205,15 @@ describe('/v1/responses with the openai SDK', { timeout: 30_000 }, () => {
     const res = await fetch(`${h.relay.url}/v1/responses`, {
       method: 'POST',
       headers: { ...h.relay.auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'fake-1', input: 'x', tools: [] }),
+      body: JSON.stringify({ model: 'fake-1', input: 'x', frobnicate: true }),
     });
     assert.equal(res.status, 400);
     assert.deepEqual(await res.json(), {
       error: {
+        message: '"frobnicate" is not a parameter hookrelay supports on /v1/responses.',
+        type: 'invalid_request_error',
+        param: 'frobnicate',
         code: 'unknown_parameter',
-        message: '"tools" is not a parameter hookrelay supports on /v1/responses.',
-        param: 'tools',
       },
     });
     h.fake.script({ tokens: ['a'] });

@@ -7,7 +7,7 @@ import { waitFor } from '../helpers/wait.ts';
 // biome-ignore lint/suspicious/noExplicitAny: the tests read untyped JSON answers field by field
 export type Json = Record<string, any>;
 
-export type Endpoint = '/v1/chat/completions' | '/v1/responses';
+export type Endpoint = '/v1/chat/completions' | '/v1/responses' | '/v1/embeddings';
 
 /** A batch input file of `count` lines; the lines numbered in `failing` ask the fake upstream to fail. */
 export function inputLines(count: number, failing: number[] = [], endpoint: Endpoint = '/v1/chat/completions'): string {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type OpenAI from 'openai';
 import { toFile } from 'openai';
-import { controlLines, type LineControl, serveResponses } from '../helpers/fake-openai-extras.ts';
+import { controlLines, type LineControl } from '../helpers/fake-openai-extras.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -29,7 +29,6 @@ describe('batches through the relay', () => {
   before(async () => {
     upstream = await startFakeOpenAI();
     lines = controlLines(upstream);
-    serveResponses(upstream);
     relay = await startBatchRelay(upstream, { concurrency: 3, maxInFlight: 2 });
     client = sdk(relay);
   });
@@ -68,15 +67,57 @@ describe('batches through the relay', () => {
     );
   });
 
-  it('runs /v1/responses batches, keeping the upstream request id', async () => {
+  it('runs /v1/responses lines through the Responses translation over the chat upstream, with usage and model', async () => {
+    const sentBefore = upstream.requests.length;
     const batch = await uploadAndCreate(client, inputLines(3, [2], '/v1/responses'), { endpoint: '/v1/responses' });
     const done = await waitForStatus(client, batch.id, 'completed');
     assert.deepEqual(done.request_counts, { total: 3, completed: 2, failed: 1 });
     const outputs = await fileLines(client, done.output_file_id);
-    assert.equal(outputs[0].response.body.output[0].content[0].text, 'echo: "hello 1"');
-    assert.match(outputs[0].response.request_id, /^req_resp_/);
+    const body = outputs[0].response.body;
+    assert.equal(body.object, 'response');
+    assert.equal(body.status, 'completed');
+    assert.equal(body.output[0].content[0].text, 't0 t1 t2 t3 t4 ');
+    assert.equal(outputs[0].response.request_id, body.id);
     const errors = await fileLines(client, done.error_file_id);
-    assert.equal(errors[0].response.body.error.code, 'asked_to_fail');
+    assert.equal(errors[0].custom_id, 'req-2');
+    assert.equal(errors[0].response.body.status, 'failed');
+    // Every line went to the upstream's chat completions, none to its /responses.
+    const sent = upstream.requests.slice(sentBefore);
+    assert.ok(sent.length >= 3 && sent.every((r) => r.path === '/v1/chat/completions'));
+    const withUsage = done as typeof done & { model: string; usage: { input_tokens: number; output_tokens: number } };
+    assert.equal(withUsage.model, 'fake-model');
+    assert.equal(withUsage.usage.output_tokens, 10, 'five tokens per completed line');
+    assert.equal(withUsage.usage.input_tokens, 4, 'two words per completed line');
+  });
+
+  it('passes /v1/embeddings lines to the upstream /embeddings', async () => {
+    upstream.route('POST', /^\/v1\/embeddings$/, (_req, res, body) => {
+      const input = (body as { input: string }).input;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          object: 'list',
+          data: [{ object: 'embedding', index: 0, embedding: [input.length, 0.5] }],
+          model: 'fake-embed',
+          usage: { prompt_tokens: 2, total_tokens: 2 },
+        }),
+      );
+    });
+    const line = (n: number) =>
+      JSON.stringify({
+        custom_id: `e-${n}`,
+        method: 'POST',
+        url: '/v1/embeddings',
+        body: { model: 'fake-embed', input: `abc${n}` },
+      });
+    const batch = await uploadAndCreate(client, `${line(1)}\n${line(22)}\n`, { endpoint: '/v1/embeddings' });
+    const done = await waitForStatus(client, batch.id, 'completed');
+    const outputs = await fileLines(client, done.output_file_id);
+    assert.deepEqual(
+      outputs.map((o) => o.response.body.data[0].embedding[0]),
+      [4, 5],
+    );
+    assert.equal((done as typeof done & { usage: { input_tokens: number } }).usage.input_tokens, 4);
   });
 
   it('emits throttled batch.progress with growing counts, and batch.completed in OpenAI webhook shape', async () => {
@@ -110,8 +151,16 @@ describe('batches through the relay', () => {
     const before = upstream.requests.length;
     upstream.script({ failStatus: 500 }, { failStatus: 500 }, { failStatus: 500 });
     const exhausted = await uploadAndCreate(client, inputLines(1));
-    const failed = await waitForStatus(client, exhausted.id, 'completed');
+    // Nothing succeeded: the batch ends failed, not completed, and says why.
+    const failed = await waitForStatus(client, exhausted.id, 'failed');
     assert.deepEqual(failed.request_counts, { total: 1, completed: 0, failed: 1 });
+    assert.equal(failed.errors?.data?.[0]?.code, 'all_requests_failed');
+    assert.equal(failed.completed_at, null);
+    assert.ok(failed.failed_at);
+    const announced = (await eventsOf(relay, 'batch.failed')).filter((e) => e.payload.data.id === exhausted.id);
+    assert.deepEqual(Object.keys(announced[0]?.payload ?? {}).sort(), ['created_at', 'data', 'id', 'object', 'type']);
+    assert.deepEqual(announced[0]?.payload.data, { id: exhausted.id });
+    assert.equal((await eventsOf(relay, 'batch.completed')).filter((e) => e.payload.data.id === exhausted.id).length, 0);
     assert.equal(upstream.requests.length - before, 3, 'batches.lineAttempts (3) tries');
     const [line] = await fileLines(client, failed.error_file_id);
     assert.equal(line.response.status_code, 500);
@@ -128,7 +177,7 @@ describe('batches through the relay', () => {
     try {
       const other = sdk(relayNoMatch);
       const batch = await uploadAndCreate(other, `${line}\n`);
-      const done = await waitForStatus(other, batch.id, 'completed');
+      const done = await waitForStatus(other, batch.id, 'failed');
       const [written] = await fileLines(other, done.error_file_id);
       assert.deepEqual([written.response, written.error.code], [null, 'model_not_found']);
     } finally {
@@ -191,8 +240,8 @@ describe('batches through the relay', () => {
     );
     const file = await client.files.create({ file: await toFile(Buffer.from(inputLines(1)), 'x.jsonl'), purpose: 'batch' });
     await assert.rejects(
-      client.batches.create({ input_file_id: file.id, endpoint: '/v1/embeddings', completion_window: '24h' }),
-      (e: ApiError) => e.status === 400 && /endpoint/.test(e.message),
+      client.batches.create({ input_file_id: file.id, endpoint: '/v1/completions', completion_window: '24h' }),
+      (e: ApiError) => e.status === 400 && e.param === 'endpoint',
     );
     await assert.rejects(
       client.batches.create({ input_file_id: 'file_nope', endpoint: '/v1/responses', completion_window: '24h' }),

@@ -61,34 +61,6 @@ export function serveObjects(fake: FakeOpenAI): ObjectRoutes {
   };
 }
 
-/** POST /v1/responses (non-streaming): echoes the input; an input containing FAIL answers 400. */
-export function serveResponses(fake: FakeOpenAI): void {
-  let n = 0;
-  fake.route('POST', /^\/v1\/responses$/, (_req, res, body) => {
-    const input = JSON.stringify((body as { input?: unknown } | null)?.input ?? '');
-    if (input.includes('FAIL')) {
-      return send(res, 400, {
-        error: { message: 'This line asked to fail.', type: 'invalid_request_error', param: 'input', code: 'asked_to_fail' },
-      });
-    }
-    n++;
-    send(
-      res,
-      200,
-      {
-        id: `resp_fake_${n}`,
-        object: 'response',
-        status: 'completed',
-        model: (body as { model?: string } | null)?.model,
-        output: [
-          { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: `echo: ${input}`, annotations: [] }] },
-        ],
-      },
-      { 'x-request-id': `req_resp_${n}` },
-    );
-  });
-}
-
 export interface LineControl {
   /** Lets the next `n` chat completions through, then parks the rest until release(). */
   holdAfter(n: number): void;

@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
  * A fake OpenAI-compatible upstream on 127.0.0.1 port 0, for tests and benchmarks.
  *
  * Serves `POST /v1/chat/completions`, streaming (SSE chunks; usage in a final chunk when
- * `stream_options.include_usage` is set) and non-streaming. What each request does is controllable:
+ * `stream_options.include_usage` is set) and non-streaming, with tool calls, reasoning text
+ * (`reasoning_content`, as vLLM and DeepSeek send it) and logprobs when a behaviour asks for them.
+ * Request fields (`tools`, `response_format`, `reasoning_effort`...) are recorded as sent, for tests to check. What each request does is controllable:
  * `fake.script(b1, b2, ...)` queues behaviours taken one per request (then `fake.defaultBehaviour`),
  * or `fake.behaviourFor = (body) => ...` decides per request. Every request is recorded in
  * `fake.requests`, with `aborted` set when the client closed the connection before the answer ended.
@@ -15,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 export interface Behaviour {
   /** The content pieces to stream, one chunk each. Default: `tokenCount` tokens "t0 ", "t1 ", ... */
   tokens?: string[];
-  /** Used when `tokens` is not given. Default 5. */
+  /** Used when `tokens` is not given. Default 5 (0 with `toolCalls`). */
   tokenCount?: number;
   /** Makes token i at the moment it is written (e.g. a timestamp, for latency measurements); overrides `tokens`. */
   tokenAt?: (i: number) => string;
@@ -28,14 +30,27 @@ export interface Behaviour {
   /** Never answer (after the headers, when streaming) until the client aborts. */
   hang?: boolean;
   /** Usage to report; default: prompt_tokens = words in the messages, completion_tokens = tokens sent. */
-  usage?: { prompt_tokens: number; completion_tokens: number };
-  /** finish_reason of the last chunk. Default "stop". */
-  finishReason?: 'stop' | 'length';
+  usage?: {
+    prompt_tokens: number;
+    completion_tokens: number;
+    prompt_tokens_details?: { cached_tokens: number };
+    completion_tokens_details?: { reasoning_tokens: number };
+  };
+  /** Report no usage at all, even when asked with stream_options.include_usage. */
+  noUsage?: boolean;
+  /** finish_reason of the last chunk. Default "stop" ("tool_calls" with toolCalls). */
+  finishReason?: 'stop' | 'length' | 'tool_calls' | 'content_filter';
+  /** Reasoning text streamed before the content, in `delta.reasoning_content` (as vLLM and DeepSeek do). */
+  reasoning?: string[];
+  /** Tool calls to make after the content; each call's arguments are streamed in two pieces. */
+  toolCalls?: Array<{ name: string; arguments: string; id?: string }>;
+  /** Logprobs for every content chunk (token = the chunk). */
+  logprobs?: boolean;
 }
 
 export interface ChatBody {
   model: string;
-  messages: Array<{ role: string; content: unknown }>;
+  messages: Array<{ role: string; content: unknown; [key: string]: unknown }>;
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
   max_tokens?: number;
@@ -81,7 +96,8 @@ export interface FakeOpenAI {
 }
 
 export function tokensOf(behaviour: Behaviour): string[] {
-  return behaviour.tokens ?? Array.from({ length: behaviour.tokenCount ?? 5 }, (_, i) => `t${i} `);
+  const count = behaviour.tokenCount ?? (behaviour.toolCalls ? 0 : 5);
+  return behaviour.tokens ?? Array.from({ length: count }, (_, i) => `t${i} `);
 }
 
 export async function startFakeOpenAI(): Promise<FakeOpenAI> {
@@ -185,11 +201,8 @@ async function emitTokens(c: Completion, write: (token: string) => void): Promis
 }
 
 function usageOf(c: Completion) {
-  const { prompt_tokens, completion_tokens } = c.behaviour.usage ?? {
-    prompt_tokens: promptWords(c.body),
-    completion_tokens: c.record.tokensSent,
-  };
-  return { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens };
+  const usage = c.behaviour.usage ?? { prompt_tokens: promptWords(c.body), completion_tokens: c.record.tokensSent };
+  return { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens };
 }
 
 async function streamCompletion(c: Completion): Promise<void> {
@@ -199,10 +212,31 @@ async function streamCompletion(c: Completion): Promise<void> {
     `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: c.body.model, choices: [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
   c.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   c.res.write(chunk({ role: 'assistant', content: '' }, null));
-  const complete = await emitTokens(c, (token) => c.res.write(chunk({ content: token }, null)));
+  for (const piece of c.behaviour.reasoning ?? []) c.res.write(chunk({ reasoning_content: piece }, null));
+  const logprobs = (token: string) =>
+    c.behaviour.logprobs
+      ? { logprobs: { content: [{ token, logprob: -0.5, bytes: [...Buffer.from(token)], top_logprobs: [] }] } }
+      : {};
+  const complete = await emitTokens(c, (token) =>
+    c.res.write(
+      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: c.body.model, choices: [{ index: 0, delta: { content: token }, finish_reason: null, ...logprobs(token) }] })}\n\n`,
+    ),
+  );
   if (!complete) return;
-  c.res.write(chunk({}, c.behaviour.finishReason ?? 'stop'));
-  if (c.body.stream_options?.include_usage) {
+  (c.behaviour.toolCalls ?? []).forEach((call, index) => {
+    const half = Math.ceil(call.arguments.length / 2);
+    const callId = call.id ?? `call_${c.record.index}_${index}`;
+    const first = {
+      index,
+      id: callId,
+      type: 'function',
+      function: { name: call.name, arguments: call.arguments.slice(0, half) },
+    };
+    c.res.write(chunk({ tool_calls: [first] }, null));
+    c.res.write(chunk({ tool_calls: [{ index, function: { arguments: call.arguments.slice(half) } }] }, null));
+  });
+  c.res.write(chunk({}, finishReasonOf(c.behaviour)));
+  if (c.body.stream_options?.include_usage && !c.behaviour.noUsage) {
     c.res.write(
       `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: c.body.model, choices: [], usage: usageOf(c) })}\n\n`,
     );
@@ -221,9 +255,30 @@ async function answerCompletion(c: Completion): Promise<void> {
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model: c.body.model,
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: c.behaviour.finishReason ?? 'stop' }],
-    usage: usageOf(c),
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: content || (c.behaviour.toolCalls ? null : ''),
+          ...(c.behaviour.reasoning && { reasoning_content: c.behaviour.reasoning.join('') }),
+          ...(c.behaviour.toolCalls && {
+            tool_calls: c.behaviour.toolCalls.map((call, index) => ({
+              id: call.id ?? `call_${c.record.index}_${index}`,
+              type: 'function',
+              function: { name: call.name, arguments: call.arguments },
+            })),
+          }),
+        },
+        finish_reason: finishReasonOf(c.behaviour),
+      },
+    ],
+    ...(!c.behaviour.noUsage && { usage: usageOf(c) }),
   });
+}
+
+function finishReasonOf(b: Behaviour): string {
+  return b.finishReason ?? (b.toolCalls ? 'tool_calls' : 'stop');
 }
 
 function promptWords(body: ChatBody): number {

@@ -50,6 +50,11 @@ describe('AI objects belong to the key that made them', () => {
     await assert.rejects(bob.responses.retrieve(mine.id), { status: 404 });
     await assert.rejects(bob.responses.cancel(mine.id), { status: 404 });
     await assert.rejects(bob.responses.delete(mine.id), { status: 404 });
+    await assert.rejects(bob.responses.inputItems.list(mine.id), { status: 404 });
+    await assert.rejects(bob.responses.create({ model: 'fake-1', input: 'go on', previous_response_id: mine.id }), {
+      status: 404,
+    });
+    assert.equal((await alice.responses.inputItems.list(mine.id)).data.length, 1);
     const stream = await fetch(`${relay.url}/v1/responses/${mine.id}?stream=true`, {
       headers: { authorization: `Bearer ${bobKey.key}` },
     });

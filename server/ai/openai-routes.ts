@@ -1,0 +1,46 @@
+import type { Router } from 'express';
+import type { RelayContext } from '../context.ts';
+import { HttpError } from '../errors.ts';
+import { chatCompletionsHandler } from './chat-completions.ts';
+import type { AiConfig } from './config.ts';
+import type { AiMetrics } from './metrics.ts';
+import type { ModelCatalogue } from './models.ts';
+import type { AiQueue } from './queue.ts';
+import type { AiQuota } from './quota.ts';
+import { principalOf } from '../http/auth.ts';
+import type { UpstreamRouter } from './upstreams.ts';
+import type { UsageStore } from './usage.ts';
+
+interface Deps {
+  ctx: RelayContext;
+  config: AiConfig;
+  router: UpstreamRouter;
+  queue: AiQueue;
+  usage: UsageStore;
+  metrics: AiMetrics;
+  models: ModelCatalogue;
+  quota: AiQuota;
+}
+
+/** `GET /v1/models`, `GET /v1/models/:id` and `POST /v1/chat/completions` (OpenAI-compatible). */
+export function openaiRoutes(v1: Router, deps: Deps): void {
+  const ai = deps.ctx.auth.require('ai');
+
+  v1.get('/models', ai, async (_req, res) => {
+    res.json({ object: 'list', data: await deps.models.list() });
+  });
+
+  v1.get('/models/:id', ai, async (req, res) => {
+    const id = String(req.params.id);
+    const model = await deps.models.get(id);
+    if (!model) throw new HttpError('not_found', `No upstream serves the model "${id}".`, 404, { param: 'model' });
+    res.json(model);
+  });
+
+  const chat = chatCompletionsHandler(deps);
+  v1.post('/chat/completions', ai, (req, res) => {
+    // A key over its daily or monthly AI tokens is refused here as on /v1/responses.
+    deps.quota.check(principalOf(res));
+    return chat(req, res);
+  });
+}

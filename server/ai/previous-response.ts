@@ -1,0 +1,30 @@
+import { HttpError } from '../errors.ts';
+import { type ChatMessage, type ChatOptions, conversationOf, outputMessages } from './chat-request.ts';
+import { isTerminal, type Response } from './response-object.ts';
+import type { ResponseRow } from './response-store.ts';
+
+/**
+ * The turns up to and including a stored response (`previous_response_id`): its conversation without
+ * its instructions (OpenAI does not carry them over) and its output, tool calls included.
+ */
+export function turnsThrough(previousId: string, previous: ResponseRow | undefined): ChatMessage[] {
+  if (!previous) {
+    throw new HttpError('previous_response_not_found', `Previous response with id "${previousId}" not found.`, 400, {
+      param: 'previous_response_id',
+    });
+  }
+  if (!isTerminal(previous.response.status)) {
+    throw new HttpError('invalid_request', `Previous response "${previousId}" has not finished yet.`, 400, {
+      param: 'previous_response_id',
+    });
+  }
+  return [...conversationOf(previous.messages, previous.response.instructions), ...outputMessages(previous.response.output)];
+}
+
+/** Rows stored before chat options were kept: what those versions sent. */
+export function legacyChatOptions(response: Response): ChatOptions {
+  return {
+    ...(typeof response.max_output_tokens === 'number' && { max_tokens: response.max_output_tokens }),
+    ...(response.temperature !== null && { temperature: response.temperature }),
+  };
+}
