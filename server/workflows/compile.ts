@@ -1,7 +1,7 @@
 import { Validator } from 'jsonschema';
 import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import { durationSchema, type StepPlugin } from '../../plugins/sdk.ts';
-import type { CompiledStep, RetryPolicy, Trigger, Workflow } from './definition.ts';
+import type { CompiledStep, RetryPolicy, Trigger, Unit, Workflow } from './definition.ts';
 import { workflowSchema } from './definition.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
 import { compileCondition, compileValue, type Evaluate, ExpressionError, referencedSteps } from './expressions.ts';
@@ -24,11 +24,17 @@ export interface CompileOptions {
   plugins: (name: string) => StepPlugin | undefined;
   /** Names `env.X` may use; others are reported. null: not checked (no config at hand). */
   env: readonly string[] | null;
+  /** Names `secrets.X` may use (`workflows.secrets`); null: not checked. */
+  secrets?: readonly string[] | null;
 }
 
 type RawStep = {
   id: string;
-  uses: string;
+  uses?: string;
+  parallel?: RawStep[];
+  foreach?: string;
+  concurrency?: number;
+  continueOnError?: boolean;
   with?: Record<string, unknown>;
   if?: string;
   retry?: Record<string, unknown>;
@@ -78,17 +84,26 @@ export function compileWorkflow(file: string, text: string, options: CompileOpti
   for (const error of result.errors) problems.add(error.path, `${error.path.join('.') || 'workflow'} ${error.message}`);
   if (problems.list.length > 0) return { workflow: null, problems: problems.list };
   const compiler = new StepCompiler(problems, options);
-  const raw = data as { name: string; on?: Record<string, unknown>; concurrency?: number; steps: RawStep[]; onError?: RawStep[] };
+  const raw = data as {
+    name: string;
+    on?: Record<string, unknown>;
+    concurrency?: number;
+    steps: RawStep[];
+    onError?: RawStep[];
+    output?: string;
+  };
   const trigger = raw.on ? compiler.trigger(raw.on) : null;
-  const steps = compiler.steps(raw.steps, ['steps'], []);
-  const onError = compiler.steps(
-    raw.onError ?? [],
-    ['onError'],
-    raw.steps.map((s) => s.id),
-  );
+  const units = compiler.units(raw.steps, ['steps']);
+  const steps = units.flatMap((u) => (u.kind === 'step' ? [u.step] : u.steps));
+  const stepIds = steps.map((s) => s.id);
+  const onError = compiler.steps(raw.onError ?? [], ['onError'], stepIds);
+  const output = raw.output === undefined ? null : compiler.output(raw.output, stepIds);
   if (problems.list.length > 0) return { workflow: null, problems: problems.list };
+  const calls = [...steps, ...onError]
+    .filter((s) => s.uses === 'workflow.call')
+    .map((s) => ({ step: s.id, workflow: String(s.literal.workflow) }));
   return {
-    workflow: { name: raw.name, file, text, trigger, concurrency: raw.concurrency ?? null, steps, onError },
+    workflow: { name: raw.name, file, text, trigger, concurrency: raw.concurrency ?? null, steps, units, onError, output, calls },
     problems: [],
   };
 }
@@ -111,7 +126,45 @@ class StepCompiler {
     return { source: (on.source as string | undefined) ?? null, types, condition };
   }
 
-  /** `earlier` holds the ids a step may refer to: those before it (onError: every step). */
+  /**
+   * The main steps: a step refers to those before it; the branches of a `parallel:` group to the steps
+   * before the group (not to each other), and the steps after it to every branch.
+   */
+  units(raw: RawStep[], at: Path): Unit[] {
+    const known: string[] = [];
+    const taken = new Set<string>();
+    const all = new Set(raw.flatMap((s) => [s.id, ...(s.parallel ?? []).map((b) => b.id)]));
+    const out: Unit[] = [];
+    const claim = (id: string, path: Path) => {
+      if (taken.has(id)) this.problems.add([...path, 'id'], `duplicate step id "${id}"`);
+      taken.add(id);
+    };
+    for (const [i, step] of raw.entries()) {
+      const path = [...at, i];
+      claim(step.id, path);
+      if (!step.parallel) {
+        if (step.uses === undefined) this.problems.add(path, `step "${step.id}" needs uses: (a step) or parallel: (a group)`);
+        const compiled = step.uses === undefined ? null : this.step(step, path, known, all, null);
+        if (compiled) out.push({ kind: 'step', step: compiled });
+        known.push(step.id);
+        continue;
+      }
+      const extra = Object.keys(step).filter((key) => key !== 'id' && key !== 'parallel' && key !== 'name');
+      if (extra.length > 0)
+        this.problems.add([...path, extra[0]], `a parallel: group has only id, name and parallel (found ${extra.join(', ')})`);
+      const branches: CompiledStep[] = [];
+      for (const [j, branch] of step.parallel.entries()) {
+        claim(branch.id, [...path, 'parallel', j]);
+        const compiled = this.step(branch, [...path, 'parallel', j], known, all, step.id);
+        if (compiled) branches.push(compiled);
+      }
+      known.push(...step.parallel.map((b) => b.id));
+      out.push({ kind: 'parallel', id: step.id, steps: branches });
+    }
+    return out;
+  }
+
+  /** `earlier` holds the ids a step may refer to (onError: every step). */
   steps(raw: RawStep[], at: Path, earlier: string[]): CompiledStep[] {
     const known = [...earlier];
     const all = new Set(raw.map((s) => s.id).concat(earlier));
@@ -119,18 +172,30 @@ class StepCompiler {
     for (const [i, step] of raw.entries()) {
       const path = [...at, i];
       if (known.includes(step.id)) this.problems.add([...path, 'id'], `duplicate step id "${step.id}"`);
-      const compiled = this.step(step, path, known, all);
+      const compiled = this.step(step, path, known, all, null);
       if (compiled) out.push(compiled);
       known.push(step.id);
     }
     return out;
   }
 
-  private step(step: RawStep, path: Path, earlier: string[], all: Set<string>): CompiledStep | null {
-    const plugin = this.options.plugins(step.uses);
+  output(source: string, stepIds: string[]): Evaluate | null {
+    return this.expression(['output'], source, compileCondition, stepIds, new Set(stepIds));
+  }
+
+  private step(step: RawStep, path: Path, earlier: string[], all: Set<string>, group: string | null): CompiledStep | null {
+    const uses = step.uses ?? '';
+    const plugin = this.options.plugins(uses);
     if (!plugin) {
-      this.problems.add([...path, 'uses'], `unknown step type "${step.uses}"`);
+      this.problems.add([...path, 'uses'], `unknown step type "${uses}"`);
       return null;
+    }
+    if (step.foreach === undefined && (step.concurrency !== undefined || step.continueOnError !== undefined)) {
+      const key = step.concurrency !== undefined ? 'concurrency' : 'continueOnError';
+      this.problems.add([...path, key], `${key} applies to foreach: add foreach to the step or remove ${key}`);
+    }
+    if (step.foreach !== undefined && plugin.foreach === false) {
+      this.problems.add([...path, 'foreach'], `${uses} cannot run in a foreach`);
     }
     const before = this.problems.list.length;
     const given = step.with ?? {};
@@ -140,7 +205,7 @@ class StepCompiler {
       const message = isDurationSchema(error.schema)
         ? `bad duration ${JSON.stringify(error.instance)}: ${DURATION_HINT}`
         : error.message;
-      this.problems.add([...path, 'with', ...error.path], `${step.uses}: ${where} ${message}`);
+      this.problems.add([...path, 'with', ...error.path], `${uses}: ${where} ${message}`);
     }
     const deferredNames = new Set(plugin.deferred ?? []);
     const plain: Record<string, unknown> = {};
@@ -158,16 +223,23 @@ class StepCompiler {
     const condition = step.if ? this.expression([...path, 'if'], step.if, compileCondition, earlier, all) : null;
     const retry = this.retry(step.retry ?? {}, [...path, 'retry']);
     const timeoutMs = step.timeout === undefined ? null : this.duration([...path, 'timeout'], step.timeout);
+    const foreach =
+      step.foreach === undefined ? null : this.expression([...path, 'foreach'], step.foreach, compileCondition, earlier, all);
     if (this.problems.list.length > before) return null;
     return {
       id: step.id,
-      uses: step.uses,
+      uses,
       plugin,
       params: compileValue(plain),
+      literal: given,
       deferred,
       condition,
       retry,
       timeoutMs,
+      foreach,
+      concurrency: step.concurrency ?? 1,
+      continueOnError: step.continueOnError ?? false,
+      group,
     };
   }
 
@@ -203,6 +275,12 @@ class StepCompiler {
     for (const found of source.matchAll(/\benv\s*\.\s*([A-Za-z_]\w*)/g)) {
       if (this.options.env && !this.options.env.includes(found[1])) {
         this.problems.add(at, `env.${found[1]} is not allowed: list it under workflows.env in the config`);
+      }
+    }
+    for (const found of source.matchAll(/\bsecrets\s*\.\s*([A-Za-z_]\w*)/g)) {
+      const secrets = this.options.secrets;
+      if (secrets && !secrets.includes(found[1])) {
+        this.problems.add(at, `secrets.${found[1]} is not allowed: list it under workflows.secrets in the config`);
       }
     }
     return compiled;

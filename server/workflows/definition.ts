@@ -15,12 +15,25 @@ export interface CompiledStep {
   plugin: StepPlugin;
   /** Evaluates `with` (minus deferred fields) against the run context. */
   params: Evaluate;
+  /** `with` as written (for load-time checks such as the workflow a `workflow.call` names). */
+  literal: Record<string, unknown>;
   /** Deferred fields: compiled raw JSONata, handed to the plugin as functions. */
   deferred: Record<string, Evaluate>;
   condition: Evaluate | null;
   retry: RetryPolicy;
   timeoutMs: number | null;
+  /** `foreach`: evaluates to the array whose items the step runs for (with `item` and `index` in scope). */
+  foreach: Evaluate | null;
+  /** Items of a `foreach` run at once (default 1). */
+  concurrency: number;
+  /** A failed item (foreach) leaves the step succeeded, its output null at that index. */
+  continueOnError: boolean;
+  /** The `parallel:` group the step is a branch of, or null. */
+  group: string | null;
 }
+
+/** What runs one after the other: a step, or a `parallel:` group whose branches run at the same time. */
+export type Unit = { kind: 'step'; step: CompiledStep } | { kind: 'parallel'; id: string; steps: CompiledStep[] };
 
 export interface Trigger {
   source: string | null;
@@ -35,33 +48,51 @@ export interface Workflow {
   text: string;
   trigger: Trigger | null;
   concurrency: number | null;
+  /** Every step, branches of parallel groups included, in file order. */
   steps: CompiledStep[];
+  /** The same steps as they run: one after the other, parallel groups as one unit. */
+  units: Unit[];
   onError: CompiledStep[];
+  /** Top-level `output:`: the run's output (default: its last step's output). */
+  output: Evaluate | null;
+  /** Step ids of `workflow.call` steps with the workflow each names (checked against the loaded ones). */
+  calls: Array<{ step: string; workflow: string }>;
 }
 
 const duration = { anyOf: [{ type: 'string' }, { type: 'number', minimum: 0 }] };
 
+const stepProperties = {
+  id: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' },
+  uses: { type: 'string', minLength: 1 },
+  with: { type: 'object' },
+  if: { type: 'string', minLength: 1 },
+  retry: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      attempts: { type: 'integer', minimum: 1, maximum: 100 },
+      backoff: { enum: ['fixed', 'exponential'] },
+      delay: duration,
+      maxDelay: duration,
+    },
+  },
+  timeout: duration,
+  name: { type: 'string' },
+  foreach: { type: 'string', minLength: 1 },
+  concurrency: { type: 'integer', minimum: 1, maximum: 100 },
+  continueOnError: { type: 'boolean' },
+};
+
+const branchSchema = { type: 'object', additionalProperties: false, required: ['id', 'uses'], properties: stepProperties };
+
+/** A step, or a `parallel:` group (an id and its branches; checked further in compile.ts). */
 const stepSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'uses'],
+  required: ['id'],
   properties: {
-    id: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' },
-    uses: { type: 'string', minLength: 1 },
-    with: { type: 'object' },
-    if: { type: 'string', minLength: 1 },
-    retry: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        attempts: { type: 'integer', minimum: 1, maximum: 100 },
-        backoff: { enum: ['fixed', 'exponential'] },
-        delay: duration,
-        maxDelay: duration,
-      },
-    },
-    timeout: duration,
-    name: { type: 'string' },
+    ...stepProperties,
+    parallel: { type: 'array', items: branchSchema, minItems: 1, maxItems: 20 },
   },
 };
 
@@ -86,6 +117,7 @@ export const workflowSchema = {
     },
     concurrency: { type: 'integer', minimum: 1, maximum: 10_000 },
     steps: { type: 'array', items: stepSchema, minItems: 1, maxItems: 100 },
-    onError: { type: 'array', items: stepSchema, maxItems: 20 },
+    onError: { type: 'array', items: branchSchema, maxItems: 20 },
+    output: { type: 'string', minLength: 1 },
   },
 };

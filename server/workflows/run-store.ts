@@ -23,6 +23,29 @@ export interface StepRecord {
   wake_at?: string | null;
   /** Which list the step belongs to. */
   phase?: 'steps' | 'onError';
+  /** foreach: one record per item, in order. */
+  items?: ItemRecord[];
+  /** The `parallel:` group this step is a branch of. */
+  group?: string;
+  /** wait.callback: the URL the step waits on, and whether it still waits. */
+  callback_url?: string;
+  waiting?: boolean;
+  /** workflow.call: the child run. */
+  child_run?: string;
+}
+
+export type ItemStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed';
+
+/** One item of a foreach step: run with its own retries; only unfinished items run again after a restart. */
+export interface ItemRecord {
+  index: number;
+  status: ItemStatus;
+  output: unknown;
+  error: string | null;
+  attempts: number;
+  started_at: string | null;
+  ended_at: string | null;
+  wake_at?: string | null;
 }
 
 export interface RunRecord {
@@ -41,6 +64,15 @@ export interface RunRecord {
   error?: { step: string; message: string } | null;
   steps: StepRecord[];
   scratch?: Record<string, unknown>;
+  /** The run's output once it succeeded: its top-level `output:`, or its last step's output. */
+  output?: unknown;
+  /** A run started by a `workflow.call` step: what the child sees as `input`, and who called it. */
+  input?: unknown;
+  parent?: { run: string; step: string } | null;
+  /** The secret part of the run's callback URLs (see wait.callback). */
+  callback_token?: string;
+  /** A scheduled run: the tick it was made for. */
+  scheduled_at?: string;
 }
 
 export interface RunStore {
@@ -68,6 +100,8 @@ export interface RunStore {
   refresh(ids: readonly string[]): Promise<void>;
   /** Runs another instance changed or deleted (after reads show the change); never called in one process. */
   onChange(listener: (ids: readonly string[]) => void): () => void;
+  /** The run whose callback URLs carry this token. */
+  byCallbackToken(token: string): string | undefined;
   /** The run a trigger event already started for a workflow, if any (keeps triggering idempotent). */
   triggeredBy(workflow: string, eventId: string): string | undefined;
   /**
@@ -109,6 +143,8 @@ export class TableRunStore implements RunStore {
   /** The trigger key each indexed run is under (to unindex a run another instance deleted). */
   readonly #triggerOf = new Map<string, string>();
   readonly #finished = new Set<string>();
+  readonly #byToken = new Map<string, string>();
+  readonly #tokenOf = new Map<string, string>();
   /** Runs shown before their first write (see hold). */
   readonly #held = new Map<string, RunRecord>();
 
@@ -144,6 +180,10 @@ export class TableRunStore implements RunStore {
     }
     if (FINISHED.has(run.status)) this.#finished.add(run.id);
     else this.#finished.delete(run.id);
+    if (run.callback_token && !this.#tokenOf.has(run.id)) {
+      this.#byToken.set(run.callback_token, run.id);
+      this.#tokenOf.set(run.id, run.callback_token);
+    }
   }
 
   #unindex(id: string): void {
@@ -151,6 +191,13 @@ export class TableRunStore implements RunStore {
     if (key !== undefined && this.#byTrigger.get(key) === id) this.#byTrigger.delete(key);
     this.#triggerOf.delete(id);
     this.#finished.delete(id);
+    const token = this.#tokenOf.get(id);
+    if (token !== undefined) this.#byToken.delete(token);
+    this.#tokenOf.delete(id);
+  }
+
+  byCallbackToken(token: string): string | undefined {
+    return this.#byToken.get(token);
   }
 
   get(id: string): RunRecord | undefined {

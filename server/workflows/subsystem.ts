@@ -1,6 +1,10 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { RelayContext, Subsystem } from '../context.ts';
 import { allowedEnv, resolveWorkflowsConfig } from './config.ts';
 import { destinationPolicyFromConfig } from '../delivery/destination-policy.ts';
+import { CallbackStore } from './callbacks.ts';
+import { WorkflowChildren } from './children.ts';
 import { guardedClient, guardedFetch, refuseMetadata } from './destination.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { RunEngine } from './engine.ts';
@@ -8,7 +12,8 @@ import { fetchHttpClient, undiciHttpClient } from './http-client.ts';
 import { loadPlugins } from './plugin-registry.ts';
 import { WorkflowRegistry } from './registry.ts';
 import { type RunRecord, TableRunStore } from './run-store.ts';
-import { workflowRoutes } from './routes.ts';
+import { callbackRoutes, workflowRoutes } from './routes.ts';
+import { readSecrets, redactor } from './secrets.ts';
 import { Slots } from './slots.ts';
 import { StateStore } from './state-store.ts';
 import { RunTakeover } from './takeover.ts';
@@ -42,6 +47,26 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   };
   // A fetch injected into the relay (tests, embedding) carries every request; otherwise undici's request does.
   const ownClient = ctx.fetch === globalThis.fetch ? undiciHttpClient() : null;
+  const secrets = readSecrets(config.secretNames);
+  const redact = redactor(secrets);
+  let server: Server | null = null;
+  const baseUrl = () => {
+    if (config.publicUrl) return config.publicUrl;
+    const address = server?.address() as AddressInfo | null | undefined;
+    const host = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? '127.0.0.1' : ctx.config.host;
+    const shown = host.includes(':') ? `[${host}]` : host;
+    return `http://${shown}:${address?.port ?? ctx.config.port}`;
+  };
+  // Both are made below; the stores only call these once runs execute.
+  const workflow = (name: string) => registry.get(name);
+  const callbacks = new CallbackStore({ tables: ctx.storage.tables, runs, clock: ctx.clock, workflow, baseUrl, redact });
+  const children = new WorkflowChildren({
+    runs,
+    engine: () => engine,
+    workflow,
+    cancel: (id) => takeover.cancel(id),
+    limits: config.limits,
+  });
   const deps: EngineDeps = {
     runs,
     state,
@@ -56,11 +81,17 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     eventStore: ctx.storage.events,
     bus: ctx.bus,
     env: allowedEnv(config.envNames),
+    secrets,
+    redact,
+    callbacks,
+    children,
     limits: config.limits,
   };
   const engine = new RunEngine(deps, ctx.newId);
-  const registry = new WorkflowRegistry(config.dir, { plugins: (name) => plugins.get(name), env: config.envNames }, (err) =>
-    logger.error({ err }, 'reading the workflows folder failed'),
+  const registry = new WorkflowRegistry(
+    config.dir,
+    { plugins: (name) => plugins.get(name), env: config.envNames, secrets: config.secretNames },
+    (err) => logger.error({ err }, 'reading the workflows folder failed'),
   );
   const triggers = new Triggers({ runs, engine, store: ctx.storage.events, bus: ctx.bus, clock: ctx.clock, logger }, () =>
     registry.active(),
@@ -110,10 +141,15 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     name: 'workflows',
     routes(routers) {
       workflowRoutes(routers, { ctx, registry, plugins, runs, engine, slots, takeover });
+      callbackRoutes(routers, { ctx, callbacks });
+    },
+    attach(listening) {
+      server = listening;
     },
     async start() {
       await runs.open();
       await state.open();
+      await callbacks.open();
       await registry.reload();
       for (const file of registry.files()) {
         for (const p of file.problems)
@@ -145,6 +181,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       await engine.stop();
       await ownClient?.close();
       await state.close();
+      await callbacks.close();
       await runs.close();
     },
   };
