@@ -52,11 +52,14 @@ class Problems {
   }
   /** Reports at the node for `path` (or its nearest existing parent), plus an offset inside a string. */
   add(path: Path, message: string, offset = 0): void {
+    this.list.push({ ...this.position(path, offset), message });
+  }
+
+  position(path: Path, offset = 0): { line: number; col: number } {
     let node: unknown = null;
     for (let depth = path.length; depth >= 0 && !node; depth--) node = this.doc.getIn(path.slice(0, depth), true);
     const start = ((node as Node | null)?.range?.[0] ?? 0) + quoteShift(node as Node | null) + offset;
-    const { line, col } = this.lines.linePos(start);
-    this.list.push({ line, col, message });
+    return this.lines.linePos(start);
   }
 }
 
@@ -99,9 +102,7 @@ export function compileWorkflow(file: string, text: string, options: CompileOpti
   const onError = compiler.steps(raw.onError ?? [], ['onError'], stepIds);
   const output = raw.output === undefined ? null : compiler.output(raw.output, stepIds);
   if (problems.list.length > 0) return { workflow: null, problems: problems.list };
-  const calls = [...steps, ...onError]
-    .filter((s) => s.uses === 'workflow.call')
-    .map((s) => ({ step: s.id, workflow: String(s.literal.workflow) }));
+  const calls = compiler.calls;
   return {
     workflow: { name: raw.name, file, text, trigger, concurrency: raw.concurrency ?? null, steps, units, onError, output, calls },
     problems: [],
@@ -113,6 +114,8 @@ function isDurationSchema(schema: unknown): boolean {
 }
 
 class StepCompiler {
+  /** The workflows `workflow.call` steps name, with where (checked once every file has loaded). */
+  readonly calls: Workflow['calls'] = [];
   private readonly problems: Problems;
   private readonly options: CompileOptions;
   constructor(problems: Problems, options: CompileOptions) {
@@ -223,6 +226,9 @@ class StepCompiler {
     const condition = step.if ? this.expression([...path, 'if'], step.if, compileCondition, earlier, all) : null;
     const retry = this.retry(step.retry ?? {}, [...path, 'retry']);
     const timeoutMs = step.timeout === undefined ? null : this.duration([...path, 'timeout'], step.timeout);
+    if (uses === 'workflow.call' && typeof given.workflow === 'string') {
+      this.calls.push({ step: step.id, workflow: given.workflow, ...this.problems.position([...path, 'with', 'workflow']) });
+    }
     const foreach =
       step.foreach === undefined ? null : this.expression([...path, 'foreach'], step.foreach, compileCondition, earlier, all);
     if (this.problems.list.length > before) return null;
@@ -231,7 +237,6 @@ class StepCompiler {
       uses,
       plugin,
       params: compileValue(plain),
-      literal: given,
       deferred,
       condition,
       retry,

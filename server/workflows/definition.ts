@@ -15,8 +15,6 @@ export interface CompiledStep {
   plugin: StepPlugin;
   /** Evaluates `with` (minus deferred fields) against the run context. */
   params: Evaluate;
-  /** `with` as written (for load-time checks such as the workflow a `workflow.call` names). */
-  literal: Record<string, unknown>;
   /** Deferred fields: compiled raw JSONata, handed to the plugin as functions. */
   deferred: Record<string, Evaluate>;
   condition: Evaluate | null;
@@ -56,7 +54,7 @@ export interface Workflow {
   /** Top-level `output:`: the run's output (default: its last step's output). */
   output: Evaluate | null;
   /** Step ids of `workflow.call` steps with the workflow each names (checked against the loaded ones). */
-  calls: Array<{ step: string; workflow: string }>;
+  calls: Array<{ step: string; workflow: string; line: number; col: number }>;
 }
 
 const duration = { anyOf: [{ type: 'string' }, { type: 'number', minimum: 0 }] };

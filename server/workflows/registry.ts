@@ -16,6 +16,8 @@ export interface WorkflowFileState {
   loadedAt: string;
 }
 
+const MISSING_CALL = 'workflow.call: no workflow named';
+
 export const isWorkflowFile = (name: string) => /\.ya?ml$/i.test(name);
 
 export class WorkflowRegistry {
@@ -74,11 +76,31 @@ export class WorkflowRegistry {
       if (text === null) continue;
       this.#apply(file, text);
     }
+    this.#checkCalls();
+  }
+
+  /**
+   * `workflow.call` steps naming no loaded workflow: reported on their file (which stays in force: the
+   * call fails at run time with the same message until the named workflow exists).
+   */
+  #checkCalls(): void {
+    const names = new Set(this.active().map((w) => w.name));
+    for (const state of this.#files.values()) {
+      const own = state.problems.filter((p) => !p.message.startsWith(MISSING_CALL));
+      const calls = own.length === 0 ? (state.workflow?.calls ?? []) : [];
+      const missing = calls.filter((call) => !names.has(call.workflow));
+      state.problems = [
+        ...own,
+        ...missing.map(({ line, col, workflow }) => ({ line, col, message: `${MISSING_CALL} "${workflow}" is loaded` })),
+      ];
+    }
   }
 
   #apply(file: string, text: string): void {
     const previous = this.#files.get(file);
     if (previous?.workflow?.text === text && previous.problems.length === 0) return;
+    // Only a missing workflow.call target was wrong: the text is still good.
+    if (previous?.workflow?.text === text && previous.problems.every((p) => p.message.startsWith(MISSING_CALL))) return;
     const { workflow, problems } = compileWorkflow(file, text, this.#options);
     const clash = workflow && this.active().find((w) => w.name === workflow.name && w.file !== file);
     if (clash) problems.push({ line: 1, col: 1, message: `workflow name "${workflow.name}" is already used by ${clash.file}` });

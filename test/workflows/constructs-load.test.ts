@@ -104,3 +104,32 @@ steps:
     ]);
   });
 });
+
+describe('a workflow.call naming no loaded workflow', () => {
+  it('is reported on its file with line and column, and clears once the workflow exists', async () => {
+    const { writeFile } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { WorkflowRegistry } = await import('../../server/workflows/registry.ts');
+    const { workflowDir } = await import('./workflow-dir.ts');
+    const plugins = await loadPlugins({ specs: [], baseDir: tmpdir() });
+    const dir = await workflowDir({
+      'caller.yaml': 'name: caller\nsteps:\n  - id: c\n    uses: workflow.call\n    with: { workflow: callee }\n',
+    });
+    const registry = new WorkflowRegistry(dir, { plugins: (n) => plugins.get(n), env: [] }, (e) => {
+      throw e;
+    });
+    await registry.reload();
+    assert.deepEqual(registry.files()[0].problems, [
+      { line: 5, col: 23, message: 'workflow.call: no workflow named "callee" is loaded' },
+    ]);
+    await writeFile(join(dir, 'callee.yaml'), 'name: callee\nsteps:\n  - id: s\n    uses: transform\n    with: { value: 1 }\n');
+    await registry.reload();
+    assert.deepEqual(
+      registry.files().map((f) => [f.file, f.problems.length]),
+      [
+        ['callee.yaml', 0],
+        ['caller.yaml', 0],
+      ],
+    );
+  });
+});

@@ -18,7 +18,11 @@ steps:
     with: { method: POST, url: "{{ env.RECEIVER_URL }}/item/{{ item }}", json: { index: "{{ index }}" } }
 `;
 
-type Run = { id: string; status: string; steps: Array<{ id: string; output: unknown; items?: Array<{ status: string; attempts: number }> }> };
+type Run = {
+  id: string;
+  status: string;
+  steps: Array<{ id: string; output: unknown; items?: Array<{ status: string; attempts: number }> }>;
+};
 
 describe('foreach survives kill -9: only unfinished items run again', () => {
   // Items 3 and up hang until the relay has been killed once.

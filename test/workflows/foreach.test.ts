@@ -32,8 +32,21 @@ steps:
     with: { method: POST, url: "{{ env.ITEMS_URL }}/flaky", json: { word: "{{ item }}" } }
 `;
 
-type Item = { index: number; status: string; output: { body: { upper: string } } | null; error: string | null; attempts: number; started_at: string; ended_at: string };
-type Run = { id: string; status: string; error: { step: string; message: string } | null; steps: Array<{ id: string; status: string; output: unknown; items?: Item[] }> };
+type Item = {
+  index: number;
+  status: string;
+  output: { body: { upper: string } } | null;
+  error: string | null;
+  attempts: number;
+  started_at: string;
+  ended_at: string;
+};
+type Run = {
+  id: string;
+  status: string;
+  error: { step: string; message: string } | null;
+  steps: Array<{ id: string; status: string; output: unknown; items?: Item[] }>;
+};
 
 describe('foreach: a step once per item, N at a time, each item with its own retries', () => {
   let relay: TestRelay;

@@ -41,7 +41,10 @@ describe('wait.callback survives kill -9: the callback is stored before it is ac
   it('keeps a callback acknowledged just before the crash, and a wait across a crash', async () => {
     await child.start();
     await child.send('go', 'a');
-    await waitFor('the run to wait on hold', async () => (await latest())?.steps.find((s) => s.id === 'hold')?.status === 'waiting');
+    await waitFor(
+      'the run to wait on hold',
+      async () => (await latest())?.steps.find((s) => s.id === 'hold')?.status === 'waiting',
+    );
     // The callback arrives before its wait starts; acknowledged means stored: kill at once.
     assert.equal((await post({ n: 1 })).status, 200);
     await child.kill();
@@ -53,7 +56,10 @@ describe('wait.callback survives kill -9: the callback is stored before it is ac
       const r = await latest();
       return r?.status === 'succeeded' ? r : null;
     });
-    assert.deepEqual(child.received.filter((r) => r.url === '/after').map((r) => r.json), [{ n: 1 }]);
+    assert.deepEqual(
+      child.received.filter((r) => r.url === '/after').map((r) => r.json),
+      [{ n: 1 }],
+    );
     assert.equal(child.received.filter((r) => r.url === '/submit').length, 1);
     assert.equal((await post({ n: 3 })).status, 410);
     assert.ok(run.id);

@@ -23,13 +23,20 @@ steps:
     with: { method: POST, url: "{{ env.SERVICE_URL }}/notify", json: { result: "{{ steps.done.output.body.result }}", tag: "{{ steps.done.output.headers.\`x-tag\` }}" } }
 `;
 
-type Step = { id: string; status: string; waiting?: boolean; callback_url?: string; output?: { body: unknown; headers: Record<string, string>; received_at: string } };
+type Step = {
+  id: string;
+  status: string;
+  waiting?: boolean;
+  callback_url?: string;
+  output?: { body: unknown; headers: Record<string, string>; received_at: string };
+};
 type Run = { id: string; status: string; steps: Step[] };
 
 describe('wait.callback: a run waits for a POST to its callback URL', () => {
   let relay: TestRelay;
   let service: Awaited<ReturnType<typeof startReceiver>>;
-  const callbackOf = (mode: string) => service.received.find((r) => r.url === '/jobs' && (r.json as { mode: string }).mode === mode);
+  const callbackOf = (mode: string) =>
+    service.received.find((r) => r.url === '/jobs' && (r.json as { mode: string }).mode === mode);
 
   before(async () => {
     service = await startReceiver((req) => {
@@ -54,7 +61,13 @@ describe('wait.callback: a run waits for a POST to its callback URL', () => {
   });
 
   const start = async (mode: string) =>
-    (await api<Run>(relay.url, '/v1/workflows/job/runs', { method: 'POST', auth: relay.auth, body: { event: { payload: { mode } } } })).body;
+    (
+      await api<Run>(relay.url, '/v1/workflows/job/runs', {
+        method: 'POST',
+        auth: relay.auth,
+        body: { event: { payload: { mode } } },
+      })
+    ).body;
   const get = async (id: string) => (await api<Run>(relay.url, `/v1/runs/${id}`, { auth: relay.auth })).body;
   const callback = (url: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
