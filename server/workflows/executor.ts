@@ -254,7 +254,7 @@ async function succeeded(
   record.finished_at = iso(deps.clock.now());
   if (ended) return { kind: 'ended', status: ended };
   // The last step's output is saved together with the run's final status (one write per run).
-  if (step !== run.workflow.steps.at(-1) && !step.group) await run.save();
+  if (step !== run.workflow.steps.at(-1)) await run.save();
   return { kind: 'completed' };
 }
 
