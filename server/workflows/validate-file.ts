@@ -37,6 +37,10 @@ export async function validateWorkflowFile(file: string): Promise<string[] | nul
   const config = configNearby();
   const settings = config ? resolveWorkflowsConfig(config) : null;
   const plugins = await loadPlugins({ specs: settings?.plugins ?? [], baseDir: settings?.baseDir ?? process.cwd() });
-  const { problems } = compileWorkflow(file, text, { plugins: (name) => plugins.get(name), env: settings?.envNames ?? null });
+  const { problems } = compileWorkflow(file, text, {
+    plugins: (name) => plugins.get(name),
+    env: settings?.envNames ?? null,
+    secrets: settings?.secretNames ?? null,
+  });
   return problems.map((p) => `${file}:${p.line}:${p.col}: ${p.message}`);
 }

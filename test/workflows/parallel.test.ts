@@ -41,7 +41,12 @@ steps:
 `,
 };
 
-type Run = { id: string; status: string; error: { step: string; message: string } | null; steps: Array<{ id: string; status: string; group?: string; output?: unknown; error?: string }> };
+type Run = {
+  id: string;
+  status: string;
+  error: { step: string; message: string } | null;
+  steps: Array<{ id: string; status: string; group?: string; output?: unknown; error?: string }>;
+};
 
 describe('parallel: a group of steps that run at the same time', () => {
   let relay: TestRelay;
@@ -76,7 +81,11 @@ describe('parallel: a group of steps that run at the same time', () => {
   });
 
   async function runToEnd(workflow: string): Promise<Run> {
-    const started = await api<Run>(relay.url, `/v1/workflows/${workflow}/runs`, { method: 'POST', auth: relay.auth, body: { event: {} } });
+    const started = await api<Run>(relay.url, `/v1/workflows/${workflow}/runs`, {
+      method: 'POST',
+      auth: relay.auth,
+      body: { event: {} },
+    });
     return waitFor(`the ${workflow} run to finish`, async () => {
       const run = (await api<Run>(relay.url, `/v1/runs/${started.body.id}`, { auth: relay.auth })).body;
       return ['succeeded', 'failed'].includes(run.status) ? run : null;
@@ -104,6 +113,9 @@ describe('parallel: a group of steps that run at the same time', () => {
     const slow = run.steps.find((s) => s.id === 'slow');
     assert.equal(slow?.status, 'failed');
     assert.equal(slow?.error, 'cancelled: branch "broken" failed');
-    assert.equal(run.steps.find((s) => s.id === 'never'), undefined);
+    assert.equal(
+      run.steps.find((s) => s.id === 'never'),
+      undefined,
+    );
   });
 });
