@@ -120,7 +120,7 @@ describe('foreach: a step once per item, N at a time, each item with its own ret
     assert.equal(maxInFlight, 3);
     const step = run.steps.find((s) => s.id === 'shout');
     assert.deepEqual(
-      (step?.output as Array<{ body: { upper: string } }>).map((o) => o.body.upper),
+      ((step?.output ?? []) as Array<{ body: { upper: string } }>).map((o) => o.body.upper),
       words.map((w) => w.toUpperCase()),
     );
     assert.deepEqual(

@@ -32,7 +32,7 @@ describe('wait.callback survives kill -9: the callback is stored before it is ac
   const latest = async () => (await api<{ data: Run[] }>(child.relay.url, '/v1/workflows/cb/runs', { auth: AUTH })).body.data[0];
   /** The URL the service was given, on the relay running now (a restarted test relay listens on a new port). */
   const callbackUrl = () => {
-    const given = new URL((child.received.find((r) => r.url === '/submit')?.json as { webhook_url: string }).webhook_url);
+    const given = new URL(((child.received.find((r) => r.url === '/submit')?.json ?? {}) as { webhook_url: string }).webhook_url);
     return `${child.relay.url}${given.pathname}`;
   };
   const post = (body: unknown) =>
