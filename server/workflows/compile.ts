@@ -4,6 +4,7 @@ import { durationSchema, type StepPlugin } from '../../plugins/sdk.ts';
 import type { CompiledStep, RetryPolicy, Trigger, Unit, Workflow } from './definition.ts';
 import { workflowSchema } from './definition.ts';
 import { DURATION_HINT, parseDuration } from './duration.ts';
+import { compileSchedule, type Schedule, ScheduleError, type ScheduleSpec } from './schedule.ts';
 import { compileCondition, compileValue, type Evaluate, ExpressionError, referencedSteps } from './expressions.ts';
 
 // Turns a workflow file's text into a compiled Workflow, or into problems that each carry the YAML
@@ -95,7 +96,10 @@ export function compileWorkflow(file: string, text: string, options: CompileOpti
     onError?: RawStep[];
     output?: string;
   };
-  const trigger = raw.on ? compiler.trigger(raw.on) : null;
+  const { schedule: scheduleSpec, ...on } = raw.on ?? {};
+  // `on: { schedule }` alone: no event triggers the workflow.
+  const trigger = raw.on && (Object.keys(on).length > 0 || !scheduleSpec) ? compiler.trigger(on) : null;
+  const schedule = scheduleSpec ? compiler.schedule(scheduleSpec as ScheduleSpec) : null;
   const units = compiler.units(raw.steps, ['steps']);
   const steps = units.flatMap((u) => (u.kind === 'step' ? [u.step] : u.steps));
   const stepIds = steps.map((s) => s.id);
@@ -104,7 +108,19 @@ export function compileWorkflow(file: string, text: string, options: CompileOpti
   if (problems.list.length > 0) return { workflow: null, problems: problems.list };
   const calls = compiler.calls;
   return {
-    workflow: { name: raw.name, file, text, trigger, concurrency: raw.concurrency ?? null, steps, units, onError, output, calls },
+    workflow: {
+      name: raw.name,
+      file,
+      text,
+      trigger,
+      schedule,
+      concurrency: raw.concurrency ?? null,
+      steps,
+      units,
+      onError,
+      output,
+      calls,
+    },
     problems: [],
   };
 }
@@ -165,6 +181,16 @@ class StepCompiler {
       out.push({ kind: 'parallel', id: step.id, steps: branches });
     }
     return out;
+  }
+
+  schedule(spec: ScheduleSpec): Schedule | null {
+    try {
+      return compileSchedule(spec);
+    } catch (error) {
+      if (!(error instanceof ScheduleError)) throw error;
+      this.problems.add(['on', 'schedule', ...(error.field ? [error.field] : [])], error.message);
+      return null;
+    }
   }
 
   /** `earlier` holds the ids a step may refer to (onError: every step). */

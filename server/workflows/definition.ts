@@ -1,6 +1,7 @@
 // The shape of a workflow file, as written (WorkflowFile) and as compiled at load (Workflow).
 import type { StepPlugin } from '../../plugins/sdk.ts';
 import type { Evaluate } from './expressions.ts';
+import type { Schedule } from './schedule.ts';
 
 export interface RetryPolicy {
   attempts: number;
@@ -45,6 +46,8 @@ export interface Workflow {
   /** The file's text, kept for the API and the console. */
   text: string;
   trigger: Trigger | null;
+  /** `on.schedule`: runs made at its ticks (see scheduler.ts). */
+  schedule: Schedule | null;
   concurrency: number | null;
   /** Every step, branches of parallel groups included, in file order. */
   steps: CompiledStep[];
@@ -111,7 +114,21 @@ export const workflowSchema = {
     on: {
       type: 'object',
       additionalProperties: false,
-      properties: { source: { type: 'string', minLength: 1 }, type: types, if: { type: 'string', minLength: 1 } },
+      properties: {
+        source: { type: 'string', minLength: 1 },
+        type: types,
+        if: { type: 'string', minLength: 1 },
+        schedule: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            cron: { type: 'string', minLength: 1 },
+            timezone: { type: 'string', minLength: 1 },
+            every: duration,
+            missed: { enum: ['once', 'skip'] },
+          },
+        },
+      },
     },
     concurrency: { type: 'integer', minimum: 1, maximum: 10_000 },
     steps: { type: 'array', items: stepSchema, minItems: 1, maxItems: 100 },

@@ -16,6 +16,7 @@ import { callbackRoutes, workflowRoutes } from './routes.ts';
 import { readSecrets, redactor } from './secrets.ts';
 import { Slots } from './slots.ts';
 import { StateStore } from './state-store.ts';
+import { Scheduler } from './scheduler.ts';
 import { RunTakeover } from './takeover.ts';
 import { TRIGGER_ROLE, Triggers } from './trigger.ts';
 
@@ -96,6 +97,13 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   const triggers = new Triggers({ runs, engine, store: ctx.storage.events, bus: ctx.bus, clock: ctx.clock, logger }, () =>
     registry.active(),
   );
+  const scheduler = new Scheduler({
+    tables: ctx.storage.tables,
+    clock: ctx.clock,
+    logger,
+    engine,
+    workflows: () => registry.active(),
+  });
   const takeover = new RunTakeover({ cluster: ctx.cluster, runs, engine, clock: ctx.clock, logger, resume });
   let withdraw: (() => void) | null = null;
   let pruneTimer: { clear(): void } | null = null;
@@ -150,6 +158,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       await runs.open();
       await state.open();
       await callbacks.open();
+      await scheduler.open();
       await registry.reload();
       for (const file of registry.files()) {
         for (const p of file.problems)
@@ -163,8 +172,13 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       withdraw = ctx.cluster.lead(TRIGGER_ROLE, {
         gained: () => {
           replaying = lead();
+          // Scheduled ticks after the replay: a run the replay makes comes first, as before a restart.
+          void replaying.then(() => scheduler.lead()).catch((err: unknown) => logger.error({ err }, 'starting schedules failed'));
         },
-        lost: () => triggers.follow(),
+        lost: () => {
+          triggers.follow();
+          scheduler.follow();
+        },
       });
       // In one process the role is granted at once: replay before start() resolves, as after a restart.
       const replayed = await replaying;
@@ -174,6 +188,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     },
     async stop() {
       pruneTimer?.clear();
+      await scheduler.close();
       await takeover.stop();
       registry.close();
       await triggers.stop();
