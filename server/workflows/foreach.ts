@@ -39,6 +39,7 @@ export async function runForeach(
   const onAbort = () => local.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   const width = Math.min(step.concurrency, items.length);
+  const save = coalesced(() => run.save());
   run.branches += Math.max(0, width - 1);
   let failure = null as string | null;
   let next = 0;
@@ -47,7 +48,7 @@ export async function runForeach(
       const index = next++;
       const item = records[index];
       if (FINISHED_ITEM.has(item.status)) continue;
-      const result = await runItem(deps, run, step, record, item, { ...context, item: items[index], index }, local.signal);
+      const result = await runItem(deps, run, step, record, item, { ...context, item: items[index], index }, local.signal, save);
       if (result === 'failed' && !step.continueOnError && failure === null) {
         failure = `item ${index} failed: ${item.error}`;
         local.abort(new Error(failure));
@@ -79,6 +80,7 @@ async function runItem(
   item: ItemRecord,
   context: Record<string, unknown>,
   signal: AbortSignal,
+  save: () => Promise<void>,
 ): Promise<'succeeded' | 'failed' | 'stopped'> {
   item.status = 'running';
   item.started_at ??= iso(deps.clock.now());
@@ -107,6 +109,31 @@ async function runItem(
     item.status = 'failed';
     item.error = deps.redact(result.message);
   }
-  await run.save();
+  await save();
   return item.status;
+}
+
+/**
+ * Saves that items ask for while a save is being written share the next one: each item is still saved
+ * before its worker moves on, with one write per wave of items instead of one per item.
+ */
+function coalesced(save: () => Promise<void>): () => Promise<void> {
+  let current: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+  const request = (): Promise<void> => {
+    if (!current) {
+      current = save().finally(() => {
+        current = null;
+      });
+      return current;
+    }
+    next ??= current
+      .catch(() => {})
+      .then(() => {
+        next = null;
+        return request();
+      });
+    return next;
+  };
+  return request;
 }
