@@ -134,10 +134,8 @@ export class RunEngine {
       callback_token: randomBytes(18).toString('base64url'),
     };
     if (options.inline !== undefined) record.event = options.inline;
-    if (options.parent) {
-      record.parent = options.parent;
-      record.input = options.input ?? null;
-    }
+    if (options.parent) record.parent = options.parent;
+    if (options.parent || options.input !== undefined) record.input = options.input ?? null;
     if (options.scheduledAt) record.scheduled_at = options.scheduledAt;
     return record;
   }

@@ -94,6 +94,13 @@ async function finish(deps: EngineDeps, run: ActiveRun, status: RunStatus): Prom
       step.finished_at = run.record.finished_at;
     }
     if (step.waiting) step.waiting = false;
+    for (const item of step.items ?? []) {
+      if (item.status === 'running' || item.status === 'waiting') {
+        item.status = 'failed';
+        item.error ??= status === 'cancelled' ? 'cancelled' : 'interrupted';
+        item.ended_at = run.record.finished_at;
+      }
+    }
   }
   await run.save();
   await deps.callbacks
@@ -105,11 +112,22 @@ export function contextOf(deps: EngineDeps, run: ActiveRun, stepId: string | nul
   const steps: Record<string, unknown> = {};
   for (const step of run.record.steps) steps[step.id] = { output: step.output ?? null, status: step.status };
   const { id, workflow, created_at, trigger_event_id, chain_depth, scheduled_at } = run.record;
-  const callback_url = deps.callbacks.url(run.record, stepId);
+  const record = run.record;
   return {
     event: run.event,
     steps,
-    run: { id, workflow, created_at, trigger_event_id, chain_depth, callback_url, scheduled_at: scheduled_at ?? null },
+    run: {
+      id,
+      workflow,
+      created_at,
+      trigger_event_id,
+      chain_depth,
+      scheduled_at: scheduled_at ?? null,
+      // Made when an expression reads it: most steps never do.
+      get callback_url() {
+        return deps.callbacks.url(record, stepId);
+      },
+    },
     input: run.record.input ?? null,
     env: deps.env,
     secrets: deps.secrets,

@@ -44,7 +44,7 @@ export async function runForeach(
   let failure = null as string | null;
   let next = 0;
   const worker = async () => {
-    while (next < items.length && failure === null) {
+    while (next < items.length && failure === null && !local.signal.aborted) {
       const index = next++;
       const item = records[index];
       if (FINISHED_ITEM.has(item.status)) continue;

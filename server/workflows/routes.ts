@@ -170,6 +170,9 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
       inline: event ? undefined : run.event,
       rerunOf: run.id,
       chainDepth: run.chain_depth,
+      // A child run's re-run sees the same input (and is no one's child); a scheduled one keeps its tick.
+      input: run.input,
+      scheduledAt: run.scheduled_at,
     });
     res.status(201).json(runView(started));
   });

@@ -67,6 +67,7 @@ describe('foreach: a step once per item, N at a time, each item with its own ret
       const answer = (r: ServerResponse, w: string, status = 200) => {
         r.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ upper: w.toUpperCase() }));
       };
+      if (req.url === '/hang') return; // never answered
       if (req.url === '/flaky') {
         const n = (flakyAttempts.get(word) ?? 0) + 1;
         flakyAttempts.set(word, n);
@@ -90,6 +91,14 @@ describe('foreach: a step once per item, N at a time, each item with its own ret
     const dir = await workflowDir({
       'fanout.yaml': FANOUT,
       'flaky-continue.yaml': FLAKY.replace('{{ON_ERROR}}', 'true').replace('name: flaky', 'name: flaky-continue'),
+      'hang.yaml': `name: hang
+steps:
+  - id: each
+    uses: http.request
+    foreach: "{{ [1, 2, 3, 4, 5] }}"
+    concurrency: 2
+    with: { method: POST, url: "{{ env.ITEMS_URL }}/hang", json: { word: "w{{ item }}" } }
+`,
       'flaky-stop.yaml': FLAKY.replace('{{ON_ERROR}}', 'false').replace('name: flaky', 'name: flaky-stop'),
     });
     relay = await startRelay({ sections: { workflows: { dir, env: ['ITEMS_URL'], watch: false } } });
@@ -168,5 +177,25 @@ describe('foreach: a step once per item, N at a time, each item with its own ret
       return r.status === 'failed' ? r : null;
     });
     assert.equal(run.error?.message, 'foreach: expected an array, got string');
+  });
+
+  it('cancelling a run stops its items: the running ones fail as cancelled, the others never start', async () => {
+    const started = await api<Run>(relay.url, '/v1/workflows/hang/runs', { method: 'POST', auth: auth(), body: { event: {} } });
+    await waitFor('two items in flight', async () => {
+      const run = (await api<Run>(relay.url, `/v1/runs/${started.body.id}`, { auth: auth() })).body;
+      return run.steps[0]?.items?.filter((i) => i.status === 'running').length === 2;
+    });
+    const cancelled = await api<Run>(relay.url, `/v1/runs/${started.body.id}/cancel`, { method: 'POST', auth: auth() });
+    assert.equal(cancelled.body.status, 'cancelled');
+    assert.deepEqual(
+      cancelled.body.steps[0].items?.map((i) => [i.status, i.error]),
+      [
+        ['failed', 'cancelled'],
+        ['failed', 'cancelled'],
+        ['pending', null],
+        ['pending', null],
+        ['pending', null],
+      ],
+    );
   });
 });

@@ -177,4 +177,18 @@ describe('workflow.call: a step runs another workflow and waits for its output',
     assert.equal((await get(children[1].id)).status, 'waiting');
     await api(relay.url, `/v1/runs/${second.body.id}/cancel`, { method: 'POST', auth: relay.auth });
   });
+
+  it('re-running a child run gives it the same input', async () => {
+    const run = await runToEnd('last-step', { word: 'again' });
+    const childId = run.steps[0].child_run ?? '';
+    const rerun = await api<Run>(relay.url, `/v1/runs/${childId}/rerun`, { method: 'POST', auth: relay.auth });
+    assert.equal(rerun.status, 201);
+    const done = await waitFor('the re-run to succeed', async () => {
+      const r = await get(rerun.body.id);
+      return r.status === 'succeeded' ? r : null;
+    });
+    assert.deepEqual(done.input, { word: 'again' });
+    assert.equal(done.output, 'AGAIN');
+    assert.equal(done.parent ?? null, null);
+  });
 });
