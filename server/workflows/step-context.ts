@@ -92,7 +92,16 @@ class AttemptContext implements StepContext {
   }
 
   get state(): WorkflowState {
-    this.#state ??= this.#deps.state.forWorkflow(this.#run.record.workflow);
+    if (!this.#state) {
+      const state = this.#deps.state.forWorkflow(this.#run.record.workflow);
+      const redact = this.#deps.redact;
+      // Stored values never hold a secret either.
+      this.#state = {
+        put: (namespace, key, value) => state.put(namespace, key, redact(value)),
+        entries: (namespace) => state.entries(namespace),
+        clear: (namespace) => state.clear(namespace),
+      };
+    }
     return this.#state;
   }
 

@@ -31,6 +31,9 @@ steps:
   - id: told
     uses: emit
     with: { type: secret.used, payload: { token: "{{ secrets.API_TOKEN }}" } }
+  - id: kept
+    uses: state.put
+    with: { namespace: tokens, key: last, value: "{{ 'used ' & secrets.API_TOKEN }}" }
   - id: leak
     uses: http.request
     retry: { attempts: 2, backoff: fixed, delay: 10ms }
@@ -97,6 +100,9 @@ describe('workflows.secrets: read as secrets.NAME, never shown', () => {
     assert.equal(call.body.sent.note, 'token is [secret:API_TOKEN] here');
     assert.deepEqual(shown.steps.find((s) => s.id === 'each')?.output, ['1:[secret:API_TOKEN]', '2:[secret:API_TOKEN]']);
     assert.match(shown.error.message, /\/fail\?key=\[secret:API_TOKEN\] answered 500/);
+    assert.deepEqual((shown.steps.find((s) => s.id === 'kept')?.output as { entries: unknown }).entries, {
+      last: 'used [secret:API_TOKEN]',
+    });
 
     const events = await api<{ data: Array<{ type: string; payload: unknown }> }>(url, '/v1/events?limit=10', { auth: AUTH });
     const emitted = events.body.data.find((e) => e.type === 'secret.used');
