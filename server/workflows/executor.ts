@@ -2,6 +2,7 @@ import type { CompiledStep, Unit } from './definition.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { bounded, runAttempts } from './attempts.ts';
 import { runForeach } from './foreach.ts';
+import { runGroup } from './parallel.ts';
 import type { RunStatus, StepRecord } from './run-store.ts';
 import type { RunHandle } from './step-context.ts';
 import { Aborted, StopSignal } from './waits.ts';
@@ -26,7 +27,7 @@ export interface ActiveRun extends RunHandle {
   branches: number;
 }
 
-const DONE = new Set(['succeeded', 'skipped', 'filtered']);
+export const DONE = new Set(['succeeded', 'skipped', 'filtered']);
 let lastMs = Number.NaN;
 let lastIso = '';
 /** Timestamps on runs: several per run within the same millisecond, so the last one is reused. */
@@ -153,44 +154,7 @@ async function runUnits(
   return { kind: 'completed' };
 }
 
-/** A parallel group: every branch at once; the first failure aborts the others (fail fast). */
-async function runGroup(deps: EngineDeps, run: ActiveRun, steps: CompiledStep[], signal: AbortSignal): Promise<Outcome> {
-  const group = new AbortController();
-  const onAbort = () => group.abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  run.branches += steps.length - 1;
-  let first = null as Outcome | null;
-  try {
-    await Promise.all(
-      steps.map(async (step) => {
-        try {
-          const outcome = await runOne(deps, run, step, 'steps', null, group.signal);
-          if (outcome.kind !== 'completed' && !first) {
-            first = outcome;
-            group.abort(new Error(`branch "${step.id}" ${outcome.kind === 'failed' ? 'failed' : 'ended the run'}`));
-          }
-        } catch (e) {
-          // A branch stopped because another failed: recorded as failed with that reason.
-          if (signal.aborted || !(e instanceof Aborted)) throw e;
-          const record = run.record.steps.find((s) => s.id === step.id && (s.phase ?? 'steps') === 'steps');
-          if (record && !DONE.has(record.status)) {
-            record.status = 'failed';
-            record.error = `cancelled: ${(group.signal.reason as Error).message}`;
-            record.finished_at = iso(deps.clock.now());
-          }
-        }
-      }),
-    );
-  } finally {
-    run.branches -= steps.length - 1;
-    signal.removeEventListener('abort', onAbort);
-  }
-  if (first) return first;
-  await run.save();
-  return { kind: 'completed' };
-}
-
-async function runOne(
+export async function runOne(
   deps: EngineDeps,
   run: ActiveRun,
   step: CompiledStep,

@@ -28,7 +28,7 @@ function definitionView(w: Workflow) {
       ? { cron: w.schedule.cron, timezone: w.schedule.timezone, every: w.schedule.every, missed: w.schedule.missed }
       : null,
     concurrency: w.concurrency,
-    steps: w.steps.map((s) => ({ id: s.id, uses: s.uses })),
+    steps: w.steps.map((s) => ({ id: s.id, uses: s.uses, group: s.group, foreach: s.foreach !== null })),
     on_error: w.onError.map((s) => ({ id: s.id, uses: s.uses })),
     source_text: w.text,
   };
