@@ -198,4 +198,19 @@ steps:
       ],
     );
   });
+
+  it('refuses more than 10,000 items', async () => {
+    const words = Array.from({ length: 10_001 }, (_, i) => `w${i}`);
+    const started = await api<Run>(relay.url, '/v1/workflows/fanout/runs', {
+      method: 'POST',
+      auth: auth(),
+      body: { event: { type: 'words', payload: { words } } },
+    });
+    const run = await waitFor('the run to fail', async () => {
+      const r = (await api<Run>(relay.url, `/v1/runs/${started.body.id}`, { auth: auth() })).body;
+      return r.status === 'failed' ? r : null;
+    });
+    assert.equal(run.error?.message, 'foreach: 10001 items, over the limit of 10000');
+    assert.equal(run.steps[0].items, undefined);
+  });
 });

@@ -136,4 +136,26 @@ describe('wait.callback: a run waits for a POST to its callback URL', () => {
     assert.equal(bad.status, 400);
     assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'invalid_json');
   });
+
+  it('refuses a callback body over limits.jsonBodyBytes, and stores nothing', async () => {
+    const jobs = () => service.received.filter((r) => r.url === '/jobs');
+    const before = jobs().length;
+    const run = await start('slow');
+    const given = await waitFor('the job request of this run', () => jobs()[before]);
+    const url = (given.json as { webhook_url: string }).webhook_url;
+    const big = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'x'.repeat(1024 * 1024 + 1),
+    });
+    assert.equal(big.status, 413);
+    assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'payload_too_large');
+    const ok = await callback(url, { result: 'small' });
+    assert.equal(ok.status, 200);
+    const done = await waitFor('the run to succeed', async () => {
+      const r = await get(run.id);
+      return r.status === 'succeeded' ? r : null;
+    });
+    assert.deepEqual(done.steps.find((s) => s.id === 'done')?.output?.body, { result: 'small' });
+  });
 });
