@@ -84,10 +84,12 @@ export class Scheduler {
       });
   }
 
-  /** Makes the run of each workflow's latest tick if it is new. */
+  /**
+   * Makes the run of each workflow's latest tick if it is new (called by the leader's loop; a check
+   * that overlaps the next leader's makes the same run ids, so no tick runs twice).
+   */
   async check(): Promise<void> {
     for (const workflow of this.#scheduled()) {
-      if (!this.#leading) return;
       const schedule = workflow.schedule;
       const now = this.#deps.clock.now();
       const tick = schedule?.latest(now) ?? null;
