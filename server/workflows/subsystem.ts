@@ -165,6 +165,10 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
           logger.warn({ file: file.file, line: p.line, col: p.col }, `workflow file problem: ${p.message}`);
       }
       if (config.watch) registry.watch();
+      const waitsOnCallbacks = registry.active().some((w) => w.steps.some((s) => s.uses === 'wait.callback'));
+      if (waitsOnCallbacks && !config.publicUrl) {
+        logger.warn('workflows.publicUrl is not set: run.callback_url uses the address this relay listens on');
+      }
       // Unfinished runs nobody holds (all of them, in one process) resume from where they were.
       await takeover.sweep();
       takeover.start();

@@ -40,6 +40,10 @@ describe('wait.callback survives kill -9: the callback is stored before it is ac
 
   it('keeps a callback acknowledged just before the crash, and a wait across a crash', async () => {
     await child.start();
+    assert.ok(
+      child.relay.logs.some((l) => l.level === 40 && /workflows.publicUrl is not set/.test(String(l.msg))),
+      'no warning that callback URLs use the listening address',
+    );
     await child.send('go', 'a');
     await waitFor(
       'the run to wait on hold',
