@@ -1,7 +1,8 @@
 // npm run bench:workflow: signed webhook → relay (child process, file store) → workflow with one
 // http.request POST → local receiver. Reports sustained events/s end to end, p50/p99 ingest→receipt at
 // half that rate (a paced sender, once the relay is idle again after the full-load phase), and a
-// bare-Express ingest baseline in the same run. Not a test.
+// bare-Express ingest baseline in the same run; then the `foreach` case (bench/workflow-foreach.ts).
+// BENCH_FOREACH_ONLY=1 runs that case alone. Not a test.
 import { spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { spawnRelay } from '../test/helpers/child-relay.ts';
+import { foreachCase } from './workflow-foreach.ts';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const KEY = Buffer.from(SECRET.slice(6), 'base64');
@@ -188,7 +190,7 @@ async function relayIngestOnly(): Promise<number> {
 
 const progress = (msg: string) => process.stderr.write(`${msg}\n`);
 
-async function main(): Promise<void> {
+async function main(): Promise<Record<string, unknown>> {
   progress('baseline: bare Express ingest');
   const baseline = await startBaseline();
   const bare = await load(baseline.url, { seconds: SECONDS });
@@ -279,8 +281,8 @@ async function main(): Promise<void> {
       ratio_end_to_end_vs_baseline: Number((sustained / bare.rps).toFixed(2)),
       ratio_end_to_end_vs_relay_ingest_only: Number((sustained / ingestOnly).toFixed(2)),
     };
-    console.log(JSON.stringify(report, null, 2));
     if (process.env.BENCH_RELAY_LOG) await writeFile(process.env.BENCH_RELAY_LOG, relay.output());
+    return report;
   } finally {
     relay.child.kill('SIGTERM');
     await relay.exited;
@@ -337,4 +339,5 @@ async function cpuSeconds(pid: number | undefined): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-await main();
+const report = process.env.BENCH_FOREACH_ONLY ? {} : await main();
+console.log(JSON.stringify({ ...report, ...(await foreachCase(progress)) }, null, 2));

@@ -46,6 +46,21 @@ export interface EventWait {
   until: number;
 }
 
+/** What a `wait.callback` step receives: the POST made to the run's callback URL. */
+export interface ReceivedCallback {
+  /** JSON bodies parsed; other bodies as text. */
+  body: unknown;
+  /** Lower-case names; `authorization` and `cookie` are not kept. */
+  headers: Record<string, string>;
+  received_at: string;
+}
+
+/** A sub-workflow started by a step (`workflow.call`): it sees `input` in scope. */
+export interface WorkflowCall {
+  workflow: string;
+  input?: unknown;
+}
+
 /** A `with` field the plugin lists in `deferred`: compiled at load, evaluated by the plugin on demand. */
 export type DeferredExpression = (extra?: Record<string, unknown>) => Promise<unknown>;
 
@@ -89,13 +104,25 @@ export interface StepContext {
   state: WorkflowState;
   /** The step being run: `startedAt` is when its first attempt started and stays the same after a restart. */
   step: { id: string; attempt: number; startedAt: number };
-  run: { id: string; workflow: string; triggerEventId: string | null };
+  /** `callbackUrl`: the run's callback URL for its next `wait.callback` step (see docs/workflows.md). */
+  run: { id: string; workflow: string; triggerEventId: string | null; callbackUrl: string };
   /** Publishes an event with source `workflow` (bounded by the configured chain depth). */
   emit(event: { type: string; payload: unknown }): Promise<{ id: string }>;
   /** Durable sleep: the run shows as waiting, holds no concurrency slot and resumes on time after a restart. */
   sleepUntil(at: number): Promise<void>;
   /** Durable wait for an event from the event store and the bus; null when `until` passes first. */
   waitForEvent(wait: EventWait): Promise<AwaitedEvent | null>;
+  /**
+   * Durable wait for a POST to `run.callbackUrl` (this step's callback URL): the run shows as waiting
+   * and holds no concurrency slot; null when `until` passes first.
+   */
+  waitForCallback(until: number): Promise<ReceivedCallback | null>;
+  /**
+   * Starts a workflow as a child of this run and resolves with its output once it succeeds; rejects with
+   * its error when it fails. Made once per step (a restart waits for the same child); bounded by
+   * `workflows.maxChainDepth`; cancelling this run cancels the child.
+   */
+  callWorkflow(call: WorkflowCall): Promise<unknown>;
   /** Named services other parts of the relay offer (e.g. `delivery`); declare the shape you need. */
   services: { get<T>(name: string): T | undefined };
 }
@@ -127,6 +154,8 @@ export interface StepPlugin<P = Record<string, unknown>> {
   schema: Record<string, unknown>;
   /** `with` fields holding raw JSONata that the plugin evaluates itself (e.g. wait.event's `match`). */
   deferred?: string[];
+  /** false: the step cannot have `foreach` (checked at load; `wait.callback` is one). */
+  foreach?: boolean;
   run(ctx: StepContext, params: P): Promise<unknown>;
 }
 

@@ -1,12 +1,15 @@
 // A StepContext for testing a step plugin on its own (built-in or third-party): in-memory scratch and
 // state, a movable clock, and recorded emits, sleeps and waits. Tests then call plugin.run(ctx, params).
 import { fetchHttpClient, undiciHttpClient } from '../server/workflows/http-client.ts';
-import type { AwaitedEvent, EventWait, HttpClient, StepContext } from './sdk.ts';
+import type { AwaitedEvent, EventWait, HttpClient, ReceivedCallback, StepContext, WorkflowCall } from './sdk.ts';
 
 export interface TestContext extends StepContext {
   emitted: Array<{ type: string; payload: unknown }>;
   slept: number[];
   waits: EventWait[];
+  /** The `until` of each waitForCallback, and each callWorkflow. */
+  callbackWaits: number[];
+  calls: WorkflowCall[];
   logged: Array<{ level: string; msg?: string; obj: unknown }>;
 }
 
@@ -20,6 +23,10 @@ export interface TestContextOptions {
   services?: Record<string, unknown>;
   step?: Partial<StepContext['step']>;
   run?: Partial<StepContext['run']>;
+  /** What waitForCallback resolves with (default null: timed out). */
+  callback?: ReceivedCallback | null;
+  /** What callWorkflow resolves with (or rejects with, for an Error). */
+  callResult?: (call: WorkflowCall) => unknown;
 }
 
 let sharedClient: HttpClient | null = null;
@@ -38,6 +45,8 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     emitted: [],
     slept: [],
     waits: [],
+    callbackWaits: [],
+    calls: [],
     logged,
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     fetch: options.fetch ?? globalThis.fetch,
@@ -57,7 +66,13 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
       clear: async (ns) => void state.delete(ns),
     },
     step: { id: 'step', attempt: 1, startedAt: now, ...options.step },
-    run: { id: 'run_test', workflow: 'test', triggerEventId: 'evt_test', ...options.run },
+    run: {
+      id: 'run_test',
+      workflow: 'test',
+      triggerEventId: 'evt_test',
+      callbackUrl: 'http://127.0.0.1/callbacks/test',
+      ...options.run,
+    },
     async emit(event) {
       ctx.emitted.push(event);
       return { id: `evt_emitted_${ctx.emitted.length}` };
@@ -73,6 +88,16 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
         if (!wait.match || (await wait.match(event))) return event;
       }
       return null;
+    },
+    async waitForCallback(until) {
+      ctx.callbackWaits.push(until);
+      return options.callback ?? null;
+    },
+    async callWorkflow(call) {
+      ctx.calls.push(call);
+      const result = options.callResult?.(call) ?? null;
+      if (result instanceof Error) throw result;
+      return result;
     },
     services: { get: <T>(name: string) => options.services?.[name] as T | undefined },
   };

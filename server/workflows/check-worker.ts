@@ -12,9 +12,14 @@ const plugins = await loadPlugins({ specs: setup.plugins, baseDir: setup.baseDir
 parentPort?.on('message', ({ id, file, text }: CheckRequest) => {
   let answer: CheckAnswer;
   try {
-    const options = { plugins: (name: string) => plugins.get(name), env: setup.env, expressions: setup.expressions };
-    const { problems, data } = compileWorkflow(file, text, options);
-    answer = { id, problems, data };
+    const options = {
+      plugins: (name: string) => plugins.get(name),
+      env: setup.env,
+      secrets: setup.secrets,
+      expressions: setup.expressions,
+    };
+    const { problems, data, workflow } = compileWorkflow(file, text, options);
+    answer = { id, problems, data, calls: workflow?.calls };
   } catch (error) {
     answer = { id, problems: [{ line: 1, col: 1, message: `the file could not be checked: ${(error as Error).message}` }] };
   }

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { type CompileOptions, compileWorkflow, type Problem } from './compile.ts';
+import type { Workflow } from './definition.ts';
 import type { ExpressionLimits } from './expression-limits.ts';
 
 /**
@@ -16,13 +17,16 @@ export interface WorkflowChecker {
 export interface CheckResult {
   problems: Problem[];
   data?: unknown;
+  /** The `workflow.call` steps with their positions in the file (the built workflow has no positions). */
+  calls?: Workflow['calls'];
 }
 
-/** What the worker needs to check as the relay would: the same plugins, env names and bounds. */
+/** What the worker needs to check as the relay would: the same plugins, env and secret names, and bounds. */
 export interface CheckerSetup {
   plugins: string[];
   baseDir: string;
   env: string[];
+  secrets: string[];
   expressions: ExpressionLimits;
 }
 
@@ -40,8 +44,8 @@ const atStart = (message: string): CheckResult => ({ problems: [{ line: 1, col: 
 export function inProcessChecker(options: CompileOptions): WorkflowChecker {
   return {
     check: async (file, text) => {
-      const { problems, data } = compileWorkflow(file, text, options);
-      return { problems, data };
+      const { problems, data, workflow } = compileWorkflow(file, text, options);
+      return { problems, data, calls: workflow?.calls };
     },
     close: async () => {},
   };
@@ -68,7 +72,7 @@ export function workerChecker(setup: CheckerSetup, timeoutMs = 60_000): Workflow
     const started = new Worker(new URL('./check-worker.ts', import.meta.url), { workerData: setup });
     // Never what keeps the process alive: the relay's server does that.
     started.unref();
-    started.on('message', ({ id, problems, data }: CheckAnswer) => settle(id, { problems, data }));
+    started.on('message', ({ id, problems, data, calls }: CheckAnswer) => settle(id, { problems, data, calls }));
     started.on('error', (error) => failAll(`the file could not be checked: ${error.message}`));
     started.on('exit', () => {
       if (worker === started) worker = null;

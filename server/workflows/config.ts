@@ -9,6 +9,8 @@ export const workflowsConfigSchema = {
   properties: {
     dir: { type: 'string', minLength: 1 },
     env: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } },
+    secrets: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }, maxItems: 100 },
+    publicUrl: { type: 'string', pattern: '^https?://[^/?#]+(/[^?#]*)?$' },
     plugins: { type: 'array', items: { type: 'string', minLength: 1 } },
     maxChainDepth: { type: 'integer', minimum: 0, maximum: 100 },
     outputBytes: { type: 'integer', minimum: 1024, maximum: 16_777_216 },
@@ -25,6 +27,9 @@ export interface WorkflowsConfig {
   /** Folder that relative plugin paths start from (the config file's folder, else the working dir). */
   baseDir: string;
   envNames: string[];
+  secretNames: string[];
+  /** Where services reach the relay, for callback URLs (no trailing slash); null: where it listens. */
+  publicUrl: string | null;
   plugins: string[];
   limits: WorkflowLimits;
   watch: boolean;
@@ -48,6 +53,8 @@ export function resolveWorkflowsConfig(config: RelayConfig, cwd = process.cwd())
   const raw = (config.sections.workflows ?? {}) as Partial<{
     dir: string;
     env: string[];
+    secrets: string[];
+    publicUrl: string;
     plugins: string[];
     maxChainDepth: number;
     outputBytes: number;
@@ -62,6 +69,8 @@ export function resolveWorkflowsConfig(config: RelayConfig, cwd = process.cwd())
     dir: resolve(baseDir, raw.dir ?? WORKFLOW_DEFAULTS.dir),
     baseDir,
     envNames: raw.env ?? [],
+    secretNames: raw.secrets ?? [],
+    publicUrl: raw.publicUrl ? raw.publicUrl.replace(/\/+$/, '') : null,
     plugins: raw.plugins ?? [],
     watch: raw.watch ?? true,
     maxFileBytes: raw.maxFileBytes ?? WORKFLOW_DEFAULTS.maxFileBytes,

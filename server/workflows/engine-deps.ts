@@ -1,4 +1,4 @@
-import type { HttpClient } from '../../plugins/sdk.ts';
+import type { HttpClient, ReceivedCallback, WorkflowCall } from '../../plugins/sdk.ts';
 import type { EventBus } from '../bus.ts';
 import type { Clock } from '../clock.ts';
 import type { Cluster } from '../cluster/cluster.ts';
@@ -6,7 +6,8 @@ import type { EventService } from '../events/event-service.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { Services } from '../services.ts';
 import type { EventStore } from '../store/types.ts';
-import type { RunStore } from './run-store.ts';
+import type { RunRecord, RunStore } from './run-store.ts';
+import type { AttemptTarget, RunHandle } from './step-context.ts';
 import type { Slots } from './slots.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -17,6 +18,21 @@ export interface WorkflowLimits {
   maxChainDepth: number;
   /** Finished runs kept; older ones are pruned. */
   keepRuns: number;
+}
+
+/** The runs' callback URLs and the waits on them (callbacks.ts). */
+export interface CallbackWaits {
+  /** The URL for the run's next `wait.callback` step at or after `fromStep` (null: the first). */
+  url(run: RunRecord, fromStep: string | null): string;
+  /** Resolves with the callback stored for this step (now or later), or null once `until` passes. */
+  wait(run: RunRecord, stepId: string, until: number, signal: AbortSignal): Promise<ReceivedCallback | null>;
+  /** Deletes a finished run's stored callbacks. */
+  forget(run: RunRecord): Promise<void>;
+}
+
+/** Sub-workflows started by `workflow.call` steps (children.ts). */
+export interface ChildRuns {
+  call(parent: RunHandle, target: AttemptTarget, call: WorkflowCall, signal: AbortSignal): Promise<unknown>;
 }
 
 export interface EngineDeps {
@@ -33,5 +49,11 @@ export interface EngineDeps {
   eventStore: EventStore;
   bus: EventBus;
   env: Record<string, string>;
+  /** `workflows.secrets` values, as expressions read them (`secrets.NAME`). */
+  secrets: Record<string, string>;
+  /** Replaces every secret value inside a value with a marker: applied to whatever a run stores or logs. */
+  redact<T>(value: T): T;
+  callbacks: CallbackWaits;
+  children: ChildRuns;
   limits: WorkflowLimits;
 }

@@ -2,8 +2,10 @@ import { performance } from 'node:perf_hooks';
 import type { RelayEvent } from '../store/types.ts';
 import type { Workflow } from './definition.ts';
 import type { EngineDeps } from './engine-deps.ts';
+import { randomBytes } from 'node:crypto';
 import { type ActiveRun, executeRun } from './executor.ts';
-import { FINISHED, type RunRecord, type StepRecord, triggeredRunId } from './run-store.ts';
+import { FINISHED, type RunRecord, triggeredRunId } from './run-store.ts';
+import type { Waitable } from './step-context.ts';
 import { Aborted, StopSignal } from './waits.ts';
 
 // Starts, resumes, cancels and re-runs runs. Every unfinished run lives here as an ActiveRun with its
@@ -21,12 +23,20 @@ export interface StartOptions {
   inline?: unknown;
   chainDepth?: number;
   rerunOf?: string;
+  /** A run id decided by the caller (a child run, a scheduled tick): start() makes it at most once. */
+  id?: string;
+  /** A child run: what it sees as `input`, and the step that called it. */
+  input?: unknown;
+  parent?: { run: string; step: string };
+  /** A scheduled run: its tick. */
+  scheduledAt?: string;
 }
 
 export class RunEngine {
   readonly #deps: EngineDeps;
   readonly #active = new Map<string, { run: ActiveRun; done: Promise<void> }>();
   readonly #newId: (prefix: string) => string;
+  readonly #finished = new Set<(record: RunRecord) => void>();
 
   constructor(deps: EngineDeps, newId: (prefix: string) => string) {
     this.#deps = deps;
@@ -42,10 +52,32 @@ export class RunEngine {
     return this.#active.has(id);
   }
 
-  /** Creates and saves a run, then executes it in the background; resolves once the run is durable. */
+  /** Calls `listener` with each run that finishes on this instance. */
+  onFinished(listener: (record: RunRecord) => void): () => void {
+    this.#finished.add(listener);
+    return () => this.#finished.delete(listener);
+  }
+
+  /**
+   * Creates and saves a run, then executes it in the background; resolves once the run is durable.
+   * With `options.id`, a run stored with that id already is returned as it is (made once).
+   */
   async start(workflow: Workflow, options: StartOptions): Promise<RunRecord> {
-    const record = this.#newRecord(this.#newId('run'), workflow, options);
+    const record = this.#newRecord(options.id ?? this.#newId('run'), workflow, options);
     const claimedAt = performance.now();
+    if (options.id) {
+      await this.#deps.runs.refresh([options.id]);
+      const existing = this.#deps.runs.get(options.id);
+      if (existing) return existing;
+      // Another instance may make the same run at the same moment: the insert decides.
+      if ((await this.#deps.cluster.claim([runKey(record.id)])).length === 0) return record;
+      if (!(await this.#deps.runs.insertNew(record))) {
+        await this.#deps.cluster.release([runKey(record.id)]);
+        return this.#deps.runs.get(record.id) ?? record;
+      }
+      this.#launch(record, workflow, options.event ?? options.inline ?? null, claimedAt);
+      return record;
+    }
     // A new id: no other instance can hold it, so the claim is granted.
     await this.#deps.cluster.claim([runKey(record.id)]);
     // The first step starts while the run's first write is on its way to disk: a crash before it lands
@@ -99,8 +131,12 @@ export class RunEngine {
       finished_at: null,
       error: null,
       steps: [],
+      callback_token: randomBytes(18).toString('base64url'),
     };
     if (options.inline !== undefined) record.event = options.inline;
+    if (options.parent) record.parent = options.parent;
+    if (options.parent || options.input !== undefined) record.input = options.input ?? null;
+    if (options.scheduledAt) record.scheduled_at = options.scheduledAt;
     return record;
   }
 
@@ -121,6 +157,7 @@ export class RunEngine {
       .catch((err: unknown) => logger.error({ err, run: record.id }, 'run failed unexpectedly'))
       .finally(() => {
         this.#active.delete(record.id);
+        if (FINISHED.has(record.status)) for (const listener of this.#finished) listener(record);
         // One process: no claim to give back.
         if (!cluster.shared) return;
         // Finished and written, or left unfinished by stop: either way another instance may take it now.
@@ -139,6 +176,7 @@ export class RunEngine {
       workflow,
       event,
       controller: new AbortController(),
+      branches: 1,
       // One process: nothing to check, and no extra step on the path every run takes.
       save: deps.cluster.shared
         ? async () => {
@@ -146,9 +184,18 @@ export class RunEngine {
             await deps.runs.save(record);
           }
         : () => deps.runs.save(record),
-      async whileWaiting<T>(step: StepRecord, wakeAt: number, wait: () => Promise<T>): Promise<T> {
+      async whileWaiting<T>(step: Waitable, wakeAt: number | null, wait: () => Promise<T>): Promise<T> {
         step.status = 'waiting';
-        step.wake_at = new Date(wakeAt).toISOString();
+        step.wake_at = wakeAt === null ? null : new Date(wakeAt).toISOString();
+        if (run.branches > 1) {
+          // Other steps or items of the run execute meanwhile: the run keeps its slot.
+          await run.save();
+          try {
+            return await wait();
+          } finally {
+            if (step.status === 'waiting') step.status = 'running';
+          }
+        }
         record.status = 'waiting';
         await run.save();
         deps.slots.release(workflow.name);

@@ -1,39 +1,38 @@
-import { END_RUN, isEndRun } from '../../plugins/sdk.ts';
-import type { CompiledStep, RetryPolicy, Workflow } from './definition.ts';
+import type { CompiledStep, Unit } from './definition.ts';
 import type { EngineDeps } from './engine-deps.ts';
+import { bounded, runAttempts } from './attempts.ts';
+import { failureCode } from './expression-limits.ts';
+import { runForeach } from './foreach.ts';
+import { runGroup } from './parallel.ts';
 import type { RunStatus, StepRecord } from './run-store.ts';
-import { type RunHandle, stepContext } from './step-context.ts';
-import { Aborted, StopSignal, sleepUntil } from './waits.ts';
+import type { RunHandle } from './step-context.ts';
+import { Aborted, StopSignal } from './waits.ts';
 
-// Runs one run's steps in order. A step whose record already says succeeded (or skipped) is not run
-// again: its saved output is reused, which is how a run continues after a crash from the step that was
-// running (at-least-once per step).
+// Runs one run's steps in order (a `parallel:` group's branches at the same time). A step whose record
+// already says succeeded (or skipped) is not run again: its saved output is reused, which is how a run
+// continues after a crash from the step that was running (at-least-once per step; per item in foreach).
 
-type Outcome =
+export type Outcome =
   | { kind: 'completed' }
   | { kind: 'ended'; status: RunStatus }
   | { kind: 'failed'; step: string; message: string; code?: string };
 
-/** The code a failure carries (ExpressionTimeout's `expression_timeout`), if any. */
-const codeOf = (error: unknown): string | undefined => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'expression_timeout' ? code : undefined;
-};
-
 export interface ActiveRun extends RunHandle {
-  workflow: Workflow;
+  workflow: import('./definition.ts').Workflow;
   controller: AbortController;
   /** The trigger event as expressions see it. */
   event: unknown;
   /** Rejects once the run's signal aborts: made on first use, shared by its attempts without a timeout. */
   aborted?: Promise<never>;
+  /** Steps or items executing at once (foreach, parallel): above 1, a wait keeps the run's slot. */
+  branches: number;
 }
 
-const DONE = new Set(['succeeded', 'skipped', 'filtered']);
+export const DONE = new Set(['succeeded', 'skipped', 'filtered']);
 let lastMs = Number.NaN;
 let lastIso = '';
 /** Timestamps on runs: several per run within the same millisecond, so the last one is reused. */
-function iso(ms: number): string {
+export function iso(ms: number): string {
   if (ms !== lastMs) {
     lastIso = new Date(ms).toISOString();
     lastMs = ms;
@@ -53,20 +52,39 @@ export async function executeRun(deps: EngineDeps, run: ActiveRun): Promise<void
   try {
     record.status = 'running';
     record.started_at ??= iso(deps.clock.now());
-    const outcome = await runSteps(deps, run, workflow.steps, 'steps', null);
+    const outcome = await runUnits(deps, run, workflow.units, signal);
     if (outcome.kind === 'failed') {
       record.error = { step: outcome.step, message: outcome.message, ...(outcome.code ? { code: outcome.code } : {}) };
-      if (workflow.onError.length > 0) await runSteps(deps, run, workflow.onError, 'onError', record.error);
+      if (workflow.onError.length > 0) {
+        const units = workflow.onError.map((step): Unit => ({ kind: 'step', step }));
+        await runUnits(deps, run, units, signal, 'onError', record.error);
+      }
       return await finish(deps, run, 'failed');
     }
+    if (outcome.kind === 'completed') record.output = await runOutput(deps, run);
     await finish(deps, run, outcome.kind === 'ended' ? outcome.status : 'succeeded');
   } catch (error) {
     if (signal.reason instanceof StopSignal) return;
     if (error instanceof Aborted || signal.aborted) return await finish(deps, run, 'cancelled');
-    record.error = { step: '', message: (error as Error).message };
+    const code = failureCode(error);
+    record.error = { step: '', message: deps.redact((error as Error).message), ...(code ? { code } : {}) };
     await finish(deps, run, 'failed');
   } finally {
     deps.slots.release(workflow.name);
+  }
+}
+
+/** The run's output: its top-level `output:` expression, or its last step's output. */
+async function runOutput(deps: EngineDeps, run: ActiveRun): Promise<unknown> {
+  if (!run.workflow.output) {
+    const last = run.workflow.steps.at(-1);
+    return run.record.steps.find((s) => s.id === last?.id && (s.phase ?? 'steps') === 'steps')?.output ?? null;
+  }
+  try {
+    return deps.redact(bounded(await run.workflow.output(contextOf(deps, run, null, null)), deps.limits.outputBytes));
+  } catch (e) {
+    // The code (expression_timeout) goes with it to the run's error.
+    throw Object.assign(new Error(`output: ${(e as Error).message}`), { code: failureCode(e) });
   }
 }
 
@@ -79,45 +97,92 @@ async function finish(deps: EngineDeps, run: ActiveRun, status: RunStatus): Prom
       step.error ??= status === 'cancelled' ? 'cancelled' : 'interrupted';
       step.finished_at = run.record.finished_at;
     }
+    if (step.waiting) step.waiting = false;
+    for (const item of step.items ?? []) {
+      if (item.status === 'running' || item.status === 'waiting') {
+        item.status = 'failed';
+        item.error ??= status === 'cancelled' ? 'cancelled' : 'interrupted';
+        item.ended_at = run.record.finished_at;
+      }
+    }
   }
   await run.save();
+  await deps.callbacks
+    .forget(run.record)
+    .catch((err: unknown) => deps.logger.warn({ err, run: run.record.id }, 'could not delete callbacks'));
 }
 
-function contextOf(deps: EngineDeps, run: ActiveRun, error: unknown): Record<string, unknown> {
+export function contextOf(deps: EngineDeps, run: ActiveRun, stepId: string | null, error: unknown): Record<string, unknown> {
   const steps: Record<string, unknown> = {};
   for (const step of run.record.steps) steps[step.id] = { output: step.output ?? null, status: step.status };
-  const { id, workflow, created_at, trigger_event_id, chain_depth } = run.record;
-  return { event: run.event, steps, run: { id, workflow, created_at, trigger_event_id, chain_depth }, env: deps.env, error };
+  const { id, workflow, created_at, trigger_event_id, chain_depth, scheduled_at } = run.record;
+  const record = run.record;
+  return {
+    event: run.event,
+    steps,
+    run: {
+      id,
+      workflow,
+      created_at,
+      trigger_event_id,
+      chain_depth,
+      scheduled_at: scheduled_at ?? null,
+      // Made when an expression reads it: most steps never do.
+      get callback_url() {
+        return deps.callbacks.url(record, stepId);
+      },
+    },
+    input: run.record.input ?? null,
+    env: deps.env,
+    secrets: deps.secrets,
+    error,
+  };
 }
 
-async function runSteps(
+async function runUnits(
   deps: EngineDeps,
   run: ActiveRun,
-  steps: CompiledStep[],
-  phase: 'steps' | 'onError',
-  error: unknown,
+  units: Unit[],
+  signal: AbortSignal,
+  phase: 'steps' | 'onError' = 'steps',
+  error: unknown = null,
 ): Promise<Outcome> {
-  for (const step of steps) {
-    let record = run.record.steps.find((s) => s.id === step.id && (s.phase ?? 'steps') === phase);
-    if (record && DONE.has(record.status)) continue;
-    const context = contextOf(deps, run, error);
-    if (!record) {
-      record = {
-        id: step.id,
-        uses: step.uses,
-        status: 'running',
-        attempts: 0,
-        started_at: iso(deps.clock.now()),
-        finished_at: null,
-        phase,
-      };
-      run.record.steps.push(record);
-    }
-    record.status = 'running';
-    const outcome = await runStep(deps, run, step, record, context);
+  for (const unit of units) {
+    const outcome =
+      unit.kind === 'step'
+        ? await runOne(deps, run, unit.step, phase, error, signal)
+        : await runGroup(deps, run, unit.steps, signal);
     if (outcome.kind !== 'completed') return outcome;
   }
   return { kind: 'completed' };
+}
+
+export async function runOne(
+  deps: EngineDeps,
+  run: ActiveRun,
+  step: CompiledStep,
+  phase: 'steps' | 'onError',
+  error: unknown,
+  signal: AbortSignal,
+): Promise<Outcome> {
+  let record = run.record.steps.find((s) => s.id === step.id && (s.phase ?? 'steps') === phase);
+  if (record && DONE.has(record.status)) return { kind: 'completed' };
+  const context = contextOf(deps, run, step.id, error);
+  if (!record) {
+    record = {
+      id: step.id,
+      uses: step.uses,
+      status: 'running',
+      attempts: 0,
+      started_at: iso(deps.clock.now()),
+      finished_at: null,
+      phase,
+    };
+    if (step.group) record.group = step.group;
+    run.record.steps.push(record);
+  }
+  record.status = 'running';
+  return runStep(deps, run, step, record, context, signal);
 }
 
 async function runStep(
@@ -126,13 +191,13 @@ async function runStep(
   step: CompiledStep,
   record: StepRecord,
   context: Record<string, unknown>,
+  signal: AbortSignal,
 ): Promise<Outcome> {
-  const fail = (message: string, cause?: unknown): Outcome => {
+  const fail = (message: string, code?: string): Outcome => {
     record.status = 'failed';
-    record.error = message;
+    record.error = deps.redact(message);
     record.finished_at = iso(deps.clock.now());
-    const code = codeOf(cause);
-    return { kind: 'failed', step: step.id, message, ...(code ? { code } : {}) };
+    return { kind: 'failed', step: step.id, message: record.error, ...(code ? { code } : {}) };
   };
   try {
     if (step.condition && !truthy(await step.condition(context))) {
@@ -141,94 +206,51 @@ async function runStep(
       return { kind: 'completed' };
     }
   } catch (e) {
-    return fail(`if: ${(e as Error).message}`, e);
+    return fail(`if: ${(e as Error).message}`, failureCode(e));
+  }
+  if (step.foreach) {
+    const result = await runForeach(deps, run, step, record, context, signal);
+    if (!result.ok) return fail(result.message, result.code);
+    return succeeded(deps, run, step, record, result.value, null);
   }
   let params: Record<string, unknown>;
   try {
-    params = (await step.params(context)) as Record<string, unknown>;
-    for (const [key, evaluate] of Object.entries(step.deferred))
-      params[key] = (extra?: object) => evaluate({ ...context, ...extra });
+    params = await evaluateParams(step, context);
   } catch (e) {
-    return fail(`with: ${(e as Error).message}`, e);
+    return fail(`with: ${(e as Error).message}`, failureCode(e));
   }
-  for (;;) {
-    record.attempts++;
-    try {
-      const result = await attempt(deps, run, step, record, params);
-      record.status = isEndRun(result) ? 'filtered' : 'succeeded';
-      record.output = bounded(isEndRun(result) ? result.output : result, deps.limits.outputBytes);
-      record.error = null;
-      record.wake_at = null;
-      record.finished_at = iso(deps.clock.now());
-      if (isEndRun(result)) return { kind: 'ended', status: result[END_RUN] };
-      // The last step's output is saved together with the run's final status (one write per run).
-      if (step !== run.workflow.steps.at(-1)) await run.save();
-      return { kind: 'completed' };
-    } catch (e) {
-      if (run.controller.signal.aborted) throw new Aborted(run.controller.signal.reason);
-      const message = (e as Error).message ?? String(e);
-      if (record.attempts >= step.retry.attempts) return fail(message, e);
-      record.error = message;
-      const retryAt = deps.clock.now() + backoff(step.retry, record.attempts);
-      // Shown in the API while the step waits for its next attempt (not saved: see durability docs).
-      record.wake_at = iso(retryAt);
-      deps.logger.warn({ run: run.record.id, step: step.id, attempt: record.attempts, err: message }, 'step failed; retrying');
-      await sleepUntil(deps.clock, retryAt, run.controller.signal);
-      record.wake_at = null;
-    }
-  }
+  const result = await runAttempts(deps, run, step, { key: step.id, step: record, record }, params, signal);
+  if (!result.ok) return fail(result.message, result.code);
+  return succeeded(deps, run, step, record, result.value, result.ended);
 }
 
-/** One attempt, bounded by the step's timeout; a plugin that ignores its signal is abandoned on time. */
-async function attempt(
+async function succeeded(
   deps: EngineDeps,
   run: ActiveRun,
   step: CompiledStep,
   record: StepRecord,
-  params: Record<string, unknown>,
-) {
-  const runSignal = run.controller.signal;
-  if (step.timeoutMs === null) {
-    // No timeout: the run's own signal serves every such attempt, with nothing to set up each time.
-    run.aborted ??= rejectOnAbort(runSignal);
-    return await Promise.race([step.plugin.run(stepContext(deps, run, record, runSignal), params), run.aborted]);
-  }
-  const controller = new AbortController();
-  const onRunAbort = () => controller.abort(runSignal.reason);
-  if (runSignal.aborted) onRunAbort();
-  else runSignal.addEventListener('abort', onRunAbort, { once: true });
-  const timer = deps.clock.setTimeout(() => controller.abort(new Error(`timed out after ${step.timeoutMs} ms`)), step.timeoutMs);
-  try {
-    const ctx = stepContext(deps, run, record, controller.signal);
-    return await Promise.race([step.plugin.run(ctx, params), rejectOnAbort(controller.signal)]);
-  } finally {
-    timer.clear();
-    runSignal.removeEventListener('abort', onRunAbort);
-  }
+  value: unknown,
+  ended: 'filtered' | 'succeeded' | null,
+): Promise<Outcome> {
+  record.status = ended ? 'filtered' : 'succeeded';
+  record.output = deps.redact(bounded(value, deps.limits.outputBytes));
+  record.error = null;
+  record.wake_at = null;
+  record.finished_at = iso(deps.clock.now());
+  if (ended) return { kind: 'ended', status: ended };
+  // The last step's output is saved together with the run's final status (one write per run).
+  if (step !== run.workflow.steps.at(-1)) await run.save();
+  return { kind: 'completed' };
 }
 
-/** Rejects with the signal's reason when it aborts (at once if it has); never resolves otherwise. */
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  const aborted = signal.aborted
-    ? Promise.reject(signal.reason)
-    : new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
-  aborted.catch(() => {});
-  return aborted;
-}
-
-export function backoff(retry: RetryPolicy, attempt: number): number {
-  const delay = retry.backoff === 'fixed' ? retry.delayMs : retry.delayMs * 2 ** (attempt - 1);
-  return Math.min(delay, retry.maxDelayMs);
+/** `with` evaluated against the context; deferred fields handed over as functions. */
+export async function evaluateParams(step: CompiledStep, context: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const params = (await step.params(context)) as Record<string, unknown>;
+  for (const [key, evaluate] of Object.entries(step.deferred))
+    params[key] = (extra?: object) => evaluate({ ...context, ...extra });
+  return params;
 }
 
 function truthy(value: unknown): boolean {
   return Array.isArray(value) ? value.length > 0 : Boolean(value);
-}
-
-/** Keeps outputs bounded: a larger one becomes a preview that later steps see too (the same after a restart). */
-export function bounded(output: unknown, maxBytes: number): unknown {
-  if (output === undefined) return null;
-  const text = JSON.stringify(output) ?? 'null';
-  if (Buffer.byteLength(text) <= maxBytes) return output;
-  return { truncated: true, bytes: Buffer.byteLength(text), preview: text.slice(0, 1024) };
 }

@@ -23,6 +23,12 @@ export class ExpressionTimeout extends Error {
   }
 }
 
+/** The code a step failure carries (ExpressionTimeout's `expression_timeout`), if any. */
+export function failureCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'expression_timeout' ? code : undefined;
+}
+
 /** JSONata's guardrail errors (D1012: out of time, D1011: too deep) as ExpressionTimeout; others: null. */
 export function runawayError(error: unknown, limits: ExpressionLimits): ExpressionTimeout | null {
   const code = (error as { code?: string } | null)?.code;

@@ -20,6 +20,8 @@ export interface WorkflowFileState {
   loadedAt: string;
 }
 
+const MISSING_CALL = 'workflow.call: no workflow named';
+
 export const isWorkflowFile = (name: string) => /\.ya?ml$/i.test(name);
 
 export interface RegistryOptions {
@@ -99,17 +101,39 @@ export class WorkflowRegistry {
         this.#settle(file, null, [atStart(`could not load the file: ${(error as Error).message}`)]);
       }
     }
+    this.#checkCalls();
+  }
+
+  /**
+   * `workflow.call` steps naming no loaded workflow: reported on their file (which stays in force: the
+   * call fails at run time with the same message until the named workflow exists).
+   */
+  #checkCalls(): void {
+    const names = new Set(this.active().map((w) => w.name));
+    for (const state of this.#files.values()) {
+      const own = state.problems.filter((p) => !p.message.startsWith(MISSING_CALL));
+      const calls = own.length === 0 ? (state.workflow?.calls ?? []) : [];
+      const missing = calls.filter((call) => !names.has(call.workflow));
+      state.problems = [
+        ...own,
+        ...missing.map(({ line, col, workflow }) => ({ line, col, message: `${MISSING_CALL} "${workflow}" is loaded` })),
+      ];
+    }
   }
 
   async #apply(file: string, text: string): Promise<void> {
     const previous = this.#files.get(file);
     if (previous?.workflow?.text === text && previous.problems.length === 0) return;
+    // Only a missing workflow.call target was wrong: the text is still good.
+    if (previous?.workflow?.text === text && previous.problems.every((p) => p.message.startsWith(MISSING_CALL))) return;
     const checked = await this.#options.checker.check(file, text);
     if (checked.problems.length > 0) return this.#settle(file, null, checked.problems);
     // Checked off the event loop: here the workflow is only built from the checked data (no YAML
     // parse), and its expressions are parsed on first use.
     const expressions = { ...(this.#options.compile.expressions ?? EXPRESSION_DEFAULTS), lazy: true };
     const { workflow, problems } = compileChecked(file, text, checked.data, { ...this.#options.compile, expressions });
+    // Positions of workflow.call targets come from the check (the data carries none).
+    if (workflow && checked.calls) workflow.calls = checked.calls;
     const clash = workflow && this.active().find((w) => w.name === workflow.name && w.file !== file);
     if (clash) problems.push({ line: 1, col: 1, message: `workflow name "${workflow.name}" is already used by ${clash.file}` });
     this.#settle(file, workflow, problems);

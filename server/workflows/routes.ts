@@ -1,8 +1,9 @@
-import type { Request } from 'express';
+import express, { type Request } from 'express';
 import type { RelayContext, Routers } from '../context.ts';
 import { defineErrorCodes, HttpError } from '../errors.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import type { RelayEvent } from '../store/types.ts';
+import { CallbackError, type CallbackStore } from './callbacks.ts';
 import type { Workflow } from './definition.ts';
 import type { DryRun } from './dry-run.ts';
 import type { RunEngine } from './engine.ts';
@@ -19,7 +20,44 @@ defineErrorCodes({
   run_finished: 409,
   run_not_finished: 409,
   run_unreachable: 503,
+  callback_not_found: 404,
+  callback_run_finished: 410,
+  callback_already_received: 409,
 });
+
+/** Request headers a callback keeps: credentials are left out. */
+const DROPPED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+/**
+ * POST /callbacks/:token/:step: no token needed beyond the URL's own (unguessable, per run). The
+ * callback is stored before the answer; a second one for the same step is 409, one for a finished run 410.
+ */
+export function callbackRoutes({ root }: Routers, deps: { ctx: RelayContext; callbacks: CallbackStore }): void {
+  const raw = express.raw({ type: () => true, limit: deps.ctx.config.limits.jsonBodyBytes });
+  root.post('/callbacks/:token/:step', raw, async (req, res) => {
+    const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const text = bytes.toString('utf8');
+    let body: unknown = text;
+    if (String(req.headers['content-type'] ?? '').includes('json') && text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new HttpError('invalid_json', 'The body is labelled JSON but does not parse as JSON.');
+      }
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (!DROPPED_HEADERS.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    try {
+      const row = await deps.callbacks.receive(String(req.params.token), String(req.params.step), body, headers);
+      res.json({ object: 'workflow.callback', run: row.run, step: row.step, received_at: row.received_at });
+    } catch (error) {
+      if (error instanceof CallbackError) throw new HttpError(error.code, error.message);
+      throw error;
+    }
+  });
+}
 
 const STATUSES = new Set(['queued', 'running', 'waiting', 'succeeded', 'failed', 'filtered', 'cancelled']);
 
@@ -146,6 +184,9 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
       inline: event ? undefined : run.event,
       rerunOf: run.id,
       chainDepth: run.chain_depth,
+      // A child run's re-run sees the same input (and is no one's child); a scheduled one keeps its tick.
+      input: run.input,
+      scheduledAt: run.scheduled_at,
     });
     res.status(201).json(runView(started));
   });

@@ -23,6 +23,31 @@ export interface StepRecord {
   wake_at?: string | null;
   /** Which list the step belongs to. */
   phase?: 'steps' | 'onError';
+  /** foreach: one record per item, in order. */
+  items?: ItemRecord[];
+  /** The `parallel:` group this step is a branch of. */
+  group?: string;
+  /** wait.callback: the URL the step waits on, and whether it still waits. */
+  callback_url?: string;
+  waiting?: boolean;
+  /** workflow.call: the child run. */
+  child_run?: string;
+}
+
+export type ItemStatus = 'pending' | 'running' | 'waiting' | 'succeeded' | 'failed';
+
+/** One item of a foreach step: run with its own retries; only unfinished items run again after a restart. */
+export interface ItemRecord {
+  index: number;
+  status: ItemStatus;
+  output: unknown;
+  error: string | null;
+  /** Set for failures that have one (`expression_timeout`). */
+  code?: string;
+  attempts: number;
+  started_at: string | null;
+  ended_at: string | null;
+  wake_at?: string | null;
 }
 
 export interface RunRecord {
@@ -42,6 +67,15 @@ export interface RunRecord {
   error?: { step: string; message: string; code?: string } | null;
   steps: StepRecord[];
   scratch?: Record<string, unknown>;
+  /** The run's output once it succeeded: its top-level `output:`, or its last step's output. */
+  output?: unknown;
+  /** A run started by a `workflow.call` step: what the child sees as `input`, and who called it. */
+  input?: unknown;
+  parent?: { run: string; step: string } | null;
+  /** The secret part of the run's callback URLs (see wait.callback). */
+  callback_token?: string;
+  /** A scheduled run: the tick it was made for. */
+  scheduled_at?: string;
 }
 
 export interface RunStore {
@@ -71,6 +105,8 @@ export interface RunStore {
   refresh(ids: readonly string[]): Promise<void>;
   /** Runs another instance changed or deleted (after reads show the change); never called in one process. */
   onChange(listener: (ids: readonly string[]) => void): () => void;
+  /** The run whose callback URLs carry this token. */
+  byCallbackToken(token: string): string | undefined;
   /** The run a trigger event already started for a workflow, if any (keeps triggering idempotent). */
   triggeredBy(workflow: string, eventId: string): string | undefined;
   /**
@@ -115,6 +151,8 @@ export class TableRunStore implements RunStore {
   /** event id → the runs started on it. */
   readonly #ofEvent = new Map<string, Set<string>>();
   readonly #eventOf = new Map<string, string>();
+  readonly #byToken = new Map<string, string>();
+  readonly #tokenOf = new Map<string, string>();
   /** Runs shown before their first write (see hold). */
   readonly #held = new Map<string, RunRecord>();
 
@@ -156,6 +194,10 @@ export class TableRunStore implements RunStore {
       else this.#ofEvent.set(run.trigger_event_id, new Set([run.id]));
       this.#eventOf.set(run.id, run.trigger_event_id);
     }
+    if (run.callback_token && !this.#tokenOf.has(run.id)) {
+      this.#byToken.set(run.callback_token, run.id);
+      this.#tokenOf.set(run.id, run.callback_token);
+    }
   }
 
   #unindex(id: string): void {
@@ -167,6 +209,13 @@ export class TableRunStore implements RunStore {
     this.#eventOf.delete(id);
     const ids = eventId === undefined ? undefined : this.#ofEvent.get(eventId);
     if (ids?.delete(id) && ids.size === 0) this.#ofEvent.delete(eventId as string);
+    const token = this.#tokenOf.get(id);
+    if (token !== undefined) this.#byToken.delete(token);
+    this.#tokenOf.delete(id);
+  }
+
+  byCallbackToken(token: string): string | undefined {
+    return this.#byToken.get(token);
   }
 
   get(id: string): RunRecord | undefined {

@@ -1,5 +1,9 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { RelayContext, Subsystem } from '../context.ts';
 import { allowedEnv, resolveWorkflowsConfig } from './config.ts';
+import { CallbackStore } from './callbacks.ts';
+import { WorkflowChildren } from './children.ts';
 import { guardedClient, guardedFetch } from './destination.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { RunEngine } from './engine.ts';
@@ -8,7 +12,8 @@ import { loadPlugins } from './plugin-registry.ts';
 import { workerChecker } from './checker.ts';
 import { WorkflowRegistry } from './registry.ts';
 import { type RunRecord, TableRunStore } from './run-store.ts';
-import { workflowRoutes } from './routes.ts';
+import { callbackRoutes, workflowRoutes } from './routes.ts';
+import { readSecrets, redactor } from './secrets.ts';
 import { EVENT_RUNS, type EventRuns } from '../events/activity.ts';
 import { runSummary, stepObjectIds } from './views.ts';
 import type { RelayEvent } from '../store/types.ts';
@@ -16,6 +21,7 @@ import type { Workflow } from './definition.ts';
 import { dryRun } from './dry-run.ts';
 import { Slots } from './slots.ts';
 import { StateStore } from './state-store.ts';
+import { Scheduler } from './scheduler.ts';
 import { RunTakeover } from './takeover.ts';
 import { TRIGGER_ROLE, Triggers } from './trigger.ts';
 
@@ -45,6 +51,26 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   const check = (url: string) => policy.check(url);
   // A fetch injected into the relay (tests, embedding) carries every request; otherwise undici's request does.
   const ownClient = ctx.outbound.dispatcher ? undiciHttpClient(policy) : null;
+  const secrets = readSecrets(config.secretNames);
+  const redact = redactor(secrets);
+  let server: Server | null = null;
+  const baseUrl = () => {
+    if (config.publicUrl) return config.publicUrl;
+    const address = server?.address() as AddressInfo | null | undefined;
+    const host = ctx.config.host === '0.0.0.0' || ctx.config.host === '::' ? '127.0.0.1' : ctx.config.host;
+    const shown = host.includes(':') ? `[${host}]` : host;
+    return `http://${shown}:${address?.port ?? ctx.config.port}`;
+  };
+  // Both are made below; the stores only call these once runs execute.
+  const workflow = (name: string) => registry.get(name);
+  const callbacks = new CallbackStore({ tables: ctx.storage.tables, runs, clock: ctx.clock, workflow, baseUrl, redact });
+  const children = new WorkflowChildren({
+    runs,
+    engine: () => engine,
+    workflow,
+    cancel: (id) => takeover.cancel(id),
+    limits: config.limits,
+  });
   const deps: EngineDeps = {
     runs,
     state,
@@ -59,6 +85,10 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     eventStore: ctx.storage.events,
     bus: ctx.bus,
     env: allowedEnv(config.envNames),
+    secrets,
+    redact,
+    callbacks,
+    children,
     limits: config.limits,
   };
   const engine = new RunEngine(deps, ctx.newId);
@@ -70,11 +100,17 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     plugins: config.plugins,
     baseDir: config.baseDir,
     env: config.envNames,
+    secrets: config.secretNames,
     expressions: config.expressions,
   });
   const registry = new WorkflowRegistry({
     dir: config.dir,
-    compile: { plugins: (name) => plugins.get(name), env: config.envNames, expressions: config.expressions },
+    compile: {
+      plugins: (name) => plugins.get(name),
+      env: config.envNames,
+      secrets: config.secretNames,
+      expressions: config.expressions,
+    },
     checker,
     maxFileBytes: config.maxFileBytes,
     onError: (err) => logger.error({ err }, 'reading the workflows folder failed'),
@@ -85,6 +121,13 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   const triggers = new Triggers({ runs, engine, store: ctx.storage.events, bus: ctx.bus, clock: ctx.clock, logger }, () =>
     registry.active(),
   );
+  const scheduler = new Scheduler({
+    tables: ctx.storage.tables,
+    clock: ctx.clock,
+    logger,
+    engine,
+    workflows: () => registry.active(),
+  });
   const takeover = new RunTakeover({ cluster: ctx.cluster, runs, engine, clock: ctx.clock, logger, resume });
   let withdraw: (() => void) | null = null;
   let pruneTimer: { clear(): void } | null = null;
@@ -129,14 +172,25 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
   return {
     name: 'workflows',
     routes(routers) {
-      const dry = (workflow: Workflow, event: RelayEvent) => dryRun(workflow, event, deps.env, config.limits.outputBytes);
+      const scope = { env: deps.env, secrets, redact, outputBytes: config.limits.outputBytes };
+      const dry = (workflow: Workflow, event: RelayEvent) => dryRun(workflow, event, scope);
       workflowRoutes(routers, { ctx, registry, plugins, runs, engine, slots, takeover, dryRun: dry });
+      callbackRoutes(routers, { ctx, callbacks });
+    },
+    attach(listening) {
+      server = listening;
     },
     async start() {
       await runs.open();
       await state.open();
+      await callbacks.open();
+      await scheduler.open();
       await registry.reload();
       if (config.watch) registry.watch();
+      const waitsOnCallbacks = registry.active().some((w) => w.steps.some((s) => s.uses === 'wait.callback'));
+      if (waitsOnCallbacks && !config.publicUrl) {
+        logger.warn('workflows.publicUrl is not set: run.callback_url uses the address this relay listens on');
+      }
       // Unfinished runs nobody holds (all of them, in one process) resume from where they were.
       await takeover.sweep();
       takeover.start();
@@ -144,8 +198,13 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       withdraw = ctx.cluster.lead(TRIGGER_ROLE, {
         gained: () => {
           replaying = lead();
+          // Scheduled ticks after the replay: a run the replay makes comes first, as before a restart.
+          void replaying.then(() => scheduler.lead()).catch((err: unknown) => logger.error({ err }, 'starting schedules failed'));
         },
-        lost: () => triggers.follow(),
+        lost: () => {
+          triggers.follow();
+          scheduler.follow();
+        },
       });
       // In one process the role is granted at once: replay before start() resolves, as after a restart.
       const replayed = await replaying;
@@ -155,6 +214,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     },
     async stop() {
       pruneTimer?.clear();
+      await scheduler.close();
       await takeover.stop();
       registry.close();
       await checker.close();
@@ -163,6 +223,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
       await engine.stop();
       await ownClient?.close();
       await state.close();
+      await callbacks.close();
       await runs.close();
     },
   };

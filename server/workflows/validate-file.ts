@@ -43,6 +43,7 @@ export async function validateWorkflowFile(file: string): Promise<string[] | nul
   const { problems } = compileWorkflow(file, read.text, {
     plugins: (name) => plugins.get(name),
     env: settings?.envNames ?? null,
+    secrets: settings?.secretNames ?? null,
     expressions: settings?.expressions,
   });
   return problems.map((p) => `${file}:${p.line}:${p.col}: ${p.message}`);

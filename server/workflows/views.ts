@@ -24,8 +24,11 @@ export function workflowView(state: WorkflowFileState, counts: (name: string) =>
 function definitionView(w: Workflow) {
   return {
     on: w.trigger ? { source: w.trigger.source, type: w.trigger.types, if: w.trigger.condition !== null } : null,
+    schedule: w.schedule
+      ? { cron: w.schedule.cron, timezone: w.schedule.timezone, every: w.schedule.every, missed: w.schedule.missed }
+      : null,
     concurrency: w.concurrency,
-    steps: w.steps.map((s) => ({ id: s.id, uses: s.uses })),
+    steps: w.steps.map((s) => ({ id: s.id, uses: s.uses, group: s.group, foreach: s.foreach !== null })),
     on_error: w.onError.map((s) => ({ id: s.id, uses: s.uses })),
     source_text: w.text,
   };
