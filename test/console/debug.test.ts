@@ -30,9 +30,14 @@ steps:
   - id: label
     uses: transform
     with: { value: "{{ 'amount ' & event.payload.order.amount }}" }
-  - id: call
-    uses: http.request
-    with: { url: "{{ env.RECEIVER }}/ping", json: { text: "{{ steps.label.output }}" } }
+  - id: fan
+    parallel:
+      - id: call
+        uses: http.request
+        with: { url: "{{ env.RECEIVER }}/ping", json: { text: "{{ steps.label.output }}" } }
+      - id: size
+        uses: transform
+        with: { value: "{{ $length(steps.label.output) }}" }
 `,
   'shout.yaml': `name: shout
 steps:
@@ -207,6 +212,10 @@ describe('browser console: debugging an event end to end', () => {
     await result.waitFor();
     assert.match((await result.locator('li[data-step="label"]').textContent()) ?? '', /"amount 7"/);
     assert.equal(await result.locator('li[data-step="call"]').getAttribute('data-status'), 'not_run');
+    // The branches of the parallel group are marked with it; the pure one ran.
+    assert.match((await result.locator('li[data-step="call"] .badge.group').textContent()) ?? '', /parallel: fan/);
+    assert.equal(await result.locator('li[data-step="size"]').getAttribute('data-status'), 'succeeded');
+    assert.equal(await result.locator('li[data-step="size"]').getAttribute('data-group'), 'fan');
     assert.match((await result.locator('li[data-step="call"] pre').textContent()) ?? '', new RegExp(`${receiver.url}/ping`));
     assert.equal(receiver.received.length, before, 'the http.request step sent nothing');
     assert.equal((await api<{ data: unknown[] }>(relay, '/v1/runs?workflow=ping')).data.length, 0, 'no run was stored');

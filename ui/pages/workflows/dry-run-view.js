@@ -1,5 +1,6 @@
 // The result of POST /v1/workflows/:name/dry-run: whether the event would trigger the workflow, and
-// per step its status, the input it got (or would get) and the output of the steps that ran.
+// per step its status, the input it got (or would get; a foreach step: one per item) and the output
+// of the steps that ran; branches of a parallel group marked.
 import { h } from '../../lib/dom.js';
 import { jsonBlock } from '../../lib/parts.js';
 
@@ -28,9 +29,17 @@ export function renderDryRun(box, result) {
         result.steps.map((step) =>
           h(
             'li',
-            { dataset: { step: step.id, status: step.status } },
+            { dataset: { step: step.id, status: step.status, group: step.group ?? '' } },
             h('strong', {}, step.id),
             ` (${step.uses}) `,
+            step.group
+              ? h(
+                  'span',
+                  { class: 'badge group', title: 'Runs in parallel with the other steps of this group' },
+                  `parallel: ${step.group}`,
+                )
+              : null,
+            step.group ? ' ' : null,
             h(
               'span',
               { class: `badge ${CLASS[step.status] ?? ''}` },
