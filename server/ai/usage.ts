@@ -25,7 +25,7 @@ export interface UsageStore {
     model: string,
     atMs: number,
     status: ResponseStatus,
-    usage: ResponseUsage | undefined,
+    usage: Pick<ResponseUsage, 'input_tokens' | 'output_tokens' | 'total_tokens'> | undefined,
     key: string | null,
   ): Promise<void>;
   /**

@@ -99,6 +99,17 @@ for (const driver of ['memory', 'postgres'] as const) {
         bob.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }),
         { status: 404 },
       );
+      const tokens = async () => {
+        const rows = (await call(relay, aliceKey.key, 'GET', '/v1/usage')).body.data as Array<{
+          total_tokens: number;
+          completed: number;
+        }>;
+        return rows.reduce((sum, row) => ({ tokens: sum.tokens + row.total_tokens, completed: sum.completed + row.completed }), {
+          tokens: 0,
+          completed: 0,
+        });
+      };
+      const before = await tokens();
       const batch = await alice.batches.create({
         input_file_id: file.id,
         endpoint: '/v1/chat/completions',
@@ -111,6 +122,10 @@ for (const driver of ['memory', 'postgres'] as const) {
         const b = await alice.batches.retrieve(batch.id);
         return b.status === 'completed' ? b : null;
       });
+      // Both lines' tokens count for alice's key (usage and quotas).
+      const afterBatch = await tokens();
+      assert.equal(afterBatch.completed - before.completed, 2);
+      assert.ok(afterBatch.tokens > before.tokens, JSON.stringify([before, afterBatch]));
       const output = finished.output_file_id as string;
       assert.match(await (await alice.files.content(output)).text(), /"custom_id":"r1"/);
       await assert.rejects(bob.files.content(output), { status: 404 });
