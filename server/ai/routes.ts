@@ -140,14 +140,18 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
   });
 }
 
-/** Keys are kept per caller: another key's Idempotency-Key never returns (or blocks) this one's response. */
+/**
+ * Keys are kept per caller: another key's Idempotency-Key never returns (or blocks) this one's
+ * response. Key ids hold no `:`, so no key can reach another's namespace; the admin token keeps the
+ * plain keys it always had (and may see every response anyway).
+ */
 function idempotencyKey(req: Request, owner: string | null): string | undefined {
   const key = req.get('idempotency-key');
   if (key === undefined) return undefined;
   if (key.length === 0 || key.length > 255) {
     throw new HttpError('invalid_request', 'Idempotency-Key must be 1 to 255 characters.', 400, { param: 'Idempotency-Key' });
   }
-  return owner === null ? key : `${owner}\u0000${key}`;
+  return owner === null ? key : `${owner}:${key}`;
 }
 
 /** Newest first below `before`: every row for admin, the caller's own for other keys (paging past others'). */

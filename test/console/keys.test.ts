@@ -91,6 +91,12 @@ describe('browser console: keys page and what a key may see', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(page, relay.url, ai.key);
     assert.deepEqual(await navTitles(page), ['Responses', 'Batches']);
+    const writer = await createKey(relay, { name: 'sender', scopes: ['events:write'] });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, relay.url, writer.key);
+    assert.deepEqual(await navTitles(page), []);
+    assert.equal(await page.locator('main').getAttribute('data-page'), 'none');
+    await page.getByText('This key (scopes: events:write) opens no console page.').waitFor();
     assert.deepEqual(browser.errors, []);
   });
 
