@@ -294,4 +294,34 @@ describe('n8n-nodes-hookrelay in a real n8n', () => {
     assert.equal(stored.body.type, 'n8n.sent');
     assert.deepEqual(stored.body.payload, { order: 7 });
   });
+
+  it('the action node makes a batch from its input items and reads the results', async () => {
+    const make = await actionWorkflow('batch', [
+      node(
+        'Make Batch',
+        TYPE.action,
+        { resource: 'batch', operation: 'create', model: 'fake-model', input: '={{ $json.body.question }}' },
+        { credentials: { hookrelayApi: credential } },
+      ),
+    ]);
+    const batch = await make({ question: 'One line please' });
+    assert.match(String(batch.id), /^batch_/);
+    await waitFor(
+      'the batch to complete',
+      async () => (await api<{ status: string }>(relay, `/v1/batches/${String(batch.id)}`)).body.status === 'completed',
+      2 * MINUTE,
+      200,
+    );
+    const read = await actionWorkflow('results', [
+      node(
+        'Results',
+        TYPE.action,
+        { resource: 'batch', operation: 'results', batchId: '={{ $json.body.batch }}' },
+        { credentials: { hookrelayApi: credential } },
+      ),
+    ]);
+    const line = await read({ batch: batch.id });
+    assert.equal(line.custom_id, 'item-0');
+    assert.equal((line.response as { status_code: number }).status_code, 200);
+  });
 });
