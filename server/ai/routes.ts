@@ -4,6 +4,7 @@ import { HttpError } from '../errors.ts';
 import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import { listInputItems } from './input-items.ts';
+import { previousNotFound } from './previous-response.ts';
 import type { AiConfig } from './config.ts';
 import type { Idempotency } from './idempotency.ts';
 import { followResponse } from './live.ts';
@@ -52,8 +53,11 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
   v1.post('/responses', ai, async (req, res) => {
     const params = parseCreateParams(req.body, ctx.newId);
     deps.quota.check(principalOf(res));
-    // Another key's response cannot be continued: it answers 404 as if it did not exist.
-    if (params.previous_response_id) await visible(params.previous_response_id, principalOf(res));
+    // Another key's response cannot be continued: it answers as if it did not exist.
+    if (params.previous_response_id) {
+      const found = await service.ownerOf(params.previous_response_id);
+      if (found && !owns(principalOf(res), found.owner)) throw previousNotFound(params.previous_response_id);
+    }
     const owner = principalOf(res).keyId;
     const key = idempotencyKey(req, owner);
     // The body as sent is what a repeated request is compared with (parsing gives new item ids).

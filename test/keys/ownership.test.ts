@@ -59,7 +59,8 @@ for (const driver of ['memory', 'postgres'] as const) {
       await assert.rejects(bob.responses.delete(mine.id), { status: 404 });
       await assert.rejects(bob.responses.inputItems.list(mine.id), { status: 404 });
       await assert.rejects(bob.responses.create({ model: 'fake-1', input: 'go on', previous_response_id: mine.id }), {
-        status: 404,
+        status: 400,
+        code: 'previous_response_not_found',
       });
       assert.equal((await alice.responses.inputItems.list(mine.id)).data.length, 1);
       const stream = await fetch(`${relay.url}/v1/responses/${mine.id}?stream=true`, {
