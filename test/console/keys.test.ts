@@ -44,7 +44,16 @@ describe('browser console: keys page and what a key may see', () => {
 
   it('creates a key with scopes, sources and limits, shows it once and copies it', async () => {
     await signIn(page, relay.url, ADMIN_TOKEN, '#/keys');
-    assert.deepEqual(await navTitles(page), ['Events', 'Rejections', 'Endpoints', 'Workflows', 'Responses', 'Batches', 'Keys']);
+    assert.deepEqual(await navTitles(page), [
+      'Events',
+      'Sources',
+      'Rejections',
+      'Endpoints',
+      'Workflows',
+      'Responses',
+      'Batches',
+      'Keys',
+    ]);
     await page.getByLabel('Name').fill('shop reader');
     await page.getByRole('checkbox', { name: /^events:read/ }).check();
     await page.getByLabel(/^Sources/).fill('shop');
