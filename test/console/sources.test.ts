@@ -136,6 +136,22 @@ describe('browser console: the Sources page', () => {
     assert.equal(refused.body.error?.code, 'source_not_found');
   });
 
+  it('tells a reader that sources need the admin token, and offers nothing to change', async () => {
+    const created = await fetch(`${relay.url}/v1/tokens`, {
+      method: 'POST',
+      headers: { ...relay.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'reader' }),
+    });
+    const { token } = (await created.json()) as { token: string };
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Sources' }).click();
+    await page.getByText('Sources need the admin token.').waitFor();
+    assert.equal(await page.locator('tr[data-source]').count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Create source' }).isVisible(), false);
+  });
+
   it('broke no CSP rule and logged no error on the way', async () => {
     assert.deepEqual(await violations(page), []);
     assert.deepEqual(browser.errors, []);

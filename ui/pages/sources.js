@@ -217,6 +217,8 @@ export default {
         sources = (await api('/v1/sources')).data;
         render();
       } catch (error) {
+        // A reader may not manage sources: say so, and offer no form that would only be refused.
+        form.hidden = error.code === 'forbidden';
         say(error.code === 'forbidden' ? 'Sources need the admin token.' : error.message, true);
       }
     }
