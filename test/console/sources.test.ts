@@ -136,7 +136,7 @@ describe('browser console: the Sources page', () => {
     assert.equal(refused.body.error?.code, 'source_not_found');
   });
 
-  it('tells a reader that sources need the admin token, and offers nothing to change', async () => {
+  it('shows a reader no Sources page: no link, and #/sources opens the events list instead', async () => {
     const created = await fetch(`${relay.url}/v1/tokens`, {
       method: 'POST',
       headers: { ...relay.auth, 'content-type': 'application/json' },
@@ -146,10 +146,12 @@ describe('browser console: the Sources page', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('Token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('link', { name: 'Sources' }).click();
-    await page.getByText('Sources need the admin token.').waitFor();
+    await page.getByRole('link', { name: 'Events' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Sources' }).count(), 0);
+    await page.goto(`${relay.url}/#/sources`);
+    await page.waitForFunction(() => document.getElementById('main')?.dataset.page === 'events');
     assert.equal(await page.locator('tr[data-source]').count(), 0);
-    assert.equal(await page.getByRole('button', { name: 'Create source' }).isVisible(), false);
+    assert.equal(await page.getByRole('button', { name: 'Create source' }).count(), 0);
   });
 
   it('broke no CSP rule and logged no error on the way', async () => {
