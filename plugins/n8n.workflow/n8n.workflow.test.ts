@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { Webhook } from 'standardwebhooks';
+import { Webhook } from 'svix';
 import { createTestContext } from '../testing.ts';
 import plugin from './index.ts';
 
@@ -17,7 +17,7 @@ describe('n8n.workflow step', () => {
     for await (const chunk of req) body += chunk;
     let verified: unknown = null;
     try {
-      // The signature is checked at the request's own time (the test context's clock is fixed in the past).
+      // Checked with the svix library at the request's own time (the test context's clock is fixed in the past).
       const at = Number(req.headers['webhook-timestamp']);
       const expected = new Webhook(secret).sign(String(req.headers['webhook-id']), new Date(at * 1000), body);
       verified = expected === req.headers['webhook-signature'] ? JSON.parse(body) : null;

@@ -8,17 +8,20 @@ import type { ResponseRow } from './response-store.ts';
  * its instructions (OpenAI does not carry them over) and its output, tool calls included.
  */
 export function turnsThrough(previousId: string, previous: ResponseRow | undefined): ChatMessage[] {
-  if (!previous) {
-    throw new HttpError('previous_response_not_found', `Previous response with id "${previousId}" not found.`, 400, {
-      param: 'previous_response_id',
-    });
-  }
+  if (!previous) throw previousNotFound(previousId);
   if (!isTerminal(previous.response.status)) {
     throw new HttpError('invalid_request', `Previous response "${previousId}" has not finished yet.`, 400, {
       param: 'previous_response_id',
     });
   }
   return [...conversationOf(previous.messages, previous.response.instructions), ...outputMessages(previous.response.output)];
+}
+
+/** An unknown previous response, or one another key owns: the same answer, so ids reveal nothing. */
+export function previousNotFound(previousId: string): HttpError {
+  return new HttpError('previous_response_not_found', `Previous response with id "${previousId}" not found.`, 400, {
+    param: 'previous_response_id',
+  });
 }
 
 /** Rows stored before chat options were kept: what those versions sent. */

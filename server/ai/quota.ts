@@ -4,6 +4,10 @@ import type { UsageStore } from './usage.ts';
 
 defineErrorCodes({ insufficient_quota: 429 });
 
+/** Service name: batches record their lines' tokens with the key's usage. */
+export const AI_USAGE = 'ai.usage';
+export type AiUsage = Pick<UsageStore, 'record'>;
+
 /** Service name: batches check the same quota before they start. */
 export const AI_QUOTA = 'ai.quota';
 export interface AiQuota {

@@ -4,6 +4,7 @@ import { HttpError } from '../errors.ts';
 import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import { listInputItems } from './input-items.ts';
+import { previousNotFound } from './previous-response.ts';
 import type { AiConfig } from './config.ts';
 import type { Idempotency } from './idempotency.ts';
 import { followResponse } from './live.ts';
@@ -52,8 +53,11 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
   v1.post('/responses', ai, async (req, res) => {
     const params = parseCreateParams(req.body, ctx.newId);
     deps.quota.check(principalOf(res));
-    // Another key's response cannot be continued: it answers 404 as if it did not exist.
-    if (params.previous_response_id) await visible(params.previous_response_id, principalOf(res));
+    // Another key's response cannot be continued: it answers as if it did not exist.
+    if (params.previous_response_id) {
+      const found = await service.ownerOf(params.previous_response_id);
+      if (found && !owns(principalOf(res), found.owner)) throw previousNotFound(params.previous_response_id);
+    }
     const owner = principalOf(res).keyId;
     const key = idempotencyKey(req, owner);
     // The body as sent is what a repeated request is compared with (parsing gives new item ids).
@@ -140,14 +144,18 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
   });
 }
 
-/** Keys are kept per caller: another key's Idempotency-Key never returns (or blocks) this one's response. */
+/**
+ * Keys are kept per caller: another key's Idempotency-Key never returns (or blocks) this one's
+ * response. Key ids hold no `:`, so no key can reach another's namespace; the admin token keeps the
+ * plain keys it always had (and may see every response anyway).
+ */
 function idempotencyKey(req: Request, owner: string | null): string | undefined {
   const key = req.get('idempotency-key');
   if (key === undefined) return undefined;
   if (key.length === 0 || key.length > 255) {
     throw new HttpError('invalid_request', 'Idempotency-Key must be 1 to 255 characters.', 400, { param: 'Idempotency-Key' });
   }
-  return owner === null ? key : `${owner}\u0000${key}`;
+  return owner === null ? key : `${owner}:${key}`;
 }
 
 /** Newest first below `before`: every row for admin, the caller's own for other keys (paging past others'). */

@@ -14,7 +14,7 @@ import { responsesRoutes } from './routes.ts';
 import { createUpstreamRouter } from './upstreams.ts';
 import { createUsageStore } from './usage.ts';
 import { createKeySlots } from './key-slots.ts';
-import { AI_QUOTA, type AiQuota, createAiQuota } from './quota.ts';
+import { AI_QUOTA, AI_USAGE, type AiQuota, type AiUsage, createAiQuota } from './quota.ts';
 import { KEYS_SERVICE, type KeysService } from '../keys/service.ts';
 import { resolveWebhookSecret, sharedWebhookSecret } from './webhook-secret.ts';
 
@@ -58,6 +58,7 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
   const slots = createKeySlots(ctx.cluster, ctx.clock);
   const quota = createAiQuota(usage, () => ctx.clock.now());
   ctx.services.provide<AiQuota>(AI_QUOTA, quota);
+  ctx.services.provide<AiUsage>(AI_USAGE, usage);
   const service = createResponsesService({
     ctx,
     config,

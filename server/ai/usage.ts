@@ -27,7 +27,7 @@ export interface UsageStore {
     model: string,
     atMs: number,
     status: ResponseStatus,
-    usage: ResponseUsage | null | undefined,
+    usage: Pick<ResponseUsage, 'input_tokens' | 'output_tokens' | 'total_tokens'> | null | undefined,
     key: string | null,
     api?: 'responses' | 'chat.completions',
   ): Promise<void>;

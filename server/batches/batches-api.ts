@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
 import { defineErrorCodes, HttpError } from '../errors.ts';
-import { AI_QUOTA, type AiQuota } from '../ai/quota.ts';
+import { AI_QUOTA, AI_USAGE, type AiQuota, type AiUsage } from '../ai/quota.ts';
 import { FILES_SERVICE, type FilesService } from '../files/files-service.ts';
 import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
@@ -168,6 +168,9 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         jsonDepth: ctx.config.limits.jsonDepth,
         logger: ctx.logger,
         onStopped: (id, finished) => claims?.stopped(id, finished),
+        recordUsage: (batch, model, used) =>
+          ctx.services.get<AiUsage>(AI_USAGE)?.record(model, ctx.clock.now(), 'completed', used, batch.owner ?? null) ??
+          Promise.resolve(),
       });
       claims = createBatchClaims(ctx, store, runner);
       await claims.start();

@@ -4,6 +4,7 @@ import type { Logger } from '../ops/logger.ts';
 import type { BatchStore } from './batch-store.ts';
 import type { BatchEvents, TerminalType } from './batch-events.ts';
 import { executeLine } from './execute-line.ts';
+import { type LineUsage, lineUsage } from './line-usage.ts';
 import { type EndStatus, writeResultFiles } from './finalize.ts';
 import { throttled } from './progress.ts';
 import type { BatchSettings } from './settings.ts';
@@ -26,6 +27,8 @@ export interface RunnerDeps {
   logger: Logger;
   /** Called when a batch stops running here: `finished` when it reached a terminal state. */
   onStopped(id: string, finished: boolean): void;
+  /** Records the tokens of a completed line for the batch's key (AI usage and quotas). */
+  recordUsage?(batch: BatchRecord, model: string, usage: LineUsage): Promise<void>;
 }
 
 type StopReason = 'cancel' | 'expire' | 'shutdown';
@@ -123,6 +126,12 @@ export function createBatchRunner(deps: RunnerDeps) {
           throw error;
         }
         await store.saveResult({ id: `${id}:${request.line}`, batch_id: id, line: request.line, ...result });
+        const used = result.outcome === 'completed' ? lineUsage(result.output) : null;
+        if (used) {
+          await deps
+            .recordUsage?.(batch, request.model, used)
+            .catch((err: unknown) => logger.error({ err, batch: id }, "could not record a line's usage"));
+        }
         const counts = { ...latest(id).request_counts };
         counts[result.outcome]++;
         const usage = result.outcome === 'completed' ? addUsage(latest(id).usage ?? null, result.output) : latest(id).usage;

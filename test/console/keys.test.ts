@@ -44,7 +44,16 @@ describe('browser console: keys page and what a key may see', () => {
 
   it('creates a key with scopes, sources and limits, shows it once and copies it', async () => {
     await signIn(page, relay.url, ADMIN_TOKEN, '#/keys');
-    assert.deepEqual(await navTitles(page), ['Events', 'Rejections', 'Endpoints', 'Workflows', 'Responses', 'Batches', 'Keys']);
+    assert.deepEqual(await navTitles(page), [
+      'Events',
+      'Sources',
+      'Rejections',
+      'Endpoints',
+      'Workflows',
+      'Responses',
+      'Batches',
+      'Keys',
+    ]);
     await page.getByLabel('Name').fill('shop reader');
     await page.getByRole('checkbox', { name: /^events:read/ }).check();
     await page.getByLabel(/^Sources/).fill('shop');
@@ -91,6 +100,12 @@ describe('browser console: keys page and what a key may see', () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signIn(page, relay.url, ai.key);
     assert.deepEqual(await navTitles(page), ['Responses', 'Batches']);
+    const writer = await createKey(relay, { name: 'sender', scopes: ['events:write'] });
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, relay.url, writer.key);
+    assert.deepEqual(await navTitles(page), []);
+    assert.equal(await page.locator('main').getAttribute('data-page'), 'none');
+    await page.getByText('This key (scopes: events:write) opens no console page.').waitFor();
     assert.deepEqual(browser.errors, []);
   });
 

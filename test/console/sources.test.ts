@@ -136,6 +136,24 @@ describe('browser console: the Sources page', () => {
     assert.equal(refused.body.error?.code, 'source_not_found');
   });
 
+  it('shows a reader no Sources page: no link, and #/sources opens the events list instead', async () => {
+    const created = await fetch(`${relay.url}/v1/tokens`, {
+      method: 'POST',
+      headers: { ...relay.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'reader' }),
+    });
+    const { token } = (await created.json()) as { token: string };
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('Token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Events' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'Sources' }).count(), 0);
+    await page.goto(`${relay.url}/#/sources`);
+    await page.waitForFunction(() => document.getElementById('main')?.dataset.page === 'events');
+    assert.equal(await page.locator('tr[data-source]').count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Create source' }).count(), 0);
+  });
+
   it('broke no CSP rule and logged no error on the way', async () => {
     assert.deepEqual(await violations(page), []);
     assert.deepEqual(browser.errors, []);

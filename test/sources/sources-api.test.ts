@@ -159,7 +159,7 @@ describe('sources made at runtime (file store)', () => {
     const list = await api<{ data: SourceAnswer[] }>('GET', '/v1/sources');
     assert.ok(list.body.data.some((s) => s.name === 'orders'));
     // The original secret still verifies, now with the narrower tolerance.
-    const kept = await readFile(join(relay.dataDir, 'private', 'sources.json'), 'utf8');
+    const kept = await readFile(join(relay.dataDir, 'state', 'sources.json'), 'utf8');
     const secret = (JSON.parse(kept) as { rows: Array<{ id: string; secrets: Array<{ secret: string }> }> }).rows.find(
       (r) => r.id === 'orders',
     )?.secrets[0].secret as string;
@@ -176,8 +176,8 @@ describe('sources made at runtime (file store)', () => {
   });
 
   it('keeps made sources with their secrets in a 0600 file in a 0700 folder', async () => {
-    assert.equal((await stat(join(relay.dataDir, 'private'))).mode & 0o777, 0o700);
-    assert.equal((await stat(join(relay.dataDir, 'private', 'sources.json'))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(relay.dataDir, 'state'))).mode & 0o777, 0o700);
+    assert.equal((await stat(join(relay.dataDir, 'state', 'sources.json'))).mode & 0o777, 0o600);
   });
 
   it('deletes: the URL answers 404 source_not_found at once, and the stored events stay', async () => {
@@ -241,7 +241,7 @@ describe('who may manage sources', () => {
       assert.equal(anonymous.body.error.code, 'unauthorized');
       const read = await call<{ error: { code: string } }>(relay.url, reader, method, path, body);
       assert.equal(read.status, 403, `${method} ${path}`);
-      assert.equal(read.body.error.code, 'forbidden');
+      assert.equal(read.body.error.code, 'insufficient_scope');
     }
     const list = await call<{ data: Array<{ name: string; description: string | null }> }>(
       relay.url,

@@ -217,7 +217,10 @@ export default {
         sources = (await api('/v1/sources')).data;
         render();
       } catch (error) {
-        say(error.code === 'forbidden' ? 'Sources need the admin token.' : error.message, true);
+        // A key without the sources scope may not manage sources: say so, and offer no form that would only be refused.
+        const refused = error.code === 'forbidden' || error.code === 'insufficient_scope';
+        form.hidden = refused;
+        say(refused ? 'Sources need a key with the sources scope (or the admin token).' : error.message, true);
       }
     }
 

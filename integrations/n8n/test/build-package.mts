@@ -1,4 +1,4 @@
-// Builds n8n-nodes-hookrelay with its own tool chain (installed from its lock file when missing or
+// Builds and lints n8n-nodes-hookrelay with its own tool chain (installed from its lock file when missing or
 // out of date) and packs it, as a publisher would. Run as a script before the tests that load it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -31,6 +31,11 @@ export function build(): void {
   run(['run', 'build'], packageDir);
 }
 
+/** Lints with `n8n-node lint` (n8n's rules for community nodes; an error fails). */
+export function lint(): void {
+  run(['run', 'lint'], packageDir);
+}
+
 /** `npm pack` into a folder; returns the tarball's path. */
 export function pack(into: string): string {
   mkdirSync(into, { recursive: true });
@@ -39,4 +44,7 @@ export function pack(into: string): string {
   return join(into, name);
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) build();
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  build();
+  lint();
+}

@@ -123,16 +123,21 @@ export const operations: Record<string, Record<string, Operation>> = {
 				method: 'GET',
 				path: `/v1/batches/${path(str(ctx, 'batchId', i))}`,
 			});
-			if (!batch.output_file_id) return [];
-			const text = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'hookrelayApi', {
-				method: 'GET',
-				url: `${await relayBaseUrl.call(ctx)}/v1/files/${path(String(batch.output_file_id))}/content`,
-				json: false,
-			})) as string;
-			return String(text)
-				.split('\n')
-				.filter((line) => line.trim() !== '')
-				.map((line) => JSON.parse(line) as IDataObject);
+			// Lines that succeeded and lines that failed, each with its custom_id.
+			const lines: IDataObject[] = [];
+			for (const fileId of [batch.output_file_id, batch.error_file_id]) {
+				if (!fileId) continue;
+				const text = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, 'hookrelayApi', {
+					method: 'GET',
+					url: `${await relayBaseUrl.call(ctx)}/v1/files/${path(String(fileId))}/content`,
+					encoding: 'text',
+					json: false,
+				})) as string;
+				for (const line of String(text).split('\n')) {
+					if (line.trim() !== '') lines.push(JSON.parse(line) as IDataObject);
+				}
+			}
+			return lines;
 		},
 	},
 	delivery: {
@@ -219,16 +224,23 @@ function createResponse(ctx: IExecuteFunctions, i: number): Promise<IDataObject>
 	});
 }
 
-/** One batch from all input items: a JSONL file of `/v1/responses` lines, uploaded, then the batch. */
+/** One batch from all input items: a JSONL file of one line per item, uploaded, then the batch. */
 export async function createBatch(ctx: IExecuteFunctions, count: number): Promise<IDataObject> {
+	const endpoint = str(ctx, 'endpoint', 0) || '/v1/chat/completions';
 	const lines = [];
 	for (let i = 0; i < count; i++) {
 		lines.push(
 			JSON.stringify({
 				custom_id: `item-${i}`,
 				method: 'POST',
-				url: '/v1/responses',
-				body: { model: str(ctx, 'model', i), input: str(ctx, 'input', i) },
+				url: endpoint,
+				body:
+					endpoint === '/v1/responses'
+						? { model: str(ctx, 'model', i), input: str(ctx, 'input', i) }
+						: {
+								model: str(ctx, 'model', i),
+								messages: [{ role: 'user', content: str(ctx, 'input', i) }],
+							},
 			}),
 		);
 	}
@@ -251,6 +263,6 @@ export async function createBatch(ctx: IExecuteFunctions, count: number): Promis
 	return relayRequest.call(ctx, {
 		method: 'POST',
 		path: '/v1/batches',
-		body: { input_file_id: fileId, endpoint: '/v1/responses', completion_window: '24h' },
+		body: { input_file_id: fileId, endpoint, completion_window: '24h' },
 	});
 }

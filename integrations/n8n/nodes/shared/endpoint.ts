@@ -155,7 +155,9 @@ export async function syncAndCatchUp(
 	// A relay configured to look back less far (delivery.recoverMaxDays) refuses the time: the pending
 	// deliveries still go out with the flush.
 	if (recovered.status !== 202 && recovered.status !== 400) {
-		throw new Error(`hookrelay answered ${recovered.status} to the catch-up: ${JSON.stringify(recovered.body)}`);
+		throw new Error(
+			`hookrelay answered ${recovered.status} to the catch-up: ${JSON.stringify(recovered.body)}`,
+		);
 	}
 	await relayRequest.call(this, { method: 'POST', path: `/v1/endpoints/${id}/flush` });
 	state.caughtUpAt = now;

@@ -2,7 +2,7 @@
 // cached), against a real relay. See docs/n8n.md for what each step proves.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -41,12 +41,25 @@ describe('n8n-nodes-hookrelay in a real n8n', () => {
     userFolder = await mkdtemp(join(tmpdir(), 'hookrelay-n8n-'));
     installNode(userFolder, pack(join(userFolder, 'pack')));
     fake = await startFakeOpenAI();
+    // A hookrelay YAML workflow that calls an n8n workflow through the n8n.workflow step.
+    await writeFile(
+      join(userFolder, 'call-n8n.yaml'),
+      [
+        'name: call-n8n',
+        'steps:',
+        '  - id: call',
+        '    uses: n8n.workflow',
+        '    with: { url: "{{ event.payload.url }}", secret: "{{ event.payload.secret }}", json: { order: "{{ event.payload.order }}" } }',
+        '',
+      ].join('\n'),
+    );
     relay = await startRelay({
       sources: TEST_SOURCES,
       sections: {
         // After a failed attempt the next waits an hour: only the trigger's catch-up sends sooner.
         delivery: { jitter: 0, scheduleSeconds: [0, 3600, 3600] },
         ai: { upstreams: [{ name: 'fake', baseURL: fake.baseURL, models: ['fake-*'] }] },
+        workflows: { dir: userFolder, watch: false },
       },
     });
     const port = await freePort();
@@ -293,5 +306,83 @@ describe('n8n-nodes-hookrelay in a real n8n', () => {
     assert.equal(stored.status, 200);
     assert.equal(stored.body.type, 'n8n.sent');
     assert.deepEqual(stored.body.payload, { order: 7 });
+  });
+
+  it('the action node makes a batch from its input items and reads the results', async () => {
+    const make = await actionWorkflow('batch', [
+      node(
+        'Make Batch',
+        TYPE.action,
+        { resource: 'batch', operation: 'create', model: 'fake-model', input: '={{ $json.body.question }}' },
+        { credentials: { hookrelayApi: credential } },
+      ),
+    ]);
+    const batch = await make({ question: 'One line please' });
+    assert.match(String(batch.id), /^batch_/);
+    await waitFor(
+      'the batch to complete',
+      async () => (await api<{ status: string }>(relay, `/v1/batches/${String(batch.id)}`)).body.status === 'completed',
+      2 * MINUTE,
+      200,
+    );
+    const read = await actionWorkflow('results', [
+      node(
+        'Results',
+        TYPE.action,
+        { resource: 'batch', operation: 'results', batchId: '={{ $json.body.batch }}' },
+        { credentials: { hookrelayApi: credential } },
+      ),
+    ]);
+    const line = await read({ batch: batch.id });
+    assert.equal(line.custom_id, 'item-0');
+    assert.equal((line.response as { status_code: number }).status_code, 200);
+  });
+
+  it('a hookrelay workflow starts an n8n workflow with the n8n.workflow step, signed, and gets its answer', async () => {
+    const path = `called-${randomUUID()}`;
+    const hook = node(
+      'Webhook',
+      'n8n-nodes-base.webhook',
+      { httpMethod: 'POST', path, responseMode: 'lastNode', options: {} },
+      { webhookId: randomUUID(), typeVersion: 2 },
+    );
+    const flow = await n8n.api<{ id: string }>('POST', '/workflows', chain('called', [hook]));
+    await n8n.api('POST', `/workflows/${flow.id}/activate`);
+    const secret = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+    const started = await api<{ id: string }>(relay, '/v1/workflows/call-n8n/runs', {
+      method: 'POST',
+      body: { event: { type: 'order.placed', payload: { url: `${n8n.url}/webhook/${path}`, secret, order: 'A-7' } } },
+    });
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    const run = await waitFor(
+      'the run to end',
+      async () => {
+        const got = await api<{ status: string; steps: Array<{ id: string; output: unknown; error?: unknown }> }>(
+          relay,
+          `/v1/runs/${started.body.id}`,
+        );
+        return got.body.status === 'succeeded' || got.body.status === 'failed' ? got.body : null;
+      },
+      MINUTE,
+      200,
+    );
+    assert.equal(run.status, 'succeeded', JSON.stringify(run.steps));
+    // n8n's Webhook node answers with what it received: the body, and the signed headers.
+    const output = run.steps[0].output as {
+      status: number;
+      webhook_id: string;
+      body: { body: unknown; headers: Record<string, string> };
+    };
+    assert.equal(output.status, 200);
+    assert.deepEqual(output.body.body, { order: 'A-7' });
+    assert.equal(output.webhook_id, `${started.body.id}:call`);
+    assert.equal(output.body.headers['webhook-id'], `${started.body.id}:call`);
+    const { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature } = output.body.headers;
+    const verified = new Webhook(secret).verify(JSON.stringify({ order: 'A-7' }), {
+      'webhook-id': id,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': signature,
+    });
+    assert.deepEqual(verified, { order: 'A-7' });
   });
 });

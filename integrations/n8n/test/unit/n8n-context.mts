@@ -11,6 +11,7 @@ export interface RequestOptions {
   json?: boolean;
   returnFullResponse?: boolean;
   ignoreHttpStatusErrors?: boolean;
+  encoding?: string;
 }
 
 export interface StubOptions {
@@ -68,10 +69,19 @@ export function n8nContext(options: StubOptions, request?: { headers: IncomingHt
         const res = await fetch(url, {
           method: req.method,
           headers: { authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json', ...req.headers },
-          body: req.body === undefined ? undefined : JSON.stringify(req.body),
+          body:
+            req.body === undefined
+              ? undefined
+              : Buffer.isBuffer(req.body)
+                ? (req.body as unknown as BodyInit)
+                : JSON.stringify(req.body),
         });
+        if (req.encoding === 'arraybuffer') {
+          const bytes = await res.arrayBuffer();
+          return { statusCode: res.status, body: bytes, headers: Object.fromEntries(res.headers) };
+        }
         const text = await res.text();
-        const body = text ? JSON.parse(text) : {};
+        const body = req.json === false ? text : text ? JSON.parse(text) : {};
         if (!res.ok && !req.ignoreHttpStatusErrors)
           throw Object.assign(new Error(`HTTP ${res.status}`), { httpCode: String(res.status), body });
         return req.returnFullResponse ? { statusCode: res.status, body } : body;

@@ -34,6 +34,17 @@ export const batchProperties: INodeProperties[] = [
 		default: 'create',
 	},
 	field(R, ['create'], {
+		displayName: 'Endpoint',
+		name: 'endpoint',
+		type: 'options',
+		options: [
+			{ name: 'Chat Completions', value: '/v1/chat/completions' },
+			{ name: 'Responses', value: '/v1/responses' },
+		],
+		default: '/v1/chat/completions',
+		description: 'The API each line calls (the upstream must serve it)',
+	}),
+	field(R, ['create'], {
 		displayName: 'Model',
 		name: 'model',
 		type: 'string',
