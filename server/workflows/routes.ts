@@ -1,6 +1,7 @@
 import express, { type Request } from 'express';
 import type { RelayContext, Routers } from '../context.ts';
 import { defineErrorCodes, HttpError } from '../errors.ts';
+import { assertJsonDepth } from '../http/json-depth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import type { RelayEvent } from '../store/types.ts';
 import { CallbackError, type CallbackStore } from './callbacks.ts';
@@ -39,6 +40,8 @@ export function callbackRoutes({ root }: Routers, deps: { ctx: RelayContext; cal
     const text = bytes.toString('utf8');
     let body: unknown = text;
     if (String(req.headers['content-type'] ?? '').includes('json') && text !== '') {
+      // Bounded like every other JSON body (limits.jsonDepth) before it is parsed.
+      assertJsonDepth(bytes, deps.ctx.config.limits.jsonDepth);
       try {
         body = JSON.parse(text);
       } catch {

@@ -137,7 +137,7 @@ describe('wait.callback: a run waits for a POST to its callback URL', () => {
     assert.equal(((await bad.json()) as { error: { code: string } }).error.code, 'invalid_json');
   });
 
-  it('refuses a callback body over limits.jsonBodyBytes, and stores nothing', async () => {
+  it('refuses a callback body over limits.jsonBodyBytes or limits.jsonDepth, and stores nothing', async () => {
     const jobs = () => service.received.filter((r) => r.url === '/jobs');
     const before = jobs().length;
     const run = await start('slow');
@@ -150,6 +150,13 @@ describe('wait.callback: a run waits for a POST to its callback URL', () => {
     });
     assert.equal(big.status, 413);
     assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'payload_too_large');
+    const deep = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `${'['.repeat(257)}${']'.repeat(257)}`,
+    });
+    assert.equal(deep.status, 400);
+    assert.equal(((await deep.json()) as { error: { code: string } }).error.code, 'json_too_deep');
     const ok = await callback(url, { result: 'small' });
     assert.equal(ok.status, 200);
     const done = await waitFor('the run to succeed', async () => {
