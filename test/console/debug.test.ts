@@ -39,6 +39,25 @@ steps:
         uses: transform
         with: { value: "{{ $length(steps.label.output) }}" }
 `,
+  'fanout.yaml': `name: fanout
+steps:
+  - id: fan
+    parallel:
+      - id: left
+        uses: transform
+        with: { value: "{{ event.payload.order.id }}" }
+      - id: right
+        uses: transform
+        with: { value: "{{ event.payload.order.amount }}" }
+  - id: each
+    uses: transform
+    foreach: "{{ ['a', 'b'] }}"
+    continueOnError: true
+    with: { value: "{{ item = 'b' ? $error('item b refused') : { 'sent': item } }}" }
+  - id: approve
+    uses: wait.callback
+    with: { timeout: 1h }
+`,
   'shout.yaml': `name: shout
 steps:
   - id: say
@@ -221,45 +240,15 @@ describe('browser console: debugging an event end to end', () => {
     assert.equal((await api<{ data: unknown[] }>(relay, '/v1/runs?workflow=ping')).data.length, 0, 'no run was stored');
   });
 
-  it('shows foreach items, parallel groups and callback waits when a run record carries them', async () => {
-    const run = await api<{ id: string }>(relay, '/v1/workflows/tag/runs', { event_id: ids.other });
-    const stored = await waitFor('the run', async () => {
-      const r = await api<{ status: string; steps: Array<Record<string, unknown>> }>(relay, `/v1/runs/${run.id}`);
-      return r.status === 'succeeded' ? r : null;
+  it('shows foreach items, parallel groups and a callback wait of a real run', async () => {
+    const run = await api<{ id: string }>(relay, '/v1/workflows/fanout/runs', { event_id: ids.other });
+    const waiting = await waitFor('the run to wait for its callback', async () => {
+      const r = await api<{ status: string; steps: Array<{ id: string; callback_url?: string }> }>(relay, `/v1/runs/${run.id}`);
+      return r.status === 'waiting' ? r : null;
     });
-    // These fields come with foreach, parallel and wait.callback steps; the page is given a record with them.
-    const at = new Date().toISOString();
-    const record = {
-      ...stored,
-      steps: [
-        { ...stored.steps[0], group: 'fan' },
-        { ...stored.steps[1], group: 'fan' },
-        {
-          id: 'each',
-          uses: 'foreach',
-          status: 'failed',
-          attempts: 1,
-          started_at: at,
-          finished_at: at,
-          items: [
-            { index: 0, status: 'succeeded', output: { sent: 'a' }, error: null, attempts: 1, started_at: at, ended_at: at },
-            { index: 1, status: 'failed', output: null, error: 'HTTP 502', attempts: 3, started_at: at, ended_at: at },
-          ],
-        },
-        {
-          id: 'approve',
-          uses: 'wait.callback',
-          status: 'waiting',
-          attempts: 1,
-          started_at: at,
-          finished_at: null,
-          waiting: true,
-          callback_url: `${relay.url}/callbacks/abc`,
-        },
-      ],
-    };
-    await page.route(`${relay.url}/v1/runs/${run.id}`, (route) => route.fulfill({ json: record }));
-    await page.goto(`${relay.url}/#/workflows/tag/${run.id}`);
+    const callbackUrl = waiting.steps.find((step) => step.id === 'approve')?.callback_url ?? '';
+    assert.match(callbackUrl, /\/callbacks\/[^/]+\/approve$/);
+    await page.goto(`${relay.url}/#/workflows/fanout/${run.id}`);
     const detail = page.locator(`.run-detail[data-run="${run.id}"]`);
     await detail.locator('li[data-step="approve"]').waitFor();
     assert.deepEqual(await detail.locator('li.step-card[data-group="fan"] .badge.group').allTextContents(), [
@@ -271,17 +260,28 @@ describe('browser console: debugging an event end to end', () => {
       'succeeded',
       'failed',
     ]);
-    assert.match((await items.nth(1).textContent()) ?? '', /3.*HTTP 502/);
-    assert.match(
-      (await detail.locator('li[data-step="approve"] .callback').textContent()) ?? '',
-      /Waiting for a callback at .*\/callbacks\/abc/,
+    assert.match((await items.nth(1).textContent()) ?? '', /item b refused/);
+    assert.ok(
+      ((await detail.locator('li[data-step="approve"] .callback').textContent()) ?? '').includes(
+        `Waiting for a callback at ${callbackUrl}`,
+      ),
     );
-    // The graph draws the two steps of the parallel group side by side (one row), not one under the other.
+    // The graph draws the two branches of the parallel group side by side (one row), the rest below.
     const tops = await page
       .locator('svg.workflow-graph g.node rect')
-      .evaluateAll((rects) => rects.map((r) => r.getAttribute('y')));
-    assert.deepEqual(tops, ['0', '0']);
-    await page.unroute(`${relay.url}/v1/runs/${run.id}`);
+      .evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('y'))));
+    assert.equal(tops.length, 4);
+    assert.equal(tops[0], tops[1]);
+    assert.ok(tops[2] > tops[1] && tops[3] > tops[2], `rows below the group: ${tops.join(', ')}`);
+    const answered = await fetch(callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ approved: true }),
+    });
+    assert.equal(answered.status, 200);
+    await waitFor('the run to finish after its callback', async () =>
+      (await api<{ status: string }>(relay, `/v1/runs/${run.id}`)).status === 'succeeded' ? true : null,
+    );
   });
 
   it('passes axe (no serious or critical violations) and the CSP on every page, and fits a phone', async () => {
