@@ -209,7 +209,7 @@ describe('batches through the relay', () => {
   });
 
   it('cancels mid-batch: in-flight lines are aborted, the rest are listed as batch_cancelled', async () => {
-    lines.holdAfter(2);
+    lines.holdFrom(3);
     const batch = await uploadAndCreate(client, inputLines(8));
     await waitFor(
       'two lines done and two parked',

@@ -31,16 +31,21 @@ describe('a batch across a crash', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-batch-restart-'));
     cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
 
-    lines.holdAfter(3);
+    // Lines 4 and later park by number: which lines pass must not depend on the order the two in-flight
+    // requests reach the upstream (holdAfter(3) let line 4 pass and parked line 3 when line 4's request
+    // arrived first, and line 3 then ran after the restart, as it should, failing the test).
+    lines.holdFrom(4);
     const first = await spawnRelay({ dataDir, configYaml: configYaml(upstream.baseURL) });
     cleanup.push(async () => first.child.exitCode === null && first.child.kill('SIGKILL'));
     let client = new OpenAI({ apiKey: 'test-admin-token', baseURL: `${first.url}/v1`, maxRetries: 0 });
     const batch = await uploadAndCreate(client, inputLines(10, [5]));
-    await waitFor('three lines done and two parked', async () => {
+    await waitFor('lines 1 to 3 done, line 5 failed, lines 4 and 6 parked', async () => {
       const counts = (await client.batches.retrieve(batch.id)).request_counts;
-      return counts?.completed === 3 && lines.parked === 2;
+      return counts?.completed === 3 && counts.failed === 1 && lines.parked === 2;
     });
     const sentBeforeCrash = upstream.requests.length;
+    const answered = upstream.requests.filter((r) => !r.paused).map((r) => r.body?.messages?.[0]?.content);
+    assert.deepEqual(answered.sort(), ['FAIL 5', 'hello 1', 'hello 2', 'hello 3'], 'the upstream answered lines 1, 2, 3 and 5');
     first.child.kill('SIGKILL');
     assert.equal((await first.exited).signal, 'SIGKILL');
     lines.release();

@@ -62,18 +62,34 @@ export function serveObjects(fake: FakeOpenAI): ObjectRoutes {
 }
 
 export interface LineControl {
-  /** Lets the next `n` chat completions through, then parks the rest until release(). */
+  /**
+   * Lets the next `n` chat completions through, then parks the rest until release(). Which lines pass
+   * is the order their requests arrive in: with several lines in flight, not necessarily line order.
+   */
   holdAfter(n: number): void;
+  /**
+   * Parks the chat completions of line `n` and every later line (by the number inputLines() puts in
+   * each line's content) until release(), whatever order their requests arrive in.
+   */
+  holdFrom(n: number): void;
   release(): void;
   /** Chat completions parked right now. */
   readonly parked: number;
 }
 
-/** Chat completion lines: content containing FAIL answers 400; holdAfter() parks later requests. */
+/** The line number inputLines() writes into a line's content (`hello 7`, `FAIL 7`), or null. */
+const lineNumberOf = (messages: unknown): number | null => {
+  const match = /(?:hello|FAIL) (\d+)/.exec(JSON.stringify(messages));
+  return match ? Number(match[1]) : null;
+};
+
+/** Chat completion lines: content containing FAIL answers 400; holdAfter() and holdFrom() park requests. */
 export function controlLines(fake: FakeOpenAI): LineControl {
   let passes = Number.POSITIVE_INFINITY;
+  let heldFrom = Number.POSITIVE_INFINITY;
   fake.behaviourFor = (body) => {
     if (JSON.stringify(body.messages).includes('FAIL')) return { failStatus: 400 };
+    if ((lineNumberOf(body.messages) ?? 0) >= heldFrom) return { pauseAfter: 0 };
     if (passes !== Number.POSITIVE_INFINITY && passes-- <= 0) return { pauseAfter: 0 };
     return undefined;
   };
@@ -81,8 +97,12 @@ export function controlLines(fake: FakeOpenAI): LineControl {
     holdAfter(n) {
       passes = n;
     },
+    holdFrom(n) {
+      heldFrom = n;
+    },
     release() {
       passes = Number.POSITIVE_INFINITY;
+      heldFrom = Number.POSITIVE_INFINITY;
       fake.release();
     },
     get parked() {
