@@ -219,6 +219,8 @@ async function runStep(
   } catch (e) {
     return fail(`with: ${(e as Error).message}`, failureCode(e));
   }
+  // What the step was given, for the console's run view: bounded and redacted like its output.
+  record.input = deps.redact(bounded(shownInput(params), deps.limits.outputBytes));
   const result = await runAttempts(deps, run, step, { key: step.id, step: record, record }, params, signal);
   if (!result.ok) return fail(result.message, result.code);
   return succeeded(deps, run, step, record, result.value, result.ended);
@@ -241,6 +243,13 @@ async function succeeded(
   // The last step's output is saved together with the run's final status (one write per run).
   if (step !== run.workflow.steps.at(-1)) await run.save();
   return { kind: 'completed' };
+}
+
+/** `with` as stored: a deferred field (evaluated by the plugin as it runs) is shown by name only. */
+function shownInput(params: Record<string, unknown>): unknown {
+  return JSON.parse(
+    JSON.stringify(params, (_key, value) => (typeof value === 'function' ? '(evaluated as the step runs)' : value)) ?? 'null',
+  );
 }
 
 /** `with` evaluated against the context; deferred fields handed over as functions. */

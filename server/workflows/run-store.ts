@@ -16,6 +16,8 @@ export interface StepRecord {
   attempts: number;
   started_at: string | null;
   finished_at: string | null;
+  /** The step's `with` as evaluated (deferred fields by name), bounded and redacted like `output`. */
+  input?: unknown;
   /** Bounded: see `limits.outputBytes`; larger outputs are kept as a truncated preview. */
   output?: unknown;
   error?: string | null;

@@ -98,6 +98,9 @@ describe('workflows.secrets: read as secrets.NAME, never shown', () => {
     const call = shown.steps.find((s) => s.id === 'call')?.output as { body: { auth: string; sent: { note: string } } };
     assert.equal(call.body.auth, 'Bearer [secret:API_TOKEN]');
     assert.equal(call.body.sent.note, 'token is [secret:API_TOKEN] here');
+    // The step's input as evaluated is kept for the run view, redacted the same way.
+    const given = shown.steps.find((s) => s.id === 'call') as unknown as { input: { headers: { authorization: string } } };
+    assert.equal(given.input.headers.authorization, 'Bearer [secret:API_TOKEN]');
     assert.deepEqual(shown.steps.find((s) => s.id === 'each')?.output, ['1:[secret:API_TOKEN]', '2:[secret:API_TOKEN]']);
     assert.match(shown.error.message, /\/fail\?key=\[secret:API_TOKEN\] answered 500/);
     assert.deepEqual(((shown.steps.find((s) => s.id === 'kept')?.output ?? {}) as { entries?: unknown }).entries, {
