@@ -177,7 +177,9 @@ describe('browser console: debugging an event end to end', () => {
     assert.equal(await page.locator('main').getAttribute('data-page'), 'workflows');
     const double = detail.locator('li.step-card[data-step="double"]');
     assert.match((await double.locator('.step-timing').textContent()) ?? '', /took \d+ ms, 1 attempt/);
-    assert.match((await double.locator('pre').textContent()) ?? '', /"total": 14/);
+    assert.match((await double.getByLabel('double output').textContent()) ?? '', /"total": 14/);
+    // The step's evaluated input is shown beside its output.
+    assert.match((await double.getByLabel('double input').textContent()) ?? '', /"value"/);
     assert.deepEqual(await page.locator('svg.workflow-graph g.node').evaluateAll((g) => g.map((n) => n.getAttribute('class'))), [
       'node succeeded',
       'node succeeded',

@@ -80,7 +80,10 @@ describe('console: workflows page', () => {
     await page.locator(`.run-detail[data-run="${rerun.id}"]`).waitFor();
     await relay.relay.ctx.events.emit({ source: 'manual', type: 'open', payload: {} });
     await page.locator(`.run-detail[data-run="${rerun.id}"] h2 .badge[data-status="succeeded"]`).waitFor();
-    const output = await page.locator(`.run-detail[data-run="${rerun.id}"] li[data-step="shape"] pre`).textContent();
+    const output = await page
+      .locator(`.run-detail[data-run="${rerun.id}"] li[data-step="shape"]`)
+      .getByLabel('shape output')
+      .textContent();
     assert.match(output ?? '', /"opened_by": "evt_/);
   });
 });
