@@ -39,6 +39,11 @@ export class PostgresCluster implements Cluster {
   readonly #knownLost = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
   #tick: Promise<void> = Promise.resolve();
+  /** Roles and silent instances are being looked at (after a heartbeat). */
+  #ticking = false;
+  #beating: Promise<void> = Promise.resolve();
+  /** When the last heartbeat was sent (`performance.now()`). */
+  #lastSent = Number.NEGATIVE_INFINITY;
   #unlisten: (() => void) | null = null;
   #running = false;
   /** Claims asserted from this time on are covered by heartbeats that landed without a gap since. */
@@ -73,6 +78,7 @@ export class PostgresCluster implements Cluster {
     if (!this.#running) return;
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
+    await this.#beating;
     await this.#tick;
     this.#heldUntil = Number.NEGATIVE_INFINITY;
     this.#unlisten?.();
@@ -139,6 +145,7 @@ export class PostgresCluster implements Cluster {
    */
   async #beat(): Promise<void> {
     const sent = performance.now();
+    this.#lastSent = sent;
     await this.#db.query(HEARTBEAT, [this.instanceId]);
     const landed = performance.now();
     if (landed >= this.#heldUntil) this.#heldSince = landed;
@@ -150,14 +157,19 @@ export class PostgresCluster implements Cluster {
     for (const listener of this.#topics.listeners(signal.topic)) listener(signal.message);
   }
 
+  /**
+   * The next heartbeat, lease/3 after the previous one was sent. Heartbeats run apart from the rest
+   * of a tick (roles, silent instances, clean-up): a tick slowed by a busy database must not space the
+   * heartbeats out past the lease, or live instances would take each other's work.
+   */
   #schedule(): void {
     if (!this.#running) return;
+    const period = Math.max(50, Math.floor(this.leaseMs / 3));
     this.#timer = setTimeout(
       () => {
-        this.#enqueue(() => this.#heartbeat());
-        this.#tick.finally(() => this.#schedule());
+        this.#beating = this.#heartbeat().finally(() => this.#schedule());
       },
-      Math.max(50, Math.floor(this.leaseMs / 3)),
+      Math.max(0, this.#lastSent + period - performance.now()),
     );
     this.#timer.unref();
   }
@@ -168,9 +180,23 @@ export class PostgresCluster implements Cluster {
 
   async #heartbeat(): Promise<void> {
     if (!this.#running) return;
-    await this.#beat();
-    await this.#claimRoles();
-    await this.#findLost();
+    try {
+      await this.#beat();
+    } catch (error) {
+      this.#onError(error);
+      return;
+    }
+    // The rest of the tick follows the heartbeat that landed; one still running is not queued twice.
+    if (this.#ticking || !this.#running) return;
+    this.#ticking = true;
+    this.#enqueue(async () => {
+      try {
+        await this.#claimRoles();
+        await this.#findLost();
+      } finally {
+        this.#ticking = false;
+      }
+    });
   }
 
   async #claimRoles(): Promise<void> {

@@ -16,6 +16,15 @@ const { source } = shop;
 const ingest = async (...args: Parameters<typeof shop.ingest>) => (await shop.ingest(...args)).id;
 
 const DELIVERY = { concurrency: 2, sweepIntervalSeconds: 1, scheduleSeconds: [0, 1, 1, 1, 1, 1, 1, 1] };
+/**
+ * The survivors must stay live for each other: a survivor whose heartbeats (every third of the lease)
+ * land later than the lease is taken for dead, and its attempts in flight are sent again, as
+ * documented. A 1 s lease was lapsed by live relays in a loaded test process; 3 s needs a stall of
+ * seconds. The kill is noticed a lease later.
+ */
+const LEASE_SECONDS = 3;
+/** Bounds for states a slow machine reaches later, not for how fast the relay must be. */
+const WAIT_MS = 60_000;
 
 describe('deliveries of a relay instance killed with SIGKILL', { skip: skipWithoutPostgres }, () => {
   const schema = newSchema();
@@ -43,18 +52,22 @@ describe('deliveries of a relay instance killed with SIGKILL', { skip: skipWitho
   it('are taken over by the survivors: every event delivered, twice only where an attempt was in flight at the kill', async () => {
     const configYaml = JSON.stringify({
       sources: [source],
-      store: { driver: 'postgres', url: testDatabaseUrl, schema, leaseSeconds: 1 },
+      store: { driver: 'postgres', url: testDatabaseUrl, schema, leaseSeconds: LEASE_SECONDS },
       delivery: DELIVERY,
     });
     child = await spawnRelay({ dataDir, configYaml });
     // Started alone, the child leads fan-out: it creates, and holds, every delivery until it dies.
-    const [childInstance] = await waitFor('the child to lead fan-out', async () => {
-      const owners = await claimOwners('role:delivery.fanout');
-      return owners.length === 1 ? owners : null;
-    });
+    const [childInstance] = await waitFor(
+      'the child to lead fan-out',
+      async () => {
+        const owners = await claimOwners('role:delivery.fanout');
+        return owners.length === 1 ? owners : null;
+      },
+      WAIT_MS,
+    );
     const options = {
       driver: 'postgres' as const,
-      postgres: { url: testDatabaseUrl ?? '', schema, leaseSeconds: 1 },
+      postgres: { url: testDatabaseUrl ?? '', schema, leaseSeconds: LEASE_SECONDS },
       sources: [source],
       sections: { delivery: DELIVERY },
     };
@@ -74,9 +87,13 @@ describe('deliveries of a relay instance killed with SIGKILL', { skip: skipWitho
     const events: string[] = [];
     for (let i = 0; i < 9; i++) events.push(await ingest([child.url, a.url, b.url][i % 3], `msg_kill_${i}`, { type: 'kill', i }));
     const ids = (path: string) => receiver.received.filter((r) => r.path === path).map((r) => String(r.headers['webhook-id']));
-    await waitFor('two attempts hanging and every event failing once at the other endpoint', () => {
-      return ids('/hang').length === 2 && new Set(ids('/retry')).size === events.length;
-    });
+    await waitFor(
+      'two attempts hanging and every event failing once at the other endpoint',
+      () => {
+        return ids('/hang').length === 2 && new Set(ids('/retry')).size === events.length;
+      },
+      WAIT_MS,
+    );
     assert.deepEqual(new Set(await claimOwners('dlv:')), new Set([childInstance]), 'the child holds every delivery');
     const inFlight = ids('/hang');
 
@@ -87,8 +104,8 @@ describe('deliveries of a relay instance killed with SIGKILL', { skip: skipWitho
     for (let i = 0; i < 3; i++) events.push(await ingest([a.url, b.url][i % 2], `msg_after_kill_${i}`, { type: 'kill', i }));
 
     const wanted = events.flatMap((id) => [`/hang ${id}`, `/retry ${id}`]);
-    await waitFor('every event at both endpoints', () => wanted.every((key) => succeeded.includes(key)));
-    assert.equal(succeeded.length, wanted.length, 'no event was delivered successfully twice');
+    await waitFor('every event at both endpoints', () => wanted.every((key) => succeeded.includes(key)), WAIT_MS);
+    assert.deepEqual([...succeeded].sort(), [...wanted].sort(), 'no event was delivered successfully twice');
     for (const id of events) {
       const sentToHang = ids('/hang').filter((x) => x === id).length;
       assert.equal(sentToHang, inFlight.includes(id) ? 2 : 1, `${id} at /hang: resent only if in flight at the kill`);
