@@ -13,7 +13,7 @@ import { chatChunks } from './upstream-stream.ts';
 import type { UpstreamRouter } from './upstreams.ts';
 import type { UsageStore } from './usage.ts';
 
-interface Deps {
+export interface ChatCompletionsDeps {
   ctx: RelayContext;
   config: AiConfig;
   router: UpstreamRouter;
@@ -29,7 +29,7 @@ const invalid = (param: string, message: string) => new HttpError('invalid_reque
  * same per-upstream queue as responses, with usage recorded per model and caller. Streams always ask
  * the upstream for usage; a client that did not ask for it does not get the extra usage chunk.
  */
-export function chatCompletionsHandler(deps: Deps) {
+export function chatCompletionsHandler(deps: ChatCompletionsDeps) {
   const { ctx } = deps;
   return async (req: Request, res: HttpResponse) => {
     const body = checkBody(req.body);

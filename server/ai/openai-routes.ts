@@ -1,23 +1,11 @@
 import type { Router } from 'express';
-import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { chatCompletionsHandler } from './chat-completions.ts';
-import type { AiConfig } from './config.ts';
-import type { AiMetrics } from './metrics.ts';
+import { type ChatCompletionsDeps, chatCompletionsHandler } from './chat-completions.ts';
 import type { ModelCatalogue } from './models.ts';
-import type { AiQueue } from './queue.ts';
 import type { AiQuota } from './quota.ts';
 import { principalOf } from '../http/auth.ts';
-import type { UpstreamRouter } from './upstreams.ts';
-import type { UsageStore } from './usage.ts';
 
-interface Deps {
-  ctx: RelayContext;
-  config: AiConfig;
-  router: UpstreamRouter;
-  queue: AiQueue;
-  usage: UsageStore;
-  metrics: AiMetrics;
+interface Deps extends ChatCompletionsDeps {
   models: ModelCatalogue;
   quota: AiQuota;
 }
