@@ -26,6 +26,7 @@ const options: FanoutOptions = {
   clientProcesses: Number(process.env.FANOUT_CLIENT_PROCESSES ?? sized(4, 2)),
   secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
   token: 'bench-admin-token',
+  warmUpSeconds: sized(3, 1),
   catchUpMs: 15_000,
 };
 /** `lowdb` (the default file store, durable writes) or `memory` (to see fan-out without disk waits). */

@@ -14,6 +14,8 @@ export interface FanoutOptions {
   clientProcesses: number;
   secret: string;
   token: string;
+  /** Webhooks sent before the subscribers connect, so neither the sender nor the server is measured cold. */
+  warmUpSeconds: number;
   /** How long subscribers may take to catch up after the last webhook before what is missing counts as lost. */
   catchUpMs: number;
 }
@@ -144,6 +146,7 @@ function merge(parts: Observed[], expected: number): KindResult {
 }
 
 export async function runFanout(url: string, serverPid: number, options: FanoutOptions): Promise<PhaseResult> {
+  await ingest(url, { ...options, seconds: options.warmUpSeconds });
   const processes = Array.from({ length: options.clientProcesses }, (_, i) =>
     fork(
       CLIENTS,
