@@ -90,13 +90,13 @@ async function stop(server: Server): Promise<void> {
   await exited;
 }
 
-async function phase(label: string, start: () => Promise<Server>): Promise<PhaseResult> {
+async function phase(label: string, start: () => Promise<Server>, seconds = options.seconds): Promise<PhaseResult> {
   process.stderr.write(
-    `${label}: ${options.socketio} Socket.IO + ${options.sse} SSE subscribers, ${options.rate}/s for ${options.seconds} s\n`,
+    `${label}: ${options.socketio} Socket.IO + ${options.sse} SSE subscribers, ${options.rate}/s for ${seconds} s\n`,
   );
   const server = await start();
   try {
-    return await runFanout(server.url, server.child.pid as number, options);
+    return await runFanout(server.url, server.child.pid as number, { ...options, seconds });
   } finally {
     await stop(server);
   }
@@ -107,7 +107,7 @@ const fmt = (n: number) => n.toFixed(1);
 function print(label: string, r: PhaseResult): void {
   console.log(
     `${label}: ${r.accepted} accepted, ${r.failed} failed; 200 answer p50 ${fmt(r.answerP50)} ms, p99 ${fmt(r.answerP99)} ms; ` +
-      `server CPU ${(r.serverCpu * 100).toFixed(0)} % of one core, client processes ${(r.clientCpu * 100).toFixed(0)} %, server RSS max ${fmt(r.rssMaxMiB)} MiB`,
+      `server CPU ${(r.serverCpu * 100).toFixed(0)} % of one core, client processes ${(r.clientCpu * 100).toFixed(0)} % (busiest ${(r.busiestClientCpu * 100).toFixed(0)} %), server RSS max ${fmt(r.rssMaxMiB)} MiB`,
   );
   for (const [kind, k] of Object.entries(r.kinds)) {
     console.log(
@@ -128,7 +128,9 @@ console.log(
 );
 const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-'));
 try {
-  // The bare pipeline first, so the relay is not measured while the machine is fresher than for its baseline.
+  // The first phase of a run was at times measured much slower than the next (with either order: the
+  // sender and client processes still warming up), so a short whole phase runs first and is not counted.
+  await phase('warm-up, not measured', startBare, sized(5, 2));
   const bare = await phase('bare Express + Socket.IO + SSE', startBare);
   const relay = await phase('relay', () => startRelay(dataDir));
   const memory = MEMORY_PHASE ? await phase('relay, memory store', () => startRelay(dataDir, 'memory')) : null;

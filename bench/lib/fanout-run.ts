@@ -43,6 +43,8 @@ export interface PhaseResult {
   /** Server CPU over the phase, as a share of one core. */
   serverCpu: number;
   clientCpu: number;
+  /** The busiest client process's CPU, as a share of one core: near 1, the clients are what is measured. */
+  busiestClientCpu: number;
   rssMaxMiB: number;
   kinds: Record<'socketio' | 'sse', KindResult>;
 }
@@ -163,8 +165,7 @@ export async function runFanout(url: string, serverPid: number, options: FanoutO
     await Promise.all(processes.map((child) => waitMessage(child, 'ready')));
     const rss: number[] = [];
     const sampler = setInterval(() => void rssMiB(serverPid).then((mib) => rss.push(mib)), 250);
-    const clientCpu = () =>
-      Promise.all(processes.map((c) => cpuSeconds(c.pid as number))).then((s) => s.reduce((a, b) => a + b, 0));
+    const clientCpu = () => Promise.all(processes.map((c) => cpuSeconds(c.pid as number)));
     const before = { server: await cpuSeconds(serverPid), clients: await clientCpu() };
     const started = now();
     const sent = await ingest(url, options);
@@ -175,7 +176,7 @@ export async function runFanout(url: string, serverPid: number, options: FanoutO
     clearInterval(sampler);
     const elapsed = (now() - started) / 1000;
     const serverCpu = ((await cpuSeconds(serverPid)) - before.server) / elapsed;
-    const clientsCpu = ((await clientCpu()) - before.clients) / elapsed;
+    const perClient = (await clientCpu()).map((seconds, i) => (seconds - before.clients[i]) / elapsed);
     for (const child of processes) child.send({ report: true });
     const reports = await Promise.all(
       processes.map((child) => waitMessage<Record<'socketio' | 'sse', Observed>>(child, 'report')),
@@ -186,7 +187,8 @@ export async function runFanout(url: string, serverPid: number, options: FanoutO
       answerP50: percentile(sent.answers, 50),
       answerP99: percentile(sent.answers, 99),
       serverCpu,
-      clientCpu: clientsCpu,
+      clientCpu: perClient.reduce((a, b) => a + b, 0),
+      busiestClientCpu: Math.max(...perClient),
       rssMaxMiB: Math.max(...rss),
       kinds: {
         socketio: merge(
