@@ -8,9 +8,10 @@ import type { AddressInfo } from 'node:net';
 import { startRelay } from '../test/helpers/relay.ts';
 import { waitFor } from '../test/helpers/wait.ts';
 import { workflowDir } from '../test/workflows/workflow-dir.ts';
+import { sized } from './lib/quick.ts';
 
-const EVENTS = Number(process.argv[2] ?? 5000);
-const REQUESTS = Number(process.argv[3] ?? 300);
+const EVENTS = Number(process.argv[2] ?? sized(5000, 500));
+const REQUESTS = Number(process.argv[3] ?? sized(300, 50));
 
 const receiver = createServer((req, res) => {
   req.resume();

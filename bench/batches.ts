@@ -5,8 +5,10 @@ import { cpus } from 'node:os';
 import OpenAI, { toFile } from 'openai';
 import { startFakeOpenAI } from '../test/helpers/fake-openai.ts';
 import { startRelay } from '../test/helpers/relay.ts';
+import { sized } from './lib/quick.ts';
+import { report } from './lib/summary.ts';
 
-const LINES = Number(process.argv[2] ?? 2000);
+const LINES = Number(process.argv[2] ?? sized(2000, 200));
 const CONCURRENCY = 16;
 
 function jsonl(n: number): string {
@@ -72,7 +74,13 @@ try {
   console.log(`lines: ${LINES}, concurrency: ${CONCURRENCY}`);
   console.log(`direct SDK → fake:        ${rate(directMs)} lines/s (${Math.round(directMs)} ms)`);
   console.log(`batch through the relay:  ${rate(relayMs)} lines/s (${Math.round(relayMs)} ms, upload to completed)`);
-  console.log(`relay / direct: ${(rate(relayMs) / rate(directMs)).toFixed(2)}`);
+  report({
+    bench: 'batches',
+    metric: 'lines/s vs the openai SDK direct',
+    unit: 'lines/s',
+    relay: rate(relayMs),
+    baseline: rate(directMs),
+  });
 } finally {
   await fake.close();
 }

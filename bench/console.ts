@@ -9,9 +9,10 @@ import type { Page } from 'playwright-core';
 import { signHeaders } from '../server/ingest/signers.ts';
 import { launchBrowser, signIn } from '../test/helpers/browser.ts';
 import { ADMIN_TOKEN, startRelay, type TestRelay } from '../test/helpers/relay.ts';
+import { sized } from './lib/quick.ts';
 
 const RATE = Number(process.argv[2] ?? 200);
-const SECONDS = Number(process.argv[3] ?? 10);
+const SECONDS = Number(process.argv[3] ?? sized(10, 3));
 const DROP_MS = Number(process.argv[4] ?? 0);
 const SECRET = 'bench-secret';
 

@@ -13,9 +13,11 @@ import { delivery } from '../server/delivery/index.ts';
 import { createRelay, type Relay } from '../server/main.ts';
 import { createLogger } from '../server/ops/logger.ts';
 import { defaultSubsystems } from '../server/subsystems.ts';
+import { sized } from './lib/quick.ts';
+import { report } from './lib/summary.ts';
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: '50000' }, fanout: { type: 'string', default: 'source' } },
+  options: { events: { type: 'string', default: sized('50000', '5000') }, fanout: { type: 'string', default: 'source' } },
 });
 const EVENTS = Number(values.events);
 const ENDPOINTS = 10;
@@ -205,11 +207,28 @@ try {
     `per healthy endpoint with a dead one: wall-clock ratio ${ratio.toFixed(2)}, per relay CPU-second ratio ${cpuRatio.toFixed(2)} (bar >= 0.90: ${Math.min(ratio, cpuRatio) >= 0.9 ? 'met' : 'NOT met'})`,
   );
   console.log(`bar >= 3000 deliveries/s: ${all.perSecond >= 3000 ? 'met' : 'NOT met'}`);
+  report({
+    bench: 'deliver',
+    metric: 'deliveries/s, all healthy',
+    unit: '/s',
+    relay: all.perSecond,
+    goal: { op: '>=', value: 3000 },
+  });
+  report({
+    bench: 'deliver',
+    metric: 'per healthy endpoint, one dead vs none (worse of wall clock and CPU)',
+    unit: '/s',
+    relay: Math.min(ratio, cpuRatio) * all.perEndpoint,
+    baseline: all.perEndpoint,
+    goal: { op: '>=', value: 0.9 },
+  });
   const liveDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-live-'));
   const fresh = await startRelay(liveDir);
   await createEndpoints(fresh, ports);
   await fresh.stop();
-  const latency = await live(liveDir, receivers, 10_000, 1000).finally(() => rm(liveDir, { recursive: true, force: true }));
+  const latency = await live(liveDir, receivers, sized(10_000, 2_000), 1000).finally(() =>
+    rm(liveDir, { recursive: true, force: true }),
+  );
   console.log(
     `live at 1000 events/s: ${latency.delivered} delivered, ingest-to-receipt p50 ${latency.p50} ms, p99 ${latency.p99} ms`,
   );

@@ -8,9 +8,10 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { FileEventStore } from '../server/store/file-event-store.ts';
 import { preSign } from './lib/messages.ts';
 import { appendMessages, prefill } from './lib/prefill.ts';
+import { sized } from './lib/quick.ts';
 
-const STORED = 50_000;
-const INGEST = 20_000;
+const STORED = sized(50_000, 5_000);
+const INGEST = sized(20_000, 2_000);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 async function heapMiB(): Promise<number> {

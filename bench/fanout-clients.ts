@@ -1,5 +1,6 @@
-// Child process of bench/fanout.ts: opens the Socket.IO and SSE subscribers, measures the delay from
-// each event's send time (in its payload) to its arrival, and reports to the parent over IPC.
+// Child process of bench/fanout.ts (several run at once): opens its share of the Socket.IO and SSE
+// subscribers, measures the delay from each event's send time (in its payload) to its arrival, and
+// reports the raw figures to the parent over IPC (advanced serialization, for the typed arrays).
 import { io, type Socket } from 'socket.io-client';
 import { readFrames } from '../server/cli/sse-client.ts';
 
@@ -71,25 +72,14 @@ async function openSse(): Promise<void> {
     });
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function summary(kind: Subscriber['kind']) {
-  const sorted = latencies[kind].sort((a, b) => a - b);
-  const stored = fanOut[kind].sort((a, b) => a - b);
-  const own = subscribers.filter((s) => s.kind === kind);
+/** What this process saw, raw, so the parent can merge the percentiles of every client process exactly. */
+function observed(kind: Subscriber['kind']) {
   return {
-    clients: own.length,
-    dropped: own.filter((s) => s.dropped).length,
-    deliveredMin: Math.min(...own.map((s) => s.received)),
-    deliveredMax: Math.max(...own.map((s) => s.received)),
-    outOfOrder: own.reduce((n, s) => n + s.outOfOrder, 0),
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    max: sorted.at(-1) ?? Number.NaN,
-    storedP50: percentile(stored, 50),
-    storedP99: percentile(stored, 99),
+    latencies: Float64Array.from(latencies[kind]),
+    fanOut: Float64Array.from(fanOut[kind]),
+    subscribers: subscribers
+      .filter((s) => s.kind === kind)
+      .map(({ received, outOfOrder, dropped }) => ({ received, outOfOrder, dropped })),
   };
 }
 
@@ -113,8 +103,10 @@ process.on('message', (message: { expect?: number; report?: boolean }) => {
     }, 50);
   }
   if (message.report) {
-    process.send?.({ report: { socketio: summary('socketio'), sse: summary('sse') } });
+    // Taken before the subscribers close (closing marks them dropped); the process exits only once the
+    // report (megabytes of latencies in a full run) has gone down the IPC channel.
+    const report = { socketio: observed('socketio'), sse: observed('sse') };
     for (const close of closers) close();
-    setTimeout(() => process.exit(0), 200).unref();
+    process.send?.({ report }, () => process.exit(0));
   }
 });

@@ -1,181 +1,179 @@
-// npm run bench:fanout: ingest-to-subscriber latency with 500 Socket.IO and 100 SSE subscribers
-// (in a child process) while signed webhooks arrive at 100 events/s for 30 s. The relay runs as
-// `hookrelay start` in its own process so its RSS can be sampled alone. 127.0.0.1 only.
+// npm run bench:fanout: send-to-subscriber latency with 500 Socket.IO and 100 SSE subscribers while
+// signed webhooks arrive at 100 events/s for 30 s, against the relay (`hookrelay start`, file store,
+// durable write before the 200) and, in the same run with the same clients and webhooks, against a bare
+// Express + Socket.IO + SSE pipeline (bench/fanout-bare.ts: POST → 200 → broadcast). Each server runs in
+// its own process, the subscribers in FANOUT_CLIENT_PROCESSES more; a third phase runs the relay on the
+// memory store, to tell the durable write from the fan-out itself. Prints p50/p99 and lost events for
+// both and the ratios against issue 21's goals. 127.0.0.1 only; bounded in count and time.
 //
-// Other runs: FANOUT_SECONDS, FANOUT_RATE, FANOUT_SOCKETIO, FANOUT_SSE, FANOUT_STORE=memory;
-// RELAY_NODE_OPTIONS=--cpu-prof profiles the relay.
-import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+// Other runs: FANOUT_SECONDS, FANOUT_RATE, FANOUT_SOCKETIO, FANOUT_SSE, FANOUT_CLIENT_PROCESSES,
+// FANOUT_STORE=memory, FANOUT_MEMORY=0 (skips the third phase, the relay on the memory store);
+// RELAY_NODE_OPTIONS=--cpu-prof profiles the relay; BENCH_QUICK=1 for a smoke run.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { signHeaders } from '../server/ingest/signers.ts';
+import { type FanoutOptions, type PhaseResult, runFanout } from './lib/fanout-run.ts';
+import { sized } from './lib/quick.ts';
+import { report } from './lib/summary.ts';
 
-const SECONDS = Number(process.env.FANOUT_SECONDS ?? 30);
-const RATE = Number(process.env.FANOUT_RATE ?? 100);
-const SOCKETIO = Number(process.env.FANOUT_SOCKETIO ?? 500);
-const SSE = Number(process.env.FANOUT_SSE ?? 100);
+const options: FanoutOptions = {
+  seconds: Number(process.env.FANOUT_SECONDS ?? sized(30, 5)),
+  rate: Number(process.env.FANOUT_RATE ?? 100),
+  socketio: Number(process.env.FANOUT_SOCKETIO ?? sized(500, 100)),
+  sse: Number(process.env.FANOUT_SSE ?? sized(100, 20)),
+  clientProcesses: Number(process.env.FANOUT_CLIENT_PROCESSES ?? sized(4, 2)),
+  secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  token: 'bench-admin-token',
+  warmUpSeconds: sized(3, 1),
+  catchUpMs: 15_000,
+};
 /** `lowdb` (the default file store, durable writes) or `memory` (to see fan-out without disk waits). */
 const STORE = process.env.FANOUT_STORE ?? 'lowdb';
-const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const TOKEN = 'bench-admin-token';
+/** A third phase, the relay on the memory store: what of the gap is the durable write, what is fan-out. */
+const MEMORY_PHASE = STORE !== 'memory' && process.env.FANOUT_MEMORY !== '0';
 const BIN = fileURLToPath(new URL('../bin/hookrelay.js', import.meta.url));
-const CLIENTS = fileURLToPath(new URL('./fanout-clients.ts', import.meta.url));
-const now = () => performance.timeOrigin + performance.now();
+const BARE = fileURLToPath(new URL('./fanout-bare.ts', import.meta.url));
 
-async function startRelay(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+interface Server {
+  child: ChildProcess;
+  url: string;
+}
+
+/** Starts a server process and waits for the stdout line that gives its address. */
+async function started(child: ChildProcess, addressOf: (line: string) => string | undefined): Promise<Server> {
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const found = addressOf(line);
+      if (found) resolve(found);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { child, url };
+}
+
+async function startRelay(dataDir: string, store = STORE): Promise<Server> {
   const config = join(dataDir, 'hookrelay.yaml');
   await writeFile(
     config,
-    `store: { driver: ${STORE} }\nsources:\n  - name: bench\n    verify: { scheme: standard-webhooks, secrets: ["${SECRET}"] }\n`,
+    `store: { driver: ${store} }\nsources:\n  - name: bench\n    verify: { scheme: standard-webhooks, secrets: ["${options.secret}"] }\n`,
   );
   const child = spawn(process.execPath, [BIN, 'start', '--config', config, '--port', '0', '--data-dir', dataDir], {
     env: {
       ...process.env,
-      HOOKRELAY_ADMIN_TOKEN: TOKEN,
+      HOOKRELAY_ADMIN_TOKEN: options.token,
       HOOKRELAY_LOG_LEVEL: 'info',
       NODE_OPTIONS: process.env.RELAY_NODE_OPTIONS ?? '',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      if (line.includes('hookrelay is listening')) resolve(JSON.parse(line).url);
-    });
-    child.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
+  return started(child, (line) =>
+    line.includes('hookrelay is listening') ? (JSON.parse(line) as { url: string }).url : undefined,
+  );
+}
+
+function startBare(): Promise<Server> {
+  const child = spawn(process.execPath, [BARE], {
+    env: { ...process.env, BENCH_SECRET: options.secret, NODE_OPTIONS: '' },
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
-  return { child, url };
+  return started(child, (line) => `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`);
 }
 
-/** The relay's V8 heap in use, from its own /metrics. */
-async function heapUsedMiB(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(/^hookrelay_nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? Number.NaN) / 1_048_576;
+async function stop(server: Server): Promise<void> {
+  if (server.child.exitCode !== null) return;
+  const exited = once(server.child, 'exit');
+  server.child.kill('SIGTERM');
+  await exited;
 }
 
-async function rssMiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-}
-
-/** User + system CPU seconds a process has used so far (clock ticks are 1/100 s on Linux). */
-async function cpuSeconds(pid: number): Promise<number> {
-  const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function waitMessage<T>(child: ChildProcess, key: string): Promise<T> {
-  return new Promise((resolve) => {
-    const onMessage = (message: Record<string, unknown>) => {
-      if (!(key in message)) return;
-      child.off('message', onMessage);
-      resolve(message[key] as T);
-    };
-    child.on('message', onMessage);
-  });
-}
-
-/** Sends `RATE` signed webhooks a second on an absolute schedule; the payload carries its send time. */
-async function ingest(url: string): Promise<{ accepted: number; failed: number; answerMs: number[] }> {
-  const total = SECONDS * RATE;
-  const start = now();
-  let accepted = 0;
-  let failed = 0;
-  const answerMs: number[] = [];
-  const inflight = new Set<Promise<void>>();
-  for (let seq = 0; seq < total; seq++) {
-    const due = start + (seq * 1000) / RATE;
-    // At most 64 requests in flight: a relay that falls behind shows as a late schedule, not a pile of sockets.
-    while (inflight.size >= 64) await Promise.race(inflight);
-    const wait = due - now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    const sentAt = now();
-    const body = JSON.stringify({ type: 'bench.tick', seq, sent_at: sentAt });
-    const headers = {
-      'content-type': 'application/json',
-      ...signHeaders({ verify: { scheme: 'standard-webhooks' }, secret: SECRET, body }),
-    };
-    const request: Promise<void> = fetch(`${url}/hooks/bench`, { method: 'POST', headers, body })
-      .then(
-        async (res) => {
-          await res.arrayBuffer();
-          answerMs.push(now() - sentAt);
-          if (res.ok) accepted++;
-          else failed++;
-        },
-        () => {
-          failed++;
-        },
-      )
-      .finally(() => inflight.delete(request));
-    inflight.add(request);
+async function phase(label: string, start: () => Promise<Server>, seconds = options.seconds): Promise<PhaseResult> {
+  process.stderr.write(
+    `${label}: ${options.socketio} Socket.IO + ${options.sse} SSE subscribers, ${options.rate}/s for ${seconds} s\n`,
+  );
+  const server = await start();
+  try {
+    return await runFanout(server.url, server.child.pid as number, { ...options, seconds });
+  } finally {
+    await stop(server);
   }
-  await Promise.all(inflight);
-  return { accepted, failed, answerMs };
 }
 
-const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-'));
-const relay = await startRelay(dataDir);
-const pid = relay.child.pid as number;
-const clients = fork(CLIENTS, [relay.url, TOKEN, String(SOCKETIO), String(SSE)], { execPath: process.execPath });
-try {
-  await waitMessage(clients, 'ready');
-  const rssIdle = await rssMiB(pid);
-  const heapIdle = await heapUsedMiB(relay.url);
-  const samples: number[] = [];
-  const sampler = setInterval(() => void rssMiB(pid).then((mib) => samples.push(mib)), 250);
-  const cpuBefore = { relay: await cpuSeconds(pid), clients: await cpuSeconds(clients.pid as number) };
-  const started = now();
-  const sent = await ingest(relay.url);
-  const answers = sent.answerMs.sort((a, b) => a - b);
-  clients.send({ expect: sent.accepted });
-  await Promise.race([waitMessage(clients, 'caughtUp'), new Promise((resolve) => setTimeout(resolve, 15_000))]);
-  clearInterval(sampler);
-  const elapsed = (now() - started) / 1000;
-  const cpu = {
-    relay: ((await cpuSeconds(pid)) - cpuBefore.relay) / elapsed,
-    clients: ((await cpuSeconds(clients.pid as number)) - cpuBefore.clients) / elapsed,
-  };
-  const heapEnd = await heapUsedMiB(relay.url);
-  clients.send({ report: true });
-  const report = await waitMessage<Record<string, Record<string, number>>>(clients, 'report');
-  const fmt = (n: number) => n.toFixed(1);
-  console.log(`machine: ${cpus().length} cores, ${cpus()[0]?.model}, Node ${process.version}; store: ${STORE}`);
-  const pct = (p: number) => fmt(answers[Math.min(answers.length - 1, Math.floor((p / 100) * answers.length))]);
+const fmt = (n: number) => n.toFixed(1);
+
+function print(label: string, r: PhaseResult): void {
   console.log(
-    `ingest: ${sent.accepted} accepted, ${sent.failed} failed, ${RATE}/s for ${SECONDS} s; ` +
-      `200 answer (durable write included) p50 ${pct(50)} ms, p99 ${pct(99)} ms`,
+    `${label}: ${r.accepted} accepted, ${r.failed} failed; 200 answer p50 ${fmt(r.answerP50)} ms, p99 ${fmt(r.answerP99)} ms; ` +
+      `server CPU ${(r.serverCpu * 100).toFixed(0)} % of one core, client processes ${(r.clientCpu * 100).toFixed(0)} % (busiest ${(r.busiestClientCpu * 100).toFixed(0)} %), server RSS max ${fmt(r.rssMaxMiB)} MiB`,
   );
-  console.log(
-    '| subscribers | clients | dropped | delivered per client (min–max) | out of order | p50 ms | p99 ms | max ms | received_at→client p50 / p99 ms |',
-  );
-  console.log('|---|---|---|---|---|---|---|---|---|');
-  for (const [kind, r] of Object.entries(report)) {
+  for (const [kind, k] of Object.entries(r.kinds)) {
     console.log(
-      `| ${kind} | ${r.clients} | ${r.dropped} | ${r.deliveredMin}–${r.deliveredMax} | ${r.outOfOrder} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.max)} | ${fmt(r.storedP50)} / ${fmt(r.storedP99)} |`,
+      `  ${kind.padEnd(8)} ${k.clients} clients, ${k.dropped} dropped, ${k.lost} lost, delivered ${k.deliveredMin}–${k.deliveredMax}, ` +
+        `${k.outOfOrder} out of order; send→client p50 ${fmt(k.p50)} ms, p99 ${fmt(k.p99)} ms, max ${fmt(k.max)} ms; ` +
+        `received_at→client p50 / p99 ${fmt(k.fanOutP50)} / ${fmt(k.fanOutP99)} ms`,
     );
   }
-  console.log(
-    `relay RSS: ${fmt(rssIdle)} MiB with subscribers connected before ingest, max ${fmt(Math.max(...samples))} MiB, ` +
-      `end ${fmt(samples.at(-1) ?? Number.NaN)} MiB (${samples.length} samples); ` +
-      `by quarter of the run ${[1, 2, 3, 4].map((q) => fmt(samples[Math.floor((q * samples.length) / 4) - 1])).join(' / ')} MiB; ` +
-      `V8 heap used ${fmt(heapIdle)} → ${fmt(heapEnd)} MiB`,
-  );
-  console.log(
-    `CPU over ${fmt(elapsed)} s: relay ${(cpu.relay * 100).toFixed(0)} % of one core, subscriber process ${(cpu.clients * 100).toFixed(0)} %; ` +
-      `machine load average ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}`,
-  );
-  const worstP99 = Math.max(...Object.values(report).map((r) => r.p99));
-  const lost = Object.values(report).some((r) => r.dropped === 0 && r.deliveredMin < sent.accepted);
-  console.log(
-    `bar: p99 ≤ 100 ms ${worstP99 <= 100 ? 'met' : 'NOT met'}; no event lost by a client that kept up: ${lost ? 'NO' : 'yes'}`,
-  );
+}
+
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
+console.log(
+  `machine: ${cpus().length} cores, ${cpus()[0]?.model}, Node ${process.version}; relay store: ${STORE}; ` +
+    `${options.clientProcesses} client processes; load average at start ${load()}`,
+);
+const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-'));
+try {
+  // The first phase of a run was at times measured much slower than the next (with either order: the
+  // sender and client processes still warming up), so a short whole phase runs first and is not counted.
+  await phase('warm-up, not measured', startBare, sized(5, 2));
+  const bare = await phase('bare Express + Socket.IO + SSE', startBare);
+  const relay = await phase('relay', () => startRelay(dataDir));
+  const memory = MEMORY_PHASE ? await phase('relay, memory store', () => startRelay(dataDir, 'memory')) : null;
+  print('bare', bare);
+  print(`relay (${STORE} store)`, relay);
+  if (memory) print('relay (memory store: no durable write)', memory);
+  console.log(`load average at end ${load()}`);
+  for (const kind of ['socketio', 'sse'] as const) {
+    const label = kind === 'socketio' ? 'Socket.IO' : 'SSE';
+    report({
+      bench: 'fanout',
+      metric: `${label} p99`,
+      unit: 'ms',
+      relay: relay.kinds[kind].p99,
+      baseline: bare.kinds[kind].p99,
+      goal: { op: '<=', value: 1.5 },
+    });
+    report({ bench: 'fanout', metric: `${label} p50`, unit: 'ms', relay: relay.kinds[kind].p50, baseline: bare.kinds[kind].p50 });
+    // From the server's own arrival stamp: the pipeline alone, without the sender's or the POST's delays.
+    report({
+      bench: 'fanout',
+      metric: `${label} received_at→client p99`,
+      unit: 'ms',
+      relay: relay.kinds[kind].fanOutP99,
+      baseline: bare.kinds[kind].fanOutP99,
+    });
+    if (memory) {
+      report({
+        bench: 'fanout',
+        metric: `${label} p99, relay on the memory store`,
+        unit: 'ms',
+        relay: memory.kinds[kind].p99,
+        baseline: bare.kinds[kind].p99,
+      });
+    }
+    report({
+      bench: 'fanout',
+      metric: `${label} lost events (relay)`,
+      unit: 'events',
+      relay: relay.kinds[kind].lost + relay.kinds[kind].dropped,
+      goal: { op: '<=', value: 0 },
+    });
+  }
 } finally {
-  clients.kill();
-  relay.child.kill('SIGTERM');
-  await new Promise((resolve) => relay.child.once('exit', resolve));
   await rm(dataDir, { recursive: true, force: true });
 }

@@ -10,12 +10,14 @@ import type { ChildProcess } from 'node:child_process';
 import { type LoadResult, runLoad } from './lib/load.ts';
 import { preSign } from './lib/messages.ts';
 import { prefill } from './lib/prefill.ts';
+import { sized } from './lib/quick.ts';
 import { countEvents, cpuSeconds, eventLoopDelay, startBaseline, startRelay, stopChild } from './lib/relay-child.ts';
+import { report } from './lib/summary.ts';
 
-const BURSTS = Number(process.env.BENCH_BURSTS ?? 6);
-const PER_BURST = Number(process.env.BENCH_PER_BURST ?? 2_500);
+const BURSTS = Number(process.env.BENCH_BURSTS ?? sized(6, 2));
+const PER_BURST = Number(process.env.BENCH_PER_BURST ?? sized(2_500, 1_000));
 const WARMUP = 2_000;
-const STORED = 50_000;
+const STORED = sized(50_000, 5_000);
 
 interface Target {
   label: string;
@@ -104,6 +106,15 @@ try {
   console.log(
     `with ${STORED} stored: ${(kept * 100).toFixed(0)}% of the empty-store rate (bar >= 80%), p99 ${full.p99} ms; errors ${errors}`,
   );
+  report({
+    bench: 'ingest',
+    metric: 'rate',
+    unit: 'req/s',
+    relay: empty.rps,
+    baseline: base.rps,
+    goal: { op: '>=', value: 0.7 },
+  });
+  report({ bench: 'ingest', metric: 'p99', unit: 'ms', relay: empty.p99, baseline: base.p99, goal: { op: '<=', value: 1.5 } });
   const met = ratio >= 0.5 && empty.p99 <= 25 && full.p99 <= 25 && kept >= 0.8 && errors === 0;
   console.log(met ? 'bar met' : 'bar NOT met');
 } finally {

@@ -9,8 +9,9 @@ import { JSONFile } from 'lowdb/node';
 import { createIdFactory } from '../server/ids.ts';
 import type { RelayEvent } from '../server/store/types.ts';
 import { preSign } from './lib/messages.ts';
+import { sized } from './lib/quick.ts';
 
-const EVENTS = 50_000;
+const EVENTS = sized(50_000, 5_000);
 const WRITES = 5;
 
 interface Db {

@@ -10,8 +10,10 @@ import OpenAI from 'openai';
 import { spawnRelay } from '../test/helpers/child-relay.ts';
 import { startFakeOpenAI } from '../test/helpers/fake-openai.ts';
 import { eventChunkingFetch } from './lib/event-chunking.ts';
+import { sized } from './lib/quick.ts';
+import { report } from './lib/summary.ts';
 
-const RESPONSES = Number(process.env.BENCH_RESPONSES ?? 1000);
+const RESPONSES = Number(process.env.BENCH_RESPONSES ?? sized(1000, 100));
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 200);
 const TOKEN = 'bench-admin-token';
 /** Every STREAM_EVERY-th relay response is also read as a stream, for token latency. */
@@ -190,6 +192,22 @@ async function compare(tools: boolean): Promise<void> {
     `relay CPU: ${relayCpuMs} ms in all, ${((relayCpuMs * 1000) / totalTokens).toFixed(1)} µs per token event (create, upstream read, store, announce included)`,
   );
   console.log(`rate ratio relay/direct: ${(relayRate / directRate).toFixed(2)} (bar ≥ 0.90)`);
+  const kind = tools ? 'tool calling' : 'text';
+  report({
+    bench: 'responses',
+    metric: `${kind}: token rate vs direct`,
+    unit: 'tokens/s',
+    relay: relayRate,
+    baseline: directRate,
+    goal: { op: '>=', value: 0.9 },
+  });
+  report({
+    bench: 'responses',
+    metric: `${kind}: token latency p99 vs direct`,
+    unit: 'ms',
+    relay: percentile(r.latenciesUs, 99) / 1000,
+    baseline: percentile(d.latenciesUs, 99) / 1000,
+  });
   if (d.tokens !== totalTokens) console.log(`warning: direct readers saw ${d.tokens} of ${totalTokens} tokens`);
 }
 
@@ -199,11 +217,23 @@ try {
   // responses in the relay; after both it keeps 2,000.
   if (process.env.BENCH_TEXT !== '0') {
     await compare(false);
-    console.log(`relay peak RSS after the text run: ${(await peakRssMb(pid)).toFixed(0)} MB (bar ≤ 250 MB)`);
+    report({
+      bench: 'responses',
+      metric: `peak RSS after the text run (${RESPONSES} concurrent)`,
+      unit: 'MB',
+      relay: await peakRssMb(pid),
+      goal: { op: '<=', value: 250 },
+    });
   }
   if (process.env.BENCH_TOOLS !== '0') {
     await compare(true);
-    console.log(`relay peak RSS after the tool-calling run: ${(await peakRssMb(pid)).toFixed(0)} MB (bar ≤ 250 MB)`);
+    report({
+      bench: 'responses',
+      metric: `peak RSS after the tool-calling run (${RESPONSES} concurrent)`,
+      unit: 'MB',
+      relay: await peakRssMb(pid),
+      goal: { op: '<=', value: 250 },
+    });
   }
 } finally {
   relay.child.kill('SIGTERM');

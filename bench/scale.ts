@@ -17,10 +17,12 @@ import {
   type Target,
   targetCpu,
 } from './lib/scale-targets.ts';
+import { sized } from './lib/quick.ts';
+import { report as reportGoal } from './lib/summary.ts';
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? 2_000);
-const E2E = Number(process.env.BENCH_E2E ?? 2_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? sized(3, 1));
+const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? sized(2_000, 500));
+const E2E = Number(process.env.BENCH_E2E ?? sized(2_000, 500));
 const CONNECTIONS = 48;
 
 interface Phase {
@@ -181,6 +183,24 @@ function report(
   console.log(
     `ratios, end to end: postgres 1 / lowdb ${(e2eRate(pg1) / e2eRate(lowdb)).toFixed(2)}, postgres 3 / postgres 1 ${(e2eRate(pg3) / e2eRate(pg1)).toFixed(2)}`,
   );
+  const bench = 'scale';
+  reportGoal({ bench, metric: 'PostgreSQL ingest rate vs bare Express', unit: 'req/s', relay: rate(pg1), baseline: rate(base) });
+  reportGoal({
+    bench,
+    metric: 'PostgreSQL end to end vs file store',
+    unit: 'events/s',
+    relay: e2eRate(pg1),
+    baseline: e2eRate(lowdb),
+    goal: { op: '>=', value: 0.8 },
+  });
+  reportGoal({
+    bench,
+    metric: 'PostgreSQL 3 relays vs 1, end to end',
+    unit: 'events/s',
+    relay: e2eRate(pg3),
+    baseline: e2eRate(pg1),
+    goal: { op: '>=', value: 0.9 },
+  });
   const lost = [...e2e.values()].reduce((n, r) => n + (r.expected - r.delivered), 0);
   const errors = [...ingest.values()].reduce((n, s) => n + s.errors, 0);
   console.log(`errors ${errors}; acknowledged but not delivered ${lost}`);

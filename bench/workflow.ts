@@ -15,10 +15,12 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { spawnRelay } from '../test/helpers/child-relay.ts';
 import { foreachCase } from './workflow-foreach.ts';
+import { sized } from './lib/quick.ts';
+import { report as reportGoal } from './lib/summary.ts';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const KEY = Buffer.from(SECRET.slice(6), 'base64');
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? sized(8, 2));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 128);
 
 const WORKFLOW = `name: bench
@@ -146,10 +148,11 @@ async function load(url: string, options: { seconds: number }) {
   return { requests: result.requests.total, non2xx: result.non2xx, errors: result.errors, rps: result.requests.average };
 }
 
-async function startBaseline(): Promise<{ url: string; stop(): void }> {
+/** Bare Express ingest; with `forwardTo`, the bare Node forwarder (ingest, 200, then a fetch POST). */
+async function startBaseline(forwardTo?: string): Promise<{ url: string; stop(): void }> {
   const script = fileURLToPath(new URL('./baseline-express.ts', import.meta.url));
   const child = spawn(process.execPath, [script], {
-    env: { ...process.env, BENCH_SECRET: SECRET },
+    env: { ...process.env, BENCH_SECRET: SECRET, ...(forwardTo ? { BENCH_FORWARD_TO: forwardTo } : {}) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const port = await new Promise<number>((resolve) => {
@@ -250,6 +253,8 @@ async function main(): Promise<Record<string, unknown>> {
     const halfCpu = (await cpuSeconds(relay.child.pid)) - cpuBeforeHalf;
     const sorted = [...receiver.stats().latencies].sort((a, b) => a - b);
     const halfStarted = Math.min(...receiver.stats().sentAt);
+    const halfStats = { ...receiver.stats(), latencies: [...receiver.stats().latencies], sentAt: [...receiver.stats().sentAt] };
+    const forwarder = await forwarderPhase(receiver, halfRate);
     const report = {
       machine: {
         cores: (await import('node:os')).cpus().length,
@@ -274,13 +279,33 @@ async function main(): Promise<Record<string, unknown>> {
       half_rate_p999_ms: Number(percentile(sorted, 0.999).toFixed(1)),
       // At a moderate rate fewer writes share a group commit, so this is higher than at full load.
       // Where in the phase the tail is: p99 of the events sent in each second of it.
-      half_rate_p99_ms_by_second: bySecond(receiver.stats(), halfStarted),
+      half_rate_p99_ms_by_second: bySecond(halfStats, halfStarted),
       // The first second also opens the paced sender's connections and follows the full-load phase.
-      half_rate_p99_ms_after_first_second: Number(afterFirstSecond(receiver.stats(), halfStarted).toFixed(1)),
-      half_rate_relay_cpu_us_per_event: Math.round((halfCpu / receiver.stats().count) * 1e6),
+      half_rate_p99_ms_after_first_second: Number(afterFirstSecond(halfStats, halfStarted).toFixed(1)),
+      half_rate_relay_cpu_us_per_event: Math.round((halfCpu / halfStats.count) * 1e6),
+      bare_forwarder_events_per_s: Math.round(forwarder.sustained),
+      bare_forwarder_all_delivered: forwarder.complete,
+      bare_forwarder_half_rate_p50_ms: Number(forwarder.p50.toFixed(1)),
+      bare_forwarder_half_rate_p99_ms: Number(forwarder.p99.toFixed(1)),
       ratio_end_to_end_vs_baseline: Number((sustained / bare.rps).toFixed(2)),
       ratio_end_to_end_vs_relay_ingest_only: Number((sustained / ingestOnly).toFixed(2)),
     };
+    reportGoal({
+      bench: 'workflow',
+      metric: 'end to end vs bare Node forwarder',
+      unit: 'events/s',
+      relay: sustained,
+      baseline: forwarder.sustained,
+      goal: { op: '>=', value: 0.9 },
+    });
+    reportGoal({
+      bench: 'workflow',
+      metric: `p99 at ${halfRate}/s vs bare Node forwarder`,
+      unit: 'ms',
+      relay: report.half_rate_p99_ms,
+      baseline: forwarder.p99,
+      goal: { op: '<=', value: 2 },
+    });
     if (process.env.BENCH_RELAY_LOG) await writeFile(process.env.BENCH_RELAY_LOG, relay.output());
     return report;
   } finally {
@@ -288,6 +313,31 @@ async function main(): Promise<Record<string, unknown>> {
     await relay.exited;
     receiver.close();
     await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The bare Node forwarder (bench/baseline-express.ts with BENCH_FORWARD_TO) under the relay's two
+ * phases: full load for its sustained rate end to end, then paced at the relay's half rate for p99.
+ */
+async function forwarderPhase(receiver: Awaited<ReturnType<typeof startReceiver>>, halfRate: number) {
+  progress(`baseline: bare Node forwarder, full load then ${halfRate}/s`);
+  const forwarder = await startBaseline(receiver.url);
+  try {
+    await load(forwarder.url, { seconds: 1 }); // warm-up
+    await new Promise((r) => setTimeout(r, 500));
+    receiver.reset();
+    const started = performance.now();
+    const full = await load(forwarder.url, { seconds: SECONDS });
+    const complete = await drained(receiver, full.requests - full.non2xx);
+    const sustained = (receiver.stats().count / (receiver.stats().last - started)) * 1000;
+    receiver.reset();
+    const half = await paced(forwarder.url, halfRate, SECONDS);
+    await drained(receiver, half.sent - half.failed);
+    const sorted = [...receiver.stats().latencies].sort((a, b) => a - b);
+    return { sustained, complete, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99) };
+  } finally {
+    forwarder.stop();
   }
 }
 
