@@ -1,54 +1,59 @@
-// Two kinds of failure (style.md §3): untrusted input becomes an HttpError that one handler maps to a
+// Two kinds of failure (style.md §3): untrusted input becomes a RelayError that one handler maps to a
 // coded JSON body; misconfiguration is a ConfigError that stops start-up with the key path and the fix.
 
-/** Every error code the HTTP surface can return, with its status. README's table is checked against this. */
-export const ERROR_CODES = {
-  bad_request: 400,
-  invalid_json: 400,
-  invalid_request: 400,
-  json_too_deep: 400,
-  unknown_scope: 400,
-  unauthorized: 401,
-  signature_missing: 401,
-  signature_invalid: 401,
-  timestamp_out_of_tolerance: 401,
-  forbidden: 403,
-  insufficient_scope: 403,
-  not_found: 404,
-  source_not_found: 404,
-  conflict: 409,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  rate_limited: 429,
-  internal_error: 500,
-  store_unavailable: 503,
-} as const;
+/** Codes any part of the relay may throw; each subsystem adds its own in its `error-codes.ts`. */
+export const RELAY_ERROR_CODES = [
+  'bad_request',
+  'invalid_json',
+  'invalid_request',
+  'json_too_deep',
+  'unauthorized',
+  'forbidden',
+  'insufficient_scope',
+  'not_found',
+  'conflict',
+  'payload_too_large',
+  'unsupported_media_type',
+  'rate_limited',
+  'internal_error',
+  'store_unavailable',
+] as const;
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+export type RelayErrorCode = (typeof RELAY_ERROR_CODES)[number];
 
-export class HttpError extends Error {
+/**
+ * A refusal the caller can act on: a code (listed in README's catalogue), a message, and details that
+ * go into the answer next to them. It says what went wrong, never how to answer it: `http/errors.ts`
+ * picks the status.
+ */
+export class RelayError extends Error {
   readonly code: string;
-  readonly status: number;
   readonly details?: Record<string, unknown>;
-  /** Response headers that go with this error (e.g. `x-should-retry: false`). */
-  headers?: Record<string, string>;
-  constructor(code: ErrorCode | string, message: string, status?: number, details?: Record<string, unknown>) {
+  /** False when the same request fails the same way again, so clients should not retry it. */
+  retryable?: false;
+  constructor(code: string, message: string, details?: Record<string, unknown>) {
     super(message);
-    this.name = 'HttpError';
+    this.name = 'RelayError';
     this.code = code;
-    this.status = status ?? (ERROR_CODES as Record<string, number>)[code] ?? 400;
     this.details = details;
   }
 
-  withHeaders(headers: Record<string, string>): this {
-    this.headers = { ...this.headers, ...headers };
+  /** Marks the failure as one a repeat of the same request meets again. */
+  notRetryable(): this {
+    this.retryable = false;
     return this;
   }
 }
 
-/** Registers codes that subsystems add (delivery, workflows, AI), so the catalogue stays one list. */
-export function defineErrorCodes(codes: Record<string, number>): void {
-  Object.assign(ERROR_CODES as Record<string, number>, codes);
+/** @deprecated Throw a RelayError: the status argument is ignored, `http/errors.ts` picks it from the code. */
+export class HttpError extends RelayError {
+  constructor(code: string, message: string, _status?: number, details?: Record<string, unknown>) {
+    super(code, message, details);
+  }
+
+  withHeaders(_headers: { 'x-should-retry': 'false' }): this {
+    return this.notRetryable();
+  }
 }
 
 /** Misconfiguration: the message reads `file:line:col: key.path: what was expected`, one line. */
@@ -92,9 +97,9 @@ export class ConfigProblems extends ConfigError {
 }
 
 /** The store cannot take writes (disk full, closed): ingest answers 503 and stores nothing. */
-export class StoreUnavailableError extends HttpError {
+export class StoreUnavailableError extends RelayError {
   constructor(message = 'The event store is not accepting writes right now.', cause?: unknown) {
-    super('store_unavailable', message, 503);
+    super('store_unavailable', message);
     if (cause) this.cause = cause;
   }
 }

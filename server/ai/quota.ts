@@ -1,8 +1,6 @@
-import { defineErrorCodes, HttpError } from '../errors.ts';
+import { HttpError } from '../errors.ts';
 import type { Principal } from '../http/auth.ts';
 import type { UsageStore } from './usage.ts';
-
-defineErrorCodes({ insufficient_quota: 429 });
 
 /** Service name: batches record their lines' tokens with the key's usage. */
 export const AI_USAGE = 'ai.usage';

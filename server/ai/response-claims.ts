@@ -1,11 +1,9 @@
 import { sleep } from '../clock.ts';
 import { claimedWork } from '../cluster/claimed-work.ts';
 import type { RelayContext } from '../context.ts';
-import { defineErrorCodes, HttpError } from '../errors.ts';
+import { HttpError } from '../errors.ts';
 import { isTerminal, type Response } from './response-object.ts';
 import type { ResponseRow, ResponseStore } from './response-store.ts';
-
-defineErrorCodes({ ai_instance_unavailable: 503 });
 
 /** How long a cancel or delete waits for the instance running the response to confirm. */
 export const REMOTE_CANCEL_WAIT_MS = 10_000;

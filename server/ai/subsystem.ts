@@ -1,5 +1,4 @@
 import type { RelayContext, Subsystem } from '../context.ts';
-import { defineErrorCodes } from '../errors.ts';
 import { resolveAiConfig } from './config.ts';
 import { createIdempotency } from './idempotency.ts';
 import { createAiMetrics } from './metrics.ts';
@@ -17,21 +16,6 @@ import { createKeySlots } from './key-slots.ts';
 import { AI_QUOTA, AI_USAGE, type AiQuota, type AiUsage, createAiQuota } from './quota.ts';
 import { KEYS_SERVICE, type KeysService } from '../keys/service.ts';
 import { resolveWebhookSecret, sharedWebhookSecret } from './webhook-secret.ts';
-
-defineErrorCodes({
-  model_not_found: 400,
-  unknown_parameter: 400,
-  unsupported_input: 400,
-  unsupported_parameter: 400,
-  unsupported_tool: 400,
-  previous_response_not_found: 400,
-  upstream_refused: 400,
-  upstream_error: 502,
-  response_not_cancellable: 400,
-  idempotency_key_reused: 409,
-  ai_queue_full: 429,
-  webhooks_unavailable: 400,
-});
 
 /** What this subsystem needs from the delivery engine (structural: no import of its internals). */
 interface DeliveryService {

@@ -1,11 +1,9 @@
 import { claimedWork } from '../cluster/claimed-work.ts';
 import type { RelayContext } from '../context.ts';
-import { defineErrorCodes, HttpError } from '../errors.ts';
+import { HttpError } from '../errors.ts';
 import type { BatchStore } from './batch-store.ts';
 import type { BatchRunner } from './runner.ts';
 import { type BatchRecord, TERMINAL } from './types.ts';
-
-defineErrorCodes({ ai_instance_unavailable: 503 });
 
 /** How long a cancel waits for the instance running the batch to confirm. */
 export const REMOTE_CANCEL_WAIT_MS = 10_000;

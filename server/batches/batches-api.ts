@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
-import { defineErrorCodes, HttpError } from '../errors.ts';
+import { HttpError } from '../errors.ts';
 import { AI_QUOTA, AI_USAGE, type AiQuota, type AiUsage } from '../ai/quota.ts';
 import { FILES_SERVICE, type FilesService } from '../files/files-service.ts';
 import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
@@ -19,8 +19,6 @@ import {
   type ResponsesRunner,
   TERMINAL,
 } from './types.ts';
-
-defineErrorCodes({ ai_unavailable: 503, batch_not_cancellable: 409 });
 
 export const BATCHES_SERVICE = 'batches';
 export interface BatchesService {

@@ -1,4 +1,4 @@
-import { toHttpError } from '../http/errors.ts';
+import { toHttpProblem } from '../http/errors.ts';
 import type { OutputLine, RequestLine, ResponsesRunner } from './types.ts';
 
 /**
@@ -17,7 +17,7 @@ export async function runResponseLine(
     id = (await responses.create({ ...request.body, priority: 'low' })).id;
   } catch (error) {
     if (signal.aborted) throw error;
-    const e = toHttpError(error);
+    const e = toHttpProblem(error);
     const body = { error: { message: e.message, type: 'invalid_request_error', param: null, code: e.code, ...e.details } };
     return { outcome: 'failed', output: { ...base, response: { status_code: e.status, request_id: null, body }, error: null } };
   }

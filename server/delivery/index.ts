@@ -1,5 +1,4 @@
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
-import { defineErrorCodes } from '../errors.ts';
 import { DeliveryClaims } from './claims.ts';
 import { resolveDeliverySettings } from './config.ts';
 import { DeliveryCoordination } from './coordination.ts';
@@ -14,14 +13,6 @@ import { DeliveryOperations } from './operations.ts';
 import { deliveryRoutes } from './routes.ts';
 import { deliveryView } from './views.ts';
 import { EVENT_DELIVERIES, type EventDeliveries } from '../events/activity.ts';
-
-defineErrorCodes({
-  destination_refused: 400,
-  endpoint_disabled: 409,
-  endpoint_paused: 409,
-  endpoint_uid_taken: 409,
-  delivery_busy: 409,
-});
 
 /** The `delivery` service other subsystems use (workflow deliver step, AI webhook_url). */
 export interface DeliveryService {

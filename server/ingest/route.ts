@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { toHttpError } from '../http/errors.ts';
+import { toHttpProblem } from '../http/errors.ts';
 import { ingestConfig } from './config.ts';
 import { eventType } from './event-type.ts';
 import { eventHeaders, flatHeaders, rejectionHeaders } from './headers.ts';
@@ -84,7 +84,7 @@ function rejectionRecorder(ctx: RelayContext, sources: SourceLookup) {
   return function recordRejection(error: unknown, req: Request, _res: Response, next: NextFunction) {
     const source = String(req.params.source ?? '');
     // The same code and status the error handler will answer with.
-    const { status, code } = toHttpError(error);
+    const { status, code } = toHttpProblem(error);
     const known = sources.verifier(source) !== undefined;
     // Unknown names share one label, so junk requests cannot grow the metric's label set.
     ctx.metrics.ingest.inc({ source: known ? source : '(unknown)', outcome: code });

@@ -1,12 +1,9 @@
 import type { Server } from 'node:http';
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
-import { defineErrorCodes } from '../errors.ts';
 import { streamConfig } from './config.ts';
 import { createLiveMetrics } from './metrics.ts';
 import { createSocketHub } from './socketio.ts';
 import { createSseHub } from './sse.ts';
-
-defineErrorCodes({ too_many_subscribers: 503 });
 
 /** Live fan-out of stored events: SSE at GET /v1/events/stream and Socket.IO at /socket.io. */
 export function liveStream(ctx: RelayContext): Subsystem {

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server as IoServer, type Socket } from 'socket.io';
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { toHttpError } from '../http/errors.ts';
+import { toHttpProblem } from '../http/errors.ts';
 import { hasScope, type Principal } from '../http/auth.ts';
 import type { RelayEvent } from '../store/types.ts';
 import { catchUp, findGap } from './catch-up.ts';
@@ -127,7 +127,7 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
       filter = streamFilter(socket.data.principal, request?.sources, request?.types);
       after = parseCursor(request?.after, 'after');
     } catch (error) {
-      const { code, message } = toHttpError(error);
+      const { code, message } = toHttpProblem(error);
       return ack({ ok: false, error: { code, message } });
     }
     for (const room of socket.data.subscription?.rooms ?? []) socket.leave(room);

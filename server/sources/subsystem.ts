@@ -1,11 +1,8 @@
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
-import { defineErrorCodes } from '../errors.ts';
 import { SourceRegistry } from './registry.ts';
 import { sourceRoutes } from './routes.ts';
 import { SourceService } from './service.ts';
 import type { SourceRow } from './source-row.ts';
-
-defineErrorCodes({ source_exists: 409, source_read_only: 409 });
 
 /**
  * Sources: those of the config file and those made at runtime through /v1/sources (kept in the

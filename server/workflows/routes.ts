@@ -1,6 +1,6 @@
 import express, { type Request } from 'express';
 import type { RelayContext, Routers } from '../context.ts';
-import { defineErrorCodes, HttpError } from '../errors.ts';
+import { HttpError } from '../errors.ts';
 import { assertJsonDepth } from '../http/json-depth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import type { RelayEvent } from '../store/types.ts';
@@ -14,17 +14,6 @@ import { FINISHED, type RunRecord, type RunStatus, type RunStore } from './run-s
 import type { Slots } from './slots.ts';
 import type { RunTakeover } from './takeover.ts';
 import { runSummary, runView, workflowView } from './views.ts';
-
-defineErrorCodes({
-  workflow_not_found: 404,
-  run_not_found: 404,
-  run_finished: 409,
-  run_not_finished: 409,
-  run_unreachable: 503,
-  callback_not_found: 404,
-  callback_run_finished: 410,
-  callback_already_received: 409,
-});
 
 /** Request headers a callback keeps: credentials are left out. */
 const DROPPED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);

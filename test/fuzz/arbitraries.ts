@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ERROR_CODES } from '../../server/errors.ts';
+import { ERROR_STATUS } from '../../server/http/errors.ts';
 
 /**
  * One seed for every property, printed by each suite: a failure reproduces with FUZZ_SEED=<seed>
@@ -18,7 +18,7 @@ export async function assertCodedOrOk(res: Response, what: string): Promise<void
   assert.ok(res.status < 500, `${what} answered ${res.status}: ${text.slice(0, 300)}`);
   const { error } = JSON.parse(text) as { error: { code: string; message: string } };
   assert.equal(typeof error.message, 'string', `${what}: ${text.slice(0, 300)}`);
-  const status = (ERROR_CODES as Record<string, number>)[error.code];
+  const status = (ERROR_STATUS as Record<string, number>)[error.code];
   assert.equal(status, res.status, `${what}: code ${error.code} is in the catalogue with this status`);
 }
 

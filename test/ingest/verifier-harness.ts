@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Scheme, VerifyConfig } from '../../server/config/types.ts';
-import { HttpError } from '../../server/errors.ts';
+import { RelayError } from '../../server/errors.ts';
+import { toHttpProblem } from '../../server/http/errors.ts';
 import { createVerifier, type Verification } from '../../server/ingest/verifiers/index.ts';
 
 /** A verifier for one source built the way start-up builds it. */
@@ -19,12 +20,12 @@ export function verifierFor(scheme: Scheme, options: Partial<VerifyConfig> = {},
   };
 }
 
-/** Asserts that `verify` refuses with the given error code (a 401 HttpError). */
+/** Asserts that `verify` refuses with the given error code (a RelayError that answers 401). */
 export function assertRefused(verify: () => unknown, code: string): void {
   assert.throws(verify, (error: unknown) => {
-    assert.ok(error instanceof HttpError, `expected an HttpError, got ${String(error)}`);
+    assert.ok(error instanceof RelayError, `expected a RelayError, got ${String(error)}`);
     assert.equal(error.code, code);
-    assert.equal(error.status, 401);
+    assert.equal(toHttpProblem(error).status, 401);
     return true;
   });
 }
