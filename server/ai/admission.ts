@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { AiConfig } from './config.ts';
 import type { AiQueue } from './queue.ts';
 import type { CreateParams } from './request.ts';
@@ -14,13 +14,13 @@ interface AdmissionDeps {
 export function admitModel(model: string, deps: AdmissionDeps): Upstream {
   const upstream = deps.router.route(model);
   if (!upstream) {
-    throw new HttpError('model_not_found', `No upstream in ai.upstreams serves the model "${model}".`, 400, {
+    throw new RelayError('model_not_found', `No upstream in ai.upstreams serves the model "${model}".`, {
       param: 'model',
     });
   }
   const lane = deps.queue.stats().find((l) => l.upstream === upstream.name);
   if (lane && lane.waiting >= deps.config.maxQueued) {
-    throw new HttpError(
+    throw new RelayError(
       'ai_queue_full',
       `Upstream "${upstream.name}" has ${deps.config.maxQueued} responses waiting; try again later.`,
     );
@@ -32,13 +32,8 @@ export function admitModel(model: string, deps: AdmissionDeps): Upstream {
 export function admit(params: CreateParams, deps: AdmissionDeps & { webhooksEnabled(): boolean }): void {
   admitModel(params.model, deps);
   if (params.webhook_url && !deps.webhooksEnabled()) {
-    throw new HttpError(
-      'webhooks_unavailable',
-      'webhook_url needs the delivery engine, which is not running in this relay.',
-      400,
-      {
-        param: 'webhook_url',
-      },
-    );
+    throw new RelayError('webhooks_unavailable', 'webhook_url needs the delivery engine, which is not running in this relay.', {
+      param: 'webhook_url',
+    });
   }
 }

@@ -2,7 +2,7 @@ import type { Request, Response as HttpResponse } from 'express';
 import { APIError } from 'openai';
 import type { ChatCompletion, ChatCompletionChunk, ChatCompletionCreateParams } from 'openai/resources/chat/completions';
 import type { RelayContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { principalOf } from '../http/auth.ts';
 import { admitModel } from './admission.ts';
 import type { AiConfig } from './config.ts';
@@ -22,7 +22,7 @@ export interface ChatCompletionsDeps {
   metrics: AiMetrics;
 }
 
-const invalid = (param: string, message: string) => new HttpError('invalid_request', message, 400, { param });
+const invalid = (param: string, message: string) => new RelayError('invalid_request', message, { param });
 
 /**
  * `POST /v1/chat/completions`, passed through to the model's upstream (plain and streaming) through the
@@ -106,15 +106,15 @@ function checkBody(body: unknown): ChatCompletionCreateParams & { model: string 
 }
 
 /** An upstream's refusal keeps its message and param; its other failures are 502. */
-function upstreamFailure(error: unknown): HttpError {
-  if (error instanceof HttpError) return error;
+function upstreamFailure(error: unknown): RelayError {
+  if (error instanceof RelayError) return error;
   if (error instanceof APIError && error.status !== undefined) {
     const upstream = (error.error ?? {}) as { param?: unknown };
     const param = typeof upstream.param === 'string' ? upstream.param : null;
-    if (error.status === 429) return new HttpError('rate_limited', `The upstream is rate limiting: ${error.message}`, 429);
+    if (error.status === 429) return new RelayError('rate_limited', `The upstream is rate limiting: ${error.message}`);
     if (error.status < 500)
-      return new HttpError('upstream_refused', `The upstream refused the request: ${error.message}`, 400, { param });
+      return new RelayError('upstream_refused', `The upstream refused the request: ${error.message}`, { param });
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new HttpError('upstream_error', `The upstream failed: ${message}`, 502);
+  return new RelayError('upstream_error', `The upstream failed: ${message}`);
 }

@@ -1,10 +1,10 @@
 import OpenAI from 'openai';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { FailureReason } from './response-object.ts';
 
 /** Turns what an upstream call threw into a failure reason and a message worth showing to the caller. */
 export function classifyFailure(error: unknown): { reason: FailureReason; message: string } {
-  if (error instanceof HttpError && error.code === 'model_not_found')
+  if (error instanceof RelayError && error.code === 'model_not_found')
     return { reason: 'model_not_found', message: error.message };
   if (error instanceof OpenAI.APIError && error.status === 429) {
     return { reason: 'rate_limited', message: `The upstream kept answering 429 (rate limited): ${error.message}` };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Clock, sleep } from '../clock.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { Table, TableFactory } from '../store/table.ts';
 
 interface KeyRow {
@@ -80,19 +80,18 @@ export function createIdempotency(tables: TableFactory, options: Options): Idemp
         if (!row) continue;
       }
       if (row.hash !== hash) {
-        throw new HttpError(
+        // A retry with the same body gets the same answer: the SDK must not retry it (it retries 409s).
+        throw new RelayError(
           'idempotency_key_reused',
           'This Idempotency-Key was used with a different request body in the last 24 hours.',
-          409,
-          // A retry with the same body gets the same answer: the SDK must not retry it (it retries 409s).
-        ).withHeaders({ 'x-should-retry': 'false' });
+        ).notRetryable();
       }
       const found = await awaitResponse(row, ops);
       if (found) return found;
       // Its response is gone (deleted, or never created): the key is free again.
       if (table.get(key)?.response_id === row.response_id) await table.delete(key);
     }
-    throw new HttpError('store_unavailable', 'The Idempotency-Key is contended; try again.', 503);
+    throw new RelayError('store_unavailable', 'The Idempotency-Key is contended; try again.');
   }
 
   async function createReserved<T>(reserved: KeyRow, ops: OnceOps<T>): Promise<T> {

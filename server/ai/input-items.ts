@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import type { InputItem } from './request-input.ts';
 
@@ -10,7 +10,7 @@ import type { InputItem } from './request-input.ts';
 export function listInputItems(items: readonly InputItem[], req: Request) {
   const order = optionalString(req, 'order') ?? 'desc';
   if (order !== 'asc' && order !== 'desc') {
-    throw new HttpError('invalid_request', '"order" must be asc or desc.', 400, { param: 'order' });
+    throw new RelayError('invalid_request', '"order" must be asc or desc.', { param: 'order' });
   }
   const limit = limitParam(req, 20, 100);
   const ordered = order === 'asc' ? items : [...items].reverse();
@@ -18,7 +18,7 @@ export function listInputItems(items: readonly InputItem[], req: Request) {
   let start = 0;
   if (after !== undefined) {
     const at = ordered.findIndex((item) => item.id === after);
-    if (at < 0) throw new HttpError('invalid_request', `No input item "${after}" in this response.`, 400, { param: 'after' });
+    if (at < 0) throw new RelayError('invalid_request', `No input item "${after}" in this response.`, { param: 'after' });
     start = at + 1;
   }
   const data = ordered.slice(start, start + limit);

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { type ChatCompletionsDeps, chatCompletionsHandler } from './chat-completions.ts';
 import type { ModelCatalogue } from './models.ts';
 import type { AiQuota } from './quota.ts';
@@ -21,7 +21,7 @@ export function openaiRoutes(v1: Router, deps: Deps): void {
   v1.get('/models/:id', ai, async (req, res) => {
     const id = String(req.params.id);
     const model = await deps.models.get(id);
-    if (!model) throw new HttpError('not_found', `No upstream serves the model "${id}".`, 404, { param: 'model' });
+    if (!model) throw new RelayError('not_found', `No upstream serves the model "${id}".`, { param: 'model' });
     res.json(model);
   });
 

@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { type ChatMessage, type ChatOptions, conversationOf, outputMessages } from './chat-request.ts';
 import { isTerminal, type Response } from './response-object.ts';
 import type { ResponseRow } from './response-store.ts';
@@ -10,7 +10,7 @@ import type { ResponseRow } from './response-store.ts';
 export function turnsThrough(previousId: string, previous: ResponseRow | undefined): ChatMessage[] {
   if (!previous) throw previousNotFound(previousId);
   if (!isTerminal(previous.response.status)) {
-    throw new HttpError('invalid_request', `Previous response "${previousId}" has not finished yet.`, 400, {
+    throw new RelayError('invalid_request', `Previous response "${previousId}" has not finished yet.`, {
       param: 'previous_response_id',
     });
   }
@@ -18,8 +18,8 @@ export function turnsThrough(previousId: string, previous: ResponseRow | undefin
 }
 
 /** An unknown previous response, or one another key owns: the same answer, so ids reveal nothing. */
-export function previousNotFound(previousId: string): HttpError {
-  return new HttpError('previous_response_not_found', `Previous response with id "${previousId}" not found.`, 400, {
+export function previousNotFound(previousId: string): RelayError {
+  return new RelayError('previous_response_not_found', `Previous response with id "${previousId}" not found.`, {
     param: 'previous_response_id',
   });
 }

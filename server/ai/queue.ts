@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { Upstream, UpstreamRouter } from './upstreams.ts';
 
 export type Priority = 'high' | 'normal' | 'low';
@@ -54,7 +54,7 @@ export function createAiQueue(router: UpstreamRouter, options: { concurrency: nu
   function laneFor(model: string): Lane {
     const upstream = router.route(model);
     const lane = upstream && lanes.get(upstream.name);
-    if (!lane) throw new HttpError('model_not_found', `No upstream in ai.upstreams serves the model "${model}".`);
+    if (!lane) throw new RelayError('model_not_found', `No upstream in ai.upstreams serves the model "${model}".`);
     return lane;
   }
 
@@ -67,7 +67,7 @@ export function createAiQueue(router: UpstreamRouter, options: { concurrency: nu
     }
     if (lane.waitingCount >= options.maxQueued) {
       return Promise.reject(
-        new HttpError(
+        new RelayError(
           'ai_queue_full',
           `Upstream "${lane.upstream.name}" has ${options.maxQueued} jobs waiting; try again later.`,
         ),

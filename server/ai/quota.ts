@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { Principal } from '../http/auth.ts';
 import type { UsageStore } from './usage.ts';
 
@@ -31,11 +31,10 @@ export function createAiQuota(usage: UsageStore, now: () => number): AiQuota {
   };
 }
 
-function exceeded(period: 'day' | 'month', limit: number): HttpError {
-  return new HttpError(
+function exceeded(period: 'day' | 'month', limit: number): RelayError {
+  return new RelayError(
     'insufficient_quota',
     `This key has used its ${limit} AI tokens for this ${period} (UTC); ask an admin to raise ai_tokens_per_${period}.`,
-    undefined,
     { type: 'insufficient_quota', param: null },
   );
 }

@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 
 /**
  * One `input` item as the relay keeps it: OpenAI's item shapes (what `GET /v1/responses/:id/input_items`
@@ -31,23 +31,23 @@ export type InputItem =
 const ROLES = new Set(['user', 'assistant', 'system', 'developer']);
 const MAX_ITEMS = 1000;
 
-const unsupported = (param: string, message: string) => new HttpError('unsupported_input', message, 400, { param });
+const unsupported = (param: string, message: string) => new RelayError('unsupported_input', message, { param });
 
 /** `input` as a list of items (a string is one user message); `newId` names items that come without an id. */
 export function parseInput(input: unknown, newId: (prefix: string) => string, required: boolean): InputItem[] {
   if (input === undefined || input === null) {
     if (!required) return [];
-    throw new HttpError('invalid_request', '"input" is required (a string or a list of items).', 400, { param: 'input' });
+    throw new RelayError('invalid_request', '"input" is required (a string or a list of items).', { param: 'input' });
   }
   if (typeof input === 'string') return [userText(newId('msg'), input)];
   if (!Array.isArray(input)) {
-    throw new HttpError('invalid_request', '"input" must be a string or a list of items.', 400, { param: 'input' });
+    throw new RelayError('invalid_request', '"input" must be a string or a list of items.', { param: 'input' });
   }
   if (input.length === 0 && required) {
-    throw new HttpError('invalid_request', '"input" must not be an empty list.', 400, { param: 'input' });
+    throw new RelayError('invalid_request', '"input" must not be an empty list.', { param: 'input' });
   }
   if (input.length > MAX_ITEMS) {
-    throw new HttpError('invalid_request', `"input" may hold at most ${MAX_ITEMS} items.`, 400, { param: 'input' });
+    throw new RelayError('invalid_request', `"input" may hold at most ${MAX_ITEMS} items.`, { param: 'input' });
   }
   return input.map((item, i) => parseItem(item, `input[${i}]`, newId));
 }
@@ -140,7 +140,7 @@ function outputText(output: unknown, at: string): string {
 function requiredString(m: Record<string, unknown>, key: string, at: string, allowEmpty = false): string {
   const value = m[key];
   if (typeof value !== 'string' || (!allowEmpty && value.length === 0)) {
-    throw new HttpError('invalid_request', `${at}.${key} must be a${allowEmpty ? '' : ' non-empty'} string.`, 400, {
+    throw new RelayError('invalid_request', `${at}.${key} must be a${allowEmpty ? '' : ' non-empty'} string.`, {
       param: `${at}.${key}`,
     });
   }

@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 
 /** A function tool as the Response echoes it. */
 export interface FunctionTool {
@@ -31,7 +31,7 @@ export interface ReasoningConfig {
   summary: string | null;
 }
 
-const invalid = (param: string, message: string) => new HttpError('invalid_request', message, 400, { param });
+const invalid = (param: string, message: string) => new RelayError('invalid_request', message, { param });
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_TOOLS = 128;
@@ -46,10 +46,9 @@ export function parseTools(value: unknown): FunctionTool[] {
     const at = `tools[${i}]`;
     if (!isObject(tool)) throw invalid(at, `${at} must be an object.`);
     if (tool.type !== 'function') {
-      throw new HttpError(
+      throw new RelayError(
         'unsupported_tool',
         `${at}: the tool "${String(tool.type)}" is one OpenAI runs on its own servers; hookrelay's upstreams are chat-completions backends, so only "function" tools are supported.`,
-        400,
         { param: `${at}.type` },
       );
     }
@@ -189,8 +188,8 @@ export function parseInclude(value: unknown): string[] {
   return value as string[];
 }
 
-export function unknownParameter(param: string): HttpError {
-  return new HttpError('unknown_parameter', `"${param}" is not a parameter hookrelay supports on /v1/responses.`, 400, {
+export function unknownParameter(param: string): RelayError {
+  return new RelayError('unknown_parameter', `"${param}" is not a parameter hookrelay supports on /v1/responses.`, {
     param,
   });
 }

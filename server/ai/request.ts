@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { PRIORITIES, type Priority } from './queue.ts';
 import { type InputItem, parseInput } from './request-input.ts';
 import {
@@ -96,7 +96,7 @@ const UNSUPPORTED: Record<string, string> = {
 
 const SERVICE_TIERS = new Set(['auto', 'default', 'flex', 'scale', 'priority']);
 
-const invalid = (param: string, message: string) => new HttpError('invalid_request', message, 400, { param });
+const invalid = (param: string, message: string) => new RelayError('invalid_request', message, { param });
 
 /** Checks a create body field by field; anything unknown is refused rather than silently dropped. */
 export function parseCreateParams(body: unknown, newId: (prefix: string) => string): CreateParams {
@@ -104,7 +104,7 @@ export function parseCreateParams(body: unknown, newId: (prefix: string) => stri
   const b = body as Record<string, unknown>;
   for (const key of Object.keys(b)) {
     if (UNSUPPORTED[key] !== undefined && b[key] !== null) {
-      throw new HttpError('unsupported_parameter', `"${key}" is not supported: ${UNSUPPORTED[key]}`, 400, { param: key });
+      throw new RelayError('unsupported_parameter', `"${key}" is not supported: ${UNSUPPORTED[key]}`, { param: key });
     }
     if (!KNOWN.has(key) && UNSUPPORTED[key] === undefined) throw unknownParameter(key);
   }

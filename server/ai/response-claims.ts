@@ -1,7 +1,7 @@
 import { sleep } from '../clock.ts';
 import { claimedWork } from '../cluster/claimed-work.ts';
 import type { RelayContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { isTerminal, type Response } from './response-object.ts';
 import type { ResponseRow, ResponseStore } from './response-store.ts';
 
@@ -27,7 +27,7 @@ interface ClaimDeps {
 }
 
 const unavailable = (id: string, what: string) =>
-  new HttpError(
+  new RelayError(
     'ai_instance_unavailable',
     `The relay instance holding response "${id}" did not ${what} within ${REMOTE_CANCEL_WAIT_MS / 1000} s; try again.`,
   );
@@ -145,7 +145,7 @@ export function createResponseClaims(deps: ClaimDeps) {
 }
 
 function notFound(id: string): never {
-  throw new HttpError('not_found', `No response with id "${id}".`);
+  throw new RelayError('not_found', `No response with id "${id}".`);
 }
 
 export type ResponseClaims = ReturnType<typeof createResponseClaims>;

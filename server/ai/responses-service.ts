@@ -1,5 +1,5 @@
 import type { RelayContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { AiConfig } from './config.ts';
 import type { AiMetrics } from './metrics.ts';
 import { callUpstream } from './execution.ts';
@@ -66,7 +66,7 @@ async function checkWebhookUrl(ctx: RelayContext, url: string): Promise<void> {
     await ctx.outbound.policy.check(url);
   } catch (error) {
     if (!(error instanceof DestinationRefusedError)) throw error;
-    throw new HttpError('destination_refused', error.message, 400, { param: 'webhook_url' });
+    throw new RelayError('destination_refused', error.message, { param: 'webhook_url' });
   }
 }
 
@@ -169,7 +169,7 @@ export function createResponsesService(deps: Deps): ResponsesService {
   }
 
   async function create(params: CreateParams, reservedId?: string, owner: string | null = null): Promise<Response> {
-    if (stopping) throw new HttpError('store_unavailable', 'The relay is stopping; try again shortly.', 503);
+    if (stopping) throw new RelayError('store_unavailable', 'The relay is stopping; try again shortly.');
     admit(params, deps);
     if (params.webhook_url) await checkWebhookUrl(ctx, params.webhook_url);
     const earlier = params.previous_response_id ? await conversationBefore(params.previous_response_id) : [];
@@ -214,9 +214,9 @@ export function createResponsesService(deps: Deps): ResponsesService {
 
   async function cancel(id: string): Promise<Response> {
     const row = await rowOf(id);
-    if (!row) throw new HttpError('not_found', `No response with id "${id}".`);
+    if (!row) throw new RelayError('not_found', `No response with id "${id}".`);
     if (!row.response.background) {
-      throw new HttpError('response_not_cancellable', 'Only background responses can be cancelled.', 400);
+      throw new RelayError('response_not_cancellable', 'Only background responses can be cancelled.');
     }
     if (isTerminal(row.response.status)) return row.response;
     const run = runs.get(id);
@@ -251,7 +251,7 @@ export function createResponsesService(deps: Deps): ResponsesService {
       const run = runs.get(id);
       if (!run) {
         const row = await rowOf(id);
-        if (!row) throw new HttpError('not_found', `No response with id "${id}".`);
+        if (!row) throw new RelayError('not_found', `No response with id "${id}".`);
         // Running on another instance: its row here follows the holder's writes.
         const settled = await claims.whenRow(id, (r) => isTerminal(r.response.status), { signal });
         return settled?.response ?? row.response;

@@ -1,6 +1,6 @@
 import type { Request, Response as HttpResponse, Router } from 'express';
 import type { RelayContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import { listInputItems } from './input-items.ts';
@@ -30,7 +30,7 @@ interface RouteDeps {
   openStreams: Set<() => void>;
 }
 
-const notFound = (id: string) => new HttpError('not_found', `No response with id "${id}".`);
+const notFound = (id: string) => new RelayError('not_found', `No response with id "${id}".`);
 
 /** /v1/responses (OpenAI-compatible), plus the hookrelay extensions /v1/usage and /v1/ai/upstreams. */
 export function responsesRoutes(v1: Router, deps: RouteDeps): void {
@@ -153,7 +153,7 @@ function idempotencyKey(req: Request, owner: string | null): string | undefined 
   const key = req.get('idempotency-key');
   if (key === undefined) return undefined;
   if (key.length === 0 || key.length > 255) {
-    throw new HttpError('invalid_request', 'Idempotency-Key must be 1 to 255 characters.', 400, { param: 'Idempotency-Key' });
+    throw new RelayError('invalid_request', 'Idempotency-Key must be 1 to 255 characters.', { param: 'Idempotency-Key' });
   }
   return owner === null ? key : `${owner}:${key}`;
 }
@@ -183,7 +183,7 @@ function startingAfter(req: Request): number {
   if (raw === undefined) return -1;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < -1) {
-    throw new HttpError('invalid_request', '"starting_after" must be a sequence number (an integer ≥ 0).', 400, {
+    throw new RelayError('invalid_request', '"starting_after" must be a sequence number (an integer ≥ 0).', {
       param: 'starting_after',
     });
   }
@@ -193,7 +193,7 @@ function startingAfter(req: Request): number {
 function dateParam(req: Request, name: string): string | undefined {
   const value = optionalString(req, name);
   if (value !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(value)) {
-    throw new HttpError('invalid_request', `"${name}" must be a date like 2026-01-31.`, 400, { param: name });
+    throw new RelayError('invalid_request', `"${name}" must be a date like 2026-01-31.`, { param: name });
   }
   return value;
 }
