@@ -1,6 +1,6 @@
 import { claimedWork } from '../cluster/claimed-work.ts';
 import type { RelayContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { BatchStore } from './batch-store.ts';
 import type { BatchRunner } from './runner.ts';
 import { type BatchRecord, TERMINAL } from './types.ts';
@@ -73,7 +73,7 @@ export function createBatchClaims(ctx: RelayContext, store: BatchStore, runner: 
       try {
         return await whenCancelled(id);
       } catch {
-        throw new HttpError(
+        throw new RelayError(
           'ai_instance_unavailable',
           `The relay instance running batch "${id}" did not confirm the cancel within ${REMOTE_CANCEL_WAIT_MS / 1000} s; try again.`,
         );

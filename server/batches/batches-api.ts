@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { AI_QUOTA, AI_USAGE, type AiQuota, type AiUsage } from '../ai/quota.ts';
 import { FILES_SERVICE, type FilesService } from '../files/files-service.ts';
 import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
@@ -48,31 +48,28 @@ export function batchesApi(ctx: RelayContext): Subsystem {
     if (!store.get(id)) await store.refresh(id);
     const batch = store.get(id);
     // Another key's batch answers as if it did not exist.
-    if (!batch || !owns(principal, batch.owner)) throw new HttpError('not_found', `No batch with id "${id}".`);
+    if (!batch || !owns(principal, batch.owner)) throw new RelayError('not_found', `No batch with id "${id}".`);
     return batch;
   }
 
   async function create(req: Request, files: FilesService, principal: Principal): Promise<BatchRecord> {
     const { input_file_id, endpoint, completion_window, metadata } = (req.body ?? {}) as Record<string, unknown>;
     if (typeof input_file_id !== 'string')
-      throw new HttpError('invalid_request', '"input_file_id" is required.', 400, { param: 'input_file_id' });
+      throw new RelayError('invalid_request', '"input_file_id" is required.', { param: 'input_file_id' });
     const input = await files.find(input_file_id);
     if (!input || !owns(principal, input.owner))
-      throw new HttpError('not_found', `No file with id "${input_file_id}".`, 404, { param: 'input_file_id' });
+      throw new RelayError('not_found', `No file with id "${input_file_id}".`, { param: 'input_file_id' });
     if (input.purpose !== 'batch')
-      throw new HttpError('invalid_request', `File ${input_file_id} was not uploaded with purpose "batch".`, 400, {
+      throw new RelayError('invalid_request', `File ${input_file_id} was not uploaded with purpose "batch".`, {
         param: 'input_file_id',
       });
     if (typeof endpoint !== 'string' || !ENDPOINTS.has(endpoint)) {
-      throw new HttpError(
-        'invalid_request',
-        '"endpoint" must be "/v1/responses", "/v1/chat/completions" or "/v1/embeddings".',
-        400,
-        { param: 'endpoint' },
-      );
+      throw new RelayError('invalid_request', '"endpoint" must be "/v1/responses", "/v1/chat/completions" or "/v1/embeddings".', {
+        param: 'endpoint',
+      });
     }
     if (completion_window !== '24h')
-      throw new HttpError('invalid_request', '"completion_window" must be "24h".', 400, { param: 'completion_window' });
+      throw new RelayError('invalid_request', '"completion_window" must be "24h".', { param: 'completion_window' });
     const now = Math.floor(ctx.clock.now() / 1000);
     return {
       id: ctx.newId('batch'),
@@ -107,7 +104,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
       v1.post('/batches', ctx.auth.require('ai'), async (req, res) => {
         const files = ctx.services.get<FilesService>(FILES_SERVICE);
         if (!runner || !claims || !files)
-          throw new HttpError('ai_unavailable', 'Batches need the AI queue, which is not running.');
+          throw new RelayError('ai_unavailable', 'Batches need the AI queue, which is not running.');
         ctx.services.get<AiQuota>(AI_QUOTA)?.check(principalOf(res));
         const batch = await create(req, files, principalOf(res));
         // Claimed before its row exists: it runs here, and no other instance takes it for an orphan.
@@ -136,12 +133,10 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         const batch = await found(String(req.params.id), principalOf(res));
         if (batch.status === 'cancelling' || batch.status === 'cancelled') return void res.json(view(batch));
         if (TERMINAL.has(batch.status) || batch.status === 'finalizing' || !claims) {
-          throw new HttpError(
+          throw new RelayError(
             'batch_not_cancellable',
             `Batch ${batch.id} is ${batch.status} and can no longer be cancelled.`,
-          ).withHeaders({
-            'x-should-retry': 'false',
-          });
+          ).notRetryable();
         }
         res.json(view(await claims.cancel(batch.id)));
       });
@@ -188,10 +183,10 @@ function view(batch: BatchRecord): Omit<BatchRecord, 'files_written' | 'owner'> 
 function checkMetadata(metadata: unknown): Record<string, string> | null {
   if (metadata === undefined || metadata === null) return null;
   if (typeof metadata !== 'object' || Array.isArray(metadata))
-    throw new HttpError('invalid_request', '"metadata" must be an object.');
+    throw new RelayError('invalid_request', '"metadata" must be an object.');
   const entries = Object.entries(metadata);
   const ok = entries.length <= 16 && entries.every(([k, v]) => k.length <= 64 && typeof v === 'string' && v.length <= 512);
   if (!ok)
-    throw new HttpError('invalid_request', '"metadata" holds at most 16 string values (keys ≤ 64, values ≤ 512 characters).');
+    throw new RelayError('invalid_request', '"metadata" holds at most 16 string values (keys ≤ 64, values ≤ 512 characters).');
   return metadata as Record<string, string>;
 }

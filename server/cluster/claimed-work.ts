@@ -1,5 +1,5 @@
 import type { RelayContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 
 export interface ClaimedWorkOptions {
   /** Claim keys are `<prefix>:<id>`; also names the messages (`<prefix>.released`) and the logs. */
@@ -79,7 +79,7 @@ export function claimedWork(ctx: RelayContext, options: ClaimedWorkOptions) {
     /** Claims a new item before its row is written. */
     async claimNew(id: string): Promise<void> {
       const [granted] = await ctx.cluster.claim([key(id)]);
-      if (!granted) throw new HttpError('store_unavailable', `${id} could not be claimed; try again.`, 503);
+      if (!granted) throw new RelayError('store_unavailable', `${id} could not be claimed; try again.`);
     },
     /** Gives up a finished item's claim (a failure only delays others' takeover: logged). */
     release: (id: string): Promise<void> => ctx.cluster.release([key(id)]).catch(logError('releasing a claim failed')),

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { Cluster } from '../cluster/cluster.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { DeliveryClaims } from './claims.ts';
 import type { DeliveryStore } from './delivery-store.ts';
@@ -211,7 +211,7 @@ export class DeliveryCoordination {
       }
       // No answer: the holder may have just finished it and let it go; claim once more.
     }
-    throw new HttpError(
+    throw new RelayError(
       'delivery_busy',
       `Delivery ${id} is held by another relay instance that did not answer in time; try again.`,
     );

@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { EndpointFilter } from './types.ts';
 
 /** What POST and PATCH /v1/endpoints accept, checked field by field (unknown fields are refused). */
@@ -39,7 +39,7 @@ const RESERVED_HEADER =
   /^(webhook-|svix-|x-hookrelay-)|^(content-type|content-length|host|connection|transfer-encoding|user-agent)$/i;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 
-const invalid = (message: string) => new HttpError('invalid_request', message);
+const invalid = (message: string) => new RelayError('invalid_request', message);
 
 export function parseEndpointInput(body: unknown, creating: boolean): EndpointInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid('The body must be a JSON object.');

@@ -1,6 +1,6 @@
 import { Webhook } from 'svix';
 import type { Clock } from '../clock.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { IdFactory } from '../ids.ts';
 import type { EventStore } from '../store/types.ts';
 import type { DeliverySettings } from './config.ts';
@@ -38,7 +38,7 @@ export class DeliveryOperations {
 
   endpoint(id: string): EndpointRow {
     const endpoint = this.#deps.endpoints.get(id);
-    if (!endpoint) throw new HttpError('not_found', `No endpoint with id "${id}".`);
+    if (!endpoint) throw new RelayError('not_found', `No endpoint with id "${id}".`);
     return endpoint;
   }
 
@@ -55,7 +55,7 @@ export class DeliveryOperations {
     if (uid !== null) {
       const holder = await this.#deps.endpoints.reserveUid(uid, id, now);
       if (holder !== id) {
-        throw new HttpError('endpoint_uid_taken', `Endpoint ${holder} already has the uid "${uid}".`, undefined, {
+        throw new RelayError('endpoint_uid_taken', `Endpoint ${holder} already has the uid "${uid}".`, {
           endpoint_id: holder,
         });
       }
@@ -126,7 +126,7 @@ export class DeliveryOperations {
    */
   async flush(id: string): Promise<{ rows: DeliveryRow[]; remaining: number }> {
     const endpoint = this.#enabledEndpoint(id);
-    if (endpoint.paused) throw new HttpError('endpoint_paused', `Endpoint ${id} is paused; resume it first.`);
+    if (endpoint.paused) throw new RelayError('endpoint_paused', `Endpoint ${id} is paused; resume it first.`);
     const pending = this.#deps.store.since(id, 'pending', 0);
     const ids = pending.slice(0, FLUSH_MAX).map((row) => row.id);
     const rows = await this.#deps.coordination.retryAll(ids);
@@ -162,7 +162,7 @@ export class DeliveryOperations {
   /** One more attempt now: a pending delivery skips its wait; a finished one gets a single manual attempt. */
   async retry(deliveryId: string): Promise<DeliveryRow> {
     const row = this.#deps.store.get(deliveryId);
-    if (!row) throw new HttpError('not_found', `No delivery with id "${deliveryId}".`);
+    if (!row) throw new RelayError('not_found', `No delivery with id "${deliveryId}".`);
     if (row.endpoint_id) this.#enabledEndpoint(row.endpoint_id);
     return (await this.#deps.coordination.retry(deliveryId)) ?? row;
   }
@@ -173,7 +173,7 @@ export class DeliveryOperations {
     const now = this.#deps.clock.now();
     if (since < now - this.#deps.settings.recoverMaxMs) {
       const days = this.#deps.settings.recoverMaxMs / 86_400_000;
-      throw new HttpError('invalid_request', `"since" may be at most ${days} days ago (delivery.recoverMaxDays).`);
+      throw new RelayError('invalid_request', `"since" may be at most ${days} days ago (delivery.recoverMaxDays).`);
     }
     const failed = this.#deps.store.since(endpointId, 'failed', since).map((row) => row.id);
     return this.#deps.coordination.retryAll(failed);
@@ -191,7 +191,7 @@ export class DeliveryOperations {
     try {
       new Webhook(input.secret);
     } catch {
-      throw new HttpError('invalid_request', 'The signing secret is not a valid Standard Webhooks secret (whsec_...).');
+      throw new RelayError('invalid_request', 'The signing secret is not a valid Standard Webhooks secret (whsec_...).');
     }
     await this.#checkDestination(input.url);
     const event = await this.#event(input.eventId);
@@ -212,14 +212,14 @@ export class DeliveryOperations {
   #enabledEndpoint(id: string): EndpointRow {
     const endpoint = this.endpoint(id);
     if (!endpoint.enabled) {
-      throw new HttpError('endpoint_disabled', `Endpoint ${id} is disabled (${endpoint.disabled_reason}); enable it first.`);
+      throw new RelayError('endpoint_disabled', `Endpoint ${id} is disabled (${endpoint.disabled_reason}); enable it first.`);
     }
     return endpoint;
   }
 
   async #event(id: string) {
     const event = await this.#deps.events.get(id);
-    if (!event) throw new HttpError('not_found', `No stored event with id "${id}".`);
+    if (!event) throw new RelayError('not_found', `No stored event with id "${id}".`);
     return event;
   }
 
@@ -227,7 +227,7 @@ export class DeliveryOperations {
     try {
       await this.#deps.policy.check(url);
     } catch (error) {
-      if (error instanceof DestinationRefusedError) throw new HttpError('destination_refused', error.message);
+      if (error instanceof DestinationRefusedError) throw new RelayError('destination_refused', error.message);
       throw error;
     }
   }

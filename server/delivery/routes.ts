@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { Auth } from '../http/auth.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import type { DeliveryStore } from './delivery-store.ts';
 import type { DeliveryEngine } from './engine.ts';
@@ -75,7 +75,7 @@ export function deliveryRoutes(v1: Router, deps: RouteDeps): void {
     const endpoint = ops.endpoint(String(req.params.id));
     const status = optionalString(req, 'status');
     if (status !== undefined && !STATUSES.has(status))
-      throw new HttpError('invalid_request', '"status" must be pending, succeeded or failed.');
+      throw new RelayError('invalid_request', '"status" must be pending, succeeded or failed.');
     const limit = limitParam(req, 50, 500);
     const rows = store.listForEndpoint(endpoint.id, {
       status: status as DeliveryStatus | undefined,
@@ -87,7 +87,7 @@ export function deliveryRoutes(v1: Router, deps: RouteDeps): void {
   });
   v1.post('/endpoints/:id/recover', auth.require('endpoints'), async (req, res) => {
     const since = Date.parse(String((req.body as { since?: unknown } | undefined)?.since ?? ''));
-    if (Number.isNaN(since)) throw new HttpError('invalid_request', '"since" must be a date-time such as 2026-01-31T00:00:00Z.');
+    if (Number.isNaN(since)) throw new RelayError('invalid_request', '"since" must be a date-time such as 2026-01-31T00:00:00Z.');
     const rows = await ops.recover(String(req.params.id), since);
     res
       .status(202)
@@ -96,12 +96,12 @@ export function deliveryRoutes(v1: Router, deps: RouteDeps): void {
   v1.post('/endpoints/:id/replay', auth.require('endpoints'), async (req, res) => {
     const eventId = (req.body as { event_id?: unknown } | undefined)?.event_id;
     if (typeof eventId !== 'string' || eventId === '')
-      throw new HttpError('invalid_request', '"event_id" must be the id of a stored event.');
+      throw new RelayError('invalid_request', '"event_id" must be the id of a stored event.');
     res.status(202).json(view(await ops.enqueueForEndpoint(String(req.params.id), eventId, 'replay')));
   });
   v1.get('/deliveries/:id', auth.require('endpoints'), (req, res) => {
     const row = store.get(String(req.params.id));
-    if (!row) throw new HttpError('not_found', `No delivery with id "${req.params.id}".`);
+    if (!row) throw new RelayError('not_found', `No delivery with id "${req.params.id}".`);
     res.json(view(row));
   });
   v1.post('/deliveries/:id/retry', auth.require('endpoints'), async (req, res) => {

@@ -1,6 +1,6 @@
 import express, { type Request } from 'express';
 import type { RelayContext, Routers } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { assertJsonDepth } from '../http/json-depth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import type { RelayEvent } from '../store/types.ts';
@@ -34,7 +34,7 @@ export function callbackRoutes({ root }: Routers, deps: { ctx: RelayContext; cal
       try {
         body = JSON.parse(text);
       } catch {
-        throw new HttpError('invalid_json', 'The body is labelled JSON but does not parse as JSON.');
+        throw new RelayError('invalid_json', 'The body is labelled JSON but does not parse as JSON.');
       }
     }
     const headers: Record<string, string> = {};
@@ -45,7 +45,7 @@ export function callbackRoutes({ root }: Routers, deps: { ctx: RelayContext; cal
       const row = await deps.callbacks.receive(String(req.params.token), String(req.params.step), body, headers);
       res.json({ object: 'workflow.callback', run: row.run, step: row.step, received_at: row.received_at });
     } catch (error) {
-      if (error instanceof CallbackError) throw new HttpError(error.code, error.message);
+      if (error instanceof CallbackError) throw new RelayError(error.code, error.message);
       throw error;
     }
   });
@@ -72,18 +72,18 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
   const counts = (name: string) => ({ running: slots.running(name), queued: slots.queued(name) });
   const workflowNamed = (req: Request) => {
     const workflow = registry.get(String(req.params.name));
-    if (!workflow) throw new HttpError('workflow_not_found', `No workflow named "${req.params.name}" is loaded.`);
+    if (!workflow) throw new RelayError('workflow_not_found', `No workflow named "${req.params.name}" is loaded.`);
     return workflow;
   };
   const runWithId = (req: Request): RunRecord => {
     const run = runs.get(String(req.params.id));
-    if (!run) throw new HttpError('run_not_found', `No run with id "${req.params.id}".`);
+    if (!run) throw new RelayError('run_not_found', `No run with id "${req.params.id}".`);
     return run;
   };
   const listQuery = (req: Request) => {
     const status = optionalString(req, 'status');
     if (status && !STATUSES.has(status))
-      throw new HttpError('invalid_request', `status must be one of ${[...STATUSES].join(', ')}.`);
+      throw new RelayError('invalid_request', `status must be one of ${[...STATUSES].join(', ')}.`);
     return { status: status as RunStatus | undefined, limit: limitParam(req, 50, 500), before: optionalString(req, 'before') };
   };
 
@@ -101,7 +101,7 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
   });
   v1.get('/workflows/:name', guard, (req, res) => {
     const file = registry.files().find((f) => f.workflow?.name === req.params.name);
-    if (!file) throw new HttpError('workflow_not_found', `No workflow named "${req.params.name}" is loaded.`);
+    if (!file) throw new RelayError('workflow_not_found', `No workflow named "${req.params.name}" is loaded.`);
     res.json(workflowView(file, counts));
   });
   v1.get('/workflows/:name/runs', guard, (req, res) => {
@@ -113,12 +113,12 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
     const body = (req.body ?? {}) as { event_id?: unknown; event?: unknown };
     if (typeof body.event_id === 'string') {
       const event = await ctx.storage.events.get(body.event_id);
-      if (!event) throw new HttpError('not_found', `No event with id "${body.event_id}".`);
+      if (!event) throw new RelayError('not_found', `No event with id "${body.event_id}".`);
       res.status(201).json(runView(await engine.start(workflow, { event })));
       return;
     }
     if (body.event === undefined || body.event === null || typeof body.event !== 'object') {
-      throw new HttpError('invalid_request', 'Send {"event_id": "evt_..."} or {"event": {"type": "...", "payload": {...}}}.');
+      throw new RelayError('invalid_request', 'Send {"event_id": "evt_..."} or {"event": {"type": "...", "payload": {...}}}.');
     }
     const given = body.event as Record<string, unknown>;
     const inline = {
@@ -135,9 +135,9 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
     const workflow = workflowNamed(req);
     const eventId = (req.body as { event_id?: unknown } | undefined)?.event_id;
     if (typeof eventId !== 'string' || eventId === '')
-      throw new HttpError('invalid_request', 'Send {"event_id": "evt_..."}: the stored event to evaluate the workflow against.');
+      throw new RelayError('invalid_request', 'Send {"event_id": "evt_..."}: the stored event to evaluate the workflow against.');
     const event = await ctx.storage.events.get(eventId);
-    if (!event) throw new HttpError('not_found', `No event with id "${eventId}".`);
+    if (!event) throw new RelayError('not_found', `No event with id "${eventId}".`);
     res.json(await deps.dryRun(workflow, event));
   });
   v1.get('/runs', guard, (req, res) => {
@@ -152,9 +152,9 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
     // The run may execute on another instance: it is asked to cancel, and this answers once the row shows it.
     const result = await takeover.cancel(run.id);
     if (result.kind === 'finished')
-      throw new HttpError('run_finished', `Run "${run.id}" has already finished (${runs.get(run.id)?.status ?? run.status}).`);
+      throw new RelayError('run_finished', `Run "${run.id}" has already finished (${runs.get(run.id)?.status ?? run.status}).`);
     if (result.kind === 'unreachable')
-      throw new HttpError(
+      throw new RelayError(
         'run_unreachable',
         `The instance executing run "${run.id}" did not cancel it within ${Math.round(result.waitedMs / 1000)} s; try again.`,
       );
@@ -165,12 +165,12 @@ export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
     await runs.refresh([String(req.params.id)]);
     const run = runWithId(req);
     if (!FINISHED.has(run.status))
-      throw new HttpError('run_not_finished', `Run "${run.id}" is still ${run.status}; cancel it first.`);
+      throw new RelayError('run_not_finished', `Run "${run.id}" is still ${run.status}; cancel it first.`);
     const workflow = registry.get(run.workflow);
-    if (!workflow) throw new HttpError('workflow_not_found', `Workflow "${run.workflow}" is no longer loaded.`);
+    if (!workflow) throw new RelayError('workflow_not_found', `Workflow "${run.workflow}" is no longer loaded.`);
     const event = run.trigger_event_id ? await ctx.storage.events.get(run.trigger_event_id) : undefined;
     if (run.trigger_event_id && !event)
-      throw new HttpError('not_found', `The trigger event "${run.trigger_event_id}" is no longer stored.`);
+      throw new RelayError('not_found', `The trigger event "${run.trigger_event_id}" is no longer stored.`);
     const started = await engine.start(workflow, {
       event,
       inline: event ? undefined : run.event,
