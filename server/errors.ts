@@ -45,17 +45,6 @@ export class RelayError extends Error {
   }
 }
 
-/** @deprecated Throw a RelayError: the status argument is ignored, `http/errors.ts` picks it from the code. */
-export class HttpError extends RelayError {
-  constructor(code: string, message: string, _status?: number, details?: Record<string, unknown>) {
-    super(code, message, details);
-  }
-
-  withHeaders(_headers: { 'x-should-retry': 'false' }): this {
-    return this.notRetryable();
-  }
-}
-
 /** Misconfiguration: the message reads `file:line:col: key.path: what was expected`, one line. */
 export class ConfigError extends Error {
   readonly file: string | undefined;

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Routers, RelayContext, Subsystem } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { EventPage, EventQuery, EventStore, RelayEvent } from '../store/types.ts';
 import { canReadSource, type Principal, principalOf } from '../http/auth.ts';
 import { booleanParam, limitParam, optionalString } from '../http/query.ts';
@@ -16,7 +16,7 @@ export function eventsApi(ctx: RelayContext): Subsystem {
   async function readable(req: Request, res: Response) {
     const event = await store.get(String(req.params.id));
     if (!event || !canReadSource(principalOf(res), event.source)) {
-      throw new HttpError('not_found', `No event with id "${req.params.id}".`);
+      throw new RelayError('not_found', `No event with id "${req.params.id}".`);
     }
     return event;
   }
@@ -27,7 +27,7 @@ export function eventsApi(ctx: RelayContext): Subsystem {
         const principal = principalOf(res);
         const source = optionalString(req, 'source');
         if (source && !canReadSource(principal, source)) {
-          throw new HttpError('forbidden', `This token may not read source "${source}".`);
+          throw new RelayError('forbidden', `This token may not read source "${source}".`);
         }
         const limit = limitParam(req, 100, 1000);
         const tail = booleanParam(req, 'tail');
@@ -46,7 +46,7 @@ export function eventsApi(ctx: RelayContext): Subsystem {
       v1.get('/events/:id/raw', ctx.auth.reader, async (req, res) => {
         const event = await readable(req, res);
         const raw = await store.getRaw(event.id);
-        if (!raw) throw new HttpError('not_found', `No raw body kept for "${event.id}".`);
+        if (!raw) throw new RelayError('not_found', `No raw body kept for "${event.id}".`);
         // The sender chose these bytes and their type: on the console's origin they must stay inert.
         sendUntrusted(res, raw.content_type, raw.raw, `${event.id}.raw`);
       });

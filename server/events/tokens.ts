@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { hashToken } from '../http/auth.ts';
 
 interface TokenRow {
@@ -62,11 +62,11 @@ export function tokensApi(ctx: RelayContext): Subsystem {
       v1.post('/tokens', ctx.auth.admin, async (req, res) => {
         const body = (req.body ?? {}) as { name?: unknown; sources?: unknown };
         if (typeof body.name !== 'string' || body.name.trim() === '' || body.name.length > 200) {
-          throw new HttpError('invalid_request', '"name" must be a non-empty string (at most 200 characters).');
+          throw new RelayError('invalid_request', '"name" must be a non-empty string (at most 200 characters).');
         }
         const sources = body.sources ?? null;
         if (sources !== null && !(Array.isArray(sources) && sources.every((s) => typeof s === 'string'))) {
-          throw new HttpError('invalid_request', '"sources" must be a list of source names.');
+          throw new RelayError('invalid_request', '"sources" must be a list of source names.');
         }
         const token = `hrt_${randomBytes(24).toString('base64url')}`;
         const row: TokenRow = {
@@ -85,7 +85,7 @@ export function tokensApi(ctx: RelayContext): Subsystem {
       });
       v1.delete('/tokens/:id', ctx.auth.admin, async (req, res) => {
         const row = table.get(String(req.params.id));
-        if (!row) throw new HttpError('not_found', `No token with id "${req.params.id}".`);
+        if (!row) throw new RelayError('not_found', `No token with id "${req.params.id}".`);
         await table.delete(row.id);
         revoked.add(row.id);
         index();

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { RelayContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { canReadSource, principalOf } from '../http/auth.ts';
 
 interface EventInput {
@@ -10,11 +10,11 @@ interface EventInput {
   id: string | null;
 }
 
-const invalid = (param: string, message: string) => new HttpError('invalid_request', message, undefined, { param });
+const invalid = (param: string, message: string) => new RelayError('invalid_request', message, { param });
 
 function parseEventInput(body: unknown): EventInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new HttpError('invalid_request', 'The body must be a JSON object: {source, type, payload, id?}.');
+    throw new RelayError('invalid_request', 'The body must be a JSON object: {source, type, payload, id?}.');
   }
   const b = body as Record<string, unknown>;
   if (typeof b.source !== 'string' || b.source === '') throw invalid('source', '"source" must be the name of a source.');
@@ -39,9 +39,9 @@ export function eventWriteRoute(v1: Router, ctx: RelayContext, sourceExists: (na
     const input = parseEventInput(req.body);
     const principal = principalOf(res);
     if (!canReadSource(principal, input.source)) {
-      throw new HttpError('forbidden', `This key may not write to source "${input.source}".`);
+      throw new RelayError('forbidden', `This key may not write to source "${input.source}".`);
     }
-    if (!sourceExists(input.source)) throw new HttpError('source_not_found', `No source named "${input.source}".`);
+    if (!sourceExists(input.source)) throw new RelayError('source_not_found', `No source named "${input.source}".`);
     const raw = Buffer.from(JSON.stringify(input.payload));
     const { event, duplicate } = await ctx.events.record({
       source: input.source,

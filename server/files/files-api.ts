@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import type { RelayContext, Routers, Subsystem } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import { batchSettings } from '../batches/settings.ts';
@@ -24,7 +24,7 @@ export function filesApi(ctx: RelayContext): Subsystem {
   async function found(id: string, principal: Principal): Promise<FileRecord> {
     const file = await store.find(id);
     // Another key's file answers as if it did not exist.
-    if (!file || !owns(principal, file.owner)) throw new HttpError('not_found', `No file with id "${id}".`);
+    if (!file || !owns(principal, file.owner)) throw new RelayError('not_found', `No file with id "${id}".`);
     return file;
   }
 
@@ -36,7 +36,7 @@ export function filesApi(ctx: RelayContext): Subsystem {
         const upload = await receiveUpload(req, blobs, id, maxFileBytes);
         if (upload.fields.purpose !== 'batch') {
           await blobs.remove(id);
-          throw new HttpError('invalid_request', `"purpose" must be "batch" (got "${upload.fields.purpose ?? ''}").`);
+          throw new RelayError('invalid_request', `"purpose" must be "batch" (got "${upload.fields.purpose ?? ''}").`);
         }
         const file: FileRecord = {
           id,

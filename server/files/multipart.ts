@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import busboy from 'busboy';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { BlobStore } from './blob-store.ts';
 
 export interface Upload {
@@ -10,7 +10,7 @@ export interface Upload {
   fields: Record<string, string>;
 }
 
-const unreadable = (why: string) => new HttpError('bad_request', `The multipart body could not be read: ${why}`);
+const unreadable = (why: string) => new RelayError('bad_request', `The multipart body could not be read: ${why}`);
 
 /**
  * Streams the one `file` part of a multipart/form-data request straight into the blob store under
@@ -24,7 +24,7 @@ const unreadable = (why: string) => new HttpError('bad_request', `The multipart 
 export function receiveUpload(req: IncomingMessage, blobs: BlobStore, blobId: string, maxBytes: number): Promise<Upload> {
   const contentType = req.headers['content-type'] ?? '';
   if (!contentType.startsWith('multipart/form-data')) {
-    throw new HttpError(
+    throw new RelayError(
       'unsupported_media_type',
       'Upload files as multipart/form-data with a "file" part and a "purpose" field.',
     );
@@ -49,7 +49,7 @@ export function receiveUpload(req: IncomingMessage, blobs: BlobStore, blobId: st
           throw failure ?? error;
         });
         if (failure) throw failure;
-        if (!written) throw new HttpError('invalid_request', 'The upload has no "file" part.');
+        if (!written) throw new RelayError('invalid_request', 'The upload has no "file" part.');
         return { ...written, fields };
       };
       settle().then(resolve, async (error: Error) => {
@@ -58,7 +58,7 @@ export function receiveUpload(req: IncomingMessage, blobs: BlobStore, blobId: st
       });
     };
     /** Stops the upload: the file stream fails too, so the blob store stops writing and drops its partial file. */
-    const fail = (error: HttpError) => {
+    const fail = (error: RelayError) => {
       failure ??= error;
       if (file && !file.destroyed) file.destroy(failure);
       req.unpipe(parser);
@@ -77,7 +77,7 @@ export function receiveUpload(req: IncomingMessage, blobs: BlobStore, blobId: st
       }
       file = stream;
       stream.on('limit', () => {
-        failure ??= new HttpError('payload_too_large', `The file is larger than the limit of ${maxBytes} bytes.`);
+        failure ??= new RelayError('payload_too_large', `The file is larger than the limit of ${maxBytes} bytes.`);
       });
       writing = blobs.write(blobId, stream).then((bytes) => ({ filename: info.filename || 'upload.jsonl', bytes }));
       writing.catch(() => {});
@@ -85,7 +85,7 @@ export function receiveUpload(req: IncomingMessage, blobs: BlobStore, blobId: st
     parser.on('error', (error: Error) => fail(unreadable(error.message)));
     parser.on('close', finish);
     req.on('close', () => {
-      if (!req.complete) fail(new HttpError('bad_request', 'The client closed the request before the upload finished.'));
+      if (!req.complete) fail(new RelayError('bad_request', 'The client closed the request before the upload finished.'));
     });
     req.pipe(parser);
   });

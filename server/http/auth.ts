@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { safeEqual } from '../ingest/verifiers/verifier.ts';
 import type { Scope } from '../keys/scopes.ts';
 
@@ -103,7 +103,7 @@ export function createAuth(adminToken: string): Auth {
   // A 401 names the scheme it wants (RFC 9110 §11.6.1).
   function unauthorized(res: Response) {
     res.set('WWW-Authenticate', 'Bearer realm="hookrelay"');
-    return new HttpError('unauthorized', 'Send "Authorization: Bearer <token>" with a valid token.');
+    return new RelayError('unauthorized', 'Send "Authorization: Bearer <token>" with a valid token.');
   }
   async function pass(principal: Principal, req: Request, res: Response): Promise<void> {
     res.locals.principal = principal;
@@ -147,7 +147,7 @@ export function createAuth(adminToken: string): Auth {
   };
 }
 
-export function insufficientScope(scope: Scope, principal: Principal): HttpError {
+export function insufficientScope(scope: Scope, principal: Principal): RelayError {
   const held = principal.scopes.join(', ') || 'none';
-  return new HttpError('insufficient_scope', `This needs the "${scope}" scope; this key has: ${held}.`, undefined, { scope });
+  return new RelayError('insufficient_scope', `This needs the "${scope}" scope; this key has: ${held}.`, { scope });
 }

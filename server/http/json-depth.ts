@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -36,8 +36,8 @@ export function exceedsJsonDepth(bytes: Buffer, max: number): boolean {
   return false;
 }
 
-export function jsonTooDeep(max: number): HttpError {
-  return new HttpError(
+export function jsonTooDeep(max: number): RelayError {
+  return new RelayError(
     'json_too_deep',
     `The JSON body nests arrays and objects more than ${max} levels deep (limits.jsonDepth).`,
   );

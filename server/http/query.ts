@@ -1,11 +1,11 @@
 import type { Request } from 'express';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 
 export function optionalString(req: Request, name: string): string | undefined {
   const value = req.query[name];
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string')
-    throw new HttpError('invalid_request', `Query parameter "${name}" must be given once.`, 400, { param: name });
+    throw new RelayError('invalid_request', `Query parameter "${name}" must be given once.`, { param: name });
   return value;
 }
 
@@ -14,7 +14,7 @@ export function limitParam(req: Request, fallback: number, max: number): number 
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > max) {
-    throw new HttpError('invalid_request', `"limit" must be a whole number from 1 to ${max}.`, 400, { param: 'limit' });
+    throw new RelayError('invalid_request', `"limit" must be a whole number from 1 to ${max}.`, { param: 'limit' });
   }
   return n;
 }
@@ -23,5 +23,5 @@ export function booleanParam(req: Request, name: string): boolean {
   const raw = optionalString(req, name);
   if (raw === undefined || raw === 'false' || raw === '0') return false;
   if (raw === 'true' || raw === '1') return true;
-  throw new HttpError('invalid_request', `"${name}" must be true or false.`, 400, { param: name });
+  throw new RelayError('invalid_request', `"${name}" must be true or false.`, { param: name });
 }

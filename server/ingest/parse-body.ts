@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { assertJsonDepth } from '../http/json-depth.ts';
 
 const isJson = (contentType: string) => /^application\/([\w.+-]+\+)?json\b/i.test(contentType);
@@ -11,7 +11,7 @@ export function parseBody(body: Buffer, contentType: string, maxDepth: number): 
     try {
       return JSON.parse(body.toString('utf8'));
     } catch {
-      throw new HttpError('invalid_json', 'The body is labelled JSON but does not parse as JSON.');
+      throw new RelayError('invalid_json', 'The body is labelled JSON but does not parse as JSON.');
     }
   }
   if (/^application\/x-www-form-urlencoded\b/i.test(contentType)) {

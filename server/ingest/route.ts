@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { RelayContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { toHttpProblem } from '../http/errors.ts';
 import { ingestConfig } from './config.ts';
 import { eventType } from './event-type.ts';
@@ -42,7 +42,7 @@ export function ingestRouter(ctx: RelayContext): Router {
   // An unknown source is refused before its body is read.
   function knownSource(req: Request, _res: Response, next: NextFunction) {
     const source = String(req.params.source);
-    next(sources.verifier(source) ? undefined : new HttpError('source_not_found', `No source named "${source}" is configured.`));
+    next(sources.verifier(source) ? undefined : new RelayError('source_not_found', `No source named "${source}" is configured.`));
   }
   const rawBody = express.raw({ type: () => true, limit: ctx.config.limits.bodyBytes });
 
@@ -51,7 +51,7 @@ export function ingestRouter(ctx: RelayContext): Router {
     const started = performance.now();
     const verifier = sources.verifier(source);
     // Deleted while its body was arriving.
-    if (!verifier) throw new HttpError('source_not_found', `No source named "${source}" is configured.`);
+    if (!verifier) throw new RelayError('source_not_found', `No source named "${source}" is configured.`);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const headers = flatHeaders(req.headers);
     const { providerId, scheme } = verifier.verify({ headers, body, now: clock.now() });

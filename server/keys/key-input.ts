@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { KeyLimits } from '../http/auth.ts';
 import { parseScopes, type Scope } from './scopes.ts';
 
@@ -19,7 +19,7 @@ export const LIMIT_BOUNDS: Record<keyof KeyLimits, number> = {
 
 const MAX_SOURCES = 100;
 
-const invalid = (param: string, message: string) => new HttpError('invalid_request', message, undefined, { param });
+const invalid = (param: string, message: string) => new RelayError('invalid_request', message, { param });
 
 function parseName(value: unknown): string {
   if (typeof value !== 'string' || value.trim() === '' || value.length > 200) {
@@ -57,7 +57,7 @@ export function parseLimits(value: unknown): KeyLimits {
 
 function body(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HttpError('invalid_request', 'The body must be a JSON object.');
+    throw new RelayError('invalid_request', 'The body must be a JSON object.');
   }
   return value as Record<string, unknown>;
 }

@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { Gate } from '../http/auth.ts';
 import type { RateBuckets } from './rate-buckets.ts';
 
@@ -11,6 +11,6 @@ export function rateGate(buckets: RateBuckets): Gate {
     if (taken.ok) return;
     const seconds = Math.max(1, Math.ceil(taken.retryAfterMs / 1000));
     res.set('Retry-After', String(seconds));
-    throw new HttpError('rate_limited', `This key may make ${perMinute} requests per minute; retry in ${seconds} s.`);
+    throw new RelayError('rate_limited', `This key may make ${perMinute} requests per minute; retry in ${seconds} s.`);
   };
 }

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { RelayContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { type Principal, principalOf } from '../http/auth.ts';
 import { parseCreateKey, parsePatchKey } from './key-input.ts';
 import { type KeyRing, type KeyRow, keyView } from './key-ring.ts';
@@ -24,7 +24,7 @@ export function keyRoutes(v1: Router, ctx: RelayContext, ring: KeyRing): void {
   const admin = ctx.auth.require('admin');
   const found = (id: string): KeyRow => {
     const row = ring.get(id);
-    if (!row) throw new HttpError('not_found', `No key with id "${id}".`);
+    if (!row) throw new RelayError('not_found', `No key with id "${id}".`);
     return row;
   };
 

@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 
 /**
  * What a key may do. `admin` opens every route; `sources` manages the relay's sources (a key's
@@ -15,20 +15,15 @@ export const isScope = (value: unknown): value is Scope => typeof value === 'str
 /** A non-empty list of known scopes, without repeats; an unknown one is a coded 400 naming it. */
 export function parseScopes(value: unknown): Scope[] {
   if (!Array.isArray(value) || value.length === 0) {
-    throw new HttpError('invalid_request', `"scopes" must be a non-empty list of: ${SCOPES.join(', ')}.`, undefined, {
+    throw new RelayError('invalid_request', `"scopes" must be a non-empty list of: ${SCOPES.join(', ')}.`, {
       param: 'scopes',
     });
   }
   for (const scope of value) {
     if (!isScope(scope)) {
-      throw new HttpError(
-        'unknown_scope',
-        `Unknown scope ${JSON.stringify(scope)}; scopes are: ${SCOPES.join(', ')}.`,
-        undefined,
-        {
-          param: 'scopes',
-        },
-      );
+      throw new RelayError('unknown_scope', `Unknown scope ${JSON.stringify(scope)}; scopes are: ${SCOPES.join(', ')}.`, {
+        param: 'scopes',
+      });
     }
   }
   return [...new Set(value as Scope[])];

@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { canReadSource, type Principal } from '../http/auth.ts';
 import { anyTypeMatches, typeMatches } from '../store/match.ts';
 import type { EventQuery, RelayEvent } from '../store/types.ts';
@@ -26,10 +26,11 @@ export function patternList(value: unknown, name: string): string[] | null {
   if (value === undefined || value === null || value === '') return null;
   const list = typeof value === 'string' ? value.split(',') : value;
   if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) {
-    throw new HttpError('invalid_request', `"${name}" must be a list of names (or globs ending in *).`);
+    throw new RelayError('invalid_request', `"${name}" must be a list of names (or globs ending in *).`);
   }
   const patterns = list.map((p) => p.trim()).filter((p) => p !== '');
-  if (patterns.length > MAX_PATTERNS) throw new HttpError('invalid_request', `"${name}" takes at most ${MAX_PATTERNS} patterns.`);
+  if (patterns.length > MAX_PATTERNS)
+    throw new RelayError('invalid_request', `"${name}" takes at most ${MAX_PATTERNS} patterns.`);
   return patterns.length > 0 ? patterns : null;
 }
 
@@ -38,7 +39,7 @@ export function streamFilter(principal: Principal, sources: unknown, types: unkn
   const sourceList = patternList(sources, 'sources');
   for (const source of sourceList ?? []) {
     if (!source.endsWith('*') && !canReadSource(principal, source)) {
-      throw new HttpError('forbidden', `This token may not read source "${source}".`);
+      throw new RelayError('forbidden', `This token may not read source "${source}".`);
     }
   }
   return { principal, sources: sourceList, types: patternList(types, 'types') };
@@ -48,7 +49,7 @@ export function streamFilter(principal: Principal, sources: unknown, types: unkn
 export function parseCursor(value: unknown, name: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string' || !EVENT_ID.test(value)) {
-    throw new HttpError('invalid_request', `"${name}" must be an event id such as "evt_01j…" (the id of the last event seen).`);
+    throw new RelayError('invalid_request', `"${name}" must be an event id such as "evt_01j…" (the id of the last event seen).`);
   }
   return value;
 }

@@ -1,7 +1,7 @@
 import type { Server as HttpServer } from 'node:http';
 import { Server as IoServer, type Socket } from 'socket.io';
 import type { RelayContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { toHttpProblem } from '../http/errors.ts';
 import { hasScope, type Principal } from '../http/auth.ts';
 import type { RelayEvent } from '../store/types.ts';
@@ -122,7 +122,7 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
     let after: string | undefined;
     try {
       if (request !== undefined && (typeof request !== 'object' || request === null || Array.isArray(request))) {
-        throw new HttpError('invalid_request', '"subscribe" takes an object: {sources?, types?, after?}.');
+        throw new RelayError('invalid_request', '"subscribe" takes an object: {sources?, types?, after?}.');
       }
       filter = streamFilter(socket.data.principal, request?.sources, request?.types);
       after = parseCursor(request?.after, 'after');

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { RelayContext } from '../context.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { bearerOrQuery, hasScope, principalOf } from '../http/auth.ts';
 import type { RelayEvent } from '../store/types.ts';
 import { catchUp, findGap } from './catch-up.ts';
@@ -121,7 +121,7 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
     const filter = streamFilter(principal, req.query.source, req.query.type);
     const after = parseCursor(req.get('last-event-id'), 'Last-Event-ID') ?? parseCursor(req.query.after, 'after');
     if (!slots())
-      throw new HttpError('too_many_subscribers', `The relay already serves ${config.maxSubscribers} live subscribers.`);
+      throw new RelayError('too_many_subscribers', `The relay already serves ${config.maxSubscribers} live subscribers.`);
     res.writeHead(200, HEADERS);
     res.write(retryFrame(config.retryMs));
     req.socket.setNoDelay(true);

@@ -3,7 +3,7 @@ import { resolveSource, type SourceInput } from '../config/load.ts';
 import { expectation, keyPathOf } from '../config/problems.ts';
 import { sourceSchema } from '../config/schema.ts';
 import type { SourceConfig } from '../config/types.ts';
-import { ConfigError, HttpError } from '../errors.ts';
+import { ConfigError, RelayError } from '../errors.ts';
 
 // Sources sent to the API pass the same schema and the same verifier checks as sources in the config
 // file (server/config/schema.ts, resolveSource); only the way problems are reported differs.
@@ -13,9 +13,9 @@ interface Problem {
   problem: string;
 }
 
-function refuse(problems: Problem[]): HttpError {
+function refuse(problems: Problem[]): RelayError {
   const message = problems.map((p) => (p.path ? `${p.path}: ${p.problem}` : p.problem)).join('; ');
-  return new HttpError('invalid_request', message, undefined, { problems });
+  return new RelayError('invalid_request', message, { problems });
 }
 
 /** Validates a whole source (name, verify, insecure, description); returns it with its defaults applied. */

@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { RelayContext } from '../context.ts';
 import type { SourceConfig } from '../config/types.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import { lastHourCounts, type SourceCounts } from './counts.ts';
 import type { SourceRegistry } from './registry.ts';
 import type { SourceService } from './service.ts';
@@ -82,7 +82,7 @@ export function sourceRoutes(ctx: RelayContext, registry: SourceRegistry, servic
     const name = String(req.params.name);
     const configured = registry.configSource(name);
     const row = registry.runtimeSource(name);
-    if (!configured && !row) throw new HttpError('not_found', `No source named "${name}".`);
+    if (!configured && !row) throw new RelayError('not_found', `No source named "${name}".`);
     const view = configured ? configView(configured) : runtimeView(row as SourceRow, ctx.clock.now());
     res.json(withUrl(req, view, (await counts())(name)));
   });

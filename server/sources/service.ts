@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { SourceConfig } from '../config/types.ts';
-import { HttpError } from '../errors.ts';
+import { RelayError } from '../errors.ts';
 import type { Table } from '../store/table.ts';
 import { rotationInput, validateSource } from './input.ts';
 import type { SourceRegistry } from './registry.ts';
@@ -28,16 +28,16 @@ export class SourceService {
     const input = withGeneratedSecret(body);
     const source = validateSource(input);
     if (this.#registry.configSource(source.name)) {
-      throw new HttpError('source_exists', `The config file defines a source named "${source.name}".`);
+      throw new RelayError('source_exists', `The config file defines a source named "${source.name}".`);
     }
     if (this.#registry.runtimeCount >= MAX_RUNTIME_SOURCES) {
-      throw new HttpError('conflict', `At most ${MAX_RUNTIME_SOURCES} sources can be made through the API; delete one first.`);
+      throw new RelayError('conflict', `At most ${MAX_RUNTIME_SOURCES} sources can be made through the API; delete one first.`);
     }
     const now = this.#isoNow();
     const row = rowOf(source, { created_at: now, updated_at: now });
     // insertNew: with several instances the store decides which of two creations of one name came first.
     const [inserted] = await this.#table.insertNew([row]);
-    if (!inserted) throw new HttpError('source_exists', `A source named "${source.name}" exists already.`);
+    if (!inserted) throw new RelayError('source_exists', `A source named "${source.name}" exists already.`);
     this.#registry.refresh(row.id);
     return row;
   }
@@ -46,15 +46,15 @@ export class SourceService {
   async update(name: string, body: unknown): Promise<SourceRow> {
     const row = this.#writable(name);
     const patch = (body ?? {}) as Record<string, unknown>;
-    if (typeof patch !== 'object' || Array.isArray(patch)) throw new HttpError('invalid_request', 'Expected a JSON object.');
+    if (typeof patch !== 'object' || Array.isArray(patch)) throw new RelayError('invalid_request', 'Expected a JSON object.');
     if (patch.name !== undefined && patch.name !== name) {
-      throw new HttpError('invalid_request', 'name: a source cannot be renamed (its name is its URL); make a new one.');
+      throw new RelayError('invalid_request', 'name: a source cannot be renamed (its name is its URL); make a new one.');
     }
     if (
       patch.verify !== undefined &&
       (typeof patch.verify !== 'object' || patch.verify === null || Array.isArray(patch.verify))
     ) {
-      throw new HttpError('invalid_request', 'verify: expected an object of the settings to change.');
+      throw new RelayError('invalid_request', 'verify: expected an object of the settings to change.');
     }
     const verify = (patch.verify ?? {}) as Record<string, unknown>;
     const secrets = liveSecrets(row, this.#clock.now()).map((entry) => entry.secret);
@@ -75,9 +75,9 @@ export class SourceService {
   async rotate(name: string, body: unknown): Promise<SourceRow> {
     const row = this.#writable(name);
     const { secret: given, overlapSeconds } = rotationInput(body);
-    if (row.verify.scheme === 'none') throw new HttpError('invalid_request', `Source "${name}" has no secret (scheme none).`);
+    if (row.verify.scheme === 'none') throw new RelayError('invalid_request', `Source "${name}" has no secret (scheme none).`);
     if (!given && !canGenerateSecret(row.verify.scheme)) {
-      throw new HttpError(
+      throw new RelayError(
         'invalid_request',
         `secret: ${row.verify.scheme} issues its own secrets; send the new one as "secret".`,
       );
@@ -111,10 +111,10 @@ export class SourceService {
 
   #writable(name: string): SourceRow {
     if (this.#registry.configSource(name)) {
-      throw new HttpError('source_read_only', `Source "${name}" comes from the config file; change it there and restart.`);
+      throw new RelayError('source_read_only', `Source "${name}" comes from the config file; change it there and restart.`);
     }
     const row = this.#registry.runtimeSource(name);
-    if (!row) throw new HttpError('not_found', `No source named "${name}".`);
+    if (!row) throw new RelayError('not_found', `No source named "${name}".`);
     return row;
   }
 

@@ -24,7 +24,7 @@ async function thrownCodes(): Promise<Set<string>> {
     const files = await readdir(join(ROOT, dir), { recursive: true }).catch(() => [] as string[]);
     for (const file of files.filter((f) => f.endsWith('.ts'))) {
       const text = await readFile(join(ROOT, dir, file), 'utf8');
-      for (const match of text.matchAll(/new (?:Http|Relay)Error\(\s*'([a-z0-9_]+)'/g)) codes.add(match[1]);
+      for (const match of text.matchAll(/new RelayError\(\s*'([a-z0-9_]+)'/g)) codes.add(match[1]);
     }
   }
   return codes;

@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey } from 'node:crypto';
 import type { VerifyConfig } from '../../config/types.ts';
-import { ConfigError, HttpError } from '../../errors.ts';
+import { ConfigError, RelayError } from '../../errors.ts';
 import { checkTimestamp, header, invalid, missing, safeEqual, type IncomingWebhook, type Verifier } from './verifier.ts';
 
 /** `Stripe-Signature: t=<unix>,v1=<hex>[,v1=...]` over `"<t>.<raw body>"`, with a timestamp tolerance. */
@@ -21,7 +21,7 @@ export function stripeVerifier(config: VerifyConfig, at: string): Verifier {
         else if (key === 'v1' && val) signatures.push(val);
       }
       if (!timestamp || signatures.length === 0) {
-        throw new HttpError('signature_invalid', 'Stripe-Signature needs t= and at least one v1= entry.');
+        throw new RelayError('signature_invalid', 'Stripe-Signature needs t= and at least one v1= entry.');
       }
       checkTimestamp(timestamp, request.now, config.toleranceSeconds);
       for (const key of keys) {

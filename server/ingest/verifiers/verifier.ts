@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { HttpError } from '../../errors.ts';
+import { RelayError } from '../../errors.ts';
 
 /** A webhook as it arrived: lower-cased headers and the raw body bytes, before anything parsed them. */
 export interface IncomingWebhook {
@@ -15,15 +15,15 @@ export interface Verification {
   providerId: string | null;
 }
 
-/** One verification scheme, configured with a source's secrets. Throws HttpError on a bad request. */
+/** One verification scheme, configured with a source's secrets. Throws RelayError on a bad request. */
 export interface Verifier {
   readonly scheme: string;
   verify(request: IncomingWebhook): Verification;
 }
 
-export const missing = (what: string) => new HttpError('signature_missing', `The ${what} header is missing.`);
+export const missing = (what: string) => new RelayError('signature_missing', `The ${what} header is missing.`);
 export const invalid = (what = 'signature') =>
-  new HttpError('signature_invalid', `The ${what} does not match the body with any configured secret.`);
+  new RelayError('signature_invalid', `The ${what} does not match the body with any configured secret.`);
 
 /** Constant-time string comparison; hashing first keeps the comparison length-independent. */
 export function safeEqual(a: string, b: string): boolean {
@@ -35,11 +35,11 @@ export function safeEqual(a: string, b: string): boolean {
 /** `timestamp` is whole seconds since the epoch as sent; too far from `now` (ms) either way is refused. */
 export function checkTimestamp(timestamp: string, now: number, toleranceSeconds: number): void {
   if (!/^\d{1,12}$/.test(timestamp)) {
-    throw new HttpError('signature_invalid', 'The signature timestamp is not a whole number of seconds.');
+    throw new RelayError('signature_invalid', 'The signature timestamp is not a whole number of seconds.');
   }
   const skew = Math.abs(now / 1000 - Number(timestamp));
   if (skew > toleranceSeconds) {
-    throw new HttpError(
+    throw new RelayError(
       'timestamp_out_of_tolerance',
       `The signature timestamp is ${Math.round(skew)} s away from the relay's clock (tolerance ${toleranceSeconds} s).`,
     );
