@@ -150,7 +150,7 @@ export function toHttpProblem(error: unknown): HttpProblem {
 
 function relayProblem(error: RelayError): HttpProblem {
   // A code missing from the table is a bug (the catalogue test looks for one): answer it as one.
-  const status = (ERROR_STATUS as Record<string, number>)[error.code] ?? 500;
+  const status = Object.hasOwn(ERROR_STATUS, error.code) ? ERROR_STATUS[error.code as ErrorCode] : 500;
   const headers = error.retryable === false ? { 'x-should-retry': 'false' } : undefined;
   return { status, code: error.code, message: error.message, details: error.details, headers };
 }

@@ -3,7 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ERROR_STATUS } from '../../server/http/errors.ts';
+import { RelayError, StoreUnavailableError } from '../../server/errors.ts';
+import { ERROR_STATUS, toHttpProblem } from '../../server/http/errors.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -44,5 +45,17 @@ describe('the error-code catalogue', () => {
     const thrown = await thrownCodes();
     assert.ok(thrown.has('signature_invalid') && thrown.has('not_found'), 'the scan finds the core codes');
     for (const code of thrown) assert.ok(code in ERROR_STATUS, `${code} is thrown but not in the catalogue (http/errors.ts)`);
+  });
+
+  it("answers a RelayError with its code's status, and says when a retry would fail the same way", () => {
+    assert.equal(toHttpProblem(new RelayError('endpoint_paused', 'Paused.')).status, 409);
+    assert.equal(toHttpProblem(new StoreUnavailableError()).status, 503);
+    assert.equal(toHttpProblem(new RelayError('endpoint_paused', 'Paused.')).headers, undefined);
+    assert.deepEqual(toHttpProblem(new RelayError('batch_not_cancellable', 'Done.').notRetryable()).headers, {
+      'x-should-retry': 'false',
+    });
+    // A code the table lacks is a bug, answered as one.
+    assert.equal(toHttpProblem(new RelayError('no_such_code', 'Nobody lists this.')).status, 500);
+    assert.equal(toHttpProblem(new RelayError('toString', 'Not a row either.')).status, 500);
   });
 });
