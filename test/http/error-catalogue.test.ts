@@ -3,8 +3,16 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { RelayError, StoreUnavailableError } from '../../server/errors.ts';
+import { AI_ERROR_CODES } from '../../server/ai/error-codes.ts';
+import { BATCH_ERROR_CODES } from '../../server/batches/error-codes.ts';
+import { DELIVERY_ERROR_CODES } from '../../server/delivery/error-codes.ts';
+import { RELAY_ERROR_CODES, RelayError, StoreUnavailableError } from '../../server/errors.ts';
 import { ERROR_STATUS, toHttpProblem } from '../../server/http/errors.ts';
+import { INGEST_ERROR_CODES } from '../../server/ingest/error-codes.ts';
+import { KEY_ERROR_CODES } from '../../server/keys/error-codes.ts';
+import { LIVE_ERROR_CODES } from '../../server/live/error-codes.ts';
+import { SOURCE_ERROR_CODES } from '../../server/sources/error-codes.ts';
+import { WORKFLOW_ERROR_CODES } from '../../server/workflows/error-codes.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -45,6 +53,27 @@ describe('the error-code catalogue', () => {
     const thrown = await thrownCodes();
     assert.ok(thrown.has('signature_invalid') && thrown.has('not_found'), 'the scan finds the core codes');
     for (const code of thrown) assert.ok(code in ERROR_STATUS, `${code} is thrown but not in the catalogue (http/errors.ts)`);
+  });
+
+  it("is the subsystems' code lists, each code owned by one of them", () => {
+    const lists = [
+      RELAY_ERROR_CODES,
+      INGEST_ERROR_CODES,
+      KEY_ERROR_CODES,
+      SOURCE_ERROR_CODES,
+      LIVE_ERROR_CODES,
+      DELIVERY_ERROR_CODES,
+      WORKFLOW_ERROR_CODES,
+      AI_ERROR_CODES,
+      BATCH_ERROR_CODES,
+    ];
+    const listed: string[] = lists.flat();
+    assert.equal(
+      new Set(listed).size,
+      listed.length,
+      `a code is listed twice: ${listed.filter((c, i) => listed.indexOf(c) !== i)}`,
+    );
+    assert.deepEqual(new Set(listed), new Set(Object.keys(ERROR_STATUS)));
   });
 
   it("answers a RelayError with its code's status, and says when a retry would fail the same way", () => {
