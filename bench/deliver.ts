@@ -89,7 +89,7 @@ async function ingest(relay: Relay, count: number): Promise<void> {
       const i = next++;
       const payload = { type: 'bench.event', i, sent_at: Date.now(), data: 'x'.repeat(200) };
       const raw = Buffer.from(JSON.stringify(payload));
-      await relay.ctx.events.record({
+      await relay.ctx.eventService.record({
         source: `s${i % ENDPOINTS}`,
         type: 'bench.event',
         provider_id: null,

@@ -1,6 +1,6 @@
 import { aiSubsystem } from './ai/subsystem.ts';
 import { batchesApi } from './batches/batches-api.ts';
-import type { SubsystemFactory } from './context.ts';
+import type { SubsystemFactory } from './subsystem.ts';
 import { delivery } from './delivery/index.ts';
 import { eventsApi } from './events/routes.ts';
 import { tokensApi } from './events/tokens.ts';

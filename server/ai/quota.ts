@@ -1,5 +1,5 @@
 import { defineErrorCodes, HttpError } from '../errors.ts';
-import type { Principal } from '../http/auth.ts';
+import type { Principal } from '../principals.ts';
 import type { UsageStore } from './usage.ts';
 
 defineErrorCodes({ insufficient_quota: 429 });

@@ -1,4 +1,5 @@
-import type { RelayContext, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { defineErrorCodes } from '../errors.ts';
 import { resolveAiConfig } from './config.ts';
 import { createIdempotency } from './idempotency.ts';
@@ -116,10 +117,10 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
 
   return {
     name: 'ai',
-    routes({ v1 }) {
-      responsesRoutes(v1, { ctx, config, service, store, usage, quota, idempotency, router, openStreams });
+    routes(http) {
+      responsesRoutes(http, { ctx, config, service, store, usage, quota, idempotency, router, openStreams });
       const models = createModelCatalogue(router, ctx.clock, ctx.logger);
-      openaiRoutes(v1, { ctx, config, router, queue, usage, metrics, models, quota });
+      openaiRoutes(http, { ctx, config, router, queue, usage, metrics, models, quota });
     },
     async start() {
       delivery = ctx.services.get<DeliveryService>('delivery');

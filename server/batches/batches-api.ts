@@ -1,9 +1,12 @@
 import type { Request } from 'express';
-import type { RelayContext, Routers, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { HttpMount } from '../http/mount.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { defineErrorCodes, HttpError } from '../errors.ts';
 import { AI_QUOTA, AI_USAGE, type AiQuota, type AiUsage } from '../ai/quota.ts';
 import { FILES_SERVICE, type FilesService } from '../files/files-service.ts';
-import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
+import { principalOf } from '../http/auth.ts';
+import { isAdmin, owns, type Principal } from '../principals.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import { type BatchClaims, createBatchClaims } from './batch-claims.ts';
 import { batchEvents } from './batch-events.ts';
@@ -37,7 +40,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
     ctx.storage.tables.table<BatchRecord>('batches', 'large'),
     ctx.storage.tables.table<LineResult>('batch_lines', 'large'),
   );
-  const events = batchEvents(ctx.events, ctx.newId, () => ctx.clock.now());
+  const events = batchEvents(ctx.eventService, ctx.newId, () => ctx.clock.now());
   let runner: BatchRunner | null = null;
   let claims: BatchClaims | null = null;
   // For workflow steps and other subsystems: read a batch by id (as GET /v1/batches/:id shows it).
@@ -105,8 +108,8 @@ export function batchesApi(ctx: RelayContext): Subsystem {
 
   return {
     name: 'batches',
-    routes({ v1 }: Routers) {
-      v1.post('/batches', ctx.auth.require('ai'), async (req, res) => {
+    routes({ v1, auth }: HttpMount) {
+      v1.post('/batches', auth.require('ai'), async (req, res) => {
         const files = ctx.services.get<FilesService>(FILES_SERVICE);
         if (!runner || !claims || !files)
           throw new HttpError('ai_unavailable', 'Batches need the AI queue, which is not running.');
@@ -118,7 +121,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         runner.start(batch.id);
         res.json(view(batch));
       });
-      v1.get('/batches', ctx.auth.require('ai'), (req, res) => {
+      v1.get('/batches', auth.require('ai'), (req, res) => {
         const principal = principalOf(res);
         const owner = isAdmin(principal) ? undefined : principal.keyId;
         const page = store.list({ after: optionalString(req, 'after'), limit: limitParam(req, 20, 100), owner });
@@ -131,10 +134,10 @@ export function batchesApi(ctx: RelayContext): Subsystem {
           has_more: page.has_more,
         });
       });
-      v1.get('/batches/:id', ctx.auth.require('ai'), async (req, res) => {
+      v1.get('/batches/:id', auth.require('ai'), async (req, res) => {
         res.json(view(await found(String(req.params.id), principalOf(res))));
       });
-      v1.post('/batches/:id/cancel', ctx.auth.require('ai'), async (req, res) => {
+      v1.post('/batches/:id/cancel', auth.require('ai'), async (req, res) => {
         const batch = await found(String(req.params.id), principalOf(res));
         if (batch.status === 'cancelling' || batch.status === 'cancelled') return void res.json(view(batch));
         if (TERMINAL.has(batch.status) || batch.status === 'finalizing' || !claims) {

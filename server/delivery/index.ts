@@ -1,4 +1,6 @@
-import type { RelayContext, Routers, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { HttpMount } from '../http/mount.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { defineErrorCodes } from '../errors.ts';
 import { DeliveryClaims } from './claims.ts';
 import { resolveDeliverySettings } from './config.ts';
@@ -82,7 +84,7 @@ export function createDelivery() {
     });
     const health = new EndpointHealth({
       endpoints,
-      events: ctx.events,
+      events: ctx.eventService,
       logger: ctx.logger,
       disableAfterMs: settings.disableAfterMs,
       onDisabled: (endpoint) => ops.failPending(endpoint, `endpoint disabled: ${endpoint.disabled_reason}`),
@@ -161,8 +163,8 @@ export function createDelivery() {
 
     return {
       name: 'delivery',
-      routes({ v1 }: Routers) {
-        deliveryRoutes(v1, { auth: ctx.auth, ops, store, engine, endpoints: () => endpoints.list() });
+      routes(http: HttpMount) {
+        deliveryRoutes(http, { ops, store, engine, endpoints: () => endpoints.list() });
       },
       async start() {
         await Promise.all([store.open(), endpoints.open(), cursor.open()]);

@@ -1,8 +1,11 @@
 import type { Request, Response } from 'express';
-import type { Routers, RelayContext, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { HttpMount } from '../http/mount.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { HttpError } from '../errors.ts';
 import type { EventPage, EventQuery, EventStore, RelayEvent } from '../store/types.ts';
-import { canReadSource, type Principal, principalOf } from '../http/auth.ts';
+import { principalOf } from '../http/auth.ts';
+import { canReadSource, type Principal } from '../principals.ts';
 import { booleanParam, limitParam, optionalString } from '../http/query.ts';
 import { sendUntrusted } from '../http/security-headers.ts';
 import { activityHandler } from './activity.ts';
@@ -22,8 +25,9 @@ export function eventsApi(ctx: RelayContext): Subsystem {
   }
   return {
     name: 'events-api',
-    routes({ v1 }: Routers) {
-      v1.get('/events', ctx.auth.reader, async (req, res) => {
+    routes(http: HttpMount) {
+      const { v1, auth } = http;
+      v1.get('/events', auth.reader, async (req, res) => {
         const principal = principalOf(res);
         const source = optionalString(req, 'source');
         if (source && !canReadSource(principal, source)) {
@@ -38,12 +42,12 @@ export function eventsApi(ctx: RelayContext): Subsystem {
         }
         res.json({ object: 'list', ...(await listForScopedToken(store, query, principal)) });
       });
-      v1.get('/events/:id', ctx.auth.reader, async (req, res) => {
+      v1.get('/events/:id', auth.reader, async (req, res) => {
         const event = await readable(req, res);
         const extra = await ctx.services.get<EventAnnotations>(EVENT_ANNOTATIONS)?.annotate(event);
         res.json(extra ? { ...event, ...extra } : event);
       });
-      v1.get('/events/:id/raw', ctx.auth.reader, async (req, res) => {
+      v1.get('/events/:id/raw', auth.reader, async (req, res) => {
         const event = await readable(req, res);
         const raw = await store.getRaw(event.id);
         if (!raw) throw new HttpError('not_found', `No raw body kept for "${event.id}".`);
@@ -52,9 +56,9 @@ export function eventsApi(ctx: RelayContext): Subsystem {
       });
       // Sources from the config file and those made through /v1/sources, looked up as ingest does.
       const sources = ctx.services.get<SourceLookup>('sources') ?? configSourceLookup(ctx.config.sources);
-      eventWriteRoute(v1, ctx, (name) => sources.verifier(name) !== undefined);
-      v1.get('/events/:id/activity', ctx.auth.admin, activityHandler(ctx, readable));
-      v1.get('/rejections', ctx.auth.require('sources'), async (req, res) => {
+      eventWriteRoute(http, ctx, (name) => sources.verifier(name) !== undefined);
+      v1.get('/events/:id/activity', auth.admin, activityHandler(ctx, readable));
+      v1.get('/rejections', auth.require('sources'), async (req, res) => {
         const data = await store.listRejections({ source: optionalString(req, 'source'), limit: limitParam(req, 100, 1000) });
         res.json({ object: 'list', data });
       });

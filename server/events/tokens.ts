@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { RelayContext, Routers, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { HttpMount } from '../http/mount.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { HttpError } from '../errors.ts';
-import { hashToken } from '../http/auth.ts';
+import { hashToken } from '../crypto.ts';
 
 interface TokenRow {
   id: string;
@@ -40,14 +42,14 @@ export function tokensApi(ctx: RelayContext): Subsystem {
         ctx.cluster.on(REVOKED, (message) => {
           revoked.add(String((message as { id: unknown }).id));
           index();
-          ctx.auth.changed();
+          ctx.credentials.changed();
         }),
         table.onChange(() => {
           index();
-          ctx.auth.changed();
+          ctx.credentials.changed();
         }),
       );
-      ctx.auth.addResolver((token) => {
+      ctx.credentials.addResolver((token) => {
         const row = byHash.get(hashToken(token));
         return row
           ? { role: 'reader', keyId: row.id, tokenId: row.id, scopes: ['events:read'], sources: row.sources, limits: {} }
@@ -58,8 +60,8 @@ export function tokensApi(ctx: RelayContext): Subsystem {
       for (const off of offs.splice(0)) off();
       await table.close();
     },
-    routes({ v1 }: Routers) {
-      v1.post('/tokens', ctx.auth.admin, async (req, res) => {
+    routes({ v1, auth }: HttpMount) {
+      v1.post('/tokens', auth.admin, async (req, res) => {
         const body = (req.body ?? {}) as { name?: unknown; sources?: unknown };
         if (typeof body.name !== 'string' || body.name.trim() === '' || body.name.length > 200) {
           throw new HttpError('invalid_request', '"name" must be a non-empty string (at most 200 characters).');
@@ -80,16 +82,16 @@ export function tokensApi(ctx: RelayContext): Subsystem {
         byHash.set(row.hash, row);
         res.status(201).json({ ...view(row), token });
       });
-      v1.get('/tokens', ctx.auth.admin, (_req, res) => {
+      v1.get('/tokens', auth.admin, (_req, res) => {
         res.json({ object: 'list', data: [...table.values()].map(view) });
       });
-      v1.delete('/tokens/:id', ctx.auth.admin, async (req, res) => {
+      v1.delete('/tokens/:id', auth.admin, async (req, res) => {
         const row = table.get(String(req.params.id));
         if (!row) throw new HttpError('not_found', `No token with id "${req.params.id}".`);
         await table.delete(row.id);
         revoked.add(row.id);
         index();
-        ctx.auth.changed();
+        ctx.credentials.changed();
         await ctx.cluster.send(REVOKED, { id: row.id });
         res.json({ id: row.id, object: 'token', deleted: true });
       });

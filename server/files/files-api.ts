@@ -1,7 +1,10 @@
 import { pipeline } from 'node:stream/promises';
-import type { RelayContext, Routers, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { HttpMount } from '../http/mount.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { HttpError } from '../errors.ts';
-import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
+import { principalOf } from '../http/auth.ts';
+import { isAdmin, owns, type Principal } from '../principals.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import { batchSettings } from '../batches/settings.ts';
 import { type FileRecord, fileView, tableFileStore } from './file-store.ts';
@@ -30,8 +33,8 @@ export function filesApi(ctx: RelayContext): Subsystem {
 
   return {
     name: 'files-api',
-    routes({ v1 }: Routers) {
-      v1.post('/files', ctx.auth.require('ai'), async (req, res) => {
+    routes({ v1, auth }: HttpMount) {
+      v1.post('/files', auth.require('ai'), async (req, res) => {
         const id = ctx.newId('file');
         const upload = await receiveUpload(req, blobs, id, maxFileBytes);
         if (upload.fields.purpose !== 'batch') {
@@ -52,7 +55,7 @@ export function filesApi(ctx: RelayContext): Subsystem {
         await store.save(file);
         res.json(fileView(file));
       });
-      v1.get('/files', ctx.auth.require('ai'), (req, res) => {
+      v1.get('/files', auth.require('ai'), (req, res) => {
         const principal = principalOf(res);
         const page = store.list({
           purpose: optionalString(req, 'purpose'),
@@ -68,10 +71,10 @@ export function filesApi(ctx: RelayContext): Subsystem {
           last_id: page.data.at(-1)?.id ?? null,
         });
       });
-      v1.get('/files/:id', ctx.auth.require('ai'), async (req, res) => {
+      v1.get('/files/:id', auth.require('ai'), async (req, res) => {
         res.json(fileView(await found(String(req.params.id), principalOf(res))));
       });
-      v1.get('/files/:id/content', ctx.auth.require('ai'), async (req, res, next) => {
+      v1.get('/files/:id/content', auth.require('ai'), async (req, res, next) => {
         const file = await found(String(req.params.id), principalOf(res));
         res.setHeader('content-type', 'application/octet-stream');
         res.setHeader('content-length', String(file.bytes));
@@ -82,7 +85,7 @@ export function filesApi(ctx: RelayContext): Subsystem {
           if (!res.headersSent) next(error);
         });
       });
-      v1.delete('/files/:id', ctx.auth.require('ai'), async (req, res) => {
+      v1.delete('/files/:id', auth.require('ai'), async (req, res) => {
         const file = await found(String(req.params.id), principalOf(res));
         await store.remove(file.id);
         await blobs.remove(file.id);

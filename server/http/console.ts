@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import express from 'express';
-import type { RelayContext, Routers, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { HttpMount } from '../http/mount.ts';
+import type { Subsystem } from '../subsystem.ts';
 
 const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 
@@ -8,7 +10,7 @@ const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 export function consoleUi(_ctx: RelayContext): Subsystem {
   return {
     name: 'console',
-    routes({ root }: Routers) {
+    routes({ root }: HttpMount) {
       root.use('/ui', express.static(UI_DIR, { index: false, fallthrough: true }));
       // Browsers ask for /favicon.ico unless the page names an icon: both get the same SVG.
       root.get('/favicon.ico', (_req, res) => {

@@ -58,7 +58,7 @@ export function ingestRouter(ctx: RelayContext): Router {
     const contentType = headers['content-type'] ?? 'application/octet-stream';
     const payload = parseBody(body, contentType, ctx.config.limits.jsonDepth);
     const writeStarted = performance.now();
-    const { event, duplicate } = await ctx.events.record({
+    const { event, duplicate } = await ctx.eventService.record({
       source,
       type: eventType(headers, payload),
       provider_id: providerId,

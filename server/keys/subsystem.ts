@@ -1,4 +1,6 @@
-import type { RelayContext, Routers, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { HttpMount } from '../http/mount.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { createKeyRing } from './key-ring.ts';
 import { rateGate } from './rate-gate.ts';
 import { KEYS_SERVICE, type KeysService } from './service.ts';
@@ -6,20 +8,20 @@ import { keyRoutes } from './routes.ts';
 
 /** API keys with scopes, sources and limits (README "Keys"). */
 export function keysSubsystem(ctx: RelayContext): Subsystem {
-  const ring = createKeyRing(ctx.storage.tables, ctx.cluster, () => ctx.auth.changed());
+  const ring = createKeyRing(ctx.storage.tables, ctx.cluster, () => ctx.credentials.changed());
   ctx.services.provide<KeysService>(KEYS_SERVICE, { limitsOf: (id) => ring.get(id)?.limits ?? {} });
-  ctx.auth.addGate(rateGate(ctx.storage.buckets));
   return {
     name: 'keys',
     async start() {
       await ring.open();
-      ctx.auth.addResolver((token) => ring.resolve(token));
+      ctx.credentials.addResolver((token) => ring.resolve(token));
     },
     async stop() {
       await ring.close();
     },
-    routes({ v1 }: Routers) {
-      keyRoutes(v1, ctx, ring);
+    routes(http: HttpMount) {
+      http.auth.addGate(rateGate(ctx.storage.buckets));
+      keyRoutes(http, ctx, ring);
     },
   };
 }

@@ -1,5 +1,7 @@
 import type { Server } from 'node:http';
-import type { RelayContext, Routers, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { HttpMount } from '../http/mount.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { defineErrorCodes } from '../errors.ts';
 import { streamConfig } from './config.ts';
 import { createLiveMetrics } from './metrics.ts';
@@ -19,9 +21,9 @@ export function liveStream(ctx: RelayContext): Subsystem {
   let offCredentials: (() => void) | null = null;
   return {
     name: 'live-stream',
-    routes({ v1 }: Routers) {
+    routes({ v1, auth }: HttpMount) {
       // Registered before the events API, whose /events/:id would otherwise take "stream" as an id.
-      v1.get('/events/stream', ctx.auth.reader, (req, res) => sse.open(req, res));
+      v1.get('/events/stream', auth.reader, (req, res) => sse.open(req, res));
     },
     attach(server: Server) {
       sockets.attach(server);
@@ -36,7 +38,7 @@ export function liveStream(ctx: RelayContext): Subsystem {
         { everyInstance: true },
       );
       // A key or token revoked or narrowed (here or on another instance) acts on open streams at once.
-      offCredentials = ctx.auth.onChange(() => {
+      offCredentials = ctx.credentials.onChange(() => {
         sse.recheck();
         sockets.recheck();
       });

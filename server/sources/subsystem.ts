@@ -1,4 +1,6 @@
-import type { RelayContext, Routers, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { HttpMount } from '../http/mount.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { defineErrorCodes } from '../errors.ts';
 import { SourceRegistry } from './registry.ts';
 import { sourceRoutes } from './routes.ts';
@@ -31,8 +33,8 @@ export function sourcesSubsystem(ctx: RelayContext): Subsystem {
       offChange?.();
       await table.close();
     },
-    routes({ v1 }: Routers) {
-      sourceRoutes(ctx, registry, service, v1);
+    routes(http: HttpMount) {
+      sourceRoutes(ctx, registry, service, http);
     },
   };
 }

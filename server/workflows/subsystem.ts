@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RelayContext, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { allowedEnv, resolveWorkflowsConfig } from './config.ts';
 import { CallbackStore } from './callbacks.ts';
 import { WorkflowChildren } from './children.ts';
@@ -81,7 +82,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     fetch: guardedFetch(ctx.outbound.fetch, check),
     http: guardedClient(ownClient ?? fetchHttpClient(ctx.outbound.fetch), check),
     services: ctx.services,
-    events: ctx.events,
+    events: ctx.eventService,
     eventStore: ctx.storage.events,
     bus: ctx.bus,
     env: allowedEnv(config.envNames),
