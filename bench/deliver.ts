@@ -9,7 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULTS, type RelayConfig } from '../server/config/types.ts';
-import { delivery } from '../server/delivery/index.ts';
+import { delivery } from '../server/delivery/subsystem.ts';
 import { createRelay, type Relay } from '../server/main.ts';
 import { createLogger } from '../server/ops/logger.ts';
 import { defaultSubsystems } from '../server/subsystems.ts';

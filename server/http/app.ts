@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import type { RelayContext } from '../context.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { createAuth } from './auth.ts';
-import { ingestRouter } from '../ingest/route.ts';
+import { ingestRouter } from '../ingest/routes.ts';
 import { errorHandler, notFound } from './errors.ts';
 import { assertJsonDepth } from './json-depth.ts';
 import { securityHeaders } from './security-headers.ts';

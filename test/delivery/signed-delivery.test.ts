@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DeliveryService } from '../../server/delivery/index.ts';
+import type { DeliveryService } from '../../server/delivery/subsystem.ts';
 import type { TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { Receiver } from './receiver.ts';

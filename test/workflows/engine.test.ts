@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { delivery } from '../../server/delivery/index.ts';
+import { delivery } from '../../server/delivery/subsystem.ts';
 import { defaultSubsystems } from '../../server/subsystems.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventsApi } from '../../server/events/routes.ts';
+import { eventsApi } from '../../server/events/subsystem.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { api, FakeClock, startReceiver } from './helpers.ts';
