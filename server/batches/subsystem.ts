@@ -1,27 +1,15 @@
-import type { Request } from 'express';
 import type { RelayContext } from '../context.ts';
-import type { HttpMount } from '../http/mount.ts';
 import type { Subsystem } from '../subsystem.ts';
-import { defineErrorCodes, HttpError } from '../errors.ts';
-import { AI_QUOTA, AI_USAGE, type AiQuota, type AiUsage } from '../ai/quota.ts';
+import { defineErrorCodes } from '../errors.ts';
+import { AI_USAGE, type AiUsage } from '../ai/quota.ts';
 import { FILES_SERVICE, type FilesService } from '../files/files-service.ts';
-import { principalOf } from '../http/auth.ts';
-import { isAdmin, owns, type Principal } from '../principals.ts';
-import { limitParam, optionalString } from '../http/query.ts';
 import { type BatchClaims, createBatchClaims } from './batch-claims.ts';
 import { batchEvents } from './batch-events.ts';
 import { type LineResult, tableBatchStore } from './batch-store.ts';
+import { batchRoutes } from './routes.ts';
 import { type BatchRunner, createBatchRunner } from './runner.ts';
 import { batchSettings } from './settings.ts';
-import {
-  AI_QUEUE,
-  AI_RESPONSES,
-  type AiQueue,
-  type BatchEndpoint,
-  type BatchRecord,
-  type ResponsesRunner,
-  TERMINAL,
-} from './types.ts';
+import { AI_QUEUE, AI_RESPONSES, type AiQueue, type BatchRecord, batchView, type ResponsesRunner } from './types.ts';
 
 defineErrorCodes({ ai_unavailable: 503, batch_not_cancellable: 409 });
 
@@ -30,10 +18,7 @@ export interface BatchesService {
   get(id: string): Omit<BatchRecord, 'files_written' | 'owner'> | undefined;
 }
 
-const ENDPOINTS: ReadonlySet<string> = new Set(['/v1/responses', '/v1/chat/completions', '/v1/embeddings']);
-const DAY = 24 * 3600;
-
-/** POST /v1/batches, GET /v1/batches, GET /v1/batches/:id, POST /v1/batches/:id/cancel (OpenAI's shapes). */
+/** OpenAI's Batch API over the AI queue: the routes are in routes.ts, the work in runner.ts. */
 export function batchesApi(ctx: RelayContext): Subsystem {
   const settings = batchSettings(ctx.config.sections);
   const store = tableBatchStore(
@@ -45,111 +30,13 @@ export function batchesApi(ctx: RelayContext): Subsystem {
   let claims: BatchClaims | null = null;
   // For workflow steps and other subsystems: read a batch by id (as GET /v1/batches/:id shows it).
   ctx.services.provide<BatchesService>(BATCHES_SERVICE, {
-    get: (id) => (store.get(id) ? view(store.get(id) as BatchRecord) : undefined),
+    get: (id) => (store.get(id) ? batchView(store.get(id) as BatchRecord) : undefined),
   });
-
-  /** The batch, read from the store when this instance has not seen it yet (created elsewhere a moment ago). */
-  async function found(id: string, principal: Principal): Promise<BatchRecord> {
-    if (!store.get(id)) await store.refresh(id);
-    const batch = store.get(id);
-    // Another key's batch answers as if it did not exist.
-    if (!batch || !owns(principal, batch.owner)) throw new HttpError('not_found', `No batch with id "${id}".`);
-    return batch;
-  }
-
-  async function create(req: Request, files: FilesService, principal: Principal): Promise<BatchRecord> {
-    const { input_file_id, endpoint, completion_window, metadata } = (req.body ?? {}) as Record<string, unknown>;
-    if (typeof input_file_id !== 'string')
-      throw new HttpError('invalid_request', '"input_file_id" is required.', 400, { param: 'input_file_id' });
-    const input = await files.find(input_file_id);
-    if (!input || !owns(principal, input.owner))
-      throw new HttpError('not_found', `No file with id "${input_file_id}".`, 404, { param: 'input_file_id' });
-    if (input.purpose !== 'batch')
-      throw new HttpError('invalid_request', `File ${input_file_id} was not uploaded with purpose "batch".`, 400, {
-        param: 'input_file_id',
-      });
-    if (typeof endpoint !== 'string' || !ENDPOINTS.has(endpoint)) {
-      throw new HttpError(
-        'invalid_request',
-        '"endpoint" must be "/v1/responses", "/v1/chat/completions" or "/v1/embeddings".',
-        400,
-        { param: 'endpoint' },
-      );
-    }
-    if (completion_window !== '24h')
-      throw new HttpError('invalid_request', '"completion_window" must be "24h".', 400, { param: 'completion_window' });
-    const now = Math.floor(ctx.clock.now() / 1000);
-    return {
-      id: ctx.newId('batch'),
-      object: 'batch',
-      endpoint: endpoint as BatchEndpoint,
-      input_file_id,
-      completion_window: '24h',
-      status: 'validating',
-      output_file_id: null,
-      error_file_id: null,
-      created_at: now,
-      in_progress_at: null,
-      expires_at: now + DAY,
-      finalizing_at: null,
-      completed_at: null,
-      failed_at: null,
-      expired_at: null,
-      cancelling_at: null,
-      cancelled_at: null,
-      request_counts: { total: 0, completed: 0, failed: 0 },
-      errors: null,
-      metadata: checkMetadata(metadata),
-      owner: principal.keyId,
-      model: null,
-      usage: null,
-    };
-  }
 
   return {
     name: 'batches',
-    routes({ v1, auth }: HttpMount) {
-      v1.post('/batches', auth.require('ai'), async (req, res) => {
-        const files = ctx.services.get<FilesService>(FILES_SERVICE);
-        if (!runner || !claims || !files)
-          throw new HttpError('ai_unavailable', 'Batches need the AI queue, which is not running.');
-        ctx.services.get<AiQuota>(AI_QUOTA)?.check(principalOf(res));
-        const batch = await create(req, files, principalOf(res));
-        // Claimed before its row exists: it runs here, and no other instance takes it for an orphan.
-        await claims.claimNew(batch.id);
-        await store.save(batch);
-        runner.start(batch.id);
-        res.json(view(batch));
-      });
-      v1.get('/batches', auth.require('ai'), (req, res) => {
-        const principal = principalOf(res);
-        const owner = isAdmin(principal) ? undefined : principal.keyId;
-        const page = store.list({ after: optionalString(req, 'after'), limit: limitParam(req, 20, 100), owner });
-        const data = page.data.map(view);
-        res.json({
-          object: 'list',
-          data,
-          first_id: data[0]?.id ?? null,
-          last_id: data.at(-1)?.id ?? null,
-          has_more: page.has_more,
-        });
-      });
-      v1.get('/batches/:id', auth.require('ai'), async (req, res) => {
-        res.json(view(await found(String(req.params.id), principalOf(res))));
-      });
-      v1.post('/batches/:id/cancel', auth.require('ai'), async (req, res) => {
-        const batch = await found(String(req.params.id), principalOf(res));
-        if (batch.status === 'cancelling' || batch.status === 'cancelled') return void res.json(view(batch));
-        if (TERMINAL.has(batch.status) || batch.status === 'finalizing' || !claims) {
-          throw new HttpError(
-            'batch_not_cancellable',
-            `Batch ${batch.id} is ${batch.status} and can no longer be cancelled.`,
-          ).withHeaders({
-            'x-should-retry': 'false',
-          });
-        }
-        res.json(view(await claims.cancel(batch.id)));
-      });
+    routes(http) {
+      batchRoutes(http, { ctx, store, running: () => (runner && claims ? { runner, claims } : null) });
     },
     async start() {
       await store.open();
@@ -183,20 +70,4 @@ export function batchesApi(ctx: RelayContext): Subsystem {
       await store.close();
     },
   };
-}
-
-function view(batch: BatchRecord): Omit<BatchRecord, 'files_written' | 'owner'> {
-  const { files_written: _, owner: _owner, ...rest } = batch;
-  return rest;
-}
-
-function checkMetadata(metadata: unknown): Record<string, string> | null {
-  if (metadata === undefined || metadata === null) return null;
-  if (typeof metadata !== 'object' || Array.isArray(metadata))
-    throw new HttpError('invalid_request', '"metadata" must be an object.');
-  const entries = Object.entries(metadata);
-  const ok = entries.length <= 16 && entries.every(([k, v]) => k.length <= 64 && typeof v === 'string' && v.length <= 512);
-  if (!ok)
-    throw new HttpError('invalid_request', '"metadata" holds at most 16 string values (keys ≤ 64, values ≤ 512 characters).');
-  return metadata as Record<string, string>;
 }

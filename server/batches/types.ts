@@ -102,3 +102,9 @@ export interface ResponsesRunner {
 }
 
 export const AI_RESPONSES = 'ai.responses';
+
+/** A batch as the API shows it: without the bookkeeping of written files and the owner. */
+export function batchView(batch: BatchRecord): Omit<BatchRecord, 'files_written' | 'owner'> {
+  const { files_written: _, owner: _owner, ...rest } = batch;
+  return rest;
+}

@@ -1,24 +1,13 @@
-import { fileURLToPath } from 'node:url';
-import express from 'express';
 import type { RelayContext } from '../context.ts';
-import type { HttpMount } from '../http/mount.ts';
 import type { Subsystem } from '../subsystem.ts';
-
-const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
+import { consoleRoutes } from './routes.ts';
 
 /** The browser console: static files from ui/ (no CDN, no build step), at / and /ui/. */
 export function consoleUi(_ctx: RelayContext): Subsystem {
   return {
     name: 'console',
-    routes({ root }: HttpMount) {
-      root.use('/ui', express.static(UI_DIR, { index: false, fallthrough: true }));
-      // Browsers ask for /favicon.ico unless the page names an icon: both get the same SVG.
-      root.get('/favicon.ico', (_req, res) => {
-        res.type('image/svg+xml').sendFile('favicon.svg', { root: UI_DIR });
-      });
-      root.get('/', (_req, res) => {
-        res.sendFile('index.html', { root: UI_DIR });
-      });
+    routes(http) {
+      consoleRoutes(http);
     },
   };
 }

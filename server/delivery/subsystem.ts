@@ -1,5 +1,4 @@
 import type { RelayContext } from '../context.ts';
-import type { HttpMount } from '../http/mount.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { defineErrorCodes } from '../errors.ts';
 import { DeliveryClaims } from './claims.ts';
@@ -11,6 +10,7 @@ import { DeliveryEngine } from './engine.ts';
 import { FanOut } from './fanout.ts';
 import { FanOutRole } from './fanout-role.ts';
 import { EndpointHealth } from './health.ts';
+import { DeliveryHousekeeping } from './housekeeping.ts';
 import { createDeliveryMetrics, type DeliveryMetrics } from './metrics.ts';
 import { DeliveryOperations } from './operations.ts';
 import { deliveryRoutes } from './routes.ts';
@@ -49,8 +49,14 @@ export function createDelivery() {
       (err) => ctx.logger.error({ err }, 'could not release delivery claims'),
       (ids) => store.refresh(ids),
     );
+    const health = new EndpointHealth({
+      endpoints,
+      events: ctx.eventService,
+      logger: ctx.logger,
+      disableAfterMs: settings.disableAfterMs,
+    });
     let metrics: DeliveryMetrics | null = null;
-    const engine: DeliveryEngine = new DeliveryEngine({
+    const engine = new DeliveryEngine({
       settings,
       clock: ctx.clock,
       fetch: ctx.outbound.fetch,
@@ -58,7 +64,7 @@ export function createDelivery() {
       store,
       endpoints,
       events: ctx.storage.events,
-      health: () => health,
+      health,
       metrics: () => metrics,
       logger: ctx.logger,
       claims,
@@ -82,13 +88,7 @@ export function createDelivery() {
       engine,
       coordination,
     });
-    const health = new EndpointHealth({
-      endpoints,
-      events: ctx.eventService,
-      logger: ctx.logger,
-      disableAfterMs: settings.disableAfterMs,
-      onDisabled: (endpoint) => ops.failPending(endpoint, `endpoint disabled: ${endpoint.disabled_reason}`),
-    });
+    health.onDisabled((endpoint) => ops.failPending(endpoint, `endpoint disabled: ${endpoint.disabled_reason}`));
     const fanOut = new FanOutRole({
       cluster: ctx.cluster,
       bus: ctx.bus,
@@ -136,34 +136,18 @@ export function createDelivery() {
       fanOut.endpointsChanged(ids);
     };
     let unlistenEndpoints: (() => void) | null = null;
-    let sweeper: { clear(): void } | null = null;
-    let sweeping: Promise<void> = Promise.resolve();
-    let lastPrune = 0;
-    const sweep = async () => {
-      const found = await coordination.sweep();
-      if (found > 0) ctx.logger.warn({ found }, 'sweeper queued pending deliveries that nothing was handling');
-      const now = ctx.clock.now();
-      // Pruning is the fan-out leader's chore, so that instances do not delete the same rows at once.
-      if (fanOut.leading && now - lastPrune > 3_600_000) {
-        lastPrune = now;
-        store
-          .prune(now - settings.retentionMs, settings.maxFinishedDeliveries)
-          .catch((err: unknown) => ctx.logger.error({ err }, 'pruning deliveries failed'));
-      }
-    };
-    const scheduleSweep = () => {
-      sweeper = ctx.clock.setTimeout(() => {
-        sweeping = sweep()
-          .catch((err: unknown) => ctx.logger.error({ err }, 'the delivery sweep failed'))
-          .finally(() => {
-            if (sweeper) scheduleSweep();
-          });
-      }, settings.sweepIntervalMs);
-    };
+    const housekeeping = new DeliveryHousekeeping({
+      settings,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      store,
+      sweep: () => coordination.sweep(),
+      leading: () => fanOut.leading,
+    });
 
     return {
       name: 'delivery',
-      routes(http: HttpMount) {
+      routes(http) {
         deliveryRoutes(http, { ops, store, engine, endpoints: () => endpoints.list() });
       },
       async start() {
@@ -179,13 +163,11 @@ export function createDelivery() {
         const resumed = await coordination.takeOver(store.pending().map((row) => row.id));
         if (resumed > 0) ctx.logger.info({ pending: resumed }, 'resumed pending deliveries');
         fanOut.start();
-        scheduleSweep();
+        housekeeping.start();
       },
       async stop() {
         unlistenEndpoints?.();
-        sweeper?.clear();
-        sweeper = null;
-        await sweeping;
+        await housekeeping.stop();
         await fanOut.stop();
         await coordination.close();
         await engine.stop();

@@ -1,5 +1,4 @@
 import type { RelayContext } from '../context.ts';
-import type { HttpMount } from '../http/mount.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { createKeyRing } from './key-ring.ts';
 import { rateGate } from './rate-gate.ts';
@@ -19,7 +18,7 @@ export function keysSubsystem(ctx: RelayContext): Subsystem {
     async stop() {
       await ring.close();
     },
-    routes(http: HttpMount) {
+    routes(http) {
       http.auth.addGate(rateGate(ctx.storage.buckets));
       keyRoutes(http, ctx, ring);
     },

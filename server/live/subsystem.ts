@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import type { RelayContext } from '../context.ts';
-import type { HttpMount } from '../http/mount.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { defineErrorCodes } from '../errors.ts';
 import { streamConfig } from './config.ts';
 import { createLiveMetrics } from './metrics.ts';
+import { liveRoutes } from './routes.ts';
 import { createSocketHub } from './socketio.ts';
 import { createSseHub } from './sse.ts';
 
@@ -21,9 +21,8 @@ export function liveStream(ctx: RelayContext): Subsystem {
   let offCredentials: (() => void) | null = null;
   return {
     name: 'live-stream',
-    routes({ v1, auth }: HttpMount) {
-      // Registered before the events API, whose /events/:id would otherwise take "stream" as an id.
-      v1.get('/events/stream', auth.reader, (req, res) => sse.open(req, res));
+    routes(http) {
+      liveRoutes(http, sse);
     },
     attach(server: Server) {
       sockets.attach(server);

@@ -1,5 +1,4 @@
 import type { RelayContext } from '../context.ts';
-import type { HttpMount } from '../http/mount.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { defineErrorCodes } from '../errors.ts';
 import { SourceRegistry } from './registry.ts';
@@ -33,7 +32,7 @@ export function sourcesSubsystem(ctx: RelayContext): Subsystem {
       offChange?.();
       await table.close();
     },
-    routes(http: HttpMount) {
+    routes(http) {
       sourceRoutes(ctx, registry, service, http);
     },
   };

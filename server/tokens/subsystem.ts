@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { RelayContext } from '../context.ts';
-import type { HttpMount } from '../http/mount.ts';
 import type { Subsystem } from '../subsystem.ts';
-import { HttpError } from '../errors.ts';
 import { hashToken } from '../crypto.ts';
+import { type TokenView, tokenRoutes } from './routes.ts';
 
 interface TokenRow {
   id: string;
@@ -15,7 +14,7 @@ interface TokenRow {
 
 const REVOKED = 'tokens.revoked';
 
-const view = ({ hash: _hash, ...row }: TokenRow) => ({ object: 'token', ...row });
+const view = ({ hash: _hash, ...row }: TokenRow): TokenView => ({ object: 'token', ...row });
 
 /**
  * Subscriber tokens: keys with the one scope `events:read` (README "Keys", migration), optionally
@@ -31,6 +30,32 @@ export function tokensApi(ctx: RelayContext): Subsystem {
     byHash = new Map([...table.values()].filter((row) => !revoked.has(row.id)).map((row) => [row.hash, row]));
   };
   const offs: Array<() => void> = [];
+
+  async function create(name: string, sources: string[] | null): Promise<{ row: TokenView; token: string }> {
+    const token = `hrt_${randomBytes(24).toString('base64url')}`;
+    const row: TokenRow = {
+      id: ctx.newId('tok'),
+      name,
+      sources,
+      hash: hashToken(token),
+      created_at: new Date(ctx.clock.now()).toISOString(),
+    };
+    await table.put(row);
+    byHash.set(row.hash, row);
+    return { row: view(row), token };
+  }
+
+  async function revoke(id: string): Promise<boolean> {
+    const row = table.get(id);
+    if (!row) return false;
+    await table.delete(row.id);
+    revoked.add(row.id);
+    index();
+    ctx.credentials.changed();
+    await ctx.cluster.send(REVOKED, { id: row.id });
+    return true;
+  }
+
   return {
     name: 'tokens',
     async start() {
@@ -60,41 +85,8 @@ export function tokensApi(ctx: RelayContext): Subsystem {
       for (const off of offs.splice(0)) off();
       await table.close();
     },
-    routes({ v1, auth }: HttpMount) {
-      v1.post('/tokens', auth.admin, async (req, res) => {
-        const body = (req.body ?? {}) as { name?: unknown; sources?: unknown };
-        if (typeof body.name !== 'string' || body.name.trim() === '' || body.name.length > 200) {
-          throw new HttpError('invalid_request', '"name" must be a non-empty string (at most 200 characters).');
-        }
-        const sources = body.sources ?? null;
-        if (sources !== null && !(Array.isArray(sources) && sources.every((s) => typeof s === 'string'))) {
-          throw new HttpError('invalid_request', '"sources" must be a list of source names.');
-        }
-        const token = `hrt_${randomBytes(24).toString('base64url')}`;
-        const row: TokenRow = {
-          id: ctx.newId('tok'),
-          name: body.name,
-          sources: sources as string[] | null,
-          hash: hashToken(token),
-          created_at: new Date(ctx.clock.now()).toISOString(),
-        };
-        await table.put(row);
-        byHash.set(row.hash, row);
-        res.status(201).json({ ...view(row), token });
-      });
-      v1.get('/tokens', auth.admin, (_req, res) => {
-        res.json({ object: 'list', data: [...table.values()].map(view) });
-      });
-      v1.delete('/tokens/:id', auth.admin, async (req, res) => {
-        const row = table.get(String(req.params.id));
-        if (!row) throw new HttpError('not_found', `No token with id "${req.params.id}".`);
-        await table.delete(row.id);
-        revoked.add(row.id);
-        index();
-        ctx.credentials.changed();
-        await ctx.cluster.send(REVOKED, { id: row.id });
-        res.json({ id: row.id, object: 'token', deleted: true });
-      });
+    routes(http) {
+      tokenRoutes(http, { create, list: () => [...table.values()].map(view), revoke });
     },
   };
 }
