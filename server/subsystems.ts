@@ -8,7 +8,7 @@ import { filesApi } from './files/subsystem.ts';
 import { keysSubsystem } from './keys/subsystem.ts';
 import { consoleUi } from './console/subsystem.ts';
 import { liveStream } from './live/subsystem.ts';
-import { openaiEnrichment } from './openai-intake/enricher.ts';
+import { openaiEnrichment } from './openai-intake/subsystem.ts';
 import { sourcesSubsystem } from './sources/subsystem.ts';
 import { workflowsSubsystem } from './workflows/subsystem.ts';
 
