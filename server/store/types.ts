@@ -1,5 +1,4 @@
 import type { Cluster } from '../cluster/cluster.ts';
-import type { StoreDriver } from '../config/types.ts';
 import type { BlobStore } from '../files/blob-store.ts';
 import type { IdFactory } from '../ids.ts';
 import type { RateBuckets } from '../keys/rate-buckets.ts';
@@ -118,6 +117,9 @@ export interface Storage {
    */
   connectBus?(bus: OtherInstancesBus, onError: (error: unknown) => void): Promise<void>;
 }
+
+/** `store.driver` in the config file. */
+export type StoreDriver = 'lowdb' | 'memory' | 'postgres';
 
 export interface StorageOptions {
   driver: StoreDriver;
