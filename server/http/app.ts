@@ -4,7 +4,7 @@ import type { Subsystem } from '../subsystem.ts';
 import { createAuth } from './auth.ts';
 import { ingestRouter } from '../ingest/routes.ts';
 import { errorHandler, notFound } from './errors.ts';
-import { assertJsonDepth } from './json-depth.ts';
+import { assertJsonDepth } from '../json-depth.ts';
 import { securityHeaders } from './security-headers.ts';
 import { guardStreams } from './stream-errors.ts';
 

@@ -2,7 +2,7 @@ import express, { type Request } from 'express';
 import type { RelayContext } from '../context.ts';
 import type { HttpMount } from '../http/mount.ts';
 import { defineErrorCodes, HttpError } from '../errors.ts';
-import { assertJsonDepth } from '../http/json-depth.ts';
+import { assertJsonDepth } from '../json-depth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import type { RelayEvent } from '../store/types.ts';
 import { CallbackError, type CallbackStore } from './callbacks.ts';

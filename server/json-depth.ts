@@ -1,4 +1,4 @@
-import { HttpError } from '../errors.ts';
+import { HttpError } from './errors.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
