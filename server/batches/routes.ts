@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import type { RelayContext } from '../context.ts';
 import { HttpError } from '../errors.ts';
-import { AI_QUOTA, type AiQuota } from '../ai/quota.ts';
-import { FILES_SERVICE, type FilesService } from '../files/files-service.ts';
+import { AI_QUOTA } from '../ai/quota.ts';
+import { FILES, type FilesService } from '../../plugins/sdk.ts';
 import { principalOf } from '../http/auth.ts';
 import type { HttpMount } from '../http/mount.ts';
 import { limitParam, optionalString } from '../http/query.ts';
@@ -84,10 +84,10 @@ export function batchRoutes({ v1, auth }: HttpMount, deps: BatchRouteDeps): void
   }
 
   v1.post('/batches', auth.require('ai'), async (req, res) => {
-    const files = ctx.services.get<FilesService>(FILES_SERVICE);
+    const files = ctx.services.get(FILES);
     const running = deps.running();
     if (!running || !files) throw new HttpError('ai_unavailable', 'Batches need the AI queue, which is not running.');
-    ctx.services.get<AiQuota>(AI_QUOTA)?.check(principalOf(res));
+    ctx.services.get(AI_QUOTA)?.check(principalOf(res));
     const batch = await create(req, files, principalOf(res));
     // Claimed before its row exists: it runs here, and no other instance takes it for an orphan.
     await running.claims.claimNew(batch.id);

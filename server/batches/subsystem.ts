@@ -1,22 +1,17 @@
+import { AI_RESPONSES, BATCHES, FILES } from '../../plugins/sdk.ts';
 import type { RelayContext } from '../context.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { defineErrorCodes } from '../errors.ts';
-import { AI_USAGE, type AiUsage } from '../ai/quota.ts';
-import { FILES_SERVICE, type FilesService } from '../files/files-service.ts';
+import { AI_USAGE } from '../ai/quota.ts';
 import { type BatchClaims, createBatchClaims } from './batch-claims.ts';
 import { batchEvents } from './batch-events.ts';
 import { type LineResult, tableBatchStore } from './batch-store.ts';
 import { batchRoutes } from './routes.ts';
 import { type BatchRunner, createBatchRunner } from './runner.ts';
 import { batchSettings } from './settings.ts';
-import { AI_QUEUE, AI_RESPONSES, type AiQueue, type BatchRecord, batchView, type ResponsesRunner } from './types.ts';
+import { AI_QUEUE, type BatchRecord, batchView } from './types.ts';
 
 defineErrorCodes({ ai_unavailable: 503, batch_not_cancellable: 409 });
-
-export const BATCHES_SERVICE = 'batches';
-export interface BatchesService {
-  get(id: string): Omit<BatchRecord, 'files_written' | 'owner'> | undefined;
-}
 
 /** OpenAI's Batch API over the AI queue: the routes are in routes.ts, the work in runner.ts. */
 export function batchesApi(ctx: RelayContext): Subsystem {
@@ -29,7 +24,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
   let runner: BatchRunner | null = null;
   let claims: BatchClaims | null = null;
   // For workflow steps and other subsystems: read a batch by id (as GET /v1/batches/:id shows it).
-  ctx.services.provide<BatchesService>(BATCHES_SERVICE, {
+  ctx.services.provide(BATCHES, {
     get: (id) => (store.get(id) ? batchView(store.get(id) as BatchRecord) : undefined),
   });
 
@@ -40,8 +35,8 @@ export function batchesApi(ctx: RelayContext): Subsystem {
     },
     async start() {
       await store.open();
-      const queue = ctx.services.get<AiQueue>(AI_QUEUE);
-      const files = ctx.services.get<FilesService>(FILES_SERVICE);
+      const queue = ctx.services.get(AI_QUEUE);
+      const files = ctx.services.get(FILES);
       if (!queue || !files) {
         ctx.logger.warn('no AI queue is running: batches cannot be created or resumed');
         return;
@@ -50,7 +45,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         store,
         files,
         queue,
-        responses: ctx.services.get<ResponsesRunner>(AI_RESPONSES),
+        responses: ctx.services.get(AI_RESPONSES),
         events,
         clock: ctx.clock,
         newId: ctx.newId,
@@ -59,8 +54,7 @@ export function batchesApi(ctx: RelayContext): Subsystem {
         logger: ctx.logger,
         onStopped: (id, finished) => claims?.stopped(id, finished),
         recordUsage: (batch, model, used) =>
-          ctx.services.get<AiUsage>(AI_USAGE)?.record(model, ctx.clock.now(), 'completed', used, batch.owner ?? null) ??
-          Promise.resolve(),
+          ctx.services.get(AI_USAGE)?.record(model, ctx.clock.now(), 'completed', used, batch.owner ?? null) ?? Promise.resolve(),
       });
       claims = createBatchClaims(ctx, store, runner);
       await claims.start();

@@ -1,3 +1,4 @@
+import { DELIVERY, type DeliveryService } from '../../plugins/sdk.ts';
 import type { RelayContext } from '../context.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { defineErrorCodes } from '../errors.ts';
@@ -15,7 +16,7 @@ import { createDeliveryMetrics, type DeliveryMetrics } from './metrics.ts';
 import { DeliveryOperations } from './operations.ts';
 import { deliveryRoutes } from './routes.ts';
 import { deliveryView } from './views.ts';
-import { EVENT_DELIVERIES, type EventDeliveries } from '../events/activity.ts';
+import { EVENT_DELIVERIES } from '../events/activity.ts';
 
 defineErrorCodes({
   destination_refused: 400,
@@ -24,12 +25,6 @@ defineErrorCodes({
   endpoint_uid_taken: 409,
   delivery_busy: 409,
 });
-
-/** The `delivery` service other subsystems use (workflow deliver step, AI webhook_url). */
-export interface DeliveryService {
-  enqueueForEndpoint(endpointId: string, eventId: string): Promise<{ id: string }>;
-  enqueueForUrl(input: { url: string; secret: string; eventId: string }): Promise<{ id: string }>;
-}
 
 /**
  * Downstream delivery: endpoints, fan-out of stored events into deliveries, signed attempts with
@@ -113,8 +108,8 @@ export function createDelivery() {
       enqueueForEndpoint: (endpointId, eventId) => ops.enqueueForEndpoint(endpointId, eventId),
       enqueueForUrl: (input) => ops.enqueueForUrl(input),
     };
-    ctx.services.provide('delivery', service);
-    ctx.services.provide<EventDeliveries>(EVENT_DELIVERIES, {
+    ctx.services.provide(DELIVERY, service);
+    ctx.services.provide(EVENT_DELIVERIES, {
       forEvent: (eventId) =>
         store.listForEvent(eventId).map((row) => ({
           ...deliveryView(row, engine.isSending(row.id)),

@@ -1,3 +1,4 @@
+import { serviceKey } from '../../plugins/sdk.ts';
 import type { RelayEvent } from '../store/types.ts';
 
 /**
@@ -9,4 +10,4 @@ export interface EventAnnotations {
   annotate(event: RelayEvent): Promise<Record<string, unknown> | undefined>;
 }
 
-export const EVENT_ANNOTATIONS = 'events.annotations';
+export const EVENT_ANNOTATIONS = serviceKey<EventAnnotations>('events.annotations');

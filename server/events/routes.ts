@@ -8,9 +8,9 @@ import { canReadSource, type Principal } from '../principals.ts';
 import { booleanParam, limitParam, optionalString } from '../http/query.ts';
 import { sendUntrusted } from '../http/security-headers.ts';
 import { activityHandler } from './activity.ts';
-import { EVENT_ANNOTATIONS, type EventAnnotations } from './annotations.ts';
+import { EVENT_ANNOTATIONS } from './annotations.ts';
 import { eventWriteRoute } from './write-route.ts';
-import { configSourceLookup, type SourceLookup } from '../sources/registry.ts';
+import { configSourceLookup, SOURCES } from '../sources/registry.ts';
 
 /** GET /v1/events, /v1/events/:id, /v1/events/:id/raw, /v1/events/:id/activity, POST /v1/events, /v1/rejections. */
 export function eventRoutes(http: HttpMount, ctx: RelayContext): void {
@@ -40,7 +40,7 @@ export function eventRoutes(http: HttpMount, ctx: RelayContext): void {
   });
   v1.get('/events/:id', auth.reader, async (req, res) => {
     const event = await readable(req, res);
-    const extra = await ctx.services.get<EventAnnotations>(EVENT_ANNOTATIONS)?.annotate(event);
+    const extra = await ctx.services.get(EVENT_ANNOTATIONS)?.annotate(event);
     res.json(extra ? { ...event, ...extra } : event);
   });
   v1.get('/events/:id/raw', auth.reader, async (req, res) => {
@@ -51,7 +51,7 @@ export function eventRoutes(http: HttpMount, ctx: RelayContext): void {
     sendUntrusted(res, raw.content_type, raw.raw, `${event.id}.raw`);
   });
   // Sources from the config file and those made through /v1/sources, looked up as ingest does.
-  const sources = ctx.services.get<SourceLookup>('sources') ?? configSourceLookup(ctx.config.sources);
+  const sources = ctx.services.get(SOURCES) ?? configSourceLookup(ctx.config.sources);
   eventWriteRoute(http, ctx, (name) => sources.verifier(name) !== undefined);
   v1.get('/events/:id/activity', auth.admin, activityHandler(ctx, readable));
   v1.get('/rejections', auth.require('sources'), async (req, res) => {

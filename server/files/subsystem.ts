@@ -2,7 +2,8 @@ import type { RelayContext } from '../context.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { batchSettings } from '../batches/settings.ts';
 import { type FileRecord, tableFileStore } from './file-store.ts';
-import { createFilesService, FILES_SERVICE } from './files-service.ts';
+import { FILES } from '../../plugins/sdk.ts';
+import { createFilesService } from './files-service.ts';
 import { fileRoutes } from './routes.ts';
 
 /**
@@ -16,7 +17,7 @@ export function filesApi(ctx: RelayContext): Subsystem {
   // On disk in the data dir, in memory, or in PostgreSQL: whichever the store driver keeps.
   const blobs = ctx.storage.blobs;
   const service = createFilesService(store, blobs, ctx.newId, () => ctx.clock.now());
-  ctx.services.provide(FILES_SERVICE, service);
+  ctx.services.provide(FILES, service);
 
   return {
     name: 'files-api',

@@ -2,13 +2,13 @@ import type { RelayContext } from '../context.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { createKeyRing } from './key-ring.ts';
 import { rateGate } from './rate-gate.ts';
-import { KEYS_SERVICE, type KeysService } from './service.ts';
+import { KEYS_SERVICE } from './service.ts';
 import { keyRoutes } from './routes.ts';
 
 /** API keys with scopes, sources and limits (README "Keys"). */
 export function keysSubsystem(ctx: RelayContext): Subsystem {
   const ring = createKeyRing(ctx.storage.tables, ctx.cluster, () => ctx.credentials.changed());
-  ctx.services.provide<KeysService>(KEYS_SERVICE, { limitsOf: (id) => ring.get(id)?.limits ?? {} });
+  ctx.services.provide(KEYS_SERVICE, { limitsOf: (id) => ring.get(id)?.limits ?? {} });
   return {
     name: 'keys',
     async start() {

@@ -1,7 +1,7 @@
 import type OpenAI from 'openai';
 import type { RelayContext } from '../context.ts';
 import type { Subsystem } from '../subsystem.ts';
-import { EVENT_ANNOTATIONS, type EventAnnotations } from '../events/annotations.ts';
+import { EVENT_ANNOTATIONS } from '../events/annotations.ts';
 import type { RelayEvent } from '../store/types.ts';
 import { enrichClients } from './enrich-clients.ts';
 import { type Enrichment, tableEnrichmentStore } from './enrichment-store.ts';
@@ -40,7 +40,7 @@ export function openaiEnrichment(ctx: RelayContext): Subsystem {
   }
 
   if (clients.size > 0) {
-    ctx.services.provide<EventAnnotations>(EVENT_ANNOTATIONS, {
+    ctx.services.provide(EVENT_ANNOTATIONS, {
       async annotate(event) {
         const found = store.get(event.id);
         if (!found) return undefined;

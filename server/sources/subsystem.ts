@@ -1,7 +1,7 @@
 import type { RelayContext } from '../context.ts';
 import type { Subsystem } from '../subsystem.ts';
 import { defineErrorCodes } from '../errors.ts';
-import { SourceRegistry } from './registry.ts';
+import { SourceRegistry, SOURCES } from './registry.ts';
 import { sourceRoutes } from './routes.ts';
 import { SourceService } from './service.ts';
 import type { SourceRow } from './source-row.ts';
@@ -16,7 +16,7 @@ export function sourcesSubsystem(ctx: RelayContext): Subsystem {
   const table = ctx.storage.tables.table<SourceRow>('sources', 'small');
   const registry = new SourceRegistry({ config: ctx.config.sources, table, clock: ctx.clock, logger: ctx.logger });
   const service = new SourceService({ table, registry, clock: ctx.clock });
-  ctx.services.provide('sources', registry);
+  ctx.services.provide(SOURCES, registry);
   let offChange: (() => void) | null = null;
   return {
     name: 'sources',

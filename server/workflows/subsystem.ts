@@ -8,14 +8,15 @@ import { WorkflowChildren } from './children.ts';
 import { guardedClient, guardedFetch } from './destination.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { RunEngine } from './engine.ts';
-import { fetchHttpClient, undiciHttpClient } from './http-client.ts';
+import { fetchHttpClient } from '../../plugins/sdk.ts';
+import { undiciHttpClient } from './http-client.ts';
 import { loadPlugins } from './plugin-registry.ts';
 import { workerChecker } from './checker.ts';
 import { WorkflowRegistry } from './registry.ts';
 import { type RunRecord, TableRunStore } from './run-store.ts';
 import { callbackRoutes, workflowRoutes } from './routes.ts';
 import { readSecrets, redactor } from './secrets.ts';
-import { EVENT_RUNS, type EventRuns } from '../events/activity.ts';
+import { EVENT_RUNS } from '../events/activity.ts';
 import { runSummary, stepObjectIds } from './views.ts';
 import type { RelayEvent } from '../store/types.ts';
 import type { Workflow } from './definition.ts';
@@ -93,7 +94,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     limits: config.limits,
   };
   const engine = new RunEngine(deps, ctx.newId);
-  ctx.services.provide<EventRuns>(EVENT_RUNS, {
+  ctx.services.provide(EVENT_RUNS, {
     forEvent: (eventId) => runs.forEvent(eventId).map(runSummary),
     objectIds: (eventId) => runs.forEvent(eventId).flatMap(stepObjectIds),
   });
