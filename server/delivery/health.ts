@@ -5,7 +5,7 @@ import type { EndpointRow } from './types.ts';
 
 export interface HealthDeps {
   endpoints: EndpointStore;
-  events: EventService;
+  eventService: EventService;
   logger: Logger;
   disableAfterMs: number;
 }
@@ -70,7 +70,7 @@ export class EndpointHealth {
     await this.#deps.endpoints.save(disabled);
     this.#deps.logger.warn({ endpoint: endpoint.id, reason }, 'endpoint disabled');
     await this.#disabled(disabled);
-    await this.#deps.events
+    await this.#deps.eventService
       .emit({
         source: 'hookrelay',
         type: 'endpoint.disabled',

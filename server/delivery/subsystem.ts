@@ -46,7 +46,7 @@ export function createDelivery() {
     );
     const health = new EndpointHealth({
       endpoints,
-      events: ctx.eventService,
+      eventService: ctx.eventService,
       logger: ctx.logger,
       disableAfterMs: settings.disableAfterMs,
     });

@@ -45,7 +45,7 @@ export interface EngineDeps {
   fetch: typeof fetch;
   http: HttpClient;
   services: Services;
-  events: EventService;
+  eventService: EventService;
   eventStore: EventStore;
   bus: EventBus;
   env: Record<string, string>;

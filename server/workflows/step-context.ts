@@ -108,7 +108,7 @@ class AttemptContext implements StepContext {
     const providerId = `${record.id}.${this.#target.key}.${this.#emitted++}`;
     const payload = this.#deps.redact(event.payload ?? null);
     const raw = Buffer.from(JSON.stringify(payload));
-    const result = await this.#deps.events.record({
+    const result = await this.#deps.eventService.record({
       source: 'workflow',
       type: event.type,
       provider_id: providerId,

@@ -83,7 +83,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     fetch: guardedFetch(ctx.outbound.fetch, check),
     http: guardedClient(ownClient ?? fetchHttpClient(ctx.outbound.fetch), check),
     services: ctx.services,
-    events: ctx.eventService,
+    eventService: ctx.eventService,
     eventStore: ctx.storage.events,
     bus: ctx.bus,
     env: allowedEnv(config.envNames),
