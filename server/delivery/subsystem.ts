@@ -16,7 +16,7 @@ import { createDeliveryMetrics, type DeliveryMetrics } from './metrics.ts';
 import { DeliveryOperations } from './operations.ts';
 import { deliveryRoutes } from './routes.ts';
 import { deliveryView } from './views.ts';
-import { EVENT_DELIVERIES } from '../events/activity.ts';
+import { EVENT_DELIVERIES } from '../events/annotations.ts';
 
 defineErrorCodes({
   destination_refused: 400,

@@ -1,26 +1,13 @@
 import type { Request, Response } from 'express';
 import type { RelayContext } from '../context.ts';
-import { AI_RESPONSES, BATCHES, serviceKey } from '../../plugins/sdk.ts';
+import { AI_RESPONSES, BATCHES } from '../../plugins/sdk.ts';
+import { EVENT_DELIVERIES, EVENT_RUNS } from './annotations.ts';
 import type { RelayEvent } from '../store/types.ts';
 
 // What a stored event caused, gathered from the subsystems that keep it: the deliveries made for it
 // (each subsystem indexes its rows by event id, so one request costs a lookup, not a scan), the workflow
 // runs started on it, and the AI responses and batches it is about. A subsystem that is not running
 // simply contributes nothing.
-
-/** Provided by delivery: every delivery of an event, as GET /v1/deliveries/:id shows it, plus the endpoint's URL. */
-export interface EventDeliveries {
-  forEvent(eventId: string): unknown[];
-}
-export const EVENT_DELIVERIES = serviceKey<EventDeliveries>('events.deliveries');
-
-/** Provided by workflows: the runs started on an event (summaries, as GET /v1/runs lists them). */
-export interface EventRuns {
-  forEvent(eventId: string): unknown[];
-  /** Ids of objects those runs' steps made or read (a step output's `id`: `resp_…`, `batch_…`). */
-  objectIds(eventId: string): string[];
-}
-export const EVENT_RUNS = serviceKey<EventRuns>('events.runs');
 
 /** Deliveries and runs listed per event: the newest this many of each (`truncated` says when there were more). */
 export const ACTIVITY_MAX = 500;

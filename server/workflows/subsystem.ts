@@ -16,7 +16,7 @@ import { WorkflowRegistry } from './registry.ts';
 import { type RunRecord, TableRunStore } from './run-store.ts';
 import { callbackRoutes, workflowRoutes } from './routes.ts';
 import { readSecrets, redactor } from './secrets.ts';
-import { EVENT_RUNS } from '../events/activity.ts';
+import { EVENT_RUNS } from '../events/annotations.ts';
 import { runSummary, stepObjectIds } from './views.ts';
 import type { RelayEvent } from '../store/types.ts';
 import type { Workflow } from './definition.ts';
