@@ -1,5 +1,5 @@
 // The step plugin SDK: the one module a step plugin imports. It holds types, the typed keys of the
-// services a plugin may use, and a few helpers, so a plugin depends on nothing else inside the relay and
+// services a plugin may use, and a few functions, so a plugin depends on nothing else inside the relay and
 // the engine can change behind it.
 import type { Readable } from 'node:stream';
 import type OpenAI from 'openai';

@@ -1,8 +1,8 @@
 import type { Workflow } from './definition.ts';
 import type { RunRecord, RunStatus, StepRecord } from './run-store.ts';
 
-// What the executor, its helpers (attempts, foreach, parallel) and the step context share about a run
-// being executed.
+// What the executor, the modules it runs steps with (attempts, foreach, parallel) and the step context
+// share about a run being executed.
 
 /** A step record, or a foreach item's: what shows a wait. */
 export interface Waitable {
