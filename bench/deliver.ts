@@ -9,7 +9,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULTS, type RelayConfig } from '../server/config/types.ts';
-import { delivery } from '../server/delivery/index.ts';
+import { delivery } from '../server/delivery/subsystem.ts';
 import { createRelay, type Relay } from '../server/main.ts';
 import { createLogger } from '../server/ops/logger.ts';
 import { defaultSubsystems } from '../server/subsystems.ts';
@@ -89,7 +89,7 @@ async function ingest(relay: Relay, count: number): Promise<void> {
       const i = next++;
       const payload = { type: 'bench.event', i, sent_at: Date.now(), data: 'x'.repeat(200) };
       const raw = Buffer.from(JSON.stringify(payload));
-      await relay.ctx.events.record({
+      await relay.ctx.eventService.record({
         source: `s${i % ENDPOINTS}`,
         type: 'bench.event',
         provider_id: null,

@@ -1,5 +1,9 @@
-// The step plugin SDK: the one module a step plugin imports. It holds types and two helpers only, so a
-// plugin depends on nothing else inside the relay and the engine can change behind it.
+// The step plugin SDK: the one module a step plugin imports. It holds types, the typed keys of the
+// services a plugin may use, and a few functions, so a plugin depends on nothing else inside the relay and
+// the engine can change behind it.
+import type { Readable } from 'node:stream';
+import type OpenAI from 'openai';
+import type { Response as AiResponse } from 'openai/resources/responses/responses';
 
 /** Plugins declare the API version they were written for; the relay refuses other versions at start-up. */
 export const API_VERSION = 1;
@@ -91,6 +95,54 @@ export interface HttpClient {
   send(request: HttpRequest): Promise<HttpResponse>;
 }
 
+/** `maxBodyBytes` when a request does not say. */
+export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
+
+/**
+ * An HttpClient over a fetch (one injected into the relay, or a test's); the relay's own client is built
+ * on undici with the same contract.
+ */
+export function fetchHttpClient(fetchImpl: typeof fetch): HttpClient {
+  return {
+    async send(req) {
+      const res = await fetchImpl(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body as BodyInit | undefined,
+        signal: req.signal,
+        redirect: 'manual',
+      });
+      const headers: Record<string, string> = {};
+      for (const [name, value] of res.headers)
+        headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value;
+      const { text, truncated } = await readPrefix(res, req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
+      return { status: res.status, headers, body: text, truncated };
+    },
+  };
+}
+
+async function readPrefix(res: Response, limit: number): Promise<{ text: string; truncated: boolean }> {
+  if (!res.body) return { text: '', truncated: false };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let truncated = false;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.byteLength > limit) {
+      chunks.push(value.subarray(0, limit - size));
+      size = limit;
+      truncated = true;
+      await reader.cancel().catch(() => {});
+      break;
+    }
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  return { text: Buffer.concat(chunks, size).toString('utf8'), truncated };
+}
+
 export interface StepContext {
   logger: PluginLogger;
   /** fetch with the relay's destination policy applied. */
@@ -123,8 +175,8 @@ export interface StepContext {
    * `workflows.maxChainDepth`; cancelling this run cancels the child.
    */
   callWorkflow(call: WorkflowCall): Promise<unknown>;
-  /** Named services other parts of the relay offer (e.g. `delivery`); declare the shape you need. */
-  services: { get<T>(name: string): T | undefined };
+  /** Services other parts of the relay offer, by the typed keys below (`DELIVERY`, `AI_RESPONSES`, ...). */
+  services: { get<T>(key: ServiceKey<T>): T | undefined };
 }
 
 /** A registered symbol, so plugins that bundle their own copy of this module still end runs. */
@@ -183,3 +235,83 @@ export const durationSchema = {
     { type: 'number', minimum: 0 },
   ],
 };
+
+/**
+ * The name of a service one part of the relay provides and others use, with its type: a provider must
+ * give a T and a user gets a T, so renaming a service or changing its type breaks the build, not a run.
+ */
+export interface ServiceKey<T> {
+  readonly name: string;
+  /** Never set: it only carries T (as a function type, so that keys of different types do not mix). */
+  readonly type?: (value: T) => T;
+}
+
+export function serviceKey<T>(name: string): ServiceKey<T> {
+  return { name };
+}
+
+/** Service `delivery`: signed deliveries with retries (docs/delivery.md). */
+export interface DeliveryService {
+  enqueueForEndpoint(endpointId: string, eventId: string): Promise<{ id: string }>;
+  enqueueForUrl(input: { url: string; secret: string; eventId: string }): Promise<{ id: string }>;
+}
+export const DELIVERY = serviceKey<DeliveryService>('delivery');
+
+/** Service `ai.responses`: this relay's background-mode Responses API (docs/ai.md). */
+export interface ResponsesService {
+  /** Always in background mode; the same idempotency key gives the same response. */
+  create(params: Record<string, unknown>, opts?: { idempotencyKey?: string }): Promise<AiResponse>;
+  retrieve(id: string): Promise<AiResponse | undefined>;
+  cancel(id: string): Promise<unknown>;
+  waitForTerminal(id: string, signal?: AbortSignal): Promise<AiResponse>;
+}
+export const AI_RESPONSES = serviceKey<ResponsesService>('ai.responses');
+
+/** Service `ai.upstreams`: the openai client of each configured upstream, by name. */
+export interface UpstreamClients {
+  client(name: string): OpenAI | undefined;
+}
+export const AI_UPSTREAMS = serviceKey<UpstreamClients>('ai.upstreams');
+
+/** OpenAI's File object, with the key that owns it (not part of OpenAI's object). */
+export interface StoredFile {
+  id: string;
+  object: 'file';
+  bytes: number;
+  created_at: number;
+  filename: string;
+  purpose: 'batch' | 'batch_output';
+  status: 'processed';
+  expires_at: number | null;
+  /** The key that uploaded it, or whose batch wrote it (null: admin token). */
+  owner?: string | null;
+}
+
+/** Service `files`: the files this relay keeps (uploads and batch outputs). */
+export interface FilesService {
+  get(id: string): StoredFile | undefined;
+  /** As get, reading the store when this instance has not seen the file yet. */
+  find(id: string): Promise<StoredFile | undefined>;
+  readAll(id: string): Promise<Buffer>;
+  create(input: {
+    filename: string;
+    purpose: StoredFile['purpose'];
+    bytes: Buffer | Readable;
+    owner?: string | null;
+  }): Promise<StoredFile>;
+}
+export const FILES = serviceKey<FilesService>('files');
+
+/** A batch as GET /v1/batches/:id shows it: the fields steps read (the rest is OpenAI's Batch object). */
+export interface BatchSummary {
+  id: string;
+  status: string;
+  output_file_id: string | null;
+  error_file_id: string | null;
+}
+
+/** Service `batches`: read a batch run by this relay. */
+export interface BatchesService {
+  get(id: string): BatchSummary | undefined;
+}
+export const BATCHES = serviceKey<BatchesService>('batches');

@@ -1,7 +1,15 @@
 // A StepContext for testing a step plugin on its own (built-in or third-party): in-memory scratch and
 // state, a movable clock, and recorded emits, sleeps and waits. Tests then call plugin.run(ctx, params).
-import { fetchHttpClient, undiciHttpClient } from '../server/workflows/http-client.ts';
-import type { AwaitedEvent, EventWait, HttpClient, ReceivedCallback, StepContext, WorkflowCall } from './sdk.ts';
+import {
+  type AwaitedEvent,
+  type EventWait,
+  fetchHttpClient,
+  type HttpClient,
+  type ReceivedCallback,
+  type ServiceKey,
+  type StepContext,
+  type WorkflowCall,
+} from './sdk.ts';
 
 export interface TestContext extends StepContext {
   emitted: Array<{ type: string; payload: unknown }>;
@@ -17,9 +25,11 @@ export interface TestContextOptions {
   now?: number;
   /** Also carries `ctx.http` unless `http` is given. */
   fetch?: typeof fetch;
+  /** Default: an HttpClient over `fetch` (or the global fetch); pass the relay's own to test against it. */
   http?: HttpClient;
   /** What waitForEvent resolves with: candidate events offered to the wait's filter and match. */
   events?: AwaitedEvent[];
+  /** Services by name (`delivery`, `ai.responses`, ...): what `ctx.services.get(key)` finds. */
   services?: Record<string, unknown>;
   step?: Partial<StepContext['step']>;
   run?: Partial<StepContext['run']>;
@@ -27,12 +37,6 @@ export interface TestContextOptions {
   callback?: ReceivedCallback | null;
   /** What callWorkflow resolves with (or rejects with, for an Error). */
   callResult?: (call: WorkflowCall) => unknown;
-}
-
-let sharedClient: HttpClient | null = null;
-function defaultClient(): HttpClient {
-  sharedClient ??= undiciHttpClient();
-  return sharedClient;
 }
 
 export function createTestContext(options: TestContextOptions = {}): TestContext {
@@ -50,7 +54,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     logged,
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     fetch: options.fetch ?? globalThis.fetch,
-    http: options.http ?? (options.fetch ? fetchHttpClient(options.fetch) : defaultClient()),
+    http: options.http ?? fetchHttpClient(options.fetch ?? globalThis.fetch),
     signal: new AbortController().signal,
     clock: { now: () => now },
     scratch: { get: (key) => scratch.get(key), set: async (key, value) => void scratch.set(key, value) },
@@ -99,7 +103,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
       if (result instanceof Error) throw result;
       return result;
     },
-    services: { get: <T>(name: string) => options.services?.[name] as T | undefined },
+    services: { get: <T>(key: ServiceKey<T>) => options.services?.[key.name] as T | undefined },
   };
   return ctx;
 }

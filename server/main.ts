@@ -4,16 +4,17 @@ import type { AddressInfo } from 'node:net';
 import { createEventBus } from './bus.ts';
 import { type Clock, systemClock } from './clock.ts';
 import type { RelayConfig } from './config/types.ts';
-import type { RelayContext, Subsystem, SubsystemFactory } from './context.ts';
+import type { RelayContext } from './context.ts';
+import type { Subsystem, SubsystemFactory } from './subsystem.ts';
 import { createEventService } from './events/event-service.ts';
 import { createApp } from './http/app.ts';
-import { createAuth } from './http/auth.ts';
 import { createIdFactory, type IdFactory } from './ids.ts';
 import { resolveAdminToken } from './ops/admin-token.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { createOutbound } from './outbound/outbound.ts';
 import type { Resolver } from './outbound/destination-policy.ts';
+import { createCredentials } from './principals.ts';
 import { createServices } from './services.ts';
 import { lockDataDir } from './store/data-dir-lock.ts';
 import { makeDataDirPrivate } from './store/data-dir-modes.ts';
@@ -104,9 +105,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       storage,
       cluster: storage.cluster,
       bus,
-      events: createEventService(storage.events, bus),
+      eventService: createEventService(storage.events, bus),
       metrics: createMetrics(),
-      auth: createAuth(admin.token),
+      credentials: createCredentials(admin.token),
       fetch: options.fetch ?? globalThis.fetch,
       outbound: createOutbound({ deliverySection: config.sections.delivery, resolve: options.resolver, fetch: options.fetch }),
       services: createServices(),

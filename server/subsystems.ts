@@ -1,14 +1,14 @@
 import { aiSubsystem } from './ai/subsystem.ts';
-import { batchesApi } from './batches/batches-api.ts';
-import type { SubsystemFactory } from './context.ts';
-import { delivery } from './delivery/index.ts';
-import { eventsApi } from './events/routes.ts';
-import { tokensApi } from './events/tokens.ts';
-import { filesApi } from './files/files-api.ts';
+import { batchesApi } from './batches/subsystem.ts';
+import type { SubsystemFactory } from './subsystem.ts';
+import { delivery } from './delivery/subsystem.ts';
+import { eventsApi } from './events/subsystem.ts';
+import { tokensApi } from './tokens/subsystem.ts';
+import { filesApi } from './files/subsystem.ts';
 import { keysSubsystem } from './keys/subsystem.ts';
-import { consoleUi } from './http/console.ts';
-import { liveStream } from './live/index.ts';
-import { openaiEnrichment } from './openai-intake/enricher.ts';
+import { consoleUi } from './console/subsystem.ts';
+import { liveStream } from './live/subsystem.ts';
+import { openaiEnrichment } from './openai-intake/subsystem.ts';
 import { sourcesSubsystem } from './sources/subsystem.ts';
 import { workflowsSubsystem } from './workflows/subsystem.ts';
 

@@ -1,4 +1,4 @@
-import { definePlugin, type StepContext } from '../sdk.ts';
+import { BATCHES, definePlugin, FILES, type StepContext } from '../sdk.ts';
 
 interface Params {
   /** A batch run by this relay: its output and error files are read. */
@@ -14,13 +14,6 @@ interface Params {
   maxLines?: number;
 }
 
-interface FilesShape {
-  readAll(id: string): Promise<Buffer>;
-}
-interface BatchesShape {
-  get(id: string): { output_file_id: string | null; error_file_id: string | null } | undefined;
-}
-
 interface ResultLine {
   custom_id?: string;
   response?: { status_code?: number; body?: unknown } | null;
@@ -31,7 +24,7 @@ const PROGRESS_EVERY = 100;
 
 /** The text of every file the parameters name, in order (output first, then errors). */
 async function readSources(ctx: StepContext, params: Params): Promise<string[]> {
-  const files = ctx.services.get<FilesShape>('files');
+  const files = ctx.services.get(FILES);
   if (params.url) {
     const res = await ctx.fetch(params.url, { headers: params.headers, signal: ctx.signal });
     if (!res.ok) throw new Error(`GET ${params.url} answered ${res.status}`);
@@ -40,7 +33,7 @@ async function readSources(ctx: StepContext, params: Params): Promise<string[]> 
   if (!files) throw new Error('batch.results: this relay does not keep files');
   if (params.file_id) return [(await files.readAll(params.file_id)).toString('utf8')];
   if (!params.batch_id) throw new Error('batch.results: give batch_id, file_id or url');
-  const batch = ctx.services.get<BatchesShape>('batches')?.get(params.batch_id);
+  const batch = ctx.services.get(BATCHES)?.get(params.batch_id);
   if (!batch) throw new Error(`batch.results: no batch ${params.batch_id}`);
   const ids = [batch.output_file_id, batch.error_file_id].filter((id): id is string => Boolean(id));
   return Promise.all(ids.map(async (id) => (await files.readAll(id)).toString('utf8')));

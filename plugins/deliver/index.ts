@@ -1,9 +1,4 @@
-import { definePlugin } from '../sdk.ts';
-
-/** The part of the delivery engine this step needs (provided as service `delivery`). */
-interface DeliveryService {
-  enqueueForEndpoint(endpointId: string, eventId: string): Promise<{ id: string }>;
-}
+import { DELIVERY, definePlugin } from '../sdk.ts';
 
 /** Sends an event (the trigger by default) to one endpoint through the delivery engine and its retries. */
 export default definePlugin<{ endpoint: string; event?: string }>({
@@ -18,7 +13,7 @@ export default definePlugin<{ endpoint: string; event?: string }>({
     properties: { endpoint: { type: 'string', minLength: 1 }, event: { type: 'string', minLength: 1 } },
   },
   async run(ctx, params) {
-    const delivery = ctx.services.get<DeliveryService>('delivery');
+    const delivery = ctx.services.get(DELIVERY);
     if (!delivery) throw new Error('deliver: this relay has no delivery engine (service "delivery" is not provided)');
     const eventId = params.event ?? ctx.run.triggerEventId;
     if (!eventId) throw new Error('deliver: no event to deliver (a manual run without a stored event needs with.event)');

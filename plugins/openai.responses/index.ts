@@ -1,22 +1,12 @@
 import type OpenAI from 'openai';
 import type { Response } from 'openai/resources/responses/responses';
-import { definePlugin, type StepContext } from '../sdk.ts';
+import { AI_RESPONSES, AI_UPSTREAMS, definePlugin, type ResponsesService, type StepContext } from '../sdk.ts';
 
 // Workflow steps `openai.responses.create` and `openai.responses.retrieve`, shaped as step plugins
 // ({name, version, apiVersion, schema, run(ctx, params)}) and using only what a step context offers:
 // named services, the run's abort signal and a logger. `target: relay` (the default) goes through this
 // relay's own background mode (service `ai.responses`); `target: <upstream name>` calls that upstream's
 // Responses API directly with the openai SDK (service `ai.upstreams`).
-
-interface ResponsesService {
-  create(params: Record<string, unknown>, opts?: { idempotencyKey?: string }): Promise<Response>;
-  retrieve(id: string): Promise<Response | undefined>;
-  waitForTerminal(id: string, signal?: AbortSignal): Promise<Response>;
-}
-
-interface UpstreamClients {
-  client(name: string): OpenAI | undefined;
-}
 
 export interface CreateStepParams {
   target?: string;
@@ -52,13 +42,13 @@ function stepOutput(response: Response) {
 }
 
 function service(ctx: StepContext): ResponsesService {
-  const found = ctx.services.get<ResponsesService>('ai.responses');
+  const found = ctx.services.get(AI_RESPONSES);
   if (!found) throw new Error('openai.responses: this relay has no AI subsystem (service "ai.responses" is not provided)');
   return found;
 }
 
 function upstream(ctx: StepContext, name: string): OpenAI {
-  const client = ctx.services.get<UpstreamClients>('ai.upstreams')?.client(name);
+  const client = ctx.services.get(AI_UPSTREAMS)?.client(name);
   if (!client) throw new Error(`openai.responses: no upstream named "${name}" in ai.upstreams`);
   return client;
 }

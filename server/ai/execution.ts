@@ -7,17 +7,10 @@ import type {
 import type { CompletionUsage } from 'openai/resources/completions';
 import { type Clock, sleep } from '../clock.ts';
 import type { ChatMessage, ChatOptions } from './chat-request.ts';
+import type { UpstreamUsage } from './response-object.ts';
 import { appendReasoning, appendText, appendToolCall, type Logprob, type OutputState } from './output-items.ts';
 import { backoffDelay, isRetryable } from './retry.ts';
 import { chatChunks } from './upstream-stream.ts';
-
-/** Token counts as the upstream reported them (details null when it did not say). */
-export interface UpstreamUsage {
-  input: number;
-  output: number;
-  cached: number | null;
-  reasoning: number | null;
-}
 
 /** What one upstream call produced. */
 export interface CallResult {

@@ -1,12 +1,14 @@
 import type { Clock } from '../clock.ts';
-import type { ResponseStore, StoredFrame } from './response-store.ts';
+import type { ResponseStore } from './response-store.ts';
 import { tailStored } from './tail.ts';
-import { type CompactEvent, frameOf, isPlainDelta, type StreamEvent } from './stream-events.ts';
-
-export interface StreamSink {
-  write(frames: StoredFrame[]): void;
-  end(): void;
-}
+import {
+  type CompactEvent,
+  frameOf,
+  isPlainDelta,
+  type StoredFrame,
+  type StreamEvent,
+  type StreamSink,
+} from './stream-events.ts';
 
 /**
  * The stream events of one running response: numbers them, stores them in batches (one write in

@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { HttpMount } from '../http/mount.ts';
 import { RelayError } from '../errors.ts';
 import { type ChatCompletionsDeps, chatCompletionsHandler } from './chat-completions.ts';
 import type { ModelCatalogue } from './models.ts';
@@ -11,8 +11,8 @@ interface Deps extends ChatCompletionsDeps {
 }
 
 /** `GET /v1/models`, `GET /v1/models/:id` and `POST /v1/chat/completions` (OpenAI-compatible). */
-export function openaiRoutes(v1: Router, deps: Deps): void {
-  const ai = deps.ctx.auth.require('ai');
+export function openaiRoutes({ v1, auth }: HttpMount, deps: Deps): void {
+  const ai = auth.require('ai');
 
   v1.get('/models', ai, async (_req, res) => {
     res.json({ object: 'list', data: await deps.models.list() });

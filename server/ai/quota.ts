@@ -1,17 +1,18 @@
 import { RelayError } from '../errors.ts';
-import type { Principal } from '../http/auth.ts';
+import type { Principal } from '../principals.ts';
 import type { UsageStore } from './usage.ts';
+import { serviceKey } from '../../plugins/sdk.ts';
 
 /** Service name: batches record their lines' tokens with the key's usage. */
-export const AI_USAGE = 'ai.usage';
 export type AiUsage = Pick<UsageStore, 'record'>;
+export const AI_USAGE = serviceKey<AiUsage>('ai.usage');
 
 /** Service name: batches check the same quota before they start. */
-export const AI_QUOTA = 'ai.quota';
 export interface AiQuota {
   /** Throws 429 insufficient_quota (OpenAI's shape) when the key used up its daily or monthly tokens. */
   check(principal: Principal): void;
 }
+export const AI_QUOTA = serviceKey<AiQuota>('ai.quota');
 
 /**
  * `ai_tokens_per_day` / `ai_tokens_per_month` (UTC): usage is counted when a response finishes, so

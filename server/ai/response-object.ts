@@ -1,5 +1,4 @@
 import type { Response, ResponseStatus, ResponseUsage } from 'openai/resources/responses/responses';
-import type { UpstreamUsage } from './execution.ts';
 import type { CreateParams } from './request.ts';
 
 export type { Response, ResponseStatus, ResponseUsage };
@@ -53,6 +52,14 @@ export function newResponse(id: string, params: CreateParams, nowMs: number): Re
 }
 
 /** Usage as the upstream reported it; detail counts it did not report are 0 (the SDK's type needs numbers). */
+/** Token counts as the upstream reported them (details null when it did not say). */
+export interface UpstreamUsage {
+  input: number;
+  output: number;
+  cached: number | null;
+  reasoning: number | null;
+}
+
 export function usageOf(u: UpstreamUsage): ResponseUsage {
   return {
     input_tokens: u.input,

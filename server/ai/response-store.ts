@@ -4,7 +4,7 @@ import type { ChatMessage, ChatOptions } from './chat-request.ts';
 import type { InputItem } from './request-input.ts';
 import { isTerminal, type Response } from './response-object.ts';
 import { compactRun, framesAfter, mergeRuns, type StoredRun } from './stored-text.ts';
-import type { CompactRun } from './stream-events.ts';
+import type { CompactRun, StoredFrame } from './stream-events.ts';
 
 /** One response as stored: the Response object plus what the relay needs to run it again. */
 export interface ResponseRow {
@@ -28,11 +28,6 @@ export interface ResponseRow {
 /** A run of consecutive stream events (see CompactRun and StoredRun). */
 interface EventChunk extends StoredRun {
   id: string;
-}
-
-export interface StoredFrame {
-  seq: number;
-  frame: string;
 }
 
 /**

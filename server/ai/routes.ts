@@ -1,7 +1,9 @@
-import type { Request, Response as HttpResponse, Router } from 'express';
+import type { Request, Response as HttpResponse } from 'express';
+import type { HttpMount } from '../http/mount.ts';
 import type { RelayContext } from '../context.ts';
 import { RelayError } from '../errors.ts';
-import { isAdmin, owns, type Principal, principalOf } from '../http/auth.ts';
+import { principalOf } from '../http/auth.ts';
+import { isAdmin, owns, type Principal } from '../principals.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import { listInputItems } from './input-items.ts';
 import { previousNotFound } from './previous-response.ts';
@@ -33,9 +35,9 @@ interface RouteDeps {
 const notFound = (id: string) => new RelayError('not_found', `No response with id "${id}".`);
 
 /** /v1/responses (OpenAI-compatible), plus the hookrelay extensions /v1/usage and /v1/ai/upstreams. */
-export function responsesRoutes(v1: Router, deps: RouteDeps): void {
+export function responsesRoutes({ v1, auth }: HttpMount, deps: RouteDeps): void {
   const { ctx, service, store } = deps;
-  const ai = ctx.auth.require('ai');
+  const ai = auth.require('ai');
 
   function follow(res: HttpResponse, id: string, after: number, onClose?: () => void) {
     streamEvents(res, (sink) => followResponse(store, service.live(id), id, after, sink, ctx.clock), {
@@ -133,7 +135,7 @@ export function responsesRoutes(v1: Router, deps: RouteDeps): void {
     res.json({ id, object: 'response', deleted: true });
   });
 
-  v1.get('/usage', ctx.auth.require('usage:read'), (req, res) => {
+  v1.get('/usage', auth.require('usage:read'), (req, res) => {
     const from = dateParam(req, 'start_date');
     const to = dateParam(req, 'end_date');
     res.json({ object: 'list', data: deps.usage.list(from, to, usageKey(req, principalOf(res))) });

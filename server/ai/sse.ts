@@ -1,6 +1,5 @@
 import type { Response as HttpResponse } from 'express';
-import type { StreamSink } from './live.ts';
-import type { StoredFrame } from './response-store.ts';
+import type { StoredFrame, StreamSink } from './stream-events.ts';
 
 /** A reader this far behind is cut off; it resumes with starting_after (style: every subscriber has a bound). */
 const MAX_BUFFERED_BYTES = 1024 * 1024;

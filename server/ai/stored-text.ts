@@ -1,5 +1,4 @@
-import type { StoredFrame } from './response-store.ts';
-import { type CompactEvent, type CompactRun, frameOf, type StreamEvent } from './stream-events.ts';
+import { type CompactEvent, type CompactRun, frameOf, type StoredFrame, type StreamEvent } from './stream-events.ts';
 
 /**
  * A run of stored events. `texts` lists the events (indices into `events`) stored without the message

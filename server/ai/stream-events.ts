@@ -37,3 +37,15 @@ export function frameOf(event: CompactEvent, seq: number, itemId: string | null)
   const json = JSON.stringify(event);
   return `${json.slice(0, -1)}${json.length > 2 ? ',' : ''}"sequence_number":${seq}}`;
 }
+
+/** One stored stream event: its sequence number and its SSE frame as sent. */
+export interface StoredFrame {
+  seq: number;
+  frame: string;
+}
+
+/** A reader of a response's stream (an SSE response, a tail): gets frames once they are stored. */
+export interface StreamSink {
+  write(frames: StoredFrame[]): void;
+  end(): void;
+}

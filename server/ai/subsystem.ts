@@ -1,4 +1,6 @@
-import type { RelayContext, Subsystem } from '../context.ts';
+import { AI_RESPONSES, AI_UPSTREAMS, DELIVERY, type DeliveryService } from '../../plugins/sdk.ts';
+import type { RelayContext } from '../context.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { resolveAiConfig } from './config.ts';
 import { createIdempotency } from './idempotency.ts';
 import { createAiMetrics } from './metrics.ts';
@@ -13,14 +15,10 @@ import { responsesRoutes } from './routes.ts';
 import { createUpstreamRouter } from './upstreams.ts';
 import { createUsageStore } from './usage.ts';
 import { createKeySlots } from './key-slots.ts';
-import { AI_QUOTA, AI_USAGE, type AiQuota, type AiUsage, createAiQuota } from './quota.ts';
-import { KEYS_SERVICE, type KeysService } from '../keys/service.ts';
+import { AI_QUOTA, AI_USAGE, createAiQuota } from './quota.ts';
+import { KEYS_SERVICE } from '../keys/service.ts';
+import { AI_QUEUE } from '../batches/types.ts';
 import { resolveWebhookSecret, sharedWebhookSecret } from './webhook-secret.ts';
-
-/** What this subsystem needs from the delivery engine (structural: no import of its internals). */
-interface DeliveryService {
-  enqueueForUrl(input: { url: string; secret: string; eventId: string }): Promise<{ id: string }>;
-}
 
 const SWEEP_EVERY_MS = 60 * 60 * 1000;
 
@@ -41,8 +39,8 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
   let delivery: DeliveryService | undefined;
   const slots = createKeySlots(ctx.cluster, ctx.clock);
   const quota = createAiQuota(usage, () => ctx.clock.now());
-  ctx.services.provide<AiQuota>(AI_QUOTA, quota);
-  ctx.services.provide<AiUsage>(AI_USAGE, usage);
+  ctx.services.provide(AI_QUOTA, quota);
+  ctx.services.provide(AI_USAGE, usage);
   const service = createResponsesService({
     ctx,
     config,
@@ -54,18 +52,16 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
     webhooksEnabled: () => delivery !== undefined,
     async slotFor(row, signal) {
       const limit =
-        row.owner && row.response.background
-          ? ctx.services.get<KeysService>(KEYS_SERVICE)?.limitsOf(row.owner).ai_concurrent
-          : undefined;
+        row.owner && row.response.background ? ctx.services.get(KEYS_SERVICE)?.limitsOf(row.owner).ai_concurrent : undefined;
       return row.owner && limit ? slots.acquire(row.owner, limit, signal) : null;
     },
     async onTerminal(row, eventId) {
       if (row.webhook_url && delivery) await delivery.enqueueForUrl({ url: row.webhook_url, secret, eventId });
     },
   });
-  ctx.services.provide('ai.queue', queue);
-  ctx.services.provide('ai.upstreams', { client: (name: string) => router.all.find((u) => u.name === name)?.client });
-  ctx.services.provide('ai.responses', {
+  ctx.services.provide(AI_QUEUE, queue);
+  ctx.services.provide(AI_UPSTREAMS, { client: (name: string) => router.all.find((u) => u.name === name)?.client });
+  ctx.services.provide(AI_RESPONSES, {
     create: async (body: Record<string, unknown>, opts?: { idempotencyKey?: string }): Promise<Response> => {
       const full = parseCreateParams({ ...body, background: true }, ctx.newId);
       if (opts?.idempotencyKey)
@@ -100,13 +96,13 @@ export function aiSubsystem(ctx: RelayContext): Subsystem {
 
   return {
     name: 'ai',
-    routes({ v1 }) {
-      responsesRoutes(v1, { ctx, config, service, store, usage, quota, idempotency, router, openStreams });
+    routes(http) {
+      responsesRoutes(http, { ctx, config, service, store, usage, quota, idempotency, router, openStreams });
       const models = createModelCatalogue(router, ctx.clock, ctx.logger);
-      openaiRoutes(v1, { ctx, config, router, queue, usage, metrics, models, quota });
+      openaiRoutes(http, { ctx, config, router, queue, usage, metrics, models, quota });
     },
     async start() {
-      delivery = ctx.services.get<DeliveryService>('delivery');
+      delivery = ctx.services.get(DELIVERY);
       const onDisk = ctx.config.store.driver !== 'memory';
       const resolved = ctx.cluster.shared
         ? await sharedWebhookSecret(config.webhookSecret, ctx.storage.tables)

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
-import type { StreamSink } from './live.ts';
 import { isTerminal } from './response-object.ts';
-import type { ResponseStore, StoredFrame } from './response-store.ts';
+import type { ResponseStore } from './response-store.ts';
+import type { StoredFrame, StreamSink } from './stream-events.ts';
 
 const TERMINAL_EVENTS = new Set(['response.completed', 'response.failed', 'response.incomplete', 'response.cancelled']);
 

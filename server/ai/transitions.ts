@@ -26,7 +26,7 @@ export function createTransitions(deps: TransitionDeps) {
   /** A state change as an event with OpenAI's webhook shape, stored and published with source `ai`. */
   async function announce(type: string, id: string): Promise<string> {
     const payload = { id: ctx.newId('evt'), object: 'event', type, created_at: seconds(now()), data: { id } };
-    return (await ctx.events.emit({ source: 'ai', type, payload })).id;
+    return (await ctx.eventService.emit({ source: 'ai', type, payload })).id;
   }
 
   async function setRow(run: Run, response: Response, patch: Partial<ResponseRow> = {}): Promise<void> {

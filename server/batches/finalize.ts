@@ -1,4 +1,4 @@
-import type { FilesService } from '../files/files-service.ts';
+import type { FilesService } from '../../plugins/sdk.ts';
 import type { BatchStore } from './batch-store.ts';
 import type { BatchRecord, OutputLine, RequestLine } from './types.ts';
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts';
-import type { FilesService } from '../files/files-service.ts';
+import type { FilesService } from '../../plugins/sdk.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { BatchStore } from './batch-store.ts';
 import type { BatchEvents, TerminalType } from './batch-events.ts';

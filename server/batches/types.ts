@@ -1,4 +1,5 @@
 import type OpenAI from 'openai';
+import { serviceKey } from '../../plugins/sdk.ts';
 
 export type BatchStatus =
   | 'validating'
@@ -89,7 +90,7 @@ export interface AiQueue {
   }): Promise<T>;
 }
 
-export const AI_QUEUE = 'ai.queue';
+export const AI_QUEUE = serviceKey<AiQueue>('ai.queue');
 
 /**
  * The Responses service as batches use it (service `ai.responses`): `/v1/responses` lines run through
@@ -101,4 +102,8 @@ export interface ResponsesRunner {
   cancel(id: string): Promise<unknown>;
 }
 
-export const AI_RESPONSES = 'ai.responses';
+/** A batch as the API shows it: without the bookkeeping of written files and the owner. */
+export function batchView(batch: BatchRecord): Omit<BatchRecord, 'files_written' | 'owner'> {
+  const { files_written: _, owner: _owner, ...rest } = batch;
+  return rest;
+}

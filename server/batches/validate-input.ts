@@ -1,5 +1,5 @@
 import { DEFAULTS } from '../config/types.ts';
-import { exceedsJsonDepth } from '../http/json-depth.ts';
+import { exceedsJsonDepth } from '../json-depth.ts';
 import type { BatchEndpoint, BatchError, RequestLine } from './types.ts';
 
 const MAX_REPORTED_ERRORS = 100;

@@ -1,4 +1,4 @@
-import type { RetentionPolicy } from '../store/types.ts';
+import type { RetentionPolicy, StoreDriver } from '../store/types.ts';
 
 export type Scheme = 'standard-webhooks' | 'openai' | 'github' | 'stripe' | 'shopify' | 'hmac' | 'none';
 
@@ -29,8 +29,6 @@ export interface SourceConfig {
   verify: VerifyConfig;
   enrich?: EnrichConfig;
 }
-
-export type StoreDriver = 'lowdb' | 'memory' | 'postgres';
 
 export interface StoreConfig {
   driver: StoreDriver;

@@ -22,7 +22,7 @@ export interface EngineDeps {
   store: DeliveryStore;
   endpoints: EndpointStore;
   events: Pick<EventStore, 'getRaw'>;
-  health: () => EndpointHealth;
+  health: EndpointHealth;
   metrics: () => DeliveryMetrics | null;
   logger: Logger;
   claims: DeliveryClaims;
@@ -274,7 +274,7 @@ export class DeliveryEngine {
     const now = clock.now();
     const ok = isSuccess(result.status);
     const next = rowAfterAttempt(row, result, { startedAt, now, settings, random: this.#deps.random });
-    const health = this.#deps.health();
+    const { health } = this.#deps;
     const disableReason = receiverDisableReason(result);
     // The receiver asked to stop: the endpoint is disabled before this delivery shows as failed.
     if (endpoint && disableReason) await health.failed(endpoint.id, result.error ?? 'failed', now, disableReason);

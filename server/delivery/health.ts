@@ -5,11 +5,9 @@ import type { EndpointRow } from './types.ts';
 
 export interface HealthDeps {
   endpoints: EndpointStore;
-  events: EventService;
+  eventService: EventService;
   logger: Logger;
   disableAfterMs: number;
-  /** Called once an endpoint is disabled: its pending deliveries are failed with the reason. */
-  onDisabled(endpoint: EndpointRow): Promise<void>;
 }
 
 /**
@@ -19,8 +17,17 @@ export interface HealthDeps {
  */
 export class EndpointHealth {
   readonly #deps: HealthDeps;
+  #disabled: (endpoint: EndpointRow) => Promise<void> = async () => {};
   constructor(deps: HealthDeps) {
     this.#deps = deps;
+  }
+
+  /**
+   * What happens once an endpoint is disabled (delivery fails its pending deliveries with the reason).
+   * Set after construction: those operations need the engine, which reports outcomes here.
+   */
+  onDisabled(handler: (endpoint: EndpointRow) => Promise<void>): void {
+    this.#disabled = handler;
   }
 
   async succeeded(endpointId: string): Promise<void> {
@@ -62,8 +69,8 @@ export class EndpointHealth {
     const disabled: EndpointRow = { ...endpoint, enabled: false, disabled_reason: reason, disabled_at: now, updated_at: now };
     await this.#deps.endpoints.save(disabled);
     this.#deps.logger.warn({ endpoint: endpoint.id, reason }, 'endpoint disabled');
-    await this.#deps.onDisabled(disabled);
-    await this.#deps.events
+    await this.#disabled(disabled);
+    await this.#deps.eventService
       .emit({
         source: 'hookrelay',
         type: 'endpoint.disabled',

@@ -1,5 +1,4 @@
-import type { Router } from 'express';
-import type { Auth } from '../http/auth.ts';
+import type { HttpMount } from '../http/mount.ts';
 import { RelayError } from '../errors.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import type { DeliveryStore } from './delivery-store.ts';
@@ -10,7 +9,6 @@ import type { DeliveryStatus } from './types.ts';
 import { deliveryView, endpointView } from './views.ts';
 
 export interface RouteDeps {
-  auth: Auth;
   ops: DeliveryOperations;
   store: DeliveryStore;
   engine: DeliveryEngine;
@@ -20,8 +18,8 @@ export interface RouteDeps {
 const STATUSES = new Set(['pending', 'succeeded', 'failed']);
 
 /** /v1/endpoints and /v1/deliveries (docs/delivery.md lists them with examples). */
-export function deliveryRoutes(v1: Router, deps: RouteDeps): void {
-  const { auth, ops, store, engine } = deps;
+export function deliveryRoutes({ v1, auth }: HttpMount, deps: RouteDeps): void {
+  const { ops, store, engine } = deps;
   const view = (row: Parameters<typeof deliveryView>[0]) => deliveryView(row, engine.isSending(row.id));
 
   v1.post('/endpoints', auth.require('endpoints'), async (req, res) => {

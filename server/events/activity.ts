@@ -1,5 +1,7 @@
 import type { Request, Response } from 'express';
 import type { RelayContext } from '../context.ts';
+import { AI_RESPONSES, BATCHES } from '../../plugins/sdk.ts';
+import { EVENT_DELIVERIES, EVENT_RUNS } from './annotations.ts';
 import type { RelayEvent } from '../store/types.ts';
 
 // What a stored event caused, gathered from the subsystems that keep it: the deliveries made for it
@@ -7,29 +9,8 @@ import type { RelayEvent } from '../store/types.ts';
 // runs started on it, and the AI responses and batches it is about. A subsystem that is not running
 // simply contributes nothing.
 
-/** Provided by delivery: every delivery of an event, as GET /v1/deliveries/:id shows it, plus the endpoint's URL. */
-export const EVENT_DELIVERIES = 'events.deliveries';
-export interface EventDeliveries {
-  forEvent(eventId: string): unknown[];
-}
-
-/** Provided by workflows: the runs started on an event (summaries, as GET /v1/runs lists them). */
-export const EVENT_RUNS = 'events.runs';
-export interface EventRuns {
-  forEvent(eventId: string): unknown[];
-  /** Ids of objects those runs' steps made or read (a step output's `id`: `resp_…`, `batch_…`). */
-  objectIds(eventId: string): string[];
-}
-
 /** Deliveries and runs listed per event: the newest this many of each (`truncated` says when there were more). */
 export const ACTIVITY_MAX = 500;
-
-interface ResponsesLookup {
-  retrieve(id: string): Promise<{ id: string; status?: string; model?: string } | undefined>;
-}
-interface BatchesLookup {
-  get(id: string): { id: string; status?: string } | undefined;
-}
 
 /**
  * The ids an event names: `data.id` of the relay's own AI events, `object_id` of enrichment events.
@@ -42,7 +23,7 @@ export function namedObjectIds(event: RelayEvent): string[] {
 }
 
 async function responsesOf(ctx: RelayContext, ids: string[]) {
-  const lookup = ctx.services.get<ResponsesLookup>('ai.responses');
+  const lookup = ctx.services.get(AI_RESPONSES);
   const out: Array<{ id: string; object: 'response'; status: string | null; model: string | null }> = [];
   for (const id of ids.filter((x) => x.startsWith('resp_'))) {
     const found = await lookup?.retrieve(id).catch(() => undefined);
@@ -52,7 +33,7 @@ async function responsesOf(ctx: RelayContext, ids: string[]) {
 }
 
 function batchesOf(ctx: RelayContext, ids: string[]) {
-  const lookup = ctx.services.get<BatchesLookup>('batches');
+  const lookup = ctx.services.get(BATCHES);
   return ids
     .filter((id) => id.startsWith('batch_'))
     .map((id) => lookup?.get(id))
@@ -65,9 +46,9 @@ export function activityHandler(ctx: RelayContext, readable: (req: Request, res:
   return async (req: Request, res: Response) => {
     const event = await readable(req, res);
     const raw = await ctx.storage.events.getRaw(event.id);
-    const eventRuns = ctx.services.get<EventRuns>(EVENT_RUNS);
+    const eventRuns = ctx.services.get(EVENT_RUNS);
     const ids = [...new Set([...namedObjectIds(event), ...(eventRuns?.objectIds(event.id) ?? [])])];
-    const deliveries = ctx.services.get<EventDeliveries>(EVENT_DELIVERIES)?.forEvent(event.id) ?? [];
+    const deliveries = ctx.services.get(EVENT_DELIVERIES)?.forEvent(event.id) ?? [];
     const runs = eventRuns?.forEvent(event.id) ?? [];
     // Internal events were emitted by the relay: no request came in.
     const internal = event.verified.scheme === 'internal';

@@ -1,17 +1,19 @@
 import type { Request, Response } from 'express';
-import type { Routers, RelayContext, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { HttpMount } from '../http/mount.ts';
 import { RelayError } from '../errors.ts';
 import type { EventPage, EventQuery, EventStore, RelayEvent } from '../store/types.ts';
-import { canReadSource, type Principal, principalOf } from '../http/auth.ts';
+import { principalOf } from '../http/auth.ts';
+import { canReadSource, type Principal } from '../principals.ts';
 import { booleanParam, limitParam, optionalString } from '../http/query.ts';
 import { sendUntrusted } from '../http/security-headers.ts';
 import { activityHandler } from './activity.ts';
-import { EVENT_ANNOTATIONS, type EventAnnotations } from './annotations.ts';
+import { EVENT_ANNOTATIONS } from './annotations.ts';
 import { eventWriteRoute } from './write-route.ts';
-import { configSourceLookup, type SourceLookup } from '../sources/registry.ts';
+import { configSourceLookup, SOURCES } from '../sources/registry.ts';
 
 /** GET /v1/events, /v1/events/:id, /v1/events/:id/raw, /v1/events/:id/activity, POST /v1/events, /v1/rejections. */
-export function eventsApi(ctx: RelayContext): Subsystem {
+export function eventRoutes(http: HttpMount, ctx: RelayContext): void {
   const store = ctx.storage.events;
   async function readable(req: Request, res: Response) {
     const event = await store.get(String(req.params.id));
@@ -20,46 +22,42 @@ export function eventsApi(ctx: RelayContext): Subsystem {
     }
     return event;
   }
-  return {
-    name: 'events-api',
-    routes({ v1 }: Routers) {
-      v1.get('/events', ctx.auth.reader, async (req, res) => {
-        const principal = principalOf(res);
-        const source = optionalString(req, 'source');
-        if (source && !canReadSource(principal, source)) {
-          throw new RelayError('forbidden', `This token may not read source "${source}".`);
-        }
-        const limit = limitParam(req, 100, 1000);
-        const tail = booleanParam(req, 'tail');
-        const query = { source, type: optionalString(req, 'type'), after: optionalString(req, 'after'), limit, tail };
-        if (principal.sources === null || source) {
-          res.json({ object: 'list', ...(await store.list(query)) });
-          return;
-        }
-        res.json({ object: 'list', ...(await listForScopedToken(store, query, principal)) });
-      });
-      v1.get('/events/:id', ctx.auth.reader, async (req, res) => {
-        const event = await readable(req, res);
-        const extra = await ctx.services.get<EventAnnotations>(EVENT_ANNOTATIONS)?.annotate(event);
-        res.json(extra ? { ...event, ...extra } : event);
-      });
-      v1.get('/events/:id/raw', ctx.auth.reader, async (req, res) => {
-        const event = await readable(req, res);
-        const raw = await store.getRaw(event.id);
-        if (!raw) throw new RelayError('not_found', `No raw body kept for "${event.id}".`);
-        // The sender chose these bytes and their type: on the console's origin they must stay inert.
-        sendUntrusted(res, raw.content_type, raw.raw, `${event.id}.raw`);
-      });
-      // Sources from the config file and those made through /v1/sources, looked up as ingest does.
-      const sources = ctx.services.get<SourceLookup>('sources') ?? configSourceLookup(ctx.config.sources);
-      eventWriteRoute(v1, ctx, (name) => sources.verifier(name) !== undefined);
-      v1.get('/events/:id/activity', ctx.auth.admin, activityHandler(ctx, readable));
-      v1.get('/rejections', ctx.auth.require('sources'), async (req, res) => {
-        const data = await store.listRejections({ source: optionalString(req, 'source'), limit: limitParam(req, 100, 1000) });
-        res.json({ object: 'list', data });
-      });
-    },
-  };
+  const { v1, auth } = http;
+  v1.get('/events', auth.reader, async (req, res) => {
+    const principal = principalOf(res);
+    const source = optionalString(req, 'source');
+    if (source && !canReadSource(principal, source)) {
+      throw new RelayError('forbidden', `This token may not read source "${source}".`);
+    }
+    const limit = limitParam(req, 100, 1000);
+    const tail = booleanParam(req, 'tail');
+    const query = { source, type: optionalString(req, 'type'), after: optionalString(req, 'after'), limit, tail };
+    if (principal.sources === null || source) {
+      res.json({ object: 'list', ...(await store.list(query)) });
+      return;
+    }
+    res.json({ object: 'list', ...(await listForScopedToken(store, query, principal)) });
+  });
+  v1.get('/events/:id', auth.reader, async (req, res) => {
+    const event = await readable(req, res);
+    const extra = await ctx.services.get(EVENT_ANNOTATIONS)?.annotate(event);
+    res.json(extra ? { ...event, ...extra } : event);
+  });
+  v1.get('/events/:id/raw', auth.reader, async (req, res) => {
+    const event = await readable(req, res);
+    const raw = await store.getRaw(event.id);
+    if (!raw) throw new RelayError('not_found', `No raw body kept for "${event.id}".`);
+    // The sender chose these bytes and their type: on the console's origin they must stay inert.
+    sendUntrusted(res, raw.content_type, raw.raw, `${event.id}.raw`);
+  });
+  // Sources from the config file and those made through /v1/sources, looked up as ingest does.
+  const sources = ctx.services.get(SOURCES) ?? configSourceLookup(ctx.config.sources);
+  eventWriteRoute(http, ctx, (name) => sources.verifier(name) !== undefined);
+  v1.get('/events/:id/activity', auth.admin, activityHandler(ctx, readable));
+  v1.get('/rejections', auth.require('sources'), async (req, res) => {
+    const data = await store.listRejections({ source: optionalString(req, 'source'), limit: limitParam(req, 100, 1000) });
+    res.json({ object: 'list', data });
+  });
 }
 
 /**

@@ -1,7 +1,8 @@
-import type { Router } from 'express';
+import type { HttpMount } from '../http/mount.ts';
 import type { RelayContext } from '../context.ts';
 import { RelayError } from '../errors.ts';
-import { canReadSource, principalOf } from '../http/auth.ts';
+import { principalOf } from '../http/auth.ts';
+import { canReadSource } from '../principals.ts';
 
 interface EventInput {
   source: string;
@@ -34,8 +35,8 @@ function parseEventInput(body: unknown): EventInput {
  * similar tools). Stored as `verified: {scheme: "api"}` with the key's id in `x-hookrelay-key`, then
  * published like any ingested event; a repeated `id` in the same source is a duplicate.
  */
-export function eventWriteRoute(v1: Router, ctx: RelayContext, sourceExists: (name: string) => boolean): void {
-  v1.post('/events', ctx.auth.require('events:write'), async (req, res) => {
+export function eventWriteRoute({ v1, auth }: HttpMount, ctx: RelayContext, sourceExists: (name: string) => boolean): void {
+  v1.post('/events', auth.require('events:write'), async (req, res) => {
     const input = parseEventInput(req.body);
     const principal = principalOf(res);
     if (!canReadSource(principal, input.source)) {
@@ -43,7 +44,7 @@ export function eventWriteRoute(v1: Router, ctx: RelayContext, sourceExists: (na
     }
     if (!sourceExists(input.source)) throw new RelayError('source_not_found', `No source named "${input.source}".`);
     const raw = Buffer.from(JSON.stringify(input.payload));
-    const { event, duplicate } = await ctx.events.record({
+    const { event, duplicate } = await ctx.eventService.record({
       source: input.source,
       type: input.type,
       provider_id: input.id,

@@ -1,18 +1,8 @@
+import type { StoredFile } from '../../plugins/sdk.ts';
 import type { Table } from '../store/table.ts';
 
-/** OpenAI's File object. */
-export interface FileRecord {
-  id: string;
-  object: 'file';
-  bytes: number;
-  created_at: number;
-  filename: string;
-  purpose: 'batch' | 'batch_output';
-  status: 'processed';
-  expires_at: number | null;
-  /** The key that uploaded it, or whose batch wrote it (null: admin token); not part of OpenAI's object. */
-  owner?: string | null;
-}
+/** OpenAI's File object, with its owner (declared in the SDK: the `files` service hands these out). */
+export type FileRecord = StoredFile;
 
 /** The File object as OpenAI shows it (without the owner). */
 export const fileView = ({ owner: _owner, ...file }: FileRecord): FileRecord => file;

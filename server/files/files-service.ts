@@ -1,22 +1,6 @@
-import type { Readable } from 'node:stream';
+import type { FilesService } from '../../plugins/sdk.ts';
 import type { BlobStore } from './blob-store.ts';
 import type { FileRecord, FileStore } from './file-store.ts';
-
-/** What batches need from files (the service `files`): read an input, write outputs. */
-export interface FilesService {
-  get(id: string): FileRecord | undefined;
-  /** As get, reading the store when this instance has not seen the file yet (see FileStore.find). */
-  find(id: string): Promise<FileRecord | undefined>;
-  readAll(id: string): Promise<Buffer>;
-  create(input: {
-    filename: string;
-    purpose: FileRecord['purpose'];
-    bytes: Buffer | Readable;
-    owner?: string | null;
-  }): Promise<FileRecord>;
-}
-
-export const FILES_SERVICE = 'files';
 
 export function createFilesService(
   store: FileStore,

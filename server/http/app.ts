@@ -1,8 +1,10 @@
 import express, { type Express } from 'express';
-import type { RelayContext, Subsystem } from '../context.ts';
-import { ingestRouter } from '../ingest/route.ts';
+import type { RelayContext } from '../context.ts';
+import type { Subsystem } from '../subsystem.ts';
+import { createAuth } from './auth.ts';
+import { ingestRouter } from '../ingest/routes.ts';
 import { errorHandler, notFound } from './errors.ts';
-import { assertJsonDepth } from './json-depth.ts';
+import { assertJsonDepth } from '../json-depth.ts';
 import { securityHeaders } from './security-headers.ts';
 import { guardStreams } from './stream-errors.ts';
 
@@ -30,13 +32,14 @@ export function createApp(ctx: RelayContext, subsystems: Subsystem[]): Express {
 
   app.use(ingestRouter(ctx));
 
+  const auth = createAuth(ctx.credentials);
   const v1 = express.Router();
-  v1.use(ctx.auth.anyToken);
+  v1.use(auth.anyToken);
   const { jsonBodyBytes, jsonDepth } = ctx.config.limits;
   // verify sees the raw bytes before JSON.parse: a body nested past the limit is refused there.
   v1.use(express.json({ limit: jsonBodyBytes, verify: (_req, _res, bytes) => assertJsonDepth(bytes, jsonDepth) }));
   const root = express.Router();
-  for (const subsystem of subsystems) subsystem.routes?.({ v1, root });
+  for (const subsystem of subsystems) subsystem.routes?.({ v1, root, auth });
   app.use('/v1', v1);
   app.use(root);
 

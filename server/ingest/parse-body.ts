@@ -1,5 +1,5 @@
 import { RelayError } from '../errors.ts';
-import { assertJsonDepth } from '../http/json-depth.ts';
+import { assertJsonDepth } from '../json-depth.ts';
 
 const isJson = (contentType: string) => /^application\/([\w.+-]+\+)?json\b/i.test(contentType);
 

@@ -1,5 +1,5 @@
 import { RelayError } from '../errors.ts';
-import type { KeyLimits } from '../http/auth.ts';
+import type { KeyLimits } from '../principals.ts';
 import { parseScopes, type Scope } from './scopes.ts';
 
 export interface KeyInput {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { hashToken, type Principal } from '../http/auth.ts';
+import { hashToken } from '../crypto.ts';
+import type { Principal } from '../principals.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import type { Table, TableFactory } from '../store/table.ts';
 import type { KeyInput } from './key-input.ts';

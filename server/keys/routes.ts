@@ -1,7 +1,8 @@
-import type { Router } from 'express';
 import type { RelayContext } from '../context.ts';
+import type { HttpMount } from '../http/mount.ts';
 import { RelayError } from '../errors.ts';
-import { type Principal, principalOf } from '../http/auth.ts';
+import { principalOf } from '../http/auth.ts';
+import type { Principal } from '../principals.ts';
 import { parseCreateKey, parsePatchKey } from './key-input.ts';
 import { type KeyRing, type KeyRow, keyView } from './key-ring.ts';
 
@@ -20,15 +21,15 @@ function selfView(principal: Principal, row: KeyRow | undefined) {
 }
 
 /** /v1/keys: create (the key shown once), list, read, change, revoke; /v1/keys/self for any caller. */
-export function keyRoutes(v1: Router, ctx: RelayContext, ring: KeyRing): void {
-  const admin = ctx.auth.require('admin');
+export function keyRoutes({ v1, auth }: HttpMount, ctx: RelayContext, ring: KeyRing): void {
+  const admin = auth.require('admin');
   const found = (id: string): KeyRow => {
     const row = ring.get(id);
     if (!row) throw new RelayError('not_found', `No key with id "${id}".`);
     return row;
   };
 
-  v1.get('/keys/self', ctx.auth.signedIn, (_req, res) => {
+  v1.get('/keys/self', auth.signedIn, (_req, res) => {
     const principal = principalOf(res);
     res.json(selfView(principal, principal.keyId ? ring.get(principal.keyId) : undefined));
   });

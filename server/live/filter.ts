@@ -1,5 +1,5 @@
 import { RelayError } from '../errors.ts';
-import { canReadSource, type Principal } from '../http/auth.ts';
+import { canReadSource, type Principal } from '../principals.ts';
 import { anyTypeMatches, typeMatches } from '../store/match.ts';
 import type { EventQuery, RelayEvent } from '../store/types.ts';
 

@@ -3,7 +3,7 @@ import { Server as IoServer, type Socket } from 'socket.io';
 import type { RelayContext } from '../context.ts';
 import { RelayError } from '../errors.ts';
 import { toHttpProblem } from '../http/errors.ts';
-import { hasScope, type Principal } from '../http/auth.ts';
+import { hasScope, type Principal } from '../principals.ts';
 import type { RelayEvent } from '../store/types.ts';
 import { catchUp, findGap } from './catch-up.ts';
 import type { StreamConfig } from './config.ts';
@@ -74,7 +74,7 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
 
   function authenticate(socket: LiveSocket, next: (err?: Error) => void): void {
     const token = (socket.handshake.auth as { token?: unknown }).token;
-    const principal = ctx.auth.authenticate(typeof token === 'string' ? token : undefined);
+    const principal = ctx.credentials.authenticate(typeof token === 'string' ? token : undefined);
     if (!principal) {
       next(refuse('unauthorized', 'Connect with auth: {token: "<admin token, key or subscriber token>"}.'));
     } else if (!hasScope(principal, 'events:read')) {
@@ -192,7 +192,7 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
    */
   function recheck(): void {
     for (const socket of io?.of('/').sockets.values() ?? []) {
-      const now = socket.data.token ? ctx.auth.authenticate(socket.data.token) : null;
+      const now = socket.data.token ? ctx.credentials.authenticate(socket.data.token) : null;
       const before = socket.data.principal;
       if (!now || !hasScope(now, 'events:read') || !sameSources(now, before)) socket.disconnect(true);
       else socket.data.principal = now;

@@ -1,7 +1,8 @@
 import type { Request, Response } from 'express';
 import type { RelayContext } from '../context.ts';
 import { RelayError } from '../errors.ts';
-import { bearerOrQuery, hasScope, principalOf } from '../http/auth.ts';
+import { bearerOrQuery, principalOf } from '../http/auth.ts';
+import { hasScope } from '../principals.ts';
 import type { RelayEvent } from '../store/types.ts';
 import { catchUp, findGap } from './catch-up.ts';
 import type { StreamConfig } from './config.ts';
@@ -76,7 +77,7 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
    */
   function recheck(): void {
     for (const stream of streams) {
-      const principal = stream.token === null ? null : ctx.auth.authenticate(stream.token);
+      const principal = stream.token === null ? null : ctx.credentials.authenticate(stream.token);
       if (!principal || !hasScope(principal, 'events:read')) {
         streams.delete(stream);
         stream.res.end();

@@ -1,3 +1,4 @@
+import { serviceKey } from '../../plugins/sdk.ts';
 import type { Clock } from '../clock.ts';
 import type { SourceConfig } from '../config/types.ts';
 import { createVerifier, type Verifier } from '../ingest/verifiers/index.ts';
@@ -9,6 +10,7 @@ import { nextExpiry, type SourceRow, sourceConfigOf } from './source-row.ts';
 export interface SourceLookup {
   verifier(name: string): Verifier | undefined;
 }
+export const SOURCES = serviceKey<SourceLookup>('sources');
 
 interface RuntimeEntry {
   row: SourceRow;

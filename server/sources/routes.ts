@@ -1,4 +1,5 @@
-import type { Request, Response, Router } from 'express';
+import type { Request, Response } from 'express';
+import type { HttpMount } from '../http/mount.ts';
 import type { RelayContext } from '../context.ts';
 import type { SourceConfig } from '../config/types.ts';
 import { RelayError } from '../errors.ts';
@@ -41,8 +42,8 @@ function runtimeView(row: SourceRow, now: number) {
   };
 }
 
-export function sourceRoutes(ctx: RelayContext, registry: SourceRegistry, service: SourceService, v1: Router): void {
-  const admin = ctx.auth.require('sources');
+export function sourceRoutes(ctx: RelayContext, registry: SourceRegistry, service: SourceService, { v1, auth }: HttpMount): void {
+  const admin = auth.require('sources');
   const counts = () => lastHourCounts(ctx.storage.events, ctx.clock.now(), ctx.config.limits.rejections);
   const withUrl = <T extends { name: string }>(req: Request, view: T, count?: SourceCounts) => ({
     ...view,

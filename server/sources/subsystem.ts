@@ -1,5 +1,6 @@
-import type { RelayContext, Routers, Subsystem } from '../context.ts';
-import { SourceRegistry } from './registry.ts';
+import type { RelayContext } from '../context.ts';
+import type { Subsystem } from '../subsystem.ts';
+import { SourceRegistry, SOURCES } from './registry.ts';
 import { sourceRoutes } from './routes.ts';
 import { SourceService } from './service.ts';
 import type { SourceRow } from './source-row.ts';
@@ -12,7 +13,7 @@ export function sourcesSubsystem(ctx: RelayContext): Subsystem {
   const table = ctx.storage.tables.table<SourceRow>('sources', 'small');
   const registry = new SourceRegistry({ config: ctx.config.sources, table, clock: ctx.clock, logger: ctx.logger });
   const service = new SourceService({ table, registry, clock: ctx.clock });
-  ctx.services.provide('sources', registry);
+  ctx.services.provide(SOURCES, registry);
   let offChange: (() => void) | null = null;
   return {
     name: 'sources',
@@ -28,8 +29,8 @@ export function sourcesSubsystem(ctx: RelayContext): Subsystem {
       offChange?.();
       await table.close();
     },
-    routes({ v1 }: Routers) {
-      sourceRoutes(ctx, registry, service, v1);
+    routes(http) {
+      sourceRoutes(ctx, registry, service, http);
     },
   };
 }

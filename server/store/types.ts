@@ -1,3 +1,9 @@
+import type { Cluster } from '../cluster/cluster.ts';
+import type { BlobStore } from '../files/blob-store.ts';
+import type { IdFactory } from '../ids.ts';
+import type { RateBuckets } from '../keys/rate-buckets.ts';
+import type { TableFactory } from './table.ts';
+
 // The event store seam (style.md §1): the memory, lowdb/JSONL and PostgreSQL implementations pass one
 // contract suite (test/store/event-store.contract.ts).
 
@@ -88,4 +94,45 @@ export interface EventStore {
   listRejections(query: { source?: string; limit: number }): Promise<Rejection[]>;
   /** For /readyz: can the store take a write right now? */
   writable(): Promise<boolean>;
+}
+
+/** The part of the relay's EventBus (server/bus.ts) a shared store publishes other instances' events on. */
+export interface OtherInstancesBus {
+  publishFromOtherInstance(event: RelayEvent): void;
+}
+
+/** Everything the relay keeps, from one driver (server/store/driver.ts builds it). */
+export interface Storage {
+  events: EventStore;
+  tables: TableFactory;
+  /** Claims and roles among the instances sharing this store (one process: LocalCluster). */
+  cluster: Cluster;
+  /** File bytes (uploads and batch outputs), where every instance sharing the store can read them. */
+  blobs: BlobStore;
+  /** Per-key request rates, shared by every instance that shares the store. */
+  buckets: RateBuckets;
+  /**
+   * Drivers shared by several instances publish events stored elsewhere on this bus (after
+   * events.open()); stops when the event store closes. Absent for single-process drivers.
+   */
+  connectBus?(bus: OtherInstancesBus, onError: (error: unknown) => void): Promise<void>;
+}
+
+/** `store.driver` in the config file. */
+export type StoreDriver = 'lowdb' | 'memory' | 'postgres';
+
+export interface StorageOptions {
+  driver: StoreDriver;
+  dataDir: string;
+  /** postgres: connection URL and optional schema. */
+  url?: string;
+  schema?: string;
+  retention: RetentionPolicy;
+  now: () => number;
+  newId: IdFactory;
+  /** How many refused ingest requests the rejection log keeps (limits.rejections). */
+  maxRejections?: number;
+  /** postgres: how long an instance may miss heartbeats before others take over its work. */
+  leaseMs?: number;
+  onError?(error: unknown): void;
 }

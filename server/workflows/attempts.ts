@@ -2,8 +2,8 @@ import { END_RUN, isEndRun } from '../../plugins/sdk.ts';
 import type { CompiledStep, RetryPolicy } from './definition.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { failureCode } from './expression-limits.ts';
-import type { ActiveRun } from './executor.ts';
-import { type AttemptTarget, stepContext } from './step-context.ts';
+import type { ActiveRun, AttemptTarget } from './active-run.ts';
+import { stepContext } from './step-context.ts';
 import { Aborted, sleepUntil } from './waits.ts';
 
 // The attempts of one step (or of one foreach item): each bounded by the step's timeout, retried with

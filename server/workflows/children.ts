@@ -4,7 +4,7 @@ import type { Workflow } from './definition.ts';
 import type { ChildRuns, WorkflowLimits } from './engine-deps.ts';
 import type { RunEngine } from './engine.ts';
 import { FINISHED, type RunRecord, type RunStore } from './run-store.ts';
-import type { AttemptTarget, RunHandle } from './step-context.ts';
+import type { AttemptTarget, RunHandle } from './active-run.ts';
 import { Aborted, StopSignal } from './waits.ts';
 
 // `workflow.call`: a step starts a named workflow as a child run and waits for it, holding no

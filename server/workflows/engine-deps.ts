@@ -7,7 +7,7 @@ import type { Logger } from '../ops/logger.ts';
 import type { Services } from '../services.ts';
 import type { EventStore } from '../store/types.ts';
 import type { RunRecord, RunStore } from './run-store.ts';
-import type { AttemptTarget, RunHandle } from './step-context.ts';
+import type { AttemptTarget, RunHandle } from './active-run.ts';
 import type { Slots } from './slots.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -45,7 +45,7 @@ export interface EngineDeps {
   fetch: typeof fetch;
   http: HttpClient;
   services: Services;
-  events: EventService;
+  eventService: EventService;
   eventStore: EventStore;
   bus: EventBus;
   env: Record<string, string>;

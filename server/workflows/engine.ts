@@ -3,9 +3,9 @@ import type { RelayEvent } from '../store/types.ts';
 import type { Workflow } from './definition.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { randomBytes } from 'node:crypto';
-import { type ActiveRun, executeRun } from './executor.ts';
+import { executeRun } from './executor.ts';
 import { FINISHED, type RunRecord, triggeredRunId } from './run-store.ts';
-import type { Waitable } from './step-context.ts';
+import type { ActiveRun, Waitable } from './active-run.ts';
 import { Aborted, StopSignal } from './waits.ts';
 
 // Starts, resumes, cancels and re-runs runs. Every unfinished run lives here as an ActiveRun with its

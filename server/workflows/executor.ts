@@ -5,40 +5,13 @@ import { failureCode } from './expression-limits.ts';
 import { runForeach } from './foreach.ts';
 import { runGroup } from './parallel.ts';
 import type { RunStatus, StepRecord } from './run-store.ts';
-import type { RunHandle } from './step-context.ts';
+import { type ActiveRun, DONE, iso, type Outcome } from './active-run.ts';
+import { evaluateParams } from './params.ts';
 import { Aborted, StopSignal } from './waits.ts';
 
 // Runs one run's steps in order (a `parallel:` group's branches at the same time). A step whose record
 // already says succeeded (or skipped) is not run again: its saved output is reused, which is how a run
 // continues after a crash from the step that was running (at-least-once per step; per item in foreach).
-
-export type Outcome =
-  | { kind: 'completed' }
-  | { kind: 'ended'; status: RunStatus }
-  | { kind: 'failed'; step: string; message: string; code?: string };
-
-export interface ActiveRun extends RunHandle {
-  workflow: import('./definition.ts').Workflow;
-  controller: AbortController;
-  /** The trigger event as expressions see it. */
-  event: unknown;
-  /** Rejects once the run's signal aborts: made on first use, shared by its attempts without a timeout. */
-  aborted?: Promise<never>;
-  /** Steps or items executing at once (foreach, parallel): above 1, a wait keeps the run's slot. */
-  branches: number;
-}
-
-export const DONE = new Set(['succeeded', 'skipped', 'filtered']);
-let lastMs = Number.NaN;
-let lastIso = '';
-/** Timestamps on runs: several per run within the same millisecond, so the last one is reused. */
-export function iso(ms: number): string {
-  if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString();
-    lastMs = ms;
-  }
-  return lastIso;
-}
 
 export async function executeRun(deps: EngineDeps, run: ActiveRun): Promise<void> {
   const { record, workflow, controller } = run;
@@ -151,7 +124,7 @@ async function runUnits(
     const outcome =
       unit.kind === 'step'
         ? await runOne(deps, run, unit.step, phase, error, signal)
-        : await runGroup(deps, run, unit.steps, signal);
+        : await runGroup(deps, run, unit.steps, signal, (step, branch) => runOne(deps, run, step, 'steps', null, branch));
     if (outcome.kind !== 'completed') return outcome;
   }
   return { kind: 'completed' };
@@ -250,14 +223,6 @@ function shownInput(params: Record<string, unknown>): unknown {
   return JSON.parse(
     JSON.stringify(params, (_key, value) => (typeof value === 'function' ? '(evaluated as the step runs)' : value)) ?? 'null',
   );
-}
-
-/** `with` evaluated against the context; deferred fields handed over as functions. */
-export async function evaluateParams(step: CompiledStep, context: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const params = (await step.params(context)) as Record<string, unknown>;
-  for (const [key, evaluate] of Object.entries(step.deferred))
-    params[key] = (extra?: object) => evaluate({ ...context, ...extra });
-  return params;
 }
 
 function truthy(value: unknown): boolean {

@@ -2,7 +2,8 @@ import type { CompiledStep } from './definition.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { failureCode } from './expression-limits.ts';
 import { type AttemptResult, bounded, runAttempts } from './attempts.ts';
-import { type ActiveRun, evaluateParams, iso } from './executor.ts';
+import { type ActiveRun, iso } from './active-run.ts';
+import { evaluateParams } from './params.ts';
 import type { ItemRecord, StepRecord } from './run-store.ts';
 import { Aborted } from './waits.ts';
 

@@ -1,17 +1,16 @@
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
-import type { HttpClient } from '../../plugins/sdk.ts';
+import { DEFAULT_MAX_BODY_BYTES, type HttpClient } from '../../plugins/sdk.ts';
 import type { DestinationPolicy } from '../outbound/destination-policy.ts';
 import { guardedDispatcher } from '../outbound/guarded-dispatcher.ts';
 
 // The step context's buffered HTTP client (`ctx.http`), in two implementations with the same contract
 // (test/workflows/http-client.test.ts): undici's request API, which the relay uses, and one over a
-// fetch, used when a fetch is injected (tests, embedding). Measured on a local POST, fetch spends about
+// fetch (plugins/sdk.ts), used when a fetch is injected (tests, embedding). Measured on a local POST, fetch spends about
 // 220 µs of CPU per request (a Request, Headers and web streams made and dropped each time), node:http
 // about 75 µs and undici's request about 50 µs; a step that wants the whole answer needs none of fetch's
 // streaming.
 
-export const DEFAULT_MAX_BODY_BYTES = 1_000_000;
 /** Silence for this long (no headers, or no next body chunk) fails the request: fetch's own default. */
 export const IDLE_TIMEOUT_MS = 300_000;
 /** Connections per origin; requests beyond it queue. */
@@ -84,46 +83,4 @@ function joined(headers: Record<string, string | string[] | undefined>): Record<
     if (value !== undefined) out[name] = typeof value === 'string' ? value : value.join(', ');
   }
   return out;
-}
-
-/** The same contract over a fetch (one injected into the relay, or a test's). */
-export function fetchHttpClient(fetchImpl: typeof fetch): HttpClient {
-  return {
-    async send(req) {
-      const res = await fetchImpl(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body as BodyInit | undefined,
-        signal: req.signal,
-        redirect: 'manual',
-      });
-      const headers: Record<string, string> = {};
-      for (const [name, value] of res.headers)
-        headers[name] = Object.hasOwn(headers, name) ? `${headers[name]}, ${value}` : value;
-      const { text, truncated } = await readPrefix(res, req.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES);
-      return { status: res.status, headers, body: text, truncated };
-    },
-  };
-}
-
-async function readPrefix(res: Response, limit: number): Promise<{ text: string; truncated: boolean }> {
-  if (!res.body) return { text: '', truncated: false };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let truncated = false;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (size + value.byteLength > limit) {
-      chunks.push(value.subarray(0, limit - size));
-      size = limit;
-      truncated = true;
-      await reader.cancel().catch(() => {});
-      break;
-    }
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  return { text: Buffer.concat(chunks, size).toString('utf8'), truncated };
 }

@@ -1,13 +1,19 @@
 import type { CompiledStep } from './definition.ts';
 import type { EngineDeps } from './engine-deps.ts';
-import { type ActiveRun, DONE, iso, type Outcome, runOne } from './executor.ts';
+import { type ActiveRun, DONE, iso, type Outcome } from './active-run.ts';
 import { Aborted } from './waits.ts';
 
 // `parallel:` groups: the branches start at once; the group finishes when all have, or at the first
 // failure, which stops the others (fail fast).
 
-/** A parallel group: every branch at once; the first failure aborts the others (fail fast). */
-export async function runGroup(deps: EngineDeps, run: ActiveRun, steps: CompiledStep[], signal: AbortSignal): Promise<Outcome> {
+/** A parallel group: every branch at once, each run by `runBranch`; the first failure aborts the others (fail fast). */
+export async function runGroup(
+  deps: EngineDeps,
+  run: ActiveRun,
+  steps: CompiledStep[],
+  signal: AbortSignal,
+  runBranch: (step: CompiledStep, signal: AbortSignal) => Promise<Outcome>,
+): Promise<Outcome> {
   const group = new AbortController();
   const onAbort = () => group.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
@@ -17,7 +23,7 @@ export async function runGroup(deps: EngineDeps, run: ActiveRun, steps: Compiled
     await Promise.all(
       steps.map(async (step) => {
         try {
-          const outcome = await runOne(deps, run, step, 'steps', null, group.signal);
+          const outcome = await runBranch(step, group.signal);
           if (outcome.kind !== 'completed' && !first) {
             first = outcome;
             group.abort(new Error(`branch "${step.id}" ${outcome.kind === 'failed' ? 'failed' : 'ended the run'}`));

@@ -1,7 +1,8 @@
 import express, { type Request } from 'express';
-import type { RelayContext, Routers } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { HttpMount } from '../http/mount.ts';
 import { RelayError } from '../errors.ts';
-import { assertJsonDepth } from '../http/json-depth.ts';
+import { assertJsonDepth } from '../json-depth.ts';
 import { limitParam, optionalString } from '../http/query.ts';
 import type { RelayEvent } from '../store/types.ts';
 import { CallbackError, type CallbackStore } from './callbacks.ts';
@@ -22,7 +23,7 @@ const DROPPED_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization
  * POST /callbacks/:token/:step: no token needed beyond the URL's own (unguessable, per run). The
  * callback is stored before the answer; a second one for the same step is 409, one for a finished run 410.
  */
-export function callbackRoutes({ root }: Routers, deps: { ctx: RelayContext; callbacks: CallbackStore }): void {
+export function callbackRoutes({ root }: HttpMount, deps: { ctx: RelayContext; callbacks: CallbackStore }): void {
   const raw = express.raw({ type: () => true, limit: deps.ctx.config.limits.jsonBodyBytes });
   root.post('/callbacks/:token/:step', raw, async (req, res) => {
     const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -66,9 +67,9 @@ export interface WorkflowApiDeps {
 }
 
 /** /v1/workflows and /v1/runs: every route needs the `workflows` scope. */
-export function workflowRoutes({ v1 }: Routers, deps: WorkflowApiDeps): void {
+export function workflowRoutes({ v1, auth }: HttpMount, deps: WorkflowApiDeps): void {
   const { ctx, registry, runs, engine, slots, takeover } = deps;
-  const guard = ctx.auth.require('workflows');
+  const guard = auth.require('workflows');
   const counts = (name: string) => ({ running: slots.running(name), queued: slots.queued(name) });
   const workflowNamed = (req: Request) => {
     const workflow = registry.get(String(req.params.name));

@@ -10,30 +10,9 @@ import type {
   WorkflowState,
 } from '../../plugins/sdk.ts';
 import type { EngineDeps } from './engine-deps.ts';
-import type { RunRecord, StepRecord } from './run-store.ts';
+import type { StepRecord } from './run-store.ts';
+import type { AttemptTarget, RunHandle } from './active-run.ts';
 import { sleepUntil, waitForEvent } from './waits.ts';
-
-/** A step record, or a foreach item's: what shows a wait. */
-export interface Waitable {
-  status: string;
-  wake_at?: string | null;
-}
-
-/** What a running step can do to its run: save it, give up and take back its concurrency slot. */
-export interface RunHandle {
-  record: RunRecord;
-  save(): Promise<void>;
-  /** Releases the concurrency slot for the duration of `wait` and marks the run waiting meanwhile. */
-  whileWaiting<T>(target: Waitable, wakeAt: number | null, wait: () => Promise<T>): Promise<T>;
-}
-
-/** What an attempt runs for: a step, or one item of a foreach step (its own attempts and start time). */
-export interface AttemptTarget {
-  /** The step id, or `id[index]` for an item: in emitted events' ids and in logs. */
-  key: string;
-  step: StepRecord;
-  record: Waitable & { attempts: number; started_at: string | null; error?: string | null };
-}
 
 /** The plugin's view of the relay for one attempt of one step (see plugins/sdk.ts). */
 export function stepContext(deps: EngineDeps, run: RunHandle, target: AttemptTarget, signal: AbortSignal): StepContext {
@@ -129,7 +108,7 @@ class AttemptContext implements StepContext {
     const providerId = `${record.id}.${this.#target.key}.${this.#emitted++}`;
     const payload = this.#deps.redact(event.payload ?? null);
     const raw = Buffer.from(JSON.stringify(payload));
-    const result = await this.#deps.events.record({
+    const result = await this.#deps.eventService.record({
       source: 'workflow',
       type: event.type,
       provider_id: providerId,

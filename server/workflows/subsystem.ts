@@ -1,20 +1,22 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { RelayContext, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { allowedEnv, resolveWorkflowsConfig } from './config.ts';
 import { CallbackStore } from './callbacks.ts';
 import { WorkflowChildren } from './children.ts';
 import { guardedClient, guardedFetch } from './destination.ts';
 import type { EngineDeps } from './engine-deps.ts';
 import { RunEngine } from './engine.ts';
-import { fetchHttpClient, undiciHttpClient } from './http-client.ts';
+import { fetchHttpClient } from '../../plugins/sdk.ts';
+import { undiciHttpClient } from './http-client.ts';
 import { loadPlugins } from './plugin-registry.ts';
 import { workerChecker } from './checker.ts';
 import { WorkflowRegistry } from './registry.ts';
 import { type RunRecord, TableRunStore } from './run-store.ts';
 import { callbackRoutes, workflowRoutes } from './routes.ts';
 import { readSecrets, redactor } from './secrets.ts';
-import { EVENT_RUNS, type EventRuns } from '../events/activity.ts';
+import { EVENT_RUNS } from '../events/annotations.ts';
 import { runSummary, stepObjectIds } from './views.ts';
 import type { RelayEvent } from '../store/types.ts';
 import type { Workflow } from './definition.ts';
@@ -81,7 +83,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     fetch: guardedFetch(ctx.outbound.fetch, check),
     http: guardedClient(ownClient ?? fetchHttpClient(ctx.outbound.fetch), check),
     services: ctx.services,
-    events: ctx.events,
+    eventService: ctx.eventService,
     eventStore: ctx.storage.events,
     bus: ctx.bus,
     env: allowedEnv(config.envNames),
@@ -92,7 +94,7 @@ export async function workflowsSubsystem(ctx: RelayContext): Promise<Subsystem> 
     limits: config.limits,
   };
   const engine = new RunEngine(deps, ctx.newId);
-  ctx.services.provide<EventRuns>(EVENT_RUNS, {
+  ctx.services.provide(EVENT_RUNS, {
     forEvent: (eventId) => runs.forEvent(eventId).map(runSummary),
     objectIds: (eventId) => runs.forEvent(eventId).flatMap(stepObjectIds),
   });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type OpenAI from 'openai';
 import type { AiQueue } from '../../server/ai/queue.ts';
+import { AI_QUEUE } from '../../server/batches/types.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -19,7 +20,7 @@ describe('the ai.queue service', { timeout: 20_000 }, () => {
       driver: 'memory',
       sections: { ai: { concurrency: 1, upstreams: [{ name: 'fake', baseURL: fake.baseURL, models: ['fake-*'] }] } },
     });
-    queue = relay.relay.ctx.services.get<AiQueue>('ai.queue') as AiQueue;
+    queue = relay.relay.ctx.services.get(AI_QUEUE) as AiQueue;
   });
   after(async () => {
     await relay.stop();

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { aiSubsystem } from '../../server/ai/subsystem.ts';
-import { eventsApi } from '../../server/events/routes.ts';
+import { eventsApi } from '../../server/events/subsystem.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { type AiHarness, startAiRelay } from './helpers.ts';
 

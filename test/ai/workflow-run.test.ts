@@ -28,7 +28,7 @@ steps:
 
   it('creates a response through the relay, waits for it and hands its text to the next step', async () => {
     h.fake.script({ tokens: ['short ', 'summary'] });
-    const event = await h.relay.relay.ctx.events.emit({
+    const event = await h.relay.relay.ctx.eventService.emit({
       source: 'manual',
       type: 'doc.added',
       payload: { text: 'a long document' },

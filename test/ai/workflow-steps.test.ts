@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { type CreateStepParams, responsesCreateStep, responsesRetrieveStep } from '../../plugins/openai.responses/index.ts';
-import type { StepContext } from '../../plugins/sdk.ts';
+import { AI_RESPONSES, AI_UPSTREAMS, type StepContext } from '../../plugins/sdk.ts';
 import { createTestContext } from '../../plugins/testing.ts';
 import { sendJson } from '../helpers/fake-openai.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -27,7 +27,7 @@ describe('workflow steps openai.responses.create and openai.responses.retrieve',
     h = await startAiRelay();
     const services = h.relay.relay.ctx.services;
     ctx = createTestContext({
-      services: { 'ai.responses': services.get('ai.responses'), 'ai.upstreams': services.get('ai.upstreams') },
+      services: { 'ai.responses': services.get(AI_RESPONSES), 'ai.upstreams': services.get(AI_UPSTREAMS) },
     });
     // The fake upstream's own Responses API, for target: <upstream>.
     const answer = (id: string, body: Record<string, unknown>) => ({

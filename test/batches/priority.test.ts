@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { AiQueue } from '../../server/batches/types.ts';
+import { AI_QUEUE, type AiQueue } from '../../server/batches/types.ts';
 import { controlLines, type LineControl } from '../helpers/fake-openai-extras.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import type { TestRelay } from '../helpers/relay.ts';
@@ -25,7 +25,7 @@ describe('batch lines in the AI queue', () => {
 
   it('wait behind a normal-priority job on the same upstream (batch lines are low priority)', async () => {
     const client = sdk(relay);
-    const queue = relay.relay.ctx.services.get<AiQueue>('ai.queue') as AiQueue;
+    const queue = relay.relay.ctx.services.get(AI_QUEUE) as AiQueue;
     lines.holdAfter(0);
     const batch = await uploadAndCreate(client, inputLines(4));
     // One slot: the first line holds it at the upstream, two more lines wait in the queue.

@@ -57,7 +57,7 @@ export function deliveryRig(clock: FakeClock, instance: string, events: EngineDe
     store,
     endpoints,
     events,
-    health: () => noHealth,
+    health: noHealth,
     metrics: () => null,
     logger,
     claims,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { DeliveryService } from '../../server/delivery/index.ts';
+import { DELIVERY } from '../../plugins/sdk.ts';
 import type { TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { Receiver } from './receiver.ts';
@@ -82,7 +82,7 @@ describe('signed delivery to an endpoint', () => {
   });
 
   it('offers the delivery service: a signed delivery of a stored event to any URL, and to an endpoint', async () => {
-    const service = relay.relay.ctx.services.get<DeliveryService>('delivery');
+    const service = relay.relay.ctx.services.get(DELIVERY);
     assert.ok(service);
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
     receiver.secrets = [secret];

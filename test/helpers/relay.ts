@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../server/clock.ts';
 import { DEFAULTS, type RelayConfig, type SourceConfig } from '../../server/config/types.ts';
-import type { SubsystemFactory } from '../../server/context.ts';
+import type { SubsystemFactory } from '../../server/subsystem.ts';
 import { createRelay, type Relay } from '../../server/main.ts';
 import type { Resolver } from '../../server/outbound/destination-policy.ts';
 import { createLogger } from '../../server/ops/logger.ts';

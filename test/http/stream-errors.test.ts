@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Subsystem } from '../../server/context.ts';
+import type { Subsystem } from '../../server/subsystem.ts';
 import { defaultSubsystems } from '../../server/subsystems.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';

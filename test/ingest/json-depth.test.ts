@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { signHeaders } from '../../server/ingest/signers.ts';
-import { exceedsJsonDepth } from '../../server/http/json-depth.ts';
+import { exceedsJsonDepth } from '../../server/json-depth.ts';
 import { validateInput } from '../../server/batches/validate-input.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';

@@ -93,7 +93,7 @@ export async function emitUntilCut(relay: TestRelay, transport: 'sse' | 'socketi
   const payload = { type: 'bulk', filler: 'x'.repeat(32_768) };
   let emitted = 0;
   const group = async () => {
-    for (let i = 0; i < 4; i++, emitted++) await relay.relay.ctx.events.emit({ source: 'a', type: 'bulk', payload });
+    for (let i = 0; i < 4; i++, emitted++) await relay.relay.ctx.eventService.emit({ source: 'a', type: 'bulk', payload });
     await waitFor('the fast subscriber keeps up', () => received() === emitted);
   };
   while ((await metricValue(relay, `hookrelay_live_subscribers_cut_total{transport="${transport}"}`)) === 0) {

@@ -177,7 +177,7 @@ describe('Socket.IO live stream', () => {
   it('resumes with `after` on a new connection: backlog first, then live, under concurrent ingest', async (t) => {
     const relay = await live({ retention: { maxEvents: 2000 } });
     const cursor = await sendWebhook(relay, 'a', { type: 'seen' });
-    for (let i = 0; i < 1000; i++) await relay.relay.ctx.events.emit({ source: 'b', type: 'backlog', payload: { i } });
+    for (let i = 0; i < 1000; i++) await relay.relay.ctx.eventService.emit({ source: 'b', type: 'backlog', payload: { i } });
     const { socket, received } = connectClient(t, relay, ADMIN_TOKEN);
     await connected(socket);
     let sent = 0;

@@ -42,7 +42,7 @@ describe('SSE live stream', () => {
     const sockets = trackStreams(relay);
     const first = await sendWebhook(relay, 'a', { type: 'before.cursor' });
     // A backlog to replay from the cursor, long enough that ingest goes on while it is read.
-    for (let i = 0; i < 2000; i++) await relay.relay.ctx.events.emit({ source: 'b', type: 'backlog', payload: { i } });
+    for (let i = 0; i < 2000; i++) await relay.relay.ctx.eventService.emit({ source: 'b', type: 'backlog', payload: { i } });
     const client = follow(t, `${relay.url}/v1/events/stream?access_token=${ADMIN_TOKEN}&after=${first}`);
     let webhooks = 0;
     let internal = 0;
@@ -52,7 +52,7 @@ describe('SSE live stream', () => {
       }),
       (async () => {
         for (; internal < 1500; internal++) {
-          await relay.relay.ctx.events.emit({ source: 'a', type: 'internal', payload: { internal } });
+          await relay.relay.ctx.eventService.emit({ source: 'a', type: 'internal', payload: { internal } });
           await new Promise((resolve) => setImmediate(resolve));
         }
       })(),

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import type { ResponseStreamEvent } from 'openai/resources/responses/responses';
 import { Webhook } from 'standardwebhooks';
+import { AI_RESPONSES } from '../../plugins/sdk.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
 import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
 import { ADMIN_TOKEN, startRelay, type TestRelay } from '../helpers/relay.ts';
@@ -73,7 +74,7 @@ describe('AI responses on two relay instances sharing one PostgreSQL database', 
     const page = (await listed.json()) as { data: Array<{ id: string; status: string }> };
     assert.equal(page.data.find((r) => r.id === created.id)?.status, 'in_progress', 'listed on B');
     // What a workflow step on B waits on: the service follows the row A writes.
-    const service = b.relay.ctx.services.get<{ waitForTerminal(id: string): Promise<{ status: string }> }>('ai.responses');
+    const service = b.relay.ctx.services.get(AI_RESPONSES);
     const settled = service?.waitForTerminal(created.id);
 
     const resumed = await clientB.responses.retrieve(created.id, { stream: true, starting_after: k });

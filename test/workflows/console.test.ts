@@ -78,7 +78,7 @@ describe('console: workflows page', () => {
       return runs.body.data.find((r) => r.rerun_of === started.body.id);
     });
     await page.locator(`.run-detail[data-run="${rerun.id}"]`).waitFor();
-    await relay.relay.ctx.events.emit({ source: 'manual', type: 'open', payload: {} });
+    await relay.relay.ctx.eventService.emit({ source: 'manual', type: 'open', payload: {} });
     await page.locator(`.run-detail[data-run="${rerun.id}"] h2 .badge[data-status="succeeded"]`).waitFor();
     const output = await page
       .locator(`.run-detail[data-run="${rerun.id}"] li[data-step="shape"]`)

@@ -34,7 +34,7 @@ steps:
       auth: relay.auth,
     });
     assert.equal(endpoint.status, 201);
-    const event = await relay.relay.ctx.events.emit({
+    const event = await relay.relay.ctx.eventService.emit({
       source: 'manual',
       type: 'order.paid',
       payload: { endpoint: endpoint.body.id, order: 7 },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { delivery } from '../../server/delivery/index.ts';
+import { delivery } from '../../server/delivery/subsystem.ts';
 import { defaultSubsystems } from '../../server/subsystems.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -142,7 +142,7 @@ describe('workflow runs: retry, timeout, onError, cancel, re-run, concurrency, c
     });
     assert.equal(again.status, 409);
     assert.equal(again.body.error.code, 'run_finished');
-    await relay.relay.ctx.events.emit({ source: 'manual', type: 'open', payload: { key: 'a' } });
+    await relay.relay.ctx.eventService.emit({ source: 'manual', type: 'open', payload: { key: 'a' } });
     const done = await until(a.id, 'a released', (r) => r.status === 'succeeded');
     assert.equal(done.steps[1].output, 'a');
   });
@@ -155,7 +155,7 @@ describe('workflow runs: retry, timeout, onError, cancel, re-run, concurrency, c
       auth: relay.auth,
     });
     assert.equal(early.body.error.code, 'run_not_finished');
-    await relay.relay.ctx.events.emit({ source: 'manual', type: 'open', payload: { key: 'r' } });
+    await relay.relay.ctx.eventService.emit({ source: 'manual', type: 'open', payload: { key: 'r' } });
     await until(first.id, 'done', (r) => r.status === 'succeeded');
     clock.advance(1000); // the earlier `open` event is then strictly before the re-run's wait
     const rerun = await api<Run>(relay.url, `/v1/runs/${first.id}/rerun`, { method: 'POST', auth: relay.auth });
@@ -163,12 +163,12 @@ describe('workflow runs: retry, timeout, onError, cancel, re-run, concurrency, c
     assert.equal(rerun.body.rerun_of, first.id);
     // The earlier `open` event is before this run started and there is no lookback: it waits again.
     await until(rerun.body.id, 'the re-run to wait', (r) => r.status === 'waiting');
-    await relay.relay.ctx.events.emit({ source: 'manual', type: 'open', payload: { key: 'r' } });
+    await relay.relay.ctx.eventService.emit({ source: 'manual', type: 'open', payload: { key: 'r' } });
     await until(rerun.body.id, 're-run done', (r) => r.status === 'succeeded');
   });
 
   it('fails an emit loop once the run chain is deeper than workflows.maxChainDepth', async () => {
-    await relay.relay.ctx.events.emit({ source: 'workflow', type: 'ping', payload: { hop: 0 } });
+    await relay.relay.ctx.eventService.emit({ source: 'workflow', type: 'ping', payload: { hop: 0 } });
     const failed = await waitFor('a run to fail on chain depth', async () => {
       const list = await api<{ data: Run[] }>(relay.url, '/v1/workflows/ping/runs?status=failed', { auth: relay.auth });
       return list.body.data[0];
@@ -201,7 +201,7 @@ describe('a relay without the delivery engine', () => {
       sections: { workflows: { dir, watch: false } },
     });
     try {
-      const event = await relay.relay.ctx.events.emit({ source: 'manual', type: 'x', payload: {} });
+      const event = await relay.relay.ctx.eventService.emit({ source: 'manual', type: 'x', payload: {} });
       const res = await api<Run>(relay.url, '/v1/workflows/deliver-it/runs', {
         method: 'POST',
         body: { event_id: event.id },

@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { HttpClient } from '../../plugins/sdk.ts';
-import { fetchHttpClient, undiciHttpClient } from '../../server/workflows/http-client.ts';
+import { fetchHttpClient } from '../../plugins/sdk.ts';
+import { undiciHttpClient } from '../../server/workflows/http-client.ts';
 
 // One contract for both implementations of the step context's HTTP client.
 

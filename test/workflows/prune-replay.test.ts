@@ -35,7 +35,7 @@ steps:
       const options = { dataDir, sections: { workflows: { dir, watch: false, keepRuns: 10 } } };
 
       const first = await startRelay(options);
-      for (let n = 0; n < 30; n++) await first.relay.ctx.events.emit({ source: 'manual', type: 'tick', payload: { n } });
+      for (let n = 0; n < 30; n++) await first.relay.ctx.eventService.emit({ source: 'manual', type: 'tick', payload: { n } });
       await waitFor('thirty calls', () => receiver.received.length === 30);
       await first.stop();
       // Each start replays from just before the saved cursor, then prunes; stop waits for every run.

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { eventsApi } from '../../server/events/routes.ts';
+import { eventsApi } from '../../server/events/subsystem.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { api, FakeClock, startReceiver } from './helpers.ts';
@@ -61,13 +61,13 @@ describe('triggers: at most one run per event and workflow, replayed after a cra
 
   it('starts runs for events stored while the workflow engine was not running', async () => {
     const first = await startRelay({ dataDir, sections: sections() });
-    const e1 = await first.relay.ctx.events.emit({ source: 'manual', type: 'tick', payload: { n: 1 } });
+    const e1 = await first.relay.ctx.eventService.emit({ source: 'manual', type: 'tick', payload: { n: 1 } });
     await waitFor('the first run', async () => (await runs(first)).length === 1);
     await first.stop();
 
     // The same data dir without the workflow engine: an event is stored, no run starts (as in a crash).
     const bare = await startRelay({ dataDir, sections: sections(), subsystems: [eventsApi] });
-    const e2 = await bare.relay.ctx.events.emit({ source: 'manual', type: 'tick', payload: { n: 2 } });
+    const e2 = await bare.relay.ctx.eventService.emit({ source: 'manual', type: 'tick', payload: { n: 2 } });
     await bare.stop();
 
     const again = await startRelay({ dataDir, sections: sections() });
@@ -112,7 +112,7 @@ describe('wait.event lookback and the destination policy, against a real relay',
   const get = async (id: string) => (await api<Run>(relay.url, `/v1/runs/${id}`, { auth: relay.auth })).body;
 
   it('matches an event that arrived within the lookback window before the wait began', async () => {
-    const ready = await relay.relay.ctx.events.emit({ source: 'manual', type: 'ready', payload: { key: 'early' } });
+    const ready = await relay.relay.ctx.eventService.emit({ source: 'manual', type: 'ready', payload: { key: 'early' } });
     clock.advance(20_000);
     const run = await start('early');
     const done = await waitFor('the run', async () => {
@@ -123,7 +123,7 @@ describe('wait.event lookback and the destination policy, against a real relay',
   });
 
   it('ignores an event older than the lookback window and returns null on timeout', async () => {
-    await relay.relay.ctx.events.emit({ source: 'manual', type: 'ready', payload: { key: 'old' } });
+    await relay.relay.ctx.eventService.emit({ source: 'manual', type: 'ready', payload: { key: 'old' } });
     clock.advance(40_000);
     const run = await start('old');
     await waitFor('the wait', async () => (await get(run.id)).status === 'waiting');

@@ -1,7 +1,8 @@
 import { createHmac, createSecretKey } from 'node:crypto';
+import { safeEqual } from '../../crypto.ts';
 import type { VerifyConfig } from '../../config/types.ts';
 import { ConfigError } from '../../errors.ts';
-import { header, invalid, missing, safeEqual, type IncomingWebhook, type Verifier } from './verifier.ts';
+import { header, invalid, missing, type IncomingWebhook, type Verifier } from './verifier.ts';
 
 interface BodyHmacOptions {
   scheme: string;

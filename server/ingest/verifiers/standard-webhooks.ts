@@ -1,7 +1,8 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { safeEqual } from '../../crypto.ts';
 import type { VerifyConfig } from '../../config/types.ts';
 import { ConfigError } from '../../errors.ts';
-import { checkTimestamp, header, invalid, missing, safeEqual, type IncomingWebhook, type Verifier } from './verifier.ts';
+import { checkTimestamp, header, invalid, missing, type IncomingWebhook, type Verifier } from './verifier.ts';
 
 const SECRET_FORMAT = /^whsec_([A-Za-z0-9+/]+={0,2})$/;
 

@@ -1,7 +1,8 @@
 import { createHmac, createSecretKey } from 'node:crypto';
+import { safeEqual } from '../../crypto.ts';
 import type { VerifyConfig } from '../../config/types.ts';
 import { ConfigError, RelayError } from '../../errors.ts';
-import { checkTimestamp, header, invalid, missing, safeEqual, type IncomingWebhook, type Verifier } from './verifier.ts';
+import { checkTimestamp, header, invalid, missing, type IncomingWebhook, type Verifier } from './verifier.ts';
 
 /** `Stripe-Signature: t=<unix>,v1=<hex>[,v1=...]` over `"<t>.<raw body>"`, with a timestamp tolerance. */
 export function stripeVerifier(config: VerifyConfig, at: string): Verifier {

@@ -1,4 +1,3 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { RelayError } from '../../errors.ts';
 
 /** A webhook as it arrived: lower-cased headers and the raw body bytes, before anything parsed them. */
@@ -24,13 +23,6 @@ export interface Verifier {
 export const missing = (what: string) => new RelayError('signature_missing', `The ${what} header is missing.`);
 export const invalid = (what = 'signature') =>
   new RelayError('signature_invalid', `The ${what} does not match the body with any configured secret.`);
-
-/** Constant-time string comparison; hashing first keeps the comparison length-independent. */
-export function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
-}
 
 /** `timestamp` is whole seconds since the epoch as sent; too far from `now` (ms) either way is refused. */
 export function checkTimestamp(timestamp: string, now: number, toleranceSeconds: number): void {

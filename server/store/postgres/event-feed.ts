@@ -1,15 +1,15 @@
-import type { EventBus } from '../../bus.ts';
 import { idFloor, idTime } from '../../ids.ts';
 import type { Database } from './database.ts';
 import { EVENT_COLUMNS, type EventRow, eventFromRow } from './event-rows.ts';
 import { ListenConnection } from './listen-connection.ts';
 import { RecentIds } from './recent-ids.ts';
+import type { OtherInstancesBus } from '../types.ts';
 
 export interface EventFeedOptions {
   db: Database;
   /** This instance's tag: its own events reach the bus through the event service, not through here. */
   instance: string;
-  bus: EventBus;
+  bus: OtherInstancesBus;
   onError(error: unknown): void;
   /** First wait before reconnecting a lost LISTEN connection; doubles up to 30 s. */
   reconnectMs?: number;

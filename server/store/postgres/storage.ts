@@ -1,5 +1,5 @@
 import { PostgresCluster } from '../../cluster/postgres-cluster.ts';
-import type { StorageOptions, Storage } from '../driver.ts';
+import type { StorageOptions, Storage } from '../types.ts';
 import type { Row } from '../table.ts';
 import { postgresBlobStore } from './blob-store.ts';
 import { postgresBuckets } from './buckets.ts';

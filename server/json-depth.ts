@@ -1,4 +1,4 @@
-import { RelayError } from '../errors.ts';
+import { RelayError } from './errors.ts';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

@@ -6,7 +6,7 @@ import { ingestConfig } from './config.ts';
 import { eventType } from './event-type.ts';
 import { eventHeaders, flatHeaders, rejectionHeaders } from './headers.ts';
 import { parseBody } from './parse-body.ts';
-import { configSourceLookup, type SourceLookup } from '../sources/registry.ts';
+import { configSourceLookup, SOURCES, type SourceLookup } from '../sources/registry.ts';
 
 /**
  * POST /hooks/:source. Raw bytes only (no JSON parser runs before verification); the 200 goes out only
@@ -14,7 +14,7 @@ import { configSourceLookup, type SourceLookup } from '../sources/registry.ts';
  */
 export function ingestRouter(ctx: RelayContext): Router {
   // Config file sources and those made through /v1/sources, looked up per request so changes apply at once.
-  const sources = ctx.services.get<SourceLookup>('sources') ?? configSourceLookup(ctx.config.sources);
+  const sources = ctx.services.get(SOURCES) ?? configSourceLookup(ctx.config.sources);
   for (const source of ctx.config.sources) {
     if (source.verify.scheme === 'none') {
       ctx.logger.warn({ source: source.name }, 'source accepts UNSIGNED webhooks (scheme none, insecure: true)');
@@ -58,7 +58,7 @@ export function ingestRouter(ctx: RelayContext): Router {
     const contentType = headers['content-type'] ?? 'application/octet-stream';
     const payload = parseBody(body, contentType, ctx.config.limits.jsonDepth);
     const writeStarted = performance.now();
-    const { event, duplicate } = await ctx.events.record({
+    const { event, duplicate } = await ctx.eventService.record({
       source,
       type: eventType(headers, payload),
       provider_id: providerId,

@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
-import type { RelayContext, Subsystem } from '../context.ts';
-import { EVENT_ANNOTATIONS, type EventAnnotations } from '../events/annotations.ts';
+import type { RelayContext } from '../context.ts';
+import type { Subsystem } from '../subsystem.ts';
+import { EVENT_ANNOTATIONS } from '../events/annotations.ts';
 import type { RelayEvent } from '../store/types.ts';
 import { enrichClients } from './enrich-clients.ts';
 import { type Enrichment, tableEnrichmentStore } from './enrichment-store.ts';
@@ -39,7 +40,7 @@ export function openaiEnrichment(ctx: RelayContext): Subsystem {
   }
 
   if (clients.size > 0) {
-    ctx.services.provide<EventAnnotations>(EVENT_ANNOTATIONS, {
+    ctx.services.provide(EVENT_ANNOTATIONS, {
       async annotate(event) {
         const found = store.get(event.id);
         if (!found) return undefined;
@@ -116,7 +117,7 @@ export function openaiEnrichment(ctx: RelayContext): Subsystem {
     }
     await store.save(done);
     await ctx.cluster.release([claimKey(done.id)]);
-    await ctx.events.emit({
+    await ctx.eventService.emit({
       source: done.source,
       type: `${done.event_type}.${done.status === 'completed' ? 'enriched' : 'enrichment_failed'}`,
       payload: { event_id: done.id, object_id: done.object_id, object: done.object, error: done.error },

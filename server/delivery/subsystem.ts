@@ -1,4 +1,6 @@
-import type { RelayContext, Routers, Subsystem } from '../context.ts';
+import { DELIVERY, type DeliveryService } from '../../plugins/sdk.ts';
+import type { RelayContext } from '../context.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { DeliveryClaims } from './claims.ts';
 import { resolveDeliverySettings } from './config.ts';
 import { DeliveryCoordination } from './coordination.ts';
@@ -8,17 +10,12 @@ import { DeliveryEngine } from './engine.ts';
 import { FanOut } from './fanout.ts';
 import { FanOutRole } from './fanout-role.ts';
 import { EndpointHealth } from './health.ts';
+import { DeliveryHousekeeping } from './housekeeping.ts';
 import { createDeliveryMetrics, type DeliveryMetrics } from './metrics.ts';
 import { DeliveryOperations } from './operations.ts';
 import { deliveryRoutes } from './routes.ts';
 import { deliveryView } from './views.ts';
-import { EVENT_DELIVERIES, type EventDeliveries } from '../events/activity.ts';
-
-/** The `delivery` service other subsystems use (workflow deliver step, AI webhook_url). */
-export interface DeliveryService {
-  enqueueForEndpoint(endpointId: string, eventId: string): Promise<{ id: string }>;
-  enqueueForUrl(input: { url: string; secret: string; eventId: string }): Promise<{ id: string }>;
-}
+import { EVENT_DELIVERIES } from '../events/annotations.ts';
 
 /**
  * Downstream delivery: endpoints, fan-out of stored events into deliveries, signed attempts with
@@ -38,8 +35,14 @@ export function createDelivery() {
       (err) => ctx.logger.error({ err }, 'could not release delivery claims'),
       (ids) => store.refresh(ids),
     );
+    const health = new EndpointHealth({
+      endpoints,
+      eventService: ctx.eventService,
+      logger: ctx.logger,
+      disableAfterMs: settings.disableAfterMs,
+    });
     let metrics: DeliveryMetrics | null = null;
-    const engine: DeliveryEngine = new DeliveryEngine({
+    const engine = new DeliveryEngine({
       settings,
       clock: ctx.clock,
       fetch: ctx.outbound.fetch,
@@ -47,7 +50,7 @@ export function createDelivery() {
       store,
       endpoints,
       events: ctx.storage.events,
-      health: () => health,
+      health,
       metrics: () => metrics,
       logger: ctx.logger,
       claims,
@@ -71,13 +74,7 @@ export function createDelivery() {
       engine,
       coordination,
     });
-    const health = new EndpointHealth({
-      endpoints,
-      events: ctx.events,
-      logger: ctx.logger,
-      disableAfterMs: settings.disableAfterMs,
-      onDisabled: (endpoint) => ops.failPending(endpoint, `endpoint disabled: ${endpoint.disabled_reason}`),
-    });
+    health.onDisabled((endpoint) => ops.failPending(endpoint, `endpoint disabled: ${endpoint.disabled_reason}`));
     const fanOut = new FanOutRole({
       cluster: ctx.cluster,
       bus: ctx.bus,
@@ -102,8 +99,8 @@ export function createDelivery() {
       enqueueForEndpoint: (endpointId, eventId) => ops.enqueueForEndpoint(endpointId, eventId),
       enqueueForUrl: (input) => ops.enqueueForUrl(input),
     };
-    ctx.services.provide('delivery', service);
-    ctx.services.provide<EventDeliveries>(EVENT_DELIVERIES, {
+    ctx.services.provide(DELIVERY, service);
+    ctx.services.provide(EVENT_DELIVERIES, {
       forEvent: (eventId) =>
         store.listForEvent(eventId).map((row) => ({
           ...deliveryView(row, engine.isSending(row.id)),
@@ -125,35 +122,19 @@ export function createDelivery() {
       fanOut.endpointsChanged(ids);
     };
     let unlistenEndpoints: (() => void) | null = null;
-    let sweeper: { clear(): void } | null = null;
-    let sweeping: Promise<void> = Promise.resolve();
-    let lastPrune = 0;
-    const sweep = async () => {
-      const found = await coordination.sweep();
-      if (found > 0) ctx.logger.warn({ found }, 'sweeper queued pending deliveries that nothing was handling');
-      const now = ctx.clock.now();
-      // Pruning is the fan-out leader's chore, so that instances do not delete the same rows at once.
-      if (fanOut.leading && now - lastPrune > 3_600_000) {
-        lastPrune = now;
-        store
-          .prune(now - settings.retentionMs, settings.maxFinishedDeliveries)
-          .catch((err: unknown) => ctx.logger.error({ err }, 'pruning deliveries failed'));
-      }
-    };
-    const scheduleSweep = () => {
-      sweeper = ctx.clock.setTimeout(() => {
-        sweeping = sweep()
-          .catch((err: unknown) => ctx.logger.error({ err }, 'the delivery sweep failed'))
-          .finally(() => {
-            if (sweeper) scheduleSweep();
-          });
-      }, settings.sweepIntervalMs);
-    };
+    const housekeeping = new DeliveryHousekeeping({
+      settings,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      store,
+      sweep: () => coordination.sweep(),
+      leading: () => fanOut.leading,
+    });
 
     return {
       name: 'delivery',
-      routes({ v1 }: Routers) {
-        deliveryRoutes(v1, { auth: ctx.auth, ops, store, engine, endpoints: () => endpoints.list() });
+      routes(http) {
+        deliveryRoutes(http, { ops, store, engine, endpoints: () => endpoints.list() });
       },
       async start() {
         await Promise.all([store.open(), endpoints.open(), cursor.open()]);
@@ -168,13 +149,11 @@ export function createDelivery() {
         const resumed = await coordination.takeOver(store.pending().map((row) => row.id));
         if (resumed > 0) ctx.logger.info({ pending: resumed }, 'resumed pending deliveries');
         fanOut.start();
-        scheduleSweep();
+        housekeeping.start();
       },
       async stop() {
         unlistenEndpoints?.();
-        sweeper?.clear();
-        sweeper = null;
-        await sweeping;
+        await housekeeping.stop();
         await fanOut.stop();
         await coordination.close();
         await engine.stop();

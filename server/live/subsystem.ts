@@ -1,7 +1,9 @@
 import type { Server } from 'node:http';
-import type { RelayContext, Routers, Subsystem } from '../context.ts';
+import type { RelayContext } from '../context.ts';
+import type { Subsystem } from '../subsystem.ts';
 import { streamConfig } from './config.ts';
 import { createLiveMetrics } from './metrics.ts';
+import { liveRoutes } from './routes.ts';
 import { createSocketHub } from './socketio.ts';
 import { createSseHub } from './sse.ts';
 
@@ -16,9 +18,8 @@ export function liveStream(ctx: RelayContext): Subsystem {
   let offCredentials: (() => void) | null = null;
   return {
     name: 'live-stream',
-    routes({ v1 }: Routers) {
-      // Registered before the events API, whose /events/:id would otherwise take "stream" as an id.
-      v1.get('/events/stream', ctx.auth.reader, (req, res) => sse.open(req, res));
+    routes(http) {
+      liveRoutes(http, sse);
     },
     attach(server: Server) {
       sockets.attach(server);
@@ -33,7 +34,7 @@ export function liveStream(ctx: RelayContext): Subsystem {
         { everyInstance: true },
       );
       // A key or token revoked or narrowed (here or on another instance) acts on open streams at once.
-      offCredentials = ctx.auth.onChange(() => {
+      offCredentials = ctx.credentials.onChange(() => {
         sse.recheck();
         sockets.recheck();
       });
