@@ -1,6 +1,6 @@
 import type { AwaitedEvent, EventWait } from '../../plugins/sdk.ts';
 import type { EventBus } from '../bus.ts';
-import type { Clock } from '../clock.ts';
+import { type Clock, sleep } from '../clock.ts';
 import { idBefore } from '../ids.ts';
 import { anyTypeMatches } from '../store/match.ts';
 import type { EventStore, RelayEvent } from '../store/types.ts';
@@ -27,21 +27,10 @@ export class StopSignal extends Error {
   }
 }
 
+/** Waits on the clock until `at`; an abort rejects with Aborted (see clock.ts sleep). */
 export function sleepUntil(clock: Clock, at: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(new Aborted(signal.reason));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      timer.clear();
-      reject(new Aborted(signal.reason));
-    };
-    const timer = clock.setTimeout(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, at - clock.now()),
-    );
-    signal.addEventListener('abort', onAbort, { once: true });
+  return sleep(clock, Math.max(0, at - clock.now()), signal).catch((reason: unknown) => {
+    throw new Aborted(reason);
   });
 }
 
