@@ -2,6 +2,7 @@
 export function isGlob(pattern: string): boolean;
 export function globToRegExp(pattern: string): RegExp;
 export function globToLike(pattern: string): string | null;
+export function globMatcher(pattern: string): (text: string) => boolean;
 export function globMatches(pattern: string | undefined, text: string): boolean;
 export function typeMatcher(pattern: string | undefined): (type: string) => boolean;
 export function serverTypeFilter(pattern: string | undefined): string | undefined;

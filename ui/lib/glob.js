@@ -21,28 +21,36 @@ export function globToLike(pattern) {
   return pattern.replace(/[\\%_*?]/g, (c) => (c === '*' ? '%' : c === '?' ? '_' : `\\${c}`));
 }
 
-const compiled = new Map();
-const MAX_COMPILED = 1000;
+const matchers = new Map();
+const MAX_MATCHERS = 1000;
+const everything = () => true;
 
-/** Does `text` match the glob? Exact names and one trailing `*` (the common cases) need no RegExp. */
-export function globMatches(pattern, text) {
-  if (pattern === undefined || pattern === '' || pattern === '*') return true;
-  if (!isGlob(pattern)) return pattern === text;
-  const star = pattern.indexOf('*');
-  if (star === pattern.length - 1 && !pattern.includes('?')) return text.startsWith(pattern.slice(0, -1));
-  let re = compiled.get(pattern);
-  if (!re) {
-    if (compiled.size >= MAX_COMPILED) compiled.clear();
-    re = globToRegExp(pattern);
-    compiled.set(pattern, re);
+/** A matcher for one glob (kept for the next call): names and one trailing `*` need no RegExp. */
+export function globMatcher(pattern) {
+  let matcher = matchers.get(pattern);
+  if (matcher) return matcher;
+  if (pattern === '' || pattern === '*') matcher = everything;
+  else if (!isGlob(pattern)) matcher = (text) => text === pattern;
+  else if (pattern.indexOf('*') === pattern.length - 1 && !pattern.includes('?')) {
+    const prefix = pattern.slice(0, -1);
+    matcher = (text) => text.startsWith(prefix);
+  } else {
+    const re = globToRegExp(pattern);
+    matcher = (text) => re.test(text);
   }
-  return re.test(text);
+  if (matchers.size >= MAX_MATCHERS) matchers.clear();
+  matchers.set(pattern, matcher);
+  return matcher;
+}
+
+/** Does `text` match the glob? No pattern matches everything. */
+export function globMatches(pattern, text) {
+  return pattern === undefined || globMatcher(pattern)(text);
 }
 
 /** A matcher for the console's type filter box (surrounding blanks ignored); empty matches everything. */
 export function typeMatcher(pattern) {
-  const trimmed = (pattern ?? '').trim();
-  return (type) => globMatches(trimmed, type);
+  return globMatcher((pattern ?? '').trim());
 }
 
 /** The type filter the console asks the relay to apply (it applies every glob), or none for "everything". */
