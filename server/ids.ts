@@ -89,7 +89,7 @@ export function idFloor(prefix: string, ms: number): string {
   return `${prefix}_${base32(Math.max(0, ms), TIME_DIGITS)}`;
 }
 
-/** The largest id made before `ms` can have: ids made at or after `ms` sort above it (an `after` cursor). */
+/** Above every id made before `ms` and below every id made at or after it: an `after` cursor for `ms`. */
 export function idBefore(prefix: string, ms: number): string {
   return `${idFloor(prefix, Math.floor(ms) - 1)}zzzzzzzzzzzz`;
 }
