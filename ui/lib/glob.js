@@ -9,10 +9,34 @@ export function isGlob(pattern) {
   return pattern.includes('*') || pattern.includes('?');
 }
 
-/** The whole-string RegExp a glob stands for. */
-export function globToRegExp(pattern) {
-  const body = [...pattern].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
-  return new RegExp(`^${body}$`, 'su');
+/**
+ * Matches by walking both strings once per `*` tried (at most pattern × text steps), not with a
+ * RegExp: patterns come from API callers, and a backtracking RegExp built from one such as
+ * `*a*a*a*a*b` could take a very long time on a long type.
+ */
+function wildcardMatch(pattern, text) {
+  const p = [...pattern];
+  const t = [...text];
+  let pi = 0;
+  let ti = 0;
+  let star = -1;
+  let resume = 0;
+  while (ti < t.length) {
+    if (pi < p.length && (p[pi] === '?' || (p[pi] !== '*' && p[pi] === t[ti]))) {
+      pi++;
+      ti++;
+    } else if (pi < p.length && p[pi] === '*') {
+      star = pi++;
+      resume = ti;
+    } else if (star !== -1) {
+      pi = star + 1;
+      ti = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (pi < p.length && p[pi] === '*') pi++;
+  return pi === p.length;
 }
 
 /** The same glob as a SQL LIKE pattern (escape character `\`), or null when it matches everything. */
@@ -25,7 +49,7 @@ const matchers = new Map();
 const MAX_MATCHERS = 1000;
 const everything = () => true;
 
-/** A matcher for one glob (kept for the next call): names and one trailing `*` need no RegExp. */
+/** A matcher for one glob (kept for the next call): names and one trailing `*` take a shortcut. */
 export function globMatcher(pattern) {
   let matcher = matchers.get(pattern);
   if (matcher) return matcher;
@@ -35,8 +59,7 @@ export function globMatcher(pattern) {
     const prefix = pattern.slice(0, -1);
     matcher = (text) => text.startsWith(prefix);
   } else {
-    const re = globToRegExp(pattern);
-    matcher = (text) => re.test(text);
+    matcher = (text) => wildcardMatch(pattern, text);
   }
   if (matchers.size >= MAX_MATCHERS) matchers.clear();
   matchers.set(pattern, matcher);
