@@ -4,14 +4,24 @@ import { randomBytes } from 'node:crypto';
 // random tail keeps them unique across relay instances that share one store.
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
+/** Digits of an id's time part: 10 base32 digits hold any millisecond timestamp until the year 10889. */
+const TIME_DIGITS = 10;
+
 /** `length` base32 digits of a non-negative integer below 2^53 (every part of an id fits). */
-function encode(value: number, length: number): string {
+export function base32(value: number, length: number): string {
   let out = '';
   let rest = value;
   for (let i = 0; i < length; i++) {
     out = ALPHABET[rest % 32] + out;
     rest = Math.floor(rest / 32);
   }
+  return out;
+}
+
+/** One base32 digit per byte (its low 5 bits) of the first `count` bytes: a hash as id digits. */
+export function base32OfBytes(bytes: Uint8Array, count: number): string {
+  let out = '';
+  for (let i = 0; i < count; i++) out += ALPHABET[bytes[i] % 32];
   return out;
 }
 
@@ -53,19 +63,33 @@ export function createIdFactory(now: () => number = Date.now, random: (n: number
       sequence = 0;
     }
     const tail = random(5).readUIntBE(0, 5);
-    return `${prefix}_${encode(ms, 10)}${encode(sequence, 4)}${encode(tail, 8)}`;
+    return `${prefix}_${base32(ms, TIME_DIGITS)}${base32(sequence, 4)}${base32(tail, 8)}`;
   };
+}
+
+/** Everything after an id's prefix (`evt_01kb…` → `01kb…`): its time digits first. */
+export function idBody(id: string): string {
+  return id.slice(id.indexOf('_') + 1);
+}
+
+/** The base32 time digits an id starts with (after its prefix). */
+export function idTimeDigits(id: string): string {
+  return idBody(id).slice(0, TIME_DIGITS);
 }
 
 /** The millisecond timestamp an id was made at. */
 export function idTime(id: string): number {
-  const body = id.slice(id.indexOf('_') + 1, id.indexOf('_') + 11);
   let ms = 0;
-  for (const ch of body) ms = ms * 32 + ALPHABET.indexOf(ch);
+  for (const ch of idTimeDigits(id)) ms = ms * 32 + ALPHABET.indexOf(ch);
   return ms;
 }
 
 /** The smallest id made at or after `ms`: ids of events received before `ms` sort below it. */
 export function idFloor(prefix: string, ms: number): string {
-  return `${prefix}_${encode(Math.max(0, ms), 10)}`;
+  return `${prefix}_${base32(Math.max(0, ms), TIME_DIGITS)}`;
+}
+
+/** Above every id made before `ms` and below every id made at or after it: an `after` cursor for `ms`. */
+export function idBefore(prefix: string, ms: number): string {
+  return `${idFloor(prefix, Math.floor(ms) - 1)}zzzzzzzzzzzz`;
 }

@@ -30,15 +30,6 @@ const HTTP_SIDE = [
   'server/live/sse.ts',
 ];
 
-/**
- * The one cycle still allowed, by its files: the PostgreSQL setup (database opens the signals
- * connection, which reconnects through the database's settings). It is tracked as part of removing the
- * PostgreSQL setup copy; this exemption goes when that lands.
- */
-const TRACKED_CYCLES = [
-  ['server/store/postgres/database.ts', 'server/store/postgres/listen-connection.ts', 'server/store/postgres/signals.ts'],
-];
-
 function sourceFiles(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(join(ROOT, dir), { withFileTypes: true })) {
@@ -139,10 +130,7 @@ describe('architecture', () => {
   });
 
   it('has no import cycles in server/ and plugins/', () => {
-    const tracked = new Set(TRACKED_CYCLES.map((files) => files.join(' ')));
-    const loops = cycles()
-      .filter((component) => !tracked.has(component.join(' ')))
-      .map(loopThrough);
+    const loops = cycles().map(loopThrough);
     assert.deepEqual(loops, []);
   });
 

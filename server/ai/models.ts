@@ -1,3 +1,4 @@
+import { isGlob } from '../../ui/lib/glob.js';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { UpstreamRouter } from './upstreams.ts';
@@ -17,7 +18,6 @@ export interface ModelCatalogue {
 }
 
 const CACHE_MS = 60_000;
-const hasWildcard = (glob: string) => glob.includes('*');
 
 /**
  * The configured models: literal globs as they are, `*` globs resolved by asking the upstream for its
@@ -48,9 +48,9 @@ export function createModelCatalogue(router: UpstreamRouter, clock: Clock, logge
   async function list(): Promise<ModelObject[]> {
     const byId = new Map<string, ModelObject>();
     for (const { upstream, models: globs } of router.models()) {
-      const asked = globs.some(hasWildcard) ? await upstreamModels(upstream) : [];
+      const asked = globs.some((g) => isGlob(g)) ? await upstreamModels(upstream) : [];
       const created = new Map(asked.map((m) => [m.id, m.created]));
-      const candidates = [...globs.filter((g) => !hasWildcard(g)), ...asked.map((m) => m.id)];
+      const candidates = [...globs.filter((g) => !isGlob(g)), ...asked.map((m) => m.id)];
       for (const id of candidates) {
         // Listed under the upstream that serves it: the first whose globs match (config order).
         if (byId.has(id) || router.route(id)?.name !== upstream) continue;

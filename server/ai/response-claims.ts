@@ -2,6 +2,7 @@ import { sleep } from '../clock.ts';
 import { claimedWork } from '../cluster/claimed-work.ts';
 import type { RelayContext } from '../context.ts';
 import { RelayError } from '../errors.ts';
+import { waitForRow } from '../store/wait-for-row.ts';
 import { isTerminal, type Response } from './response-object.ts';
 import type { ResponseRow, ResponseStore } from './response-store.ts';
 
@@ -61,30 +62,14 @@ export function createResponseClaims(deps: ClaimDeps) {
     done: (row: ResponseRow) => boolean,
     options: { timeoutMs?: number; signal?: AbortSignal; onTick?: () => void } = {},
   ): Promise<ResponseRow | undefined> {
-    return new Promise((resolve, reject) => {
-      const timers: Array<{ clear(): void }> = [];
-      const finish = (settle: () => void) => {
-        unwatch();
-        for (const t of timers) t.clear();
-        options.signal?.removeEventListener('abort', onAbort);
-        settle();
-      };
-      const check = () => {
-        const row = store.get(id);
-        if (!row || done(row)) finish(() => resolve(row));
-      };
-      const onAbort = () => finish(() => resolve(store.get(id)));
-      const unwatch = store.watch(id, check);
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      if (options.timeoutMs !== undefined) {
-        timers.push(ctx.clock.setTimeout(() => finish(() => reject(new Error('timeout'))), options.timeoutMs));
-      }
-      const tick = () => {
-        options.onTick?.();
-        timers.push(ctx.clock.setTimeout(tick, RESEND_MS));
-      };
-      if (options.onTick) timers.push(ctx.clock.setTimeout(tick, RESEND_MS));
-      check();
+    const { onTick, ...bounds } = options;
+    return waitForRow({
+      clock: ctx.clock,
+      read: () => store.get(id),
+      watch: (changed) => store.watch(id, changed),
+      reached: (row) => !row || done(row),
+      ...bounds,
+      repeat: onTick && { everyMs: RESEND_MS, run: onTick },
     });
   }
 

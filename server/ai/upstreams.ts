@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { globMatches } from '../../ui/lib/glob.js';
 import type { UpstreamConfig } from './config.ts';
 
 export interface Upstream {
@@ -14,15 +15,9 @@ export interface UpstreamRouter {
   models(): Array<{ upstream: string; models: string[] }>;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`);
-}
-
 export function createUpstreamRouter(configs: readonly UpstreamConfig[], baseFetch: typeof fetch): UpstreamRouter {
   const entries = configs.map((config) => ({
     config,
-    patterns: config.models.map(globToRegExp),
     upstream: {
       name: config.name,
       // Retries are ours (before the first token only), so the SDK's own are off. Streams are read
@@ -31,7 +26,7 @@ export function createUpstreamRouter(configs: readonly UpstreamConfig[], baseFet
     },
   }));
   return {
-    route: (model) => entries.find((e) => e.patterns.some((p) => p.test(model)))?.upstream,
+    route: (model) => entries.find((e) => e.config.models.some((glob) => globMatches(glob, model)))?.upstream,
     all: entries.map((e) => e.upstream),
     models: () => entries.map((e) => ({ upstream: e.config.name, models: e.config.models })),
   };

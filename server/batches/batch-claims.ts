@@ -1,6 +1,7 @@
 import { claimedWork } from '../cluster/claimed-work.ts';
 import type { RelayContext } from '../context.ts';
 import { RelayError } from '../errors.ts';
+import { waitForRow } from '../store/wait-for-row.ts';
 import type { BatchStore } from './batch-store.ts';
 import type { BatchRunner } from './runner.ts';
 import { type BatchRecord, TERMINAL } from './types.ts';
@@ -36,30 +37,21 @@ export function createBatchClaims(ctx: RelayContext, store: BatchStore, runner: 
   const logError = (msg: string) => (err: unknown) => ctx.logger.error({ err }, msg);
 
   /** Resolves once the batch shows `cancelling` or a terminal state here; rejects after the bound. */
-  function whenCancelled(id: string): Promise<BatchRecord> {
+  async function whenCancelled(id: string): Promise<BatchRecord> {
     const send = () => void ctx.cluster.send(CANCEL_TOPIC, { id }).catch(logError('sending a batch cancel failed'));
-    return new Promise((resolve, reject) => {
-      const timers: Array<{ clear(): void }> = [];
-      const done = (settle: () => void) => {
-        unlisten();
-        for (const t of timers) t.clear();
-        settle();
-      };
-      const check = () => {
-        const batch = store.get(id);
-        if (batch && (batch.status === 'cancelling' || TERMINAL.has(batch.status))) done(() => resolve(batch));
-      };
-      const unlisten = store.onChange((ids) => {
-        if (ids.includes(id)) check();
-      });
-      const resend = () => {
-        send();
-        timers.push(ctx.clock.setTimeout(resend, RESEND_MS));
-      };
-      timers.push(ctx.clock.setTimeout(() => done(() => reject(new Error('timeout'))), REMOTE_CANCEL_WAIT_MS));
-      resend();
-      check();
+    send();
+    const batch = await waitForRow({
+      clock: ctx.clock,
+      read: () => store.get(id),
+      watch: (changed) =>
+        store.onChange((ids) => {
+          if (ids.includes(id)) changed();
+        }),
+      reached: (batch) => batch !== undefined && (batch.status === 'cancelling' || TERMINAL.has(batch.status)),
+      timeoutMs: REMOTE_CANCEL_WAIT_MS,
+      repeat: { everyMs: RESEND_MS, run: send },
     });
+    return batch as BatchRecord;
   }
 
   return {

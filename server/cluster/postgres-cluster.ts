@@ -62,9 +62,7 @@ export class PostgresCluster implements Cluster {
   }
 
   async start(): Promise<void> {
-    await this.#db.open();
-    await this.#db.signals.start();
-    this.#unlisten = this.#db.signals.listen(
+    this.#unlisten = await this.#db.listenToSignals(
       (signal) => this.#onSignal(signal),
       () => {},
     );

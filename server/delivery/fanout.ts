@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.ts';
-import { type IdFactory, idFloor, idTime } from '../ids.ts';
+import { base32, type IdFactory, idBody, idFloor, idTime } from '../ids.ts';
 import type { Logger } from '../ops/logger.ts';
 import { anyTypeMatches } from '../store/match.ts';
 import type { EventStore, RelayEvent } from '../store/types.ts';
@@ -75,8 +75,6 @@ export function newDelivery(
   };
 }
 
-const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
-
 /**
  * The id of the delivery a matching event makes for an endpoint: the same wherever and however often
  * it is computed, so fan-out that runs twice for an event (recovery after a restart, two instances
@@ -84,13 +82,8 @@ const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
  * deliveries still sort in event order.
  */
 export function eventDeliveryId(endpointId: string, eventId: string): string {
-  let tail = createHash('sha256').update(endpointId).digest().readUIntBE(0, 5);
-  let suffix = '';
-  for (let i = 0; i < 8; i++) {
-    suffix = ALPHABET[tail % 32] + suffix;
-    tail = Math.floor(tail / 32);
-  }
-  return `dlv_${eventId.slice(eventId.indexOf('_') + 1)}${suffix}`;
+  const tail = createHash('sha256').update(endpointId).digest().readUIntBE(0, 5);
+  return `dlv_${idBody(eventId)}${base32(tail, 8)}`;
 }
 
 /**

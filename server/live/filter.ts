@@ -1,3 +1,4 @@
+import { isGlob } from '../../ui/lib/glob.js';
 import { RelayError } from '../errors.ts';
 import { canReadSource, type Principal } from '../principals.ts';
 import { anyTypeMatches, typeMatches } from '../store/match.ts';
@@ -6,9 +7,9 @@ import type { EventQuery, RelayEvent } from '../store/types.ts';
 /** What one subscriber asked for, already narrowed to what its token may read. */
 export interface StreamFilter {
   principal: Principal;
-  /** Source names or trailing-`*` globs; null = every source the token may read. */
+  /** Source names or globs (`github*`); null = every source the token may read. */
   sources: string[] | null;
-  /** Type names or trailing-`*` globs such as `response.*`; null = every type. */
+  /** Type names or globs such as `response.*`; null = every type. */
   types: string[] | null;
 }
 
@@ -26,7 +27,7 @@ export function patternList(value: unknown, name: string): string[] | null {
   if (value === undefined || value === null || value === '') return null;
   const list = typeof value === 'string' ? value.split(',') : value;
   if (!Array.isArray(list) || !list.every((p) => typeof p === 'string')) {
-    throw new RelayError('invalid_request', `"${name}" must be a list of names (or globs ending in *).`);
+    throw new RelayError('invalid_request', `"${name}" must be a list of names (or globs such as github*).`);
   }
   const patterns = list.map((p) => p.trim()).filter((p) => p !== '');
   if (patterns.length > MAX_PATTERNS)
@@ -38,7 +39,7 @@ export function patternList(value: unknown, name: string): string[] | null {
 export function streamFilter(principal: Principal, sources: unknown, types: unknown): StreamFilter {
   const sourceList = patternList(sources, 'sources');
   for (const source of sourceList ?? []) {
-    if (!source.endsWith('*') && !canReadSource(principal, source)) {
+    if (!isGlob(source) && !canReadSource(principal, source)) {
       throw new RelayError('forbidden', `This token may not read source "${source}".`);
     }
   }
@@ -56,7 +57,7 @@ export function parseCursor(value: unknown, name: string): string | undefined {
 
 /** The store query a backlog page can use: the store filters only when the filter is one exact source and type. */
 export function storeQuery(filter: StreamFilter): Pick<EventQuery, 'source' | 'type'> {
-  const one = (list: string[] | null) => (list?.length === 1 && !list[0].endsWith('*') ? list[0] : undefined);
+  const one = (list: string[] | null) => (list?.length === 1 && !isGlob(list[0]) ? list[0] : undefined);
   const type = filter.types?.length === 1 ? filter.types[0] : undefined;
   return { source: one(filter.sources), type };
 }

@@ -4,7 +4,7 @@ import type { Gap } from './catch-up.ts';
 // The Socket.IO protocol on /socket.io, typed for the server and for clients (examples/socketio-client.ts).
 
 export interface SubscribeRequest {
-  /** Source names or globs ending in `*`; omitted = every source the token may read. */
+  /** Source names or globs (`github*`); omitted = every source the token may read. */
   sources?: string[];
   /** Event types or globs such as `response.*`; omitted = every type. */
   types?: string[];

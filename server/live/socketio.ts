@@ -5,11 +5,11 @@ import { RelayError } from '../errors.ts';
 import { toHttpProblem } from '../http/errors.ts';
 import { hasScope, type Principal } from '../principals.ts';
 import type { RelayEvent } from '../store/types.ts';
-import { catchUp, findGap } from './catch-up.ts';
 import type { StreamConfig } from './config.ts';
-import { filterMatches, parseCursor, type StreamFilter, storeQuery, streamFilter } from './filter.ts';
+import { parseCursor, type StreamFilter, streamFilter } from './filter.ts';
 import type { LiveMetrics } from './metrics.ts';
 import type { ClientToServerEvents, ConnectErrorData, ServerToClientEvents, SubscribeAck, SubscribeRequest } from './protocol.ts';
+import { replayThenGoLive } from './replay.ts';
 import { createRoomRegistry } from './rooms.ts';
 import { createTickCork } from './tick-cork.ts';
 
@@ -92,14 +92,8 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
   async function replayThenJoin(socket: LiveSocket, after: string): Promise<void> {
     const subscription = socket.data.subscription as NonNullable<SocketData['subscription']>;
     const own = () => (io as LiveServer).to(socket.id);
-    const gap = await findGap(ctx.storage.events, after);
-    if (gap) own().emit('gap', gap);
-    await catchUp({
-      store: ctx.storage.events,
-      bus: ctx.bus,
-      after,
-      query: storeQuery(subscription.filter),
-      matches: (event) => filterMatches(subscription.filter, event),
+    await replayThenGoLive({ store: ctx.storage.events, bus: ctx.bus, config }, subscription.filter, after, {
+      gap: (gap) => own().emit('gap', gap),
       async replay(event) {
         // Through the socket's own room, so Socket.IO's recovery buffer keeps it across a short drop.
         own().emit('event', event);
@@ -112,8 +106,6 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
         socket.join(subscription.rooms);
         socket.data.live = true;
       },
-      pageSize: config.replayPageSize,
-      maxPending: config.maxPendingEvents,
     });
   }
 

@@ -4,10 +4,10 @@ import { RelayError } from '../errors.ts';
 import { bearerOrQuery, principalOf } from '../http/auth.ts';
 import { hasScope } from '../principals.ts';
 import type { RelayEvent } from '../store/types.ts';
-import { catchUp, findGap } from './catch-up.ts';
 import type { StreamConfig } from './config.ts';
-import { filterMatches, parseCursor, type StreamFilter, storeQuery, streamFilter } from './filter.ts';
+import { filterMatches, parseCursor, type StreamFilter, streamFilter } from './filter.ts';
 import type { LiveMetrics } from './metrics.ts';
+import { replayThenGoLive } from './replay.ts';
 import { eventFrame, gapFrame, KEEPALIVE, retryFrame } from './sse-frames.ts';
 import { createTickCork } from './tick-cork.ts';
 
@@ -46,6 +46,7 @@ function drained(res: Response): Promise<void> {
 export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: LiveMetrics, slots: () => boolean) {
   const streams = new Set<SseStream>();
   const corkForTick = createTickCork();
+  const replaySource = { store: ctx.storage.events, bus: ctx.bus, config };
   let keepalive: { clear(): void } | null = null;
 
   /** Writes a shared frame unless the stream already holds more unsent bytes than its bound allows. */
@@ -96,14 +97,8 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
   }
 
   async function replay(stream: SseStream, after: string): Promise<void> {
-    const gap = await findGap(ctx.storage.events, after);
-    if (gap) stream.res.write(gapFrame(gap));
-    await catchUp({
-      store: ctx.storage.events,
-      bus: ctx.bus,
-      after,
-      query: storeQuery(stream.filter),
-      matches: (event) => filterMatches(stream.filter, event),
+    await replayThenGoLive(replaySource, stream.filter, after, {
+      gap: (gap) => stream.res.write(gapFrame(gap)),
       async replay(event) {
         if (!stream.res.write(eventFrame(event))) await drained(stream.res);
       },
@@ -112,8 +107,6 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
         for (const event of pending) send(stream, eventFrame(event));
         stream.live = true;
       },
-      pageSize: config.replayPageSize,
-      maxPending: config.maxPendingEvents,
     });
   }
 

@@ -1,8 +1,10 @@
-/** `response.*` matches `response.completed`; `*` matches all; anything else is exact. */
+import { globMatches } from '../../ui/lib/glob.js';
+
+// Globs mean the same everywhere (ui/lib/glob.js, README "Globs"): `*` any run of characters, `?` one.
+
+/** Does the event type (or source name) match the glob? An empty pattern or `*` matches everything. */
 export function typeMatches(pattern: string | undefined, type: string): boolean {
-  if (pattern === undefined || pattern === '' || pattern === '*') return true;
-  if (pattern.endsWith('*')) return type.startsWith(pattern.slice(0, -1));
-  return pattern === type;
+  return globMatches(pattern, type);
 }
 
 export function anyTypeMatches(patterns: readonly string[] | undefined, type: string): boolean {

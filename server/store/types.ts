@@ -47,7 +47,7 @@ export interface RawBody {
 
 export interface EventQuery {
   source?: string;
-  /** Exact type, or a prefix glob ending in `*` such as `response.*`. */
+  /** Exact type, or a glob such as `response.*` (README "Globs"). */
   type?: string;
   /** Only events whose id sorts after this cursor. */
   after?: string;

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { base32OfBytes, idTimeDigits } from '../ids.ts';
 import type { Table, TableFactory } from '../store/table.ts';
 
 // Runs and their steps, behind a small domain interface so a PostgreSQL store can replace the table
@@ -128,19 +129,14 @@ type CursorRow = { id: string; event_id: string };
 
 const PRUNE_CHUNK = 250;
 
-const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
-
 /**
  * The id of the run an event triggers for a workflow: the same on every instance, so two instances
  * that both handle the event (a trigger leader and the one taking over from it) make one run. It sorts
  * with ordinary ids by the event's time: the 10 time digits of the event id, then 12 digits of a hash.
  */
 export function triggeredRunId(workflow: string, eventId: string): string {
-  const time = eventId.slice(eventId.indexOf('_') + 1, eventId.indexOf('_') + 11);
   const hash = createHash('sha256').update(workflow).update('\u0000').update(eventId).digest();
-  let tail = '';
-  for (let i = 0; i < 12; i++) tail += ALPHABET[hash[i] % 32];
-  return `run_${time}${tail}`;
+  return `run_${idTimeDigits(eventId)}${base32OfBytes(hash, 12)}`;
 }
 
 export class TableRunStore implements RunStore {

@@ -1,13 +1,12 @@
 import type { EventBus } from '../bus.ts';
 import type { Clock } from '../clock.ts';
-import { idFloor, idTime } from '../ids.ts';
+import { idBefore, idFloor, idTime } from '../ids.ts';
 import type { Logger } from '../ops/logger.ts';
 import { anyTypeMatches } from '../store/match.ts';
 import type { EventStore, RelayEvent } from '../store/types.ts';
 import type { Workflow } from './definition.ts';
 import type { RunEngine } from './engine.ts';
 import type { RunStore } from './run-store.ts';
-import { idBefore } from './waits.ts';
 
 // Starts runs for stored events. Each (workflow, event) pair starts at most one run, so the same event
 // seen twice (live, then again by the replay after a crash) does no harm. The cursor is saved lazily,

@@ -1,6 +1,7 @@
 import type { AwaitedEvent, EventWait } from '../../plugins/sdk.ts';
 import type { EventBus } from '../bus.ts';
-import type { Clock } from '../clock.ts';
+import { type Clock, sleep } from '../clock.ts';
+import { idBefore } from '../ids.ts';
 import { anyTypeMatches } from '../store/match.ts';
 import type { EventStore, RelayEvent } from '../store/types.ts';
 
@@ -26,34 +27,11 @@ export class StopSignal extends Error {
   }
 }
 
+/** Waits on the clock until `at`; an abort rejects with Aborted (see clock.ts sleep). */
 export function sleepUntil(clock: Clock, at: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.reject(new Aborted(signal.reason));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      timer.clear();
-      reject(new Aborted(signal.reason));
-    };
-    const timer = clock.setTimeout(
-      () => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, at - clock.now()),
-    );
-    signal.addEventListener('abort', onAbort, { once: true });
+  return sleep(clock, Math.max(0, at - clock.now()), signal).catch((reason: unknown) => {
+    throw new Aborted(reason);
   });
-}
-
-/** A first id for `after` queries: events received at or after `ms` sort after it. */
-export function idBefore(prefix: string, ms: number): string {
-  const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
-  let out = '';
-  let rest = Math.max(0, Math.floor(ms) - 1);
-  for (let i = 0; i < 10; i++) {
-    out = alphabet[rest % 32] + out;
-    rest = Math.floor(rest / 32);
-  }
-  return `${prefix}_${out}zzzzzzzzzzzz`;
 }
 
 const toAwaited = (e: RelayEvent): AwaitedEvent => ({

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { waitFor } from '../helpers/wait.ts';
 import { type AiHarness, startAiRelay } from './helpers.ts';
-import { ManualClock } from './manual-clock.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 
 describe('response timeout and retention', { timeout: 20_000 }, () => {
   let h: AiHarness;
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   before(async () => {
     h = await startAiRelay({ timeoutSeconds: 30, retentionDays: 7, backoffMs: 0 }, { clock });
   });
@@ -34,9 +34,9 @@ describe('response timeout and retention', { timeout: 20_000 }, () => {
     h.fake.script({ tokens: ['keep me'] });
     const r = await h.client.responses.create({ model: 'fake-1', input: 'x' });
     assert.equal(r.status, 'completed');
-    clock.advance(6 * 86_400_000);
+    clock.jump(6 * 86_400_000);
     assert.equal((await h.client.responses.retrieve(r.id)).status, 'completed');
-    clock.advance(2 * 86_400_000);
+    clock.jump(2 * 86_400_000);
     await waitFor('the sweep', async () => {
       const res = await fetch(`${h.relay.url}/v1/responses/${r.id}`, { headers: h.relay.auth });
       return res.status === 404;

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { controlLines, type LineControl } from '../helpers/fake-openai-extras.ts';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
-import { manualClock } from '../helpers/manual-clock.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 import type { TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { eventsOf, fileLines, inputLines, startBatchRelay, uploadAndCreate, waitForStatus } from './batch-helpers.ts';
@@ -12,7 +12,7 @@ describe('batch expiry', () => {
   let upstream: FakeOpenAI;
   let lines: LineControl;
   let relay: TestRelay;
-  const clock = manualClock();
+  const clock = new FakeClock();
 
   before(async () => {
     upstream = await startFakeOpenAI();

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { throttled } from '../../server/batches/progress.ts';
 import { validateInput } from '../../server/batches/validate-input.ts';
-import { manualClock } from '../helpers/manual-clock.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 
 describe('batch.progress throttling', () => {
   it('emits the first change at once and at most one more per interval, carrying the latest counts', () => {
-    const clock = manualClock(0);
+    const clock = new FakeClock(0);
     let emitted = 0;
     const progress = throttled(clock, 1000, () => emitted++);
     progress.changed();
@@ -22,7 +22,7 @@ describe('batch.progress throttling', () => {
   });
 
   it('flush emits now and cancels the pending trailing emit', () => {
-    const clock = manualClock(0);
+    const clock = new FakeClock(0);
     let emitted = 0;
     const progress = throttled(clock, 1000, () => emitted++);
     progress.changed();

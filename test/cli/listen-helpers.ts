@@ -1,12 +1,8 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Webhook } from 'standardwebhooks';
-
-const BIN = fileURLToPath(new URL('../../bin/hookrelay.js', import.meta.url));
+import { spawnCli } from '../helpers/cli.ts';
 
 export interface Receipt {
   eventId: string;
@@ -58,24 +54,6 @@ export async function startLocalApp(options: { secret?: string } = {}) {
 
 /** `hookrelay listen ...` as a child process; collects stdout lines (one per event) and stderr lines. */
 export function spawnListen(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, 'listen', ...args], {
-    env: { ...process.env, HOOKRELAY_ADMIN_TOKEN: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const errors: string[] = [];
-  createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
-  createInterface({ input: child.stderr }).on('line', (l) => errors.push(l));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    child,
-    lines,
-    errors,
-    exited,
-    connected: () => errors.some((l) => l.includes('connected, resuming after')),
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+  const cli = spawnCli(['listen', ...args], env);
+  return { ...cli, connected: () => cli.errors.some((l) => l.includes('connected, resuming after')) };
 }

@@ -69,6 +69,19 @@ function describeTail(driver: 'lowdb' | 'memory') {
       );
     });
 
+    it('takes the same globs as everywhere else: * anywhere, ? for one character', async () => {
+      const paid = sent.filter((e) => e.type === 'order.paid');
+      assert.deepEqual(
+        (await list('limit=100&type=*.paid')).data.map((e) => e.id),
+        paid.map((e) => e.id),
+      );
+      assert.deepEqual(
+        (await list('tail=true&limit=100&type=order.?aid')).data.map((e) => e.id),
+        paid.map((e) => e.id),
+      );
+      assert.equal((await list('limit=100&type=order.?')).data.length, 0);
+    });
+
     it('gives a token scoped to one source only the newest of that source', async () => {
       const created = await fetch(`${relay.url}/v1/tokens`, {
         method: 'POST',

@@ -46,4 +46,14 @@ export class FakeClock implements Clock {
     }
     this.#now = end;
   }
+  /**
+   * Moves time forward by ms at once, then fires the timers that fell due, in due order: each sees the
+   * new time, as after a pause of the whole process (a periodic job that re-arms itself runs once).
+   */
+  jump(ms: number): void {
+    this.#now += ms;
+    const due = this.#timers.filter((t) => t.at <= this.#now).sort((a, b) => a.at - b.at || a.seq - b.seq);
+    this.#timers = this.#timers.filter((t) => !due.includes(t));
+    for (const t of due) t.fn();
+  }
 }

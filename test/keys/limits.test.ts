@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/fake-openai.ts';
-import { manualClock } from '../helpers/manual-clock.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 import { startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { call, createKey } from './helpers.ts';
@@ -10,7 +10,7 @@ import { call, createKey } from './helpers.ts';
 describe('per-key limits', () => {
   let fake: FakeOpenAI;
   let relay: TestRelay;
-  const clock = manualClock(Date.parse('2026-03-10T12:00:00Z'));
+  const clock = new FakeClock(Date.parse('2026-03-10T12:00:00Z'));
   // The SDK retries 429s by default; here every 429 must reach the test.
   const sdk = (key: string) => new OpenAI({ apiKey: key, baseURL: `${relay.url}/v1`, maxRetries: 0 });
   before(async () => {

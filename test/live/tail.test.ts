@@ -1,33 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { after, describe, it, type TestContext } from 'node:test';
 import { ADMIN_TOKEN, type TestRelay } from '../helpers/relay.ts';
+import { spawnCli } from '../helpers/cli.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { sendWebhook, startLiveRelay, trackStreams } from './live-helpers.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/hookrelay.js', import.meta.url));
-
 /** `hookrelay tail` in a child process; collects its stdout lines. */
 function tail(t: TestContext, args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, 'tail', ...args], {
-    env: { ...process.env, HOOKRELAY_ADMIN_TOKEN: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: string[] = [];
-  const errors: string[] = [];
-  createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
-  createInterface({ input: child.stderr }).on('line', (l) => errors.push(l));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  t.after(async () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    await exited;
-  });
-  return { child, lines, errors, exited };
+  const cli = spawnCli(['tail', ...args], env);
+  t.after(() => cli.stop());
+  return cli;
 }
 
 describe('hookrelay tail', () => {

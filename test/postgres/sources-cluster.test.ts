@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { manualClock } from '../helpers/manual-clock.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
 import { ADMIN_TOKEN, startRelay, type TestRelay } from '../helpers/relay.ts';
 import { waitFor } from '../helpers/wait.ts';
@@ -9,7 +9,7 @@ import { call, type SourceAnswer, sendSigned } from '../sources/source-client.ts
 describe('sources made at runtime on two instances sharing one PostgreSQL database', { skip: skipWithoutPostgres }, () => {
   const schema = newSchema();
   // One moving clock for both instances, so an overlap can end without waiting for it.
-  const clock = manualClock();
+  const clock = new FakeClock();
   const at = () => new Date(clock.now());
   let a: TestRelay;
   let b: TestRelay;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { manualClock } from '../helpers/manual-clock.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 import { ADMIN_TOKEN, startRelay, type TestRelay } from '../helpers/relay.ts';
 import { call, type SourceAnswer, sendSigned } from './source-client.ts';
 
@@ -11,7 +11,7 @@ const HOUR = 3_600_000;
 
 describe('sources made at runtime (file store)', () => {
   let relay: TestRelay;
-  const clock = manualClock(Date.parse('2026-03-01T12:00:00Z'));
+  const clock = new FakeClock(Date.parse('2026-03-01T12:00:00Z'));
   const at = () => new Date(clock.now());
   const api = <T = Record<string, unknown>>(method: string, path: string, body?: unknown) =>
     call<T>(relay.url, ADMIN_TOKEN, method, path, body);

@@ -117,6 +117,11 @@ export function eventStoreContract(name: string, make: MakeStore): void {
       assert.deepEqual(await idsOf({ type: 'response.completed', limit: 10 }), [ids[0], ids[3]]);
       assert.deepEqual(await idsOf({ type: 'response.*', limit: 10 }), [ids[0], ids[1], ids[3]]);
       assert.deepEqual(await idsOf({ type: '*', limit: 10 }), ids);
+      // Globs mean what they mean everywhere (README "Globs"): `*` any run, `?` one character, the rest itself.
+      assert.deepEqual(await idsOf({ type: '*.completed', limit: 10 }), [ids[0], ids[2], ids[3]]);
+      assert.deepEqual(await idsOf({ type: 'respons?.*ed', limit: 10 }), [ids[0], ids[1], ids[3]]);
+      assert.deepEqual(await idsOf({ type: 'batch_*', limit: 10 }), [], 'a LIKE wildcard in a glob is itself');
+      assert.deepEqual(await idsOf({ type: 'batch%', limit: 10 }), []);
       assert.deepEqual(await idsOf({ after: ids[1], limit: 10 }), [ids[2], ids[3]]);
       const page = await store.list({ limit: 2 });
       assert.deepEqual(

@@ -6,14 +6,14 @@ import { compileSchedule } from '../../server/workflows/schedule.ts';
 import { LATE_MS, Scheduler, scheduledRunId } from '../../server/workflows/scheduler.ts';
 import { memoryTables } from '../../server/store/memory-table.ts';
 import { createLogger } from '../../server/ops/logger.ts';
-import { manualClock } from '../helpers/manual-clock.ts';
+import { FakeClock } from '../helpers/fake-clock.ts';
 
 // The scheduler's policy on a clock the test moves: first sight, one run per tick, missed ticks.
 
 const MIN = 60_000;
 
 function setup(missed: 'once' | 'skip') {
-  const clock = manualClock(Date.UTC(2026, 11, 7, 10, 0, 30));
+  const clock = new FakeClock(Date.UTC(2026, 11, 7, 10, 0, 30));
   const started: StartOptions[] = [];
   const engine = { start: async (_w: Workflow, options: StartOptions) => void started.push(options) } as unknown as RunEngine;
   const workflow = { name: 'tick', schedule: compileSchedule({ every: '1m', missed }) } as Workflow;

@@ -2,6 +2,7 @@
 // watch the status and the text stream in live, cancel, see usage; recent responses below.
 import { api, session } from '../lib/api.js';
 import { clear, h } from '../lib/dom.js';
+import { isGlob } from '../lib/glob.js';
 import { timeEl } from '../lib/time.js';
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled', 'incomplete']);
@@ -174,8 +175,8 @@ export default {
     container.append(h('h1', {}, 'Responses'), formSlot, watch.element, h('h2', {}, 'Recent'), recent.element);
     api('/v1/ai/upstreams').then(
       (list) => {
-        // Literal model names from the upstreams' globs (patterns with * are not offered).
-        const models = list.data.flatMap((u) => u.models.filter((m) => !m.includes('*')));
+        // Literal model names from the upstreams' globs (patterns with * or ? are not offered).
+        const models = list.data.flatMap((u) => u.models.filter((m) => !isGlob(m)));
         // Without an upstream every submit would fail with model_not_found: say so up front.
         if (list.data.length === 0)
           formSlot.append(

@@ -1,8 +1,8 @@
-import { idFloor } from '../../ids.ts';
+import { idBefore } from '../../ids.ts';
 
 /** The largest id an event made at `ms - 1` can have: every event from `ms` on sorts after it. */
 export function cursorBefore(ms: number): string {
-  return `${idFloor('evt', ms - 1)}zzzzzzzzzzzz`;
+  return idBefore('evt', ms);
 }
 
 const DURATION = /^(\d+)(s|m|h|d)$/;

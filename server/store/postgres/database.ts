@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { StoreUnavailableError } from '../../errors.ts';
 import { migrate } from './migrations.ts';
-import { Signals } from './signals.ts';
+import { type Signal, Signals } from './signals.ts';
 
 export interface DatabaseOptions {
   url: string;
@@ -40,7 +40,10 @@ export class Database {
     this.schema = options.schema;
     this.channel = options.schema ? `hookrelay_events_${options.schema}` : 'hookrelay_events';
     this.instance = options.instance ?? randomBytes(6).toString('hex');
-    this.signals = new Signals(this);
+    this.signals = new Signals({
+      channel: options.schema ? `hookrelay_cluster_${options.schema}` : 'hookrelay_cluster',
+      connect: () => this.client(),
+    });
     // A database that does not answer fails a connection attempt after 5 s instead of hanging ingest.
     this.pool = new pg.Pool({ ...this.#connection(), max: options.maxConnections ?? 10, connectionTimeoutMillis: 5000 });
     // An idle client that loses its server is replaced by the pool; without a listener it would crash us.
@@ -62,6 +65,16 @@ export class Database {
   open(): Promise<void> {
     this.#ready ??= migrate(this.pool, this.schema);
     return this.#ready;
+  }
+
+  /**
+   * Opens the database (see open), connects the cluster channel once per instance and listens on it:
+   * `onResync` runs after a lost channel is back, since the signals sent meanwhile are gone.
+   */
+  async listenToSignals(listener: (signal: Signal) => void, onResync: () => void): Promise<() => void> {
+    await this.open();
+    await this.signals.start();
+    return this.signals.listen(listener, onResync);
   }
 
   get closed(): boolean {

@@ -43,7 +43,7 @@ export class EventFeed {
   constructor(options: EventFeedOptions) {
     this.#options = options;
     this.#connection = new ListenConnection({
-      db: options.db,
+      connect: () => options.db.client(),
       channel: options.db.channel,
       reconnectMs: options.reconnectMs,
       onError: options.onError,

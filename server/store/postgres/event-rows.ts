@@ -1,3 +1,4 @@
+import { globToLike, isGlob } from '../../../ui/lib/glob.js';
 import type { EventQuery, NewEvent, RelayEvent } from '../types.ts';
 
 // Mapping between RelayEvent and the events table, and the SQL for list queries.
@@ -83,12 +84,13 @@ export function textValue(value: string): string {
   return value.includes('\u0000') ? value.replaceAll('\u0000', '\ufffd') : value;
 }
 
-/** `response.*` becomes a LIKE prefix with %, _ and \ escaped; `*` or nothing means every type. */
+/** A type glob (`response.*`) becomes LIKE (`*` → %, `?` → _, the rest escaped); `*` or nothing means every type. */
 function typeCondition(pattern: string | undefined, param: number): { sql: string; value: string } | null {
-  if (pattern === undefined || pattern === '' || pattern === '*') return null;
-  if (!pattern.endsWith('*')) return { sql: `type = $${param}`, value: pattern };
-  const prefix = pattern.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
-  return { sql: `type LIKE $${param}`, value: `${prefix}%` };
+  if (pattern === undefined) return null;
+  const like = globToLike(pattern);
+  if (like === null) return null;
+  if (!isGlob(pattern)) return { sql: `type = $${param}`, value: pattern };
+  return { sql: `type LIKE $${param}`, value: like };
 }
 
 /** Oldest (or with `tail` newest) first after the cursor; one row more than asked, to tell has_more. */

@@ -1,10 +1,10 @@
 import type pg from 'pg';
-import type { Database } from './database.ts';
 
 const MAX_RECONNECT_MS = 30_000;
 
 export interface ListenOptions {
-  db: Database;
+  /** A new connection outside the pool: LISTEN holds its connection for good. */
+  connect(): pg.Client;
   channel: string;
   onNotification(payload: string): void;
   /** The connection is back after a loss: notifications sent meanwhile are gone, so re-read. */
@@ -42,7 +42,7 @@ export class ListenConnection {
   }
 
   async #connect(): Promise<void> {
-    const client = this.#options.db.client();
+    const client = this.#options.connect();
     client.on('notification', (message) => this.#options.onNotification(message.payload ?? ''));
     client.on('error', (error) => this.#lost(client, error));
     client.on('end', () => this.#lost(client, null));

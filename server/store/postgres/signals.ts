@@ -1,4 +1,4 @@
-import type { Database } from './database.ts';
+import type pg from 'pg';
 import { ListenConnection } from './listen-connection.ts';
 
 /** A NOTIFY payload on the cluster channel: rows of a table changed, or a message on a topic. */
@@ -21,10 +21,10 @@ export class Signals {
   readonly #connection: ListenConnection;
   #started: Promise<void> | null = null;
 
-  constructor(db: Database) {
-    this.channel = db.schema ? `hookrelay_cluster_${db.schema}` : 'hookrelay_cluster';
+  constructor(options: { channel: string; connect(): pg.Client }) {
+    this.channel = options.channel;
     this.#connection = new ListenConnection({
-      db,
+      connect: options.connect,
       channel: this.channel,
       onNotification: (payload) => this.#dispatch(payload),
       onReconnect: () => {

@@ -29,9 +29,7 @@ export class PostgresTable<T extends Row> implements Table<T> {
 
   async open(): Promise<void> {
     if (this.#open) return;
-    await this.#db.open();
-    await this.#db.signals.start();
-    this.#unlisten = this.#db.signals.listen(
+    this.#unlisten = await this.#db.listenToSignals(
       (signal) => this.#onSignal(signal),
       () => this.#resync(),
     );

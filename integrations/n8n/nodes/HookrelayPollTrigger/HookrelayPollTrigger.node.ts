@@ -46,7 +46,7 @@ export class HookrelayPollTrigger implements INodeType {
 				type: 'string',
 				default: '',
 				placeholder: 'invoice.*',
-				description: 'An exact type or a prefix ending in *; empty for every type',
+				description: 'An exact type or a glob such as invoice.*; empty for every type',
 			},
 		],
 	};

@@ -84,7 +84,7 @@ export const eventProperties: INodeProperties[] = [
 		name: 'eventType',
 		type: 'string',
 		default: '',
-		description: 'Exact type or prefix ending in *',
+		description: 'Exact type or a glob such as invoice.*',
 	}),
 	field(R, ['list'], {
 		displayName: 'After Event ID',
