@@ -181,7 +181,7 @@ export class Triggers {
     this.#timer = this.#deps.clock.setTimeout(() => {
       this.#timer = null;
       void this.flush();
-    }, CURSOR_SAVE_MS);
+    }, delay);
   }
 
   async flush(): Promise<void> {
