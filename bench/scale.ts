@@ -125,16 +125,79 @@ try {
   targets.push(await relayTarget('postgres, 3 relays', 'postgres', 3));
   for (const t of targets) await load(t, `warm${t.label.replaceAll(/[^a-z0-9]/gi, '')}`, 500);
   const phases = new Map<Target, Phase[]>(targets.map((t) => [t, []]));
+  const ingestQueries = new Map<Target, QueryTally>();
   for (let round = 0; round < ROUNDS; round++) {
-    for (const t of targets) phases.get(t)?.push(await load(t, `r${round}${t.label.replaceAll(/[^a-z0-9]/gi, '')}`, PER_ROUND));
+    for (const t of targets) {
+      const { value, queries } = await counting(t, () => load(t, `r${round}${t.label.replaceAll(/[^a-z0-9]/gi, '')}`, PER_ROUND));
+      phases.get(t)?.push(value);
+      if (queries) ingestQueries.set(t, addTally(ingestQueries.get(t), queries, value.ok));
+    }
   }
   const ingest = new Map(targets.map((t) => [t, summarise(phases.get(t) ?? [])]));
   const e2e = new Map<Target, Awaited<ReturnType<typeof endToEnd>>>();
-  for (const t of targets.filter((x) => x.relay)) e2e.set(t, await endToEnd(t, receiver, receiverUrl));
+  const e2eQueries = new Map<Target, QueryTally>();
+  for (const t of targets.filter((x) => x.relay)) {
+    const { value, queries } = await counting(t, () => endToEnd(t, receiver, receiverUrl));
+    e2e.set(t, value);
+    if (queries) e2eQueries.set(t, addTally(undefined, queries, value.delivered));
+  }
   report(targets, ingest, e2e);
+  reportQueries(ingestQueries, e2eQueries);
 } finally {
   for (const t of targets) await t.stop();
   receiver.send({ op: 'exit' });
+}
+
+/** Statements a PostgreSQL target sent during a phase, and the events of the phase. */
+interface QueryTally {
+  events: number;
+  byStatement: Record<string, number>;
+}
+
+/** Runs a phase; on PostgreSQL also counts the statements the relays sent meanwhile (background work included). */
+async function counting<T>(t: Target, phase: () => Promise<T>): Promise<{ value: T; queries?: Record<string, number> }> {
+  if (!t.queries) return { value: await phase() };
+  const before = await t.queries();
+  const value = await phase();
+  const after = await t.queries();
+  const queries: Record<string, number> = {};
+  for (const [key, n] of Object.entries(after)) if (n > (before[key] ?? 0)) queries[key] = n - (before[key] ?? 0);
+  return { value, queries };
+}
+
+function addTally(tally: QueryTally | undefined, queries: Record<string, number>, events: number): QueryTally {
+  const byStatement = { ...(tally?.byStatement ?? {}) };
+  for (const [key, n] of Object.entries(queries)) byStatement[key] = (byStatement[key] ?? 0) + n;
+  return { events: (tally?.events ?? 0) + events, byStatement };
+}
+
+function total(tally: QueryTally): number {
+  return Object.values(tally.byStatement).reduce((a, b) => a + b, 0);
+}
+
+function reportQueries(ingest: Map<Target, QueryTally>, e2e: Map<Target, QueryTally>) {
+  console.log("PostgreSQL statements per event (counted in each relay's pg client; background work included):");
+  for (const [phase, tallies] of [
+    ['ingest', ingest],
+    ['end to end', e2e],
+  ] as const) {
+    for (const [t, tally] of tallies) {
+      console.log(
+        `  ${phase}, ${t.label}: ${(total(tally) / tally.events).toFixed(2)} per event (${total(tally)} for ${tally.events} events)`,
+      );
+      const top = Object.entries(tally.byStatement).sort((a, b) => b[1] - a[1]);
+      for (const [key, n] of top.slice(0, 8)) console.log(`    ${(n / tally.events).toFixed(3).padStart(7)}  ${key}`);
+    }
+  }
+  const bench = 'scale';
+  for (const [t, tally] of e2e) {
+    reportGoal({
+      bench,
+      metric: `PostgreSQL statements per event end to end, ${t.label}`,
+      unit: 'queries',
+      relay: total(tally) / tally.events,
+    });
+  }
 }
 
 function summarise(all: Phase[]) {

@@ -1,9 +1,10 @@
 // The servers bench/scale.ts compares: a bare Express baseline, one relay on lowdb, and one or three
 // relays sharing a PostgreSQL schema, each relay `hookrelay start` in its own child process.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { spawnRelay } from '../../test/helpers/child-relay.ts';
 import { BENCH_SECRET } from './messages.ts';
@@ -14,7 +15,27 @@ export interface Target {
   urls: string[];
   pids: Array<number | undefined>;
   relay: boolean;
+  /** On PostgreSQL: the statements the relays have sent so far, summed over the relays, by statement. */
+  queries?(): Promise<Record<string, number>>;
   stop(): Promise<void>;
+}
+
+const COUNT_QUERIES = fileURLToPath(new URL('./count-queries.ts', import.meta.url));
+
+/** Asks a relay started with count-queries.ts for its counts (it writes them on SIGUSR2). */
+async function queryCounts(pid: number | undefined, file: string): Promise<Record<string, number>> {
+  await unlink(file).catch(() => {});
+  process.kill(pid as number, 'SIGUSR2');
+  for (let polls = 0; polls < 500; polls++) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    try {
+      if (text) return JSON.parse(text) as Record<string, number>;
+    } catch {
+      // written as we read: read again
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`relay ${pid} did not write its query counts`);
 }
 
 const relayConfig = (store: string) => `sources:
@@ -33,17 +54,36 @@ export async function relayTarget(label: string, driver: 'lowdb' | 'postgres', c
   const schema = `bench_${randomBytes(4).toString('hex')}`;
   const store = driver === 'lowdb' ? '{ driver: lowdb }' : `{ driver: postgres, url: "\${DATABASE_URL}", schema: ${schema} }`;
   const dirs = await Promise.all(Array.from({ length: count }, () => mkdtemp(join(tmpdir(), 'hookrelay-bench-scale-'))));
+  const countFile = (dataDir: string) => join(dataDir, 'bench-queries.json');
+  const spawn = (dataDir: string) =>
+    spawnRelay({
+      dataDir,
+      configYaml: relayConfig(store),
+      adminToken: BENCH_TOKEN,
+      ...(driver === 'postgres' && {
+        nodeArgs: ['--import', COUNT_QUERIES],
+        env: { BENCH_QUERY_COUNT_FILE: countFile(dataDir) },
+      }),
+    });
   // The first one applies the migrations; the others start together after it.
-  const first = await spawnRelay({ dataDir: dirs[0], configYaml: relayConfig(store), adminToken: BENCH_TOKEN });
-  const others = await Promise.all(
-    dirs.slice(1).map((dataDir) => spawnRelay({ dataDir, configYaml: relayConfig(store), adminToken: BENCH_TOKEN })),
-  );
+  const first = await spawn(dirs[0]);
+  const others = await Promise.all(dirs.slice(1).map(spawn));
   const relays = [first, ...others];
   return {
     label,
     urls: relays.map((r) => r.url),
     pids: relays.map((r) => r.child.pid),
     relay: true,
+    ...(driver === 'postgres' && {
+      async queries() {
+        const sum: Record<string, number> = {};
+        for (const [i, r] of relays.entries()) {
+          for (const [key, n] of Object.entries(await queryCounts(r.child.pid, countFile(dirs[i]))))
+            sum[key] = (sum[key] ?? 0) + n;
+        }
+        return sum;
+      },
+    }),
     async stop() {
       for (const r of relays) await stopChild(r.child);
       await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));

@@ -208,9 +208,13 @@ export class FanOut {
       }
     }
     const created = rows.length > 0 ? await this.#deps.create(rows) : [];
-    let maxId = '';
-    for (const event of events) if (event.id > maxId) maxId = event.id;
-    if (maxId && advance) this.#advanceCursor(maxId);
+    // With no endpoint at all the cursor is left as it is: recovery never starts before the first
+    // endpoint's creation, so moving it would only rewrite the file every second for nothing.
+    if (advance && this.#deps.endpoints.list().length > 0) {
+      let maxId = '';
+      for (const event of events) if (event.id > maxId) maxId = event.id;
+      if (maxId) this.#advanceCursor(maxId);
+    }
     return created.length;
   }
 

@@ -25,6 +25,11 @@ export const TRIGGER_ROLE = 'workflows.trigger';
 /** Replay starts this long before the cursor, for events published slightly out of id order. */
 export const REPLAY_MARGIN_MS = 5_000;
 const CURSOR_SAVE_MS = 1_000;
+/**
+ * With no workflow triggered by events, nothing depends on the cursor but how far a replay reaches
+ * back: it is saved this seldom then, instead of a file rewrite every second of traffic.
+ */
+const IDLE_CURSOR_SAVE_MS = 60_000;
 
 export function triggerMatches(workflow: Workflow, event: RelayEvent): boolean {
   const trigger = workflow.trigger;
@@ -55,6 +60,7 @@ export class Triggers {
   #cursor: string | null;
   #savedCursor: string | null;
   #timer: { clear(): void } | null = null;
+  #timerDue = 0;
   #unsubscribe: (() => void) | null = null;
   #leading = false;
 
@@ -121,7 +127,9 @@ export class Triggers {
 
   /** Handles one stored event: starts a run for each workflow it triggers. */
   async handle(event: RelayEvent): Promise<void> {
+    let triggered = false;
     for (const workflow of this.#workflows()) {
+      if (workflow.trigger) triggered = true;
       if (!triggerMatches(workflow, event)) continue;
       const key = `${workflow.name}\u0000${event.id}`;
       if (this.#starting.has(key) || this.#deps.runs.triggeredBy(workflow.name, event.id)) continue;
@@ -137,7 +145,7 @@ export class Triggers {
       }
     }
     if (!this.#cursor || event.id > this.#cursor) this.#cursor = event.id;
-    if (this.leading) this.#scheduleCursorSave();
+    if (this.leading) this.#scheduleCursorSave(triggered ? CURSOR_SAVE_MS : IDLE_CURSOR_SAVE_MS);
   }
 
   /**
@@ -163,12 +171,16 @@ export class Triggers {
     }
   }
 
-  #scheduleCursorSave(): void {
-    if (this.#timer) return;
+  /** Saves within `delay`; a save already due sooner stays, one due later is brought forward. */
+  #scheduleCursorSave(delay: number): void {
+    const due = this.#deps.clock.now() + delay;
+    if (this.#timer && this.#timerDue <= due) return;
+    this.#timer?.clear();
+    this.#timerDue = due;
     this.#timer = this.#deps.clock.setTimeout(() => {
       this.#timer = null;
       void this.flush();
-    }, CURSOR_SAVE_MS);
+    }, delay);
   }
 
   async flush(): Promise<void> {

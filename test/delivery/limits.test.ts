@@ -113,7 +113,10 @@ describe('per-endpoint concurrency, rate limit and ordering', () => {
     });
     assert.equal(patched.status, 200);
     receiver.release();
-    await waitFor('all delivered', async () => (await deliveries(relay, endpoint.id)).every((d) => d.status === 'succeeded'));
+    await waitFor('all delivered', async () => {
+      const listed = await deliveries(relay, endpoint.id);
+      return listed.length === ids.length && listed.every((d) => d.status === 'succeeded');
+    });
     assert.deepEqual(receiver.ids(), ids);
   });
 });

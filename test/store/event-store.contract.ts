@@ -105,6 +105,20 @@ export function eventStoreContract(name: string, make: MakeStore): void {
       assert.equal(await store.getRaw('evt_missing'), undefined);
     });
 
+    it('answers concurrent raw reads each with its own event, a missing id and repeats included', async () => {
+      const { store } = await fresh();
+      const bodies = Array.from({ length: 30 }, (_, i) => Buffer.from(`{"n":${i},"pad":"${'x'.repeat(i)}"}`));
+      const ids: string[] = [];
+      for (const raw of bodies) ids.push((await store.append(newEvent({ raw, payload: null }))).event.id);
+      const asked = [...ids, 'evt_missing', ids[3], ...ids.slice(0, 5).reverse()];
+      const read = await Promise.all(asked.map((id) => store.getRaw(id)));
+      asked.forEach((id, i) => {
+        const expected = ids.indexOf(id);
+        if (expected === -1) assert.equal(read[i], undefined, id);
+        else assert.ok(read[i]?.raw.equals(bodies[expected]), `${id} read another event's bytes`);
+      });
+    });
+
     it('lists by source, exact type and type glob, after a cursor, with limit and has_more', async () => {
       const { store } = await fresh();
       const types = ['response.completed', 'response.failed', 'batch.completed', 'response.completed'];

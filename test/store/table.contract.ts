@@ -48,6 +48,38 @@ export function tableContract(name: string, make: () => Promise<TableHarness>, s
       assert.equal(table.size, 2);
     });
 
+    it('ends concurrent puts and deletes as if they had run one after another, across a reopen too', async () => {
+      const harness = await fresh();
+      const { table } = harness;
+      await table.put({ id: 'gone', n: 0 });
+      await Promise.all([
+        table.put({ id: 'a', n: 1 }),
+        table.put({ id: 'b', n: 1 }),
+        table.delete('a'),
+        table.put({ id: 'a', n: 2 }),
+        table.putMany([
+          { id: 'c', n: 1 },
+          { id: 'b', n: 2 },
+        ]),
+        table.delete('gone'),
+        table.put({ id: 'gone', n: 3 }),
+        table.delete('gone'),
+        table.put({ id: 'b', n: 3 }),
+      ]);
+      const expected = [
+        { id: 'a', n: 2 },
+        { id: 'b', n: 3 },
+        { id: 'c', n: 1 },
+      ];
+      const rows = (t: Table<Item>) => [...t.values()].sort((x, y) => x.id.localeCompare(y.id));
+      assert.deepEqual(rows(table), expected);
+      if (harness.reopen) {
+        const again = await harness.reopen();
+        opened.push(again);
+        assert.deepEqual(rows(again), expected);
+      }
+    });
+
     it('inserts only rows whose id is new, and says which', async () => {
       const { table } = await fresh();
       await table.put({ id: 'a', n: 1 });

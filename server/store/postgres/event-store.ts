@@ -16,6 +16,7 @@ import type {
 import type { Database } from './database.ts';
 import { EVENT_COLUMNS, type EventRow, eventFromRow, listStatement, textValue } from './event-rows.ts';
 import { InsertBatcher } from './insert-batcher.ts';
+import { RawReadBatcher } from './raw-reads.ts';
 import { ageFloor, RetentionSweeper } from './retention.ts';
 
 export interface PostgresEventStoreOptions {
@@ -45,6 +46,7 @@ export class PostgresEventStore implements EventStore {
   readonly #maxRejections: number;
   readonly #sweeper: RetentionSweeper;
   readonly #inserts: InsertBatcher;
+  readonly #rawReads: RawReadBatcher;
   /** Sweep after this many appends: about 1% of maxEvents over the bound at most, per instance. */
   readonly #sweepEvery: number;
   #appendsSinceSweep = 0;
@@ -61,6 +63,7 @@ export class PostgresEventStore implements EventStore {
     this.instance = options.instance ?? randomBytes(6).toString('hex');
     this.#sweeper = new RetentionSweeper(this.#db, this.#retention, this.#now);
     this.#inserts = new InsertBatcher(this.#db, this.instance);
+    this.#rawReads = new RawReadBatcher(this.#db, () => this.#floor());
     this.#sweepEvery = Math.max(1, Math.floor(this.#retention.maxEvents / 100));
   }
 
@@ -119,12 +122,8 @@ export class PostgresEventStore implements EventStore {
     return rows[0] && eventFromRow(rows[0]);
   }
 
-  async getRaw(id: string): Promise<RawBody | undefined> {
-    const { rows } = await this.#db.query<RawBody>('SELECT raw, content_type, client_ip FROM events WHERE id = $1 AND id >= $2', [
-      id,
-      await this.#floor(),
-    ]);
-    return rows[0] && { raw: rows[0].raw, content_type: rows[0].content_type, client_ip: rows[0].client_ip ?? null };
+  getRaw(id: string): Promise<RawBody | undefined> {
+    return this.#rawReads.read(id);
   }
 
   async list(query: EventQuery): Promise<EventPage> {

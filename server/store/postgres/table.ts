@@ -21,6 +21,11 @@ export class PostgresTable<T extends Row> implements Table<T> {
   #unlisten: (() => void) | null = null;
   /** Ids other instances changed, waiting for one re-read. */
   #changed = new Set<string>();
+  /**
+   * Rows put while other work on this table runs, waiting for their turn: puts made until then join
+   * them and share one statement (group commit), as long as nothing else was queued after them.
+   */
+  #queuedPuts: { rows: Map<string, T>; done: Promise<void> } | null = null;
 
   constructor(db: Database, name: string) {
     this.#db = db;
@@ -64,11 +69,20 @@ export class PostgresTable<T extends Row> implements Table<T> {
     return this.putMany([row]);
   }
 
-  /** One statement for all rows; a row put twice in one call keeps its last version. */
+  /**
+   * One statement for all rows; a row put twice keeps its last version. Puts made while this table's
+   * previous work runs go out together in the next statement (see #queuedPuts).
+   */
   putMany(rows: readonly T[]): Promise<void> {
+    if (rows.length === 0) return this.#inOrder(async () => {});
+    const queued = this.#queuedPuts;
+    if (queued && this.#open) {
+      for (const row of rows) queued.rows.set(row.id, row);
+      return queued.done;
+    }
     const latest = new Map(rows.map((row) => [row.id, row]));
-    if (latest.size === 0) return this.#inOrder(async () => {});
-    return this.#inOrder(async () => {
+    const done = this.#inOrder(async () => {
+      if (this.#queuedPuts?.rows === latest) this.#queuedPuts = null;
       await this.#written(
         `WITH up AS (
            INSERT INTO relay_rows (table_name, id, row)
@@ -79,6 +93,8 @@ export class PostgresTable<T extends Row> implements Table<T> {
       );
       for (const row of latest.values()) this.#rows.set(row.id, row);
     });
+    this.#queuedPuts = { rows: latest, done };
+    return done;
   }
 
   insertNew(rows: readonly T[]): Promise<T[]> {
@@ -135,6 +151,8 @@ export class PostgresTable<T extends Row> implements Table<T> {
 
   #inOrder<R>(work: () => Promise<R>): Promise<R> {
     if (!this.#open) return Promise.reject(new StoreUnavailableError(`The ${this.name} table is not open.`));
+    // Work queued after waiting puts keeps its place behind them: later puts must not join and pass it.
+    this.#queuedPuts = null;
     const result = this.#tail.then(work);
     this.#tail = result.catch(() => {});
     return result;
