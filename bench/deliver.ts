@@ -1,11 +1,12 @@
 // npm run bench:deliver: signed deliveries per second from stored events to local receivers, with every
 // attempt persisted; the same with one dead endpoint among the ten (the other nine must not slow down
 // by more than 10%); then p50/p99 from ingest to receipt at a steady live rate. Options: --events N (default 50000),
-// --fanout all (every event to every endpoint; default: each endpoint follows one of ten sources).
+// --fanout all (every event to every endpoint; default: each endpoint follows one of ten sources), --profile DIR
+// (a CPU profile of each drain, the relay's process alone during it: drain-healthy.cpuprofile, drain-dead.cpuprofile).
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULTS, type RelayConfig } from '../server/config/types.ts';
@@ -13,11 +14,16 @@ import { delivery } from '../server/delivery/subsystem.ts';
 import { createRelay, type Relay } from '../server/main.ts';
 import { createLogger } from '../server/ops/logger.ts';
 import { defaultSubsystems } from '../server/subsystems.ts';
+import { type LoopDelay, probePhase } from './lib/phase-profile.ts';
 import { sized } from './lib/quick.ts';
 import { report } from './lib/summary.ts';
 
 const { values } = parseArgs({
-  options: { events: { type: 'string', default: sized('50000', '5000') }, fanout: { type: 'string', default: 'source' } },
+  options: {
+    events: { type: 'string', default: sized('50000', '5000') },
+    fanout: { type: 'string', default: 'source' },
+    profile: { type: 'string' },
+  },
 });
 const EVENTS = Number(values.events);
 const ENDPOINTS = 10;
@@ -130,11 +136,12 @@ const expectedFor = (events: number, healthy: number) =>
  * then starts with delivery, fan-out recovery turns the stored events into deliveries, and the clock
  * runs from start to the last receipt. Every attempt is persisted as in normal operation.
  */
-async function drain(dataDir: string, receivers: ChildProcess, dead: number[]) {
+async function drain(dataDir: string, receivers: ChildProcess, dead: number[], label: string) {
   const bare = await startRelay(dataDir, false);
   await ingest(bare, EVENTS);
   await bare.stop();
   await ask(receivers, { op: 'reset', dead }, 'reset');
+  const probe = await probePhase(label, values.profile);
   const started = Date.now();
   const cpuBefore = process.cpuUsage();
   const relay = await startRelay(dataDir);
@@ -142,6 +149,7 @@ async function drain(dataDir: string, receivers: ChildProcess, dead: number[]) {
   const expected = expectedFor(EVENTS, ENDPOINTS - dead.length);
   const live = await waitForReceipts(receivers, dead, expected);
   const cpu = process.cpuUsage(cpuBefore);
+  const loop = await probe.stop();
   const delivered = live.reduce((n, s) => n + s.received, 0);
   const seconds = (Math.max(...live.map((s) => s.last)) - started) / 1000;
   await relay.stop();
@@ -153,6 +161,7 @@ async function drain(dataDir: string, receivers: ChildProcess, dead: number[]) {
     seconds,
     startup,
     cpuSeconds,
+    loop,
     perSecond: delivered / seconds,
     perEndpoint: delivered / seconds / live.length,
   };
@@ -175,9 +184,10 @@ async function live(dataDir: string, receivers: ChildProcess, count: number, per
   return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), delivered: latencies.length };
 }
 
-function cpuLine(result: { cpuSeconds: number; delivered: number; startup: number }): string {
+function cpuLine(result: { cpuSeconds: number; delivered: number; startup: number; loop: LoopDelay }): string {
   const each = (result.cpuSeconds / result.delivered) * 1e6;
-  return `  relay start-up (reading the event log, fan-out recovery; sending begins during it) ${result.startup.toFixed(1)} s; relay process CPU ${result.cpuSeconds.toFixed(1)} s = ${each.toFixed(0)} µs per delivery (${(result.delivered / result.cpuSeconds).toFixed(0)} deliveries per CPU-second)`;
+  const { loop } = result;
+  return `  relay start-up (reading the event log, fan-out recovery; sending begins during it) ${result.startup.toFixed(1)} s; relay process CPU ${result.cpuSeconds.toFixed(1)} s = ${each.toFixed(0)} µs per delivery (${(result.delivered / result.cpuSeconds).toFixed(0)} deliveries per CPU-second); event-loop delay p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms; load average ${loadavg()[0].toFixed(1)}`;
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-deliver-'));
@@ -189,14 +199,16 @@ try {
   await setup.stop();
   const cpu = cpus()[0]?.model;
   console.log(
-    `delivery bench: ${EVENTS} stored events, ${ENDPOINTS} endpoints (fan-out: ${values.fanout}), ${cpus().length} cpus, ${cpu}, Node ${process.version}`,
+    `delivery bench: ${EVENTS} stored events, ${ENDPOINTS} endpoints (fan-out: ${values.fanout}), ${cpus().length} cpus, ${cpu}, Node ${process.version}, load average ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
   );
-  const all = await drain(dataDir, receivers, []);
+  const all = await drain(dataDir, receivers, [], 'drain-healthy');
   console.log(
     `drain, all healthy: ${all.delivered}/${all.expected} in ${all.seconds.toFixed(1)} s = ${all.perSecond.toFixed(0)} deliveries/s (${all.perEndpoint.toFixed(0)}/s per endpoint)`,
   );
   console.log(cpuLine(all));
-  const withDead = await drain(dataDir, receivers, [0]);
+  const withDead = await drain(dataDir, receivers, [0], 'drain-dead');
   console.log(
     `drain, one dead:    ${withDead.delivered}/${withDead.expected} to the nine in ${withDead.seconds.toFixed(1)} s = ${withDead.perSecond.toFixed(0)} deliveries/s (${withDead.perEndpoint.toFixed(0)}/s per endpoint)`,
   );
