@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.ts';
 import type { DestinationPolicy } from '../outbound/destination-policy.ts';
 import { type AttemptOutcome, parseRetryAfter } from './retry-policy.ts';
+import type { AttemptTransport } from './transport.ts';
 
 export interface AttemptRequest {
   url: string;
@@ -18,7 +19,7 @@ export interface AttemptResult extends AttemptOutcome {
 }
 
 export interface AttemptDeps {
-  fetch: typeof fetch;
+  transport: AttemptTransport;
   clock: Clock;
   policy: DestinationPolicy;
   timeoutMs: number;
@@ -28,8 +29,6 @@ export interface AttemptDeps {
 }
 
 class AttemptTimeout extends Error {}
-
-const decoder = new TextDecoder();
 
 /**
  * One HTTP attempt. Never throws: every failure becomes a result. Redirects are not followed (a 3xx is
@@ -53,21 +52,14 @@ export async function sendAttempt(deps: AttemptDeps, request: AttemptRequest): P
   });
   try {
     await deps.policy.check(request.url);
-    const response = await deps.fetch(request.url, {
-      method: 'POST',
-      headers: request.headers,
-      body: request.body as unknown as BodyInit,
-      redirect: 'manual',
-      signal: controller.signal,
-    });
-    const responseBody = await readPrefix(response, deps.responseBytes);
-    const status = response.status;
+    const response = await deps.transport({ ...request, signal: controller.signal, responseBytes: deps.responseBytes });
+    const { status } = response;
     const ok = status >= 200 && status < 300;
-    const control = response.headers.get('webhook-delivery')?.trim().toLowerCase();
+    const control = response.header('webhook-delivery')?.trim().toLowerCase();
     return result({
       status,
-      responseBody,
-      retryAfterMs: parseRetryAfter(response.headers.get('retry-after'), deps.clock.now()),
+      responseBody: response.body,
+      retryAfterMs: parseRetryAfter(response.header('retry-after'), deps.clock.now()),
       error: ok ? null : status >= 300 && status < 400 ? `redirect ${status} (not followed)` : `HTTP ${status}`,
       control: control === 'disable' || control === 'abort-message' ? control : null,
     });
@@ -78,29 +70,6 @@ export async function sendAttempt(deps: AttemptDeps, request: AttemptRequest): P
     timer.clear();
     untrack?.();
   }
-}
-
-/** The first `limit` bytes of the body as text; the rest is not read (the connection is released). */
-async function readPrefix(response: Response, limit: number): Promise<string> {
-  if (!response.body) return '';
-  // A declared small body is read whole: cheaper than pulling chunks through a reader.
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared <= limit) return (await response.text()).slice(0, limit);
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (size < limit) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
-  } finally {
-    if (size >= limit) await reader.cancel().catch(() => {});
-    else reader.releaseLock();
-  }
-  return decoder.decode(Buffer.concat(chunks).subarray(0, limit));
 }
 
 function describe(error: unknown): string {

@@ -12,12 +12,13 @@ import { Lanes } from './lanes.ts';
 import type { DeliveryMetrics } from './metrics.ts';
 import { buildRequest, failure, receiverDisableReason, rowAfterAttempt } from './outcome.ts';
 import { isSuccess } from './retry-policy.ts';
+import type { AttemptTransport } from './transport.ts';
 import type { DeliveryRow, EndpointRow } from './types.ts';
 
 export interface EngineDeps {
   settings: DeliverySettings;
   clock: Clock;
-  fetch: typeof fetch;
+  transport: AttemptTransport;
   policy: DestinationPolicy;
   store: DeliveryStore;
   endpoints: EndpointStore;
@@ -251,12 +252,12 @@ export class DeliveryEngine {
   }
 
   #attemptDeps() {
-    const { fetch, clock, policy, settings } = this.#deps;
+    const { transport, clock, policy, settings } = this.#deps;
     const track = (controller: AbortController) => {
       this.#controllers.add(controller);
       return () => this.#controllers.delete(controller);
     };
-    return { fetch, clock, policy, track, timeoutMs: settings.timeoutMs, responseBytes: settings.responseBytes };
+    return { transport, clock, policy, track, timeoutMs: settings.timeoutMs, responseBytes: settings.responseBytes };
   }
 
   async #request(row: DeliveryRow, endpoint: EndpointRow | undefined, now: number): Promise<AttemptRequest | string> {

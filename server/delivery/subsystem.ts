@@ -14,6 +14,7 @@ import { DeliveryHousekeeping } from './housekeeping.ts';
 import { createDeliveryMetrics, type DeliveryMetrics } from './metrics.ts';
 import { DeliveryOperations } from './operations.ts';
 import { deliveryRoutes } from './routes.ts';
+import { fetchTransport, requestTransport } from './transport.ts';
 import { deliveryView } from './views.ts';
 import { EVENT_DELIVERIES } from '../events/annotations.ts';
 
@@ -45,7 +46,8 @@ export function createDelivery() {
     const engine = new DeliveryEngine({
       settings,
       clock: ctx.clock,
-      fetch: ctx.outbound.fetch,
+      // undici's request on the guarded dispatcher; an injected fetch (tests, embedding) when there is one.
+      transport: ctx.outbound.dispatcher ? requestTransport(ctx.outbound.dispatcher) : fetchTransport(ctx.outbound.fetch),
       policy,
       store,
       endpoints,

@@ -10,6 +10,7 @@ import { TableEndpointStore } from '../../server/delivery/endpoint-store.ts';
 import { DeliveryEngine, type EngineDeps } from '../../server/delivery/engine.ts';
 import type { EndpointHealth } from '../../server/delivery/health.ts';
 import { generateSecret } from '../../server/delivery/signing.ts';
+import { fetchTransport } from '../../server/delivery/transport.ts';
 import type { EndpointRow } from '../../server/delivery/types.ts';
 import { createLogger } from '../../server/ops/logger.ts';
 import { memoryTables } from '../../server/store/memory-table.ts';
@@ -52,7 +53,7 @@ export function deliveryRig(clock: FakeClock, instance: string, events: EngineDe
   const engine = new DeliveryEngine({
     settings: DELIVERY_DEFAULTS,
     clock,
-    fetch,
+    transport: fetchTransport(fetch),
     policy: createDestinationPolicy({}),
     store,
     endpoints,
