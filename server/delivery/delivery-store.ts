@@ -92,7 +92,13 @@ export class TableDeliveryStore implements DeliveryStore {
   }
 
   async save(rows: readonly DeliveryRow[]): Promise<void> {
-    for (const row of rows) this.#index(row);
+    for (const row of rows) {
+      // A stored row is indexed already under its endpoint and event, which never change: only its
+      // status can move it in or out of the pending set (most saves are attempts of stored rows).
+      if (this.#table.get(row.id) === undefined) this.#index(row);
+      else if (row.status === 'pending') this.#pending.add(row.id);
+      else this.#pending.delete(row.id);
+    }
     await this.#table.putMany(rows);
   }
 

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../ops/logger.ts';
 import type { EventStore } from '../store/types.ts';
-import { type AttemptRequest, type AttemptResult, sendAttempt } from './attempt.ts';
+import { type AttemptDeps, type AttemptRequest, type AttemptResult, sendAttempt } from './attempt.ts';
 import type { DeliveryClaims } from './claims.ts';
 import type { DeliverySettings } from './config.ts';
 import type { DeliveryStore } from './delivery-store.ts';
@@ -53,9 +53,16 @@ export class DeliveryEngine {
   readonly #owned = new Set<string>();
   /** Held deliveries of paused endpoints (delivery id → endpoint id): queued again on resume. */
   readonly #parked = new Map<string, string>();
+  readonly #attemptDeps: AttemptDeps;
 
   constructor(deps: EngineDeps) {
     this.#deps = deps;
+    const { transport, clock, policy, settings } = deps;
+    const track = (controller: AbortController) => {
+      this.#controllers.add(controller);
+      return () => this.#controllers.delete(controller);
+    };
+    this.#attemptDeps = { transport, clock, policy, track, timeoutMs: settings.timeoutMs, responseBytes: settings.responseBytes };
     this.#lanes = new Lanes({ ...deps, send: (id, ordered) => this.#track(id, ordered) });
   }
 
@@ -204,7 +211,7 @@ export class DeliveryEngine {
       const current = await this.#stillOurs(row);
       if (!current) return;
       const request = await this.#request(current, endpoint, now);
-      const result = typeof request === 'string' ? failure(request) : await sendAttempt(this.#attemptDeps(), request);
+      const result = typeof request === 'string' ? failure(request) : await sendAttempt(this.#attemptDeps, request);
       answered();
       if (this.#stopping.signal.aborted && result.status === null) return; // cut off by shutdown: resumes on start
       next = await this.#record(current, endpoint, now, result);
@@ -249,15 +256,6 @@ export class DeliveryEngine {
   #settle(id: string): void {
     this.#parked.delete(id);
     if (this.#owned.delete(id)) this.#deps.claims.release([id]);
-  }
-
-  #attemptDeps() {
-    const { transport, clock, policy, settings } = this.#deps;
-    const track = (controller: AbortController) => {
-      this.#controllers.add(controller);
-      return () => this.#controllers.delete(controller);
-    };
-    return { transport, clock, policy, track, timeoutMs: settings.timeoutMs, responseBytes: settings.responseBytes };
   }
 
   async #request(row: DeliveryRow, endpoint: EndpointRow | undefined, now: number): Promise<AttemptRequest | string> {

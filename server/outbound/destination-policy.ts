@@ -68,18 +68,23 @@ export function createDestinationPolicy(
   };
   const refusal = (host: string, address: string) => addressRefusal(rules, normalHost(host), address);
   const cache = new Map<string, { until: number; refusal: string | null }>();
+  // A URL's cache key, so that the URLs an endpoint is sent to again and again are parsed once.
+  const keys = new Map<string, string>();
   return {
     resolve,
     refusal,
     async check(url) {
-      const parsed = parseUrl(url);
-      const key = `${parsed.protocol}//${parsed.host}`;
-      const hit = cache.get(key);
+      let key = keys.get(url);
+      const hit = key === undefined ? undefined : cache.get(key);
       const now = performance.now();
       if (hit && hit.until > now) {
         if (hit.refusal) throw new DestinationRefusedError(url, hit.refusal);
         return;
       }
+      const parsed = parseUrl(url);
+      key = `${parsed.protocol}//${parsed.host}`;
+      if (keys.size >= CACHE_ENTRIES) keys.clear();
+      keys.set(url, key);
       const found = await decide(rules, refusal, resolve, parsed).catch((error: unknown) => {
         if (error instanceof DestinationRefusedError) return error.message.replace(/^Destination refused: /, '');
         throw error;
