@@ -46,7 +46,7 @@ export function createDelivery() {
     const engine = new DeliveryEngine({
       settings,
       clock: ctx.clock,
-      // undici's request on the guarded dispatcher; an injected fetch (tests, embedding) when there is one.
+      // undici's dispatch on the guarded dispatcher; an injected fetch (tests, embedding) when there is one.
       transport: ctx.outbound.dispatcher ? requestTransport(ctx.outbound.dispatcher) : fetchTransport(ctx.outbound.fetch),
       policy,
       store,
