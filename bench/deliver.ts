@@ -131,10 +131,21 @@ async function waitForReceipts(receivers: ChildProcess, dead: number[], expected
 const expectedFor = (events: number, healthy: number) =>
   values.fanout === 'all' ? events * healthy : Math.ceil(events / ENDPOINTS) * healthy;
 
+/** A new data folder holding the ten endpoints: each phase starts from the same state. */
+async function freshDir(prefix: string, ports: number[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const setup = await startRelay(dir);
+  await createEndpoints(setup, ports);
+  await setup.stop();
+  return dir;
+}
+
 /**
  * Drain: EVENTS are stored by a relay without its delivery part (so nothing is sent yet); the relay
  * then starts with delivery, fan-out recovery turns the stored events into deliveries, and the clock
- * runs from start to the last receipt. Every attempt is persisted as in normal operation.
+ * runs from start to the last receipt. Every attempt is persisted as in normal operation. Each drain
+ * has its own data folder, so the one with a dead endpoint does not also read the first one's events
+ * and deliveries at start-up.
  */
 async function drain(dataDir: string, receivers: ChildProcess, dead: number[], label: string) {
   const bare = await startRelay(dataDir, false);
@@ -190,25 +201,27 @@ function cpuLine(result: { cpuSeconds: number; delivered: number; startup: numbe
   return `  relay start-up (reading the event log, fan-out recovery; sending begins during it) ${result.startup.toFixed(1)} s; relay process CPU ${result.cpuSeconds.toFixed(1)} s = ${each.toFixed(0)} µs per delivery (${(result.delivered / result.cpuSeconds).toFixed(0)} deliveries per CPU-second); event-loop delay p50 ${loop.p50} ms, p99 ${loop.p99} ms, max ${loop.max} ms; load average ${loadavg()[0].toFixed(1)}`;
 }
 
-const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-deliver-'));
 const receivers = fork(new URL('./deliver-receivers.ts', import.meta.url), [String(ENDPOINTS)]);
 const [{ ports }] = (await once(receivers, 'message')) as [{ ports: number[] }];
 try {
-  const setup = await startRelay(dataDir);
-  await createEndpoints(setup, ports);
-  await setup.stop();
   const cpu = cpus()[0]?.model;
   console.log(
     `delivery bench: ${EVENTS} stored events, ${ENDPOINTS} endpoints (fan-out: ${values.fanout}), ${cpus().length} cpus, ${cpu}, Node ${process.version}, load average ${loadavg()
       .map((n) => n.toFixed(2))
       .join(' ')}`,
   );
-  const all = await drain(dataDir, receivers, [], 'drain-healthy');
+  const healthyDir = await freshDir('hookrelay-bench-deliver-', ports);
+  const all = await drain(healthyDir, receivers, [], 'drain-healthy').finally(() =>
+    rm(healthyDir, { recursive: true, force: true }),
+  );
   console.log(
     `drain, all healthy: ${all.delivered}/${all.expected} in ${all.seconds.toFixed(1)} s = ${all.perSecond.toFixed(0)} deliveries/s (${all.perEndpoint.toFixed(0)}/s per endpoint)`,
   );
   console.log(cpuLine(all));
-  const withDead = await drain(dataDir, receivers, [0], 'drain-dead');
+  const deadDir = await freshDir('hookrelay-bench-deliver-', ports);
+  const withDead = await drain(deadDir, receivers, [0], 'drain-dead').finally(() =>
+    rm(deadDir, { recursive: true, force: true }),
+  );
   console.log(
     `drain, one dead:    ${withDead.delivered}/${withDead.expected} to the nine in ${withDead.seconds.toFixed(1)} s = ${withDead.perSecond.toFixed(0)} deliveries/s (${withDead.perEndpoint.toFixed(0)}/s per endpoint)`,
   );
@@ -234,10 +247,7 @@ try {
     baseline: all.perEndpoint,
     goal: { op: '>=', value: 0.9 },
   });
-  const liveDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-live-'));
-  const fresh = await startRelay(liveDir);
-  await createEndpoints(fresh, ports);
-  await fresh.stop();
+  const liveDir = await freshDir('hookrelay-bench-live-', ports);
   const latency = await live(liveDir, receivers, sized(10_000, 2_000), 1000).finally(() =>
     rm(liveDir, { recursive: true, force: true }),
   );
@@ -246,5 +256,4 @@ try {
   );
 } finally {
   receivers.send({ op: 'exit' });
-  await rm(dataDir, { recursive: true, force: true });
 }
