@@ -1,10 +1,5 @@
 /** Work of one turn of the event loop spent on the callers of the appends handed back, at most. */
 const TURN_BUDGET_MS = 2;
-/**
- * Resolutions per turn, at least: events handed back together still share one write per live
- * subscriber (one at a time, the relay short of CPU fell behind at 100 events/s with 600 subscribers).
- */
-const MIN_SLICE = 4;
 
 /**
  * Resolves finished writes in order, a slice per turn of the event loop. Each resolution runs its
@@ -14,9 +9,9 @@ const MIN_SLICE = 4;
  *
  * A slice is as many as fit in TURN_BUDGET_MS at what the callers took per resolution in the last
  * slice (measured at the next turn, once their work has run): a cheap caller gets the whole group in
- * one turn, as before; an expensive one gets MIN_SLICE per turn. At least a quarter of those waiting
- * go in each slice, so a backlog (a loop too busy to keep up) is handed back in larger slices and the
- * work they share per turn (one write per subscriber for several events) keeps up with it.
+ * one turn, as before; an expensive one gets a few per turn. At least a quarter of those waiting go in
+ * each slice, so a backlog (a loop too busy to keep up) is handed back in larger slices and the work
+ * they share per turn (one write per subscriber for several events) keeps up with it.
  */
 export class HandBack {
   #queue: Array<() => void> = [];
@@ -53,7 +48,7 @@ export class HandBack {
       return;
     }
     const fits = this.#cost > 0 ? Math.floor(TURN_BUDGET_MS / this.#cost) : waiting;
-    const count = Math.min(waiting, Math.max(MIN_SLICE, fits, Math.ceil(waiting / 4)));
+    const count = Math.min(waiting, Math.max(1, fits, Math.ceil(waiting / 4)));
     for (const settle of this.#queue.splice(0, count)) settle();
     // The next turn measures this slice (its callers' work runs before it) and hands back the rest.
     this.#slice = { at: now, count };
