@@ -2,7 +2,6 @@ import { constants } from 'node:fs';
 import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { PRIVATE_FILE_MODE } from './data-dir-modes.ts';
-import { HandBack } from './hand-back.ts';
 
 /** A line that is complete (ends in a newline) but is not JSON: the file was damaged, not torn. */
 export class CorruptFileError extends Error {
@@ -72,18 +71,34 @@ interface PendingWrite {
   reject: (error: Error) => void;
 }
 
+/** A finished write's outcome for one append, waiting its turn to be handed back. */
+interface Settled {
+  write: PendingWrite;
+  offset: number;
+  error: Error | null;
+}
+
+/**
+ * Appends handed back per turn of the event loop. Each resolution runs its caller's work at once (for
+ * the event store: index, publish to live subscribers, answer the webhook), so a large group handed
+ * back in one turn would hold the loop for all of it: the next group's write could not start, nor
+ * anything reach a subscriber, until the last one was done.
+ */
+const SETTLED_PER_TURN = 4;
+
 /**
  * Append-only JSON-lines file with group commit: every append made while a write is in progress joins
  * the next write, and all of them share one durable write (O_DSYNC, or write + fdatasync). An append
- * resolves only once its bytes are on disk, and appends resolve in the order they were made, a slice
- * per turn of the event loop (see HandBack); the next group's write does not wait for them.
+ * resolves only once its bytes are on disk, and appends resolve in the order they were made, a few
+ * per turn of the event loop (the next group's write does not wait for them).
  */
 export class JsonlAppender {
   #handle: FileHandle;
   #size: number;
   #pending: PendingWrite[] = [];
   #flushing: Promise<void> | null = null;
-  readonly #handBack = new HandBack();
+  #settled: Settled[] = [];
+  #settling: { done: Promise<void>; resolve: () => void } | null = null;
   #closed = false;
   readonly #syncAfterWrite: boolean;
   readonly file: string;
@@ -130,23 +145,46 @@ export class JsonlAppender {
           if (this.#syncAfterWrite) await this.#handle.datasync();
           let offset = this.#size;
           this.#size += bytes.length;
-          this.#handBack.push(
-            batch.map((write) => {
-              const at = offset;
-              offset += batch.length === 1 ? bytes.length : Buffer.byteLength(write.text);
-              return () => write.resolve(at);
-            }),
-          );
+          for (const write of batch) {
+            this.#settled.push({ write, offset, error: null });
+            offset += batch.length === 1 ? bytes.length : Buffer.byteLength(write.text);
+          }
         } catch (error) {
           // Cut back to the last durable byte so no partial line is left behind a failed write.
           await this.#handle.truncate(this.#size).catch(() => {});
-          this.#handBack.push(batch.map((write) => () => write.reject(error as Error)));
+          for (const write of batch) this.#settled.push({ write, offset: 0, error: error as Error });
         }
+        this.#settle();
       }
     } finally {
       this.#flushing = null;
     }
   }
+
+  /** Hands back finished appends in order, SETTLED_PER_TURN at a time, yielding to the event loop in between. */
+  #settle(): void {
+    if (this.#settling) return;
+    let resolve = () => {};
+    const done = new Promise<void>((r) => {
+      resolve = r;
+    });
+    this.#settling = { done, resolve };
+    this.#settleSome();
+  }
+
+  #settleSome = (): void => {
+    for (let i = 0; i < SETTLED_PER_TURN && this.#settled.length > 0; i++) {
+      const { write, offset, error } = this.#settled.shift() as Settled;
+      if (error) write.reject(error);
+      else write.resolve(offset);
+    }
+    if (this.#settled.length > 0) {
+      setImmediate(this.#settleSome);
+      return;
+    }
+    this.#settling?.resolve();
+    this.#settling = null;
+  };
 
   async #writeFully(bytes: Buffer): Promise<void> {
     let offset = 0;
@@ -160,8 +198,10 @@ export class JsonlAppender {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#flushing) await this.#flushing;
-    await this.#handBack.drained();
+    while (this.#flushing || this.#settling) {
+      await this.#flushing;
+      await this.#settling?.done;
+    }
     await this.#handle.close();
   }
 }
