@@ -71,34 +71,16 @@ interface PendingWrite {
   reject: (error: Error) => void;
 }
 
-/** A finished write's outcome for one append, waiting its turn to be handed back. */
-interface Settled {
-  write: PendingWrite;
-  offset: number;
-  error: Error | null;
-}
-
-/**
- * Appends handed back per turn of the event loop. Each resolution runs its caller's work at once (for
- * the event store: index, publish to live subscribers, answer the webhook), so a large group handed
- * back in one turn would hold the loop for all of it: the next group's write could not start, nor
- * anything reach a subscriber, until the last one was done.
- */
-const SETTLED_PER_TURN = 4;
-
 /**
  * Append-only JSON-lines file with group commit: every append made while a write is in progress joins
  * the next write, and all of them share one durable write (O_DSYNC, or write + fdatasync). An append
- * resolves only once its bytes are on disk, and appends resolve in the order they were made, a few
- * per turn of the event loop (the next group's write does not wait for them).
+ * resolves only once its bytes are on disk, and appends resolve in the order they were made.
  */
 export class JsonlAppender {
   #handle: FileHandle;
   #size: number;
   #pending: PendingWrite[] = [];
   #flushing: Promise<void> | null = null;
-  #settled: Settled[] = [];
-  #settling: { done: Promise<void>; resolve: () => void } | null = null;
   #closed = false;
   readonly #syncAfterWrite: boolean;
   readonly file: string;
@@ -120,7 +102,7 @@ export class JsonlAppender {
     return new JsonlAppender(file, handle, size, !O_DSYNC);
   }
 
-  /** Bytes durably written so far. */
+  /** Bytes acknowledged so far. */
   get size(): number {
     return this.#size;
   }
@@ -145,46 +127,20 @@ export class JsonlAppender {
           if (this.#syncAfterWrite) await this.#handle.datasync();
           let offset = this.#size;
           this.#size += bytes.length;
-          for (const write of batch) {
-            this.#settled.push({ write, offset, error: null });
-            offset += batch.length === 1 ? bytes.length : Buffer.byteLength(write.text);
+          for (const w of batch) {
+            w.resolve(offset);
+            offset += batch.length === 1 ? bytes.length : Buffer.byteLength(w.text);
           }
         } catch (error) {
-          // Cut back to the last durable byte so no partial line is left behind a failed write.
+          // Cut back to the last acknowledged byte so no partial line is left behind a failed write.
           await this.#handle.truncate(this.#size).catch(() => {});
-          for (const write of batch) this.#settled.push({ write, offset: 0, error: error as Error });
+          for (const w of batch) w.reject(error as Error);
         }
-        this.#settle();
       }
     } finally {
       this.#flushing = null;
     }
   }
-
-  /** Hands back finished appends in order, SETTLED_PER_TURN at a time, yielding to the event loop in between. */
-  #settle(): void {
-    if (this.#settling) return;
-    let resolve = () => {};
-    const done = new Promise<void>((r) => {
-      resolve = r;
-    });
-    this.#settling = { done, resolve };
-    this.#settleSome();
-  }
-
-  #settleSome = (): void => {
-    for (let i = 0; i < SETTLED_PER_TURN && this.#settled.length > 0; i++) {
-      const { write, offset, error } = this.#settled.shift() as Settled;
-      if (error) write.reject(error);
-      else write.resolve(offset);
-    }
-    if (this.#settled.length > 0) {
-      setImmediate(this.#settleSome);
-      return;
-    }
-    this.#settling?.resolve();
-    this.#settling = null;
-  };
 
   async #writeFully(bytes: Buffer): Promise<void> {
     let offset = 0;
@@ -194,14 +150,11 @@ export class JsonlAppender {
     }
   }
 
-  /** Waits for queued writes and for every append to be handed back, then closes. Idempotent. */
+  /** Waits for queued writes, then closes. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    while (this.#flushing || this.#settling) {
-      await this.#flushing;
-      await this.#settling?.done;
-    }
+    while (this.#flushing) await this.#flushing;
     await this.#handle.close();
   }
 }
