@@ -5,18 +5,28 @@ const SIGNATURE = /signature|hmac/i;
 const REJECTION_KEPT =
   /^(content-type|content-length|user-agent|x-forwarded-for|webhook-|svix-|x-github-|x-hub-|stripe-|x-shopify-)/;
 
+const NO_REDACTION: ReadonlySet<string> = new Set();
+
 /**
- * Headers stored with an event: everything a receiver might need, minus credentials (the fixed ones
- * and `redacted`, ingest.redactHeaders) and hop-by-hop. Called after verification, which reads the
- * request's own headers, so a signature header never needs to be kept for it.
+ * One pass over a request's headers: `all` (repeated ones joined with ", ") for the verifier, and
+ * `kept`, the ones stored with the event: everything a receiver might need, minus credentials (the
+ * fixed ones and `redacted`, ingest.redactHeaders) and hop-by-hop. Verification reads `all`, so a
+ * signature header never needs to be kept for it.
  */
-export function eventHeaders(headers: IncomingHttpHeaders, redacted: ReadonlySet<string> = new Set()): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || NOT_KEPT.has(name) || redacted.has(name)) continue;
-    out[name] = Array.isArray(value) ? value.join(', ') : value;
+export function requestHeaders(
+  headers: IncomingHttpHeaders,
+  redacted: ReadonlySet<string> = NO_REDACTION,
+): { all: Record<string, string | undefined>; kept: Record<string, string> } {
+  const all: Record<string, string | undefined> = {};
+  const kept: Record<string, string> = {};
+  for (const name in headers) {
+    const value = headers[name];
+    const text = Array.isArray(value) ? value.join(', ') : value;
+    all[name] = text;
+    if (text === undefined || NOT_KEPT.has(name) || redacted.has(name)) continue;
+    kept[name] = text;
   }
-  return out;
+  return { all, kept };
 }
 
 /** A few headers for the rejection log; signature values shortened so no secret-derived value is kept whole. */
@@ -27,11 +37,5 @@ export function rejectionHeaders(headers: IncomingHttpHeaders): Record<string, s
     const text = Array.isArray(value) ? value.join(', ') : value;
     out[name] = SIGNATURE.test(name) && text.length > 12 ? `${text.slice(0, 12)}…` : text.slice(0, 200);
   }
-  return out;
-}
-
-export function flatHeaders(headers: IncomingHttpHeaders): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) out[name] = Array.isArray(value) ? value.join(', ') : value;
   return out;
 }

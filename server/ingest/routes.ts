@@ -4,7 +4,7 @@ import { RelayError } from '../errors.ts';
 import { toHttpProblem } from '../http/errors.ts';
 import { ingestConfig } from './config.ts';
 import { eventType } from './event-type.ts';
-import { eventHeaders, flatHeaders, rejectionHeaders } from './headers.ts';
+import { rejectionHeaders, requestHeaders } from './headers.ts';
 import { parseBody } from './parse-body.ts';
 import { configSourceLookup, SOURCES, type SourceLookup } from '../sources/registry.ts';
 
@@ -53,7 +53,7 @@ export function ingestRouter(ctx: RelayContext): Router {
     // Deleted while its body was arriving.
     if (!verifier) throw new RelayError('source_not_found', `No source named "${source}" is configured.`);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const headers = flatHeaders(req.headers);
+    const { all: headers, kept } = requestHeaders(req.headers, redacted.get(source));
     const { providerId, scheme } = verifier.verify({ headers, body, now: clock.now() });
     const contentType = headers['content-type'] ?? 'application/octet-stream';
     const payload = parseBody(body, contentType, ctx.config.limits.jsonDepth);
@@ -62,7 +62,7 @@ export function ingestRouter(ctx: RelayContext): Router {
       source,
       type: eventType(headers, payload),
       provider_id: providerId,
-      headers: eventHeaders(req.headers, redacted.get(source)),
+      headers: kept,
       payload,
       verified: { scheme },
       raw: body,

@@ -179,6 +179,21 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
   }
 
   /**
+   * The bound is checked once per tick for the rooms its events went to, not once per event: a group
+   * commit publishes many events in one tick, and each check walks every socket in those rooms.
+   */
+  const toCheck = new Set<string>();
+  function boundCheck(matched: string[]): void {
+    if (toCheck.size === 0) process.nextTick(checkBound);
+    for (const room of matched) toCheck.add(room);
+  }
+  function checkBound(): void {
+    const matched = [...toCheck];
+    toCheck.clear();
+    if (io) enforceBound(io, matched);
+  }
+
+  /**
    * Disconnects sockets whose credential was revoked, lost `events:read` or now reads other sources
    * (their rooms were chosen for the old sources; a reconnect gets the narrowed ones).
    */
@@ -222,7 +237,7 @@ export function createSocketHub(ctx: RelayContext, config: StreamConfig, metrics
       const matched = rooms.matching(event);
       if (matched.length === 0) return;
       io.to(matched).emit('event', event);
-      enforceBound(io, matched);
+      boundCheck(matched);
     },
     recheck,
     get size() {

@@ -59,7 +59,10 @@ export function createSseHub(ctx: RelayContext, config: StreamConfig, metrics: L
       res.destroy();
       return;
     }
-    corkForTick(res);
+    // The connection, not the response: a corked response keeps its chunks and, when uncorked, writes the
+    // chunk's length, the frame and the line ends one system call each; on a corked connection they all
+    // leave in one.
+    if (res.socket) corkForTick(res.socket);
     res.write(frame);
   }
 
