@@ -6,6 +6,7 @@ import { createIdFactory } from '../../server/ids.ts';
 import { memoryTables } from '../../server/store/memory-table.ts';
 import type { EventQuery, RelayEvent } from '../../server/store/types.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
+import { nextEvent } from '../helpers/relay-event.ts';
 import { deliveryRig, endpointRow } from './rig.ts';
 
 describe('the fan-out cursor', () => {
@@ -18,17 +19,7 @@ describe('the fan-out cursor', () => {
     await engine.stop(); // only creation is under test: nothing is sent
     const events: RelayEvent[] = [];
     const stored = (): RelayEvent => {
-      clock.advance(1);
-      const event: RelayEvent = {
-        id: newId('evt'),
-        source: 'dev',
-        type: 't',
-        received_at: new Date(clock.now()).toISOString(),
-        provider_id: null,
-        headers: {},
-        payload: {},
-        verified: { scheme: 'none' },
-      };
+      const event = nextEvent(clock, newId);
       events.push(event);
       return event;
     };

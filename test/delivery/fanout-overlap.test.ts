@@ -6,6 +6,7 @@ import { createIdFactory } from '../../server/ids.ts';
 import { memoryTables } from '../../server/store/memory-table.ts';
 import type { EventQuery, RelayEvent } from '../../server/store/types.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
+import { nextEvent } from '../helpers/relay-event.ts';
 import { deliveryRig, endpointRow } from './rig.ts';
 
 describe('fan-out that runs twice over the same events', () => {
@@ -27,17 +28,7 @@ describe('fan-out that runs twice over the same events', () => {
     await endpoints.save(endpointRow('ep_two', 'http://127.0.0.1:9/never', clock.now() - 1000));
     const events: RelayEvent[] = [];
     for (let i = 0; i < 40; i++) {
-      clock.advance(1);
-      events.push({
-        id: newId('evt'),
-        source: 'dev',
-        type: 't',
-        received_at: new Date(clock.now()).toISOString(),
-        provider_id: null,
-        headers: {},
-        payload: { i },
-        verified: { scheme: 'none' },
-      });
+      events.push(nextEvent(clock, newId, { i }));
     }
     // The event log, paged as the event store pages it.
     const list = async (query: EventQuery) => {

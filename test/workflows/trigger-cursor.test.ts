@@ -10,6 +10,7 @@ import type { RunEngine } from '../../server/workflows/engine.ts';
 import { TableRunStore } from '../../server/workflows/run-store.ts';
 import { Triggers } from '../../server/workflows/trigger.ts';
 import { FakeClock } from '../helpers/fake-clock.ts';
+import { nextEvent } from '../helpers/relay-event.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 describe('the workflow trigger cursor', () => {
@@ -31,19 +32,7 @@ describe('the workflow trigger cursor', () => {
     await triggers.lead();
     const first = runs.cursor();
     assert.ok(first, 'a first start leaves a cursor');
-    const event = (): RelayEvent => {
-      clock.advance(1);
-      return {
-        id: newId('evt'),
-        source: 'dev',
-        type: 't',
-        received_at: new Date(clock.now()).toISOString(),
-        provider_id: null,
-        headers: {},
-        payload: {},
-        verified: { scheme: 'none' },
-      };
-    };
+    const event = (): RelayEvent => nextEvent(clock, newId);
 
     const quiet = event();
     await triggers.handle(quiet);
