@@ -6,7 +6,7 @@ import { concretePath, routeTable } from '../helpers/routes.ts';
 
 /**
  * The scope each /v1 route requires (README "Scopes"); `any` = any valid key or token. A route
- * missing here fails the first test below: protect it with ctx.auth.require('<scope>') and add it.
+ * missing here fails the first test below: protect it with auth.require('<scope>') in its routes.ts and add it.
  */
 const ROUTE_SCOPES: Record<string, Scope | 'any'> = {
   'GET /v1/keys/self': 'any',
