@@ -32,13 +32,13 @@ export class EventIndex {
     return id === undefined ? undefined : this.#byId.get(id);
   }
 
-  add(stored: StoredEvent): void {
+  /** `key`: the entry's dedupeKey, when the caller already made it. */
+  add(stored: StoredEvent, key = EventIndex.dedupeKey(stored.source, stored.providerId)): void {
     const last = this.#order.at(-1);
     // Appends are acknowledged in id order, so this is a push; the splice keeps cursors right regardless.
     if (last === undefined || last < stored.id) this.#order.push(stored.id);
     else this.#order.splice(this.#firstAfter(stored.id), 0, stored.id);
     this.#byId.set(stored.id, stored);
-    const key = EventIndex.dedupeKey(stored.source, stored.providerId);
     if (key) this.#byProviderKey.set(key, stored.id);
   }
 

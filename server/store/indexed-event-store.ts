@@ -64,23 +64,28 @@ export abstract class IndexedEventStore implements EventStore {
   async append(input: NewEvent): Promise<AppendResult> {
     const key = EventIndex.dedupeKey(input.source, input.provider_id);
     if (key) {
-      const first = await this.#line(this.index.findDuplicate(key));
+      // Awaited only when there is something to read: a new event goes on to its write in this turn.
+      const found = this.index.findDuplicate(key);
+      const first = found && (await this.lineOf(found));
       if (first) return { event: eventOf(first), duplicate: true };
       const pending = this.#inflight.get(key);
       if (pending) return { event: (await pending).event, duplicate: true };
     }
     const event = this.#build(input);
     const stored = encodeEvent(event, { raw: input.raw, content_type: input.content_type, client_ip: input.client_ip });
-    const appended = this.persist(stored).then(() => {
-      this.index.add(stored);
-      this.retain();
-      return { event, duplicate: false };
-    });
-    if (key) {
-      this.#inflight.set(key, appended);
-      const forget = () => this.#inflight.delete(key);
-      appended.then(forget, forget);
-    }
+    const appended = this.persist(stored).then(
+      () => {
+        if (key) this.#inflight.delete(key);
+        this.index.add(stored, key);
+        this.retain();
+        return { event, duplicate: false };
+      },
+      (error: unknown) => {
+        if (key) this.#inflight.delete(key);
+        throw error;
+      },
+    );
+    if (key) this.#inflight.set(key, appended);
     return appended;
   }
 
