@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey } from 'node:crypto';
-import { safeEqual } from '../../crypto.ts';
+import { sameSignature } from '../../crypto.ts';
 import type { VerifyConfig } from '../../config/types.ts';
 import { ConfigError } from '../../errors.ts';
 import { header, invalid, missing, type IncomingWebhook, type Verifier } from './verifier.ts';
@@ -29,7 +29,7 @@ function bodyHmacVerifier(config: VerifyConfig, at: string, options: BodyHmacOpt
       const candidates = value.split(',').map((s) => normal(s.trim()));
       for (const key of keys) {
         const expected = normal(prefix + createHmac(algorithm, key).update(request.body).digest(encoding));
-        if (candidates.some((c) => safeEqual(c, expected))) {
+        if (candidates.some((c) => sameSignature(c, expected))) {
           return { scheme, providerId: options.idHeader ? (header(request, options.idHeader) ?? null) : null };
         }
       }

@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { safeEqual } from '../../crypto.ts';
+import { sameSignature } from '../../crypto.ts';
 import type { VerifyConfig } from '../../config/types.ts';
 import { ConfigError } from '../../errors.ts';
 import { checkTimestamp, header, invalid, missing, type IncomingWebhook, type Verifier } from './verifier.ts';
@@ -44,13 +44,12 @@ export function standardWebhooksVerifier(config: VerifyConfig, at: string, schem
       if (!timestamp) throw missing('webhook-timestamp');
       if (!signature) throw missing('webhook-signature');
       checkTimestamp(timestamp, request.now, config.toleranceSeconds);
-      const passed = signature
-        .split(' ')
-        .filter((s) => s.startsWith('v1,'))
-        .map((s) => s.slice(3));
+      const passed = signature.split(' ');
       for (const key of keys) {
         const expected = standardWebhooksSignature(key, id, timestamp, request.body);
-        if (passed.some((candidate) => safeEqual(candidate, expected))) return { scheme, providerId: id };
+        for (const candidate of passed) {
+          if (candidate.startsWith('v1,') && sameSignature(candidate.slice(3), expected)) return { scheme, providerId: id };
+        }
       }
       throw invalid();
     },

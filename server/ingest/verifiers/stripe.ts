@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey } from 'node:crypto';
-import { safeEqual } from '../../crypto.ts';
+import { sameSignature } from '../../crypto.ts';
 import type { VerifyConfig } from '../../config/types.ts';
 import { ConfigError, RelayError } from '../../errors.ts';
 import { checkTimestamp, header, invalid, missing, type IncomingWebhook, type Verifier } from './verifier.ts';
@@ -27,7 +27,8 @@ export function stripeVerifier(config: VerifyConfig, at: string): Verifier {
       checkTimestamp(timestamp, request.now, config.toleranceSeconds);
       for (const key of keys) {
         const expected = createHmac('sha256', key).update(`${timestamp}.`).update(request.body).digest('hex');
-        if (signatures.some((s) => safeEqual(s, expected))) return { scheme: 'stripe', providerId: stripeEventId(request.body) };
+        if (signatures.some((s) => sameSignature(s, expected)))
+          return { scheme: 'stripe', providerId: stripeEventId(request.body) };
       }
       throw invalid();
     },
