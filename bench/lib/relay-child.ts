@@ -13,8 +13,15 @@ const RELAY_CONFIG = `sources:
 store: { driver: lowdb }
 `;
 
+/** BENCH_RELAY_NODE_OPTIONS reaches the relay alone (e.g. `--cpu-prof --cpu-prof-dir=DIR`). */
 export function startRelay(dataDir: string): Promise<ChildRelay> {
-  return spawnRelay({ dataDir, configYaml: RELAY_CONFIG, adminToken: BENCH_TOKEN, env: { HOOKRELAY_LOG_LEVEL: 'info' } });
+  const nodeOptions = process.env.BENCH_RELAY_NODE_OPTIONS;
+  return spawnRelay({
+    dataDir,
+    configYaml: RELAY_CONFIG,
+    adminToken: BENCH_TOKEN,
+    env: { HOOKRELAY_LOG_LEVEL: 'info', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+  });
 }
 
 export async function stopChild(child: ChildRelay['child']): Promise<void> {
