@@ -7,7 +7,7 @@ import type { RelayConfig } from './config/types.ts';
 import type { RelayContext } from './context.ts';
 import type { Subsystem, SubsystemFactory } from './subsystem.ts';
 import { createEventService } from './events/event-service.ts';
-import { createApp } from './http/app.ts';
+import { createHttp } from './http/app.ts';
 import { createIdFactory, type IdFactory } from './ids.ts';
 import { resolveAdminToken } from './ops/admin-token.ts';
 import { createLogger, type Logger } from './ops/logger.ts';
@@ -129,8 +129,8 @@ async function assemble(
 ): Promise<Relay> {
   const subsystems: Subsystem[] = [];
   for (const factory of options.subsystems ?? defaultSubsystems) subsystems.push(await factory(ctx));
-  const app = createApp(ctx, subsystems);
-  const server = createServer(app);
+  const { app, handleRequest } = createHttp(ctx, subsystems);
+  const server = createServer(handleRequest);
   server.keepAliveTimeout = 5000;
   for (const s of subsystems) s.attach?.(server);
   const started: Subsystem[] = [];

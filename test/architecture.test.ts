@@ -25,6 +25,7 @@ const HTTP_SIDE = [
   'server/batches/response-line.ts',
   'server/events/activity.ts',
   'server/events/write-route.ts',
+  'server/ingest/direct.ts',
   'server/keys/rate-gate.ts',
   'server/live/socketio.ts',
   'server/live/sse.ts',

@@ -26,12 +26,16 @@ export const CONSOLE_CSP = [
 export const UNTRUSTED_CONTENT_CSP = "sandbox; default-src 'none'";
 
 /** Security headers on every response, console and API alike (issue 14 item 11). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-security-policy': CONSOLE_CSP,
+  'x-frame-options': 'DENY',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+});
+
 export function securityHeaders() {
   return function setSecurityHeaders(_req: Request, res: Response, next: NextFunction) {
-    res.setHeader('content-security-policy', CONSOLE_CSP);
-    res.setHeader('x-frame-options', 'DENY');
-    res.setHeader('x-content-type-options', 'nosniff');
-    res.setHeader('referrer-policy', 'no-referrer');
+    for (const name in SECURITY_HEADERS) res.setHeader(name, SECURITY_HEADERS[name]);
     next();
   };
 }

@@ -2,19 +2,19 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { RelayContext } from '../context.ts';
 import { RelayError } from '../errors.ts';
 import { toHttpProblem } from '../http/errors.ts';
-import { ingestConfig } from './config.ts';
-import { eventType } from './event-type.ts';
-import { rejectionHeaders, requestHeaders } from './headers.ts';
-import { parseBody } from './parse-body.ts';
-import { configSourceLookup, SOURCES, type SourceLookup } from '../sources/registry.ts';
+import { directRefusal, sendAnswer } from './direct.ts';
+import { rejectionHeaders } from './headers.ts';
+import type { Intake } from './intake.ts';
+import type { SourceLookup } from '../sources/registry.ts';
 
 /**
- * POST /hooks/:source. Raw bytes only (no JSON parser runs before verification); the 200 goes out only
- * after the event is durable; every refusal is counted and logged for the console.
+ * POST /hooks/:source on the Express app. Raw bytes only (no JSON parser runs before verification);
+ * the 200 goes out only after the event is durable; every refusal is counted and logged for the
+ * console. Most webhooks are taken before they reach Express (ingest/direct.ts); this route answers
+ * the rest and every refusal, including those the direct path met.
  */
-export function ingestRouter(ctx: RelayContext): Router {
-  // Config file sources and those made through /v1/sources, looked up per request so changes apply at once.
-  const sources = ctx.services.get(SOURCES) ?? configSourceLookup(ctx.config.sources);
+export function ingestRouter(ctx: RelayContext, intake: Intake): Router {
+  const { sources } = intake;
   for (const source of ctx.config.sources) {
     if (source.verify.scheme === 'none') {
       ctx.logger.warn({ source: source.name }, 'source accepts UNSIGNED webhooks (scheme none, insecure: true)');
@@ -27,20 +27,12 @@ export function ingestRouter(ctx: RelayContext): Router {
       'no sources are configured, so every webhook is refused until one is made (POST /v1/sources or the console) or the config gets a sources section (see examples/hookrelay.yaml)',
     );
   }
-  const { metrics, clock } = ctx;
-  // A source's own signature header stays, even when named like a credential: it is derived from the
-  // secret, not the secret, and receivers may verify it.
-  const { redactHeaders } = ingestConfig(ctx.config);
-  const redacted = new Map(
-    ctx.config.sources.map((s) => {
-      const own = s.verify.header?.toLowerCase();
-      return [s.name, own && redactHeaders.has(own) ? new Set([...redactHeaders].filter((h) => h !== own)) : redactHeaders];
-    }),
-  );
   const router = express.Router();
 
   // An unknown source is refused before its body is read.
   function knownSource(req: Request, _res: Response, next: NextFunction) {
+    const refused = directRefusal(req);
+    if (refused) return next(refused.error);
     const source = String(req.params.source);
     next(sources.verifier(source) ? undefined : new RelayError('source_not_found', `No source named "${source}" is configured.`));
   }
@@ -48,35 +40,11 @@ export function ingestRouter(ctx: RelayContext): Router {
 
   router.post('/hooks/:source', knownSource, rawBody, async function ingest(req: Request, res: Response) {
     const source = String(req.params.source);
-    const started = performance.now();
     const verifier = sources.verifier(source);
     // Deleted while its body was arriving.
     if (!verifier) throw new RelayError('source_not_found', `No source named "${source}" is configured.`);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const { all: headers, kept } = requestHeaders(req.headers, redacted.get(source));
-    const { providerId, scheme } = verifier.verify({ headers, body, now: clock.now() });
-    const contentType = headers['content-type'] ?? 'application/octet-stream';
-    const payload = parseBody(body, contentType, ctx.config.limits.jsonDepth);
-    const writeStarted = performance.now();
-    const { event, duplicate } = await ctx.eventService.record({
-      source,
-      type: eventType(headers, payload),
-      provider_id: providerId,
-      headers: kept,
-      payload,
-      verified: { scheme },
-      raw: body,
-      content_type: contentType,
-      client_ip: req.ip,
-    });
-    metrics.storeWriteSeconds.observe((performance.now() - writeStarted) / 1000);
-    metrics.ingest.inc({ source, outcome: duplicate ? 'duplicate' : 'accepted' });
-    metrics.ingestSeconds.observe({ source }, (performance.now() - started) / 1000);
-    // The answer every webhook waits for, written directly: res.json() would also hash it for an ETag
-    // (a POST's answer is never revalidated) and look its type up again, on the hottest route.
-    const answer = JSON.stringify({ id: event.id, duplicate });
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) });
-    res.end(answer);
+    sendAnswer(res, await intake.accept({ source, verifier, headers: req.headers, body, clientIp: req.ip }));
   });
 
   router.use('/hooks/:source', rejectionRecorder(ctx, sources));
