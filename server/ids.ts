@@ -77,10 +77,22 @@ export function idTimeDigits(id: string): string {
   return idBody(id).slice(0, TIME_DIGITS);
 }
 
-/** The millisecond timestamp an id was made at. */
+/** Each character code's base32 value (-1 for a character outside the alphabet). */
+const DIGIT_VALUES = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DIGIT_VALUES[ALPHABET.charCodeAt(i)] = i;
+
+/**
+ * The millisecond timestamp an id was made at. Read with character codes, not by slicing: it runs for
+ * every event stored (its received_at, retention) and every event matched against an endpoint.
+ */
 export function idTime(id: string): number {
+  const start = id.indexOf('_') + 1;
+  const end = Math.min(start + TIME_DIGITS, id.length);
   let ms = 0;
-  for (const ch of idTimeDigits(id)) ms = ms * 32 + ALPHABET.indexOf(ch);
+  for (let i = start; i < end; i++) {
+    const code = id.charCodeAt(i);
+    ms = ms * 32 + (code < 128 ? DIGIT_VALUES[code] : -1);
+  }
   return ms;
 }
 

@@ -34,3 +34,16 @@ test('delivery and run ids derived from an event id keep the event time and are 
   assert.equal(triggeredRunId('wf', first), 'run_01kbs35ckvqp230p50z6ba');
   assert.equal(idTime(triggeredRunId('wf', first)), MS);
 });
+
+test('idTime reads back the time of ids made at any millisecond, and the same of what is not an id as before', () => {
+  for (const ms of [0, 1, 31, 32, 1_765_000_000_123, 2 ** 40 - 1, 32 ** 10 - 1]) {
+    const id = createIdFactory(() => ms)('evt');
+    assert.equal(idTime(id), ms, id);
+  }
+  // Characters outside the alphabet count as -1, as the digit lookup always did; short ids read what they have.
+  assert.equal(idTime('evt_0000000001'), 1);
+  assert.equal(idTime('evt_01'), 1);
+  assert.equal(idTime('evt_0000000011zz'), 33);
+  assert.equal(idTime('evt_000000000U'), -1);
+  assert.equal(idTime('evt_000000000é'), -1);
+});
