@@ -50,7 +50,7 @@ export function createIntake(ctx: RelayContext): Intake {
       const { all: headers, kept } = requestHeaders(arrived, redacted.get(source));
       const { providerId, scheme } = verifier.verify({ headers, body, now: clock.now() });
       const contentType = headers['content-type'] ?? 'application/octet-stream';
-      const payload = parseBody(body, contentType, jsonDepth);
+      const { payload, json } = parseBody(body, contentType, jsonDepth);
       const writeStarted = performance.now();
       const { event, duplicate } = await ctx.eventService.record({
         source,
@@ -58,6 +58,7 @@ export function createIntake(ctx: RelayContext): Intake {
         provider_id: providerId,
         headers: kept,
         payload,
+        payload_json: json,
         verified: { scheme },
         raw: body,
         content_type: contentType,

@@ -72,7 +72,11 @@ export abstract class IndexedEventStore implements EventStore {
       if (pending) return { event: (await pending).event, duplicate: true };
     }
     const event = this.#build(input);
-    const stored = encodeEvent(event, { raw: input.raw, content_type: input.content_type, client_ip: input.client_ip });
+    const stored = encodeEvent(
+      event,
+      { raw: input.raw, content_type: input.content_type, client_ip: input.client_ip },
+      input.payload_json,
+    );
     const appended = this.persist(stored).then(
       () => {
         if (key) this.#inflight.delete(key);

@@ -25,6 +25,12 @@ export interface NewEvent {
   provider_id: string | null;
   headers: Record<string, string>;
   payload: unknown;
+  /**
+   * The payload's JSON text, when the producer has it (the body it parsed the payload from): stores
+   * that keep JSON write it as it is rather than encoding the payload again. JSON.parse of it must
+   * give `payload`.
+   */
+  payload_json?: string;
   verified: { scheme: string };
   raw: Buffer;
   content_type: string;
