@@ -202,10 +202,12 @@ describe('GET /v1/events/:id/activity and POST /v1/workflows/:name/dry-run', () 
 
   it('dry-runs a workflow against a stored event: pure steps run, side effects do not, nothing is stored', async () => {
     const eventId = await ingest(relay, { type: 'order.created', amount: 7 });
-    await waitFor(
-      'the triggered tag run',
-      async () => (await api<Activity>(relay, `/v1/events/${eventId}/activity`)).body.runs.length === 1,
-    );
+    // The event's own delivery (the order.* endpoint the first test made) reaches the receiver too:
+    // counted before the dry run, so that only the dry run's requests could change the count.
+    await waitFor('the triggered tag run and the delivery', async () => {
+      const { runs, deliveries } = (await api<Activity>(relay, `/v1/events/${eventId}/activity`)).body;
+      return runs.length === 1 && deliveries.length > 0 && deliveries.every((d) => d.status === 'succeeded');
+    });
     const before = receiver.received.length;
     const runsBefore = (await api<{ data: unknown[] }>(relay, '/v1/runs?workflow=notify')).body.data.length;
 
