@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SECURITY_HEADERS } from '../http/security-headers.ts';
-import type { Intake } from './intake.ts';
+import { type Intake, sourceNotFound } from './intake.ts';
 
 /** A refusal met on the direct path, carried to the Express route that answers it. */
 const REFUSAL = Symbol('hookrelay.ingestRefusal');
@@ -34,8 +34,7 @@ export function directIngest(options: DirectIngestOptions): (req: IncomingMessag
     if (req.method !== 'POST' || url === undefined || !url.startsWith('/hooks/')) return false;
     const source = url.slice('/hooks/'.length);
     // Source names are plain characters ([A-Za-z0-9_.-]), so a name found is the whole path, undecoded.
-    const verifier = intake.sources.verifier(source);
-    if (!verifier) return false;
+    if (!intake.sources.verifier(source)) return false;
     const { headers } = req;
     if (headers['content-encoding'] !== undefined) return false;
     const declared = headers['content-length'];
@@ -47,6 +46,9 @@ export function directIngest(options: DirectIngestOptions): (req: IncomingMessag
     };
     readBody(req, (error, body) => {
       if (error) return refuse(error);
+      // Looked up again, as on the Express route: deleted or changed while its body was arriving.
+      const verifier = intake.sources.verifier(source);
+      if (!verifier) return refuse(sourceNotFound(source));
       intake
         .accept({ source, verifier, headers, body, clientIp: clientIp(req) })
         .then((answer) => sendAnswer(res, answer))

@@ -1,11 +1,15 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RelayContext } from '../context.ts';
+import { RelayError } from '../errors.ts';
 import { configSourceLookup, SOURCES, type SourceLookup } from '../sources/registry.ts';
 import { ingestConfig } from './config.ts';
 import { eventType } from './event-type.ts';
 import { requestHeaders } from './headers.ts';
 import { parseBody } from './parse-body.ts';
 import type { Verifier } from './verifiers/verifier.ts';
+
+export const sourceNotFound = (source: string) =>
+  new RelayError('source_not_found', `No source named "${source}" is configured.`);
 
 /** One webhook as read off the wire, from a source that exists. */
 export interface ArrivedWebhook {

@@ -1,10 +1,9 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { RelayContext } from '../context.ts';
-import { RelayError } from '../errors.ts';
 import { toHttpProblem } from '../http/errors.ts';
 import { directRefusal, sendAnswer } from './direct.ts';
 import { rejectionHeaders } from './headers.ts';
-import type { Intake } from './intake.ts';
+import { type Intake, sourceNotFound } from './intake.ts';
 import type { SourceLookup } from '../sources/registry.ts';
 
 /**
@@ -34,7 +33,7 @@ export function ingestRouter(ctx: RelayContext, intake: Intake): Router {
     const refused = directRefusal(req);
     if (refused) return next(refused.error);
     const source = String(req.params.source);
-    next(sources.verifier(source) ? undefined : new RelayError('source_not_found', `No source named "${source}" is configured.`));
+    next(sources.verifier(source) ? undefined : sourceNotFound(source));
   }
   const rawBody = express.raw({ type: () => true, limit: ctx.config.limits.bodyBytes });
 
@@ -42,7 +41,7 @@ export function ingestRouter(ctx: RelayContext, intake: Intake): Router {
     const source = String(req.params.source);
     const verifier = sources.verifier(source);
     // Deleted while its body was arriving.
-    if (!verifier) throw new RelayError('source_not_found', `No source named "${source}" is configured.`);
+    if (!verifier) throw sourceNotFound(source);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     sendAnswer(res, await intake.accept({ source, verifier, headers: req.headers, body, clientIp: req.ip }));
   });

@@ -121,6 +121,40 @@ describe('ingest, whichever way a webhook arrives', () => {
     assert.match(metrics, /^hookrelay_ingest_total\{source="once",outcome="signature_invalid"\} 1$/m);
   });
 
+  it('refuses with 404 source_not_found a webhook whose source is deleted while its body arrives', async () => {
+    const made = await fetch(`${relay.url}/v1/sources`, {
+      method: 'POST',
+      headers: { ...relay.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'brief', insecure: true, verify: { scheme: 'none' } }),
+    });
+    assert.equal(made.status, 201);
+    const url = new URL(relay.url);
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let reply = '';
+    socket.on('data', (chunk) => {
+      reply += chunk;
+    });
+    const body = '{"type":"late"}';
+    // 100-continue: the relay answers it when it takes the request, so the request is under way
+    // before the source goes.
+    socket.write(
+      `POST /hooks/brief HTTP/1.1\r\nhost: ${url.host}\r\ncontent-type: application/json\r\n` +
+        `expect: 100-continue\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+    );
+    await waitFor('100 Continue', async () => (reply.startsWith('HTTP/1.1 100') ? true : undefined));
+    const deleted = await fetch(`${relay.url}/v1/sources/brief`, { method: 'DELETE', headers: relay.auth });
+    assert.equal(deleted.status, 200);
+    socket.write(body.slice(5));
+    await waitFor('the answer', async () =>
+      /\r\n\r\n\{.*\}$/s.test(reply.split('HTTP/1.1 100 Continue\r\n\r\n')[1] ?? '') ? true : undefined,
+    );
+    socket.destroy();
+    const answer = reply.split('HTTP/1.1 100 Continue\r\n\r\n')[1];
+    assert.match(answer, /^HTTP\/1\.1 404 /);
+    assert.equal((JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Answer).error?.code, 'source_not_found');
+  });
+
   it('logs a webhook whose sender hangs up mid-body as bad_request, with a declared length or chunked, and stays up', async () => {
     const url = new URL(relay.url);
     const requests = {
