@@ -35,8 +35,8 @@ const CATCH_UP_MARGIN_MS = 5000;
 export class EventFeed {
   readonly #options: EventFeedOptions;
   readonly #published = new RecentIds(10_000);
-  /** Notices waiting to be published: the id, and the event when the notice carried it. */
-  readonly #pending: Array<{ id: string; event?: RelayEvent }> = [];
+  /** Notices waiting to be published: the id, and the event's JSON when the notice carried it. */
+  readonly #pending: Array<{ id: string; json?: string }> = [];
   readonly #connection: ListenConnection;
   #newest = '';
   #work: Promise<void> = Promise.resolve();
@@ -93,11 +93,16 @@ export class EventFeed {
       const events: RelayEvent[] = [];
       const ids: string[] = [];
       for (const notice of batch) {
-        if (notice.event) events.push(notice.event);
+        const event = notice.json === undefined ? undefined : parseEvent(notice.json);
+        if (event) events.push(event);
         else ids.push(notice.id);
       }
       if (ids.length > 0) {
-        const { rows } = await this.#options.db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1)`, [ids]);
+        const { rows } = await this.#options.db.prepared<EventRow>(
+          'hookrelay_feed_events',
+          `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1)`,
+          [ids],
+        );
         for (const row of rows) events.push(eventFromRow(row));
       }
       this.#publish(events.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)));
@@ -115,5 +120,14 @@ export class EventFeed {
       if (rows.length < BATCH) return;
       after = rows[rows.length - 1].id;
     }
+  }
+}
+
+/** The event a notice carries; one that does not parse is read from its row instead. */
+function parseEvent(json: string): RelayEvent | undefined {
+  try {
+    return JSON.parse(json) as RelayEvent;
+  } catch {
+    return undefined;
   }
 }

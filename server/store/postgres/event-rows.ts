@@ -110,20 +110,15 @@ function newEventNotice(
   return notice.length * 3 <= MAX_NOTIFY_BYTES || Buffer.byteLength(notice) <= MAX_NOTIFY_BYTES ? notice : head;
 }
 
-/** A new event's NOTIFY read back: who stored it, its id, and the event when the notice carries it. */
-export function readEventNotice(notice: string): { from: string; id: string; event?: RelayEvent } | null {
+/** A new event's NOTIFY read back: who stored it, its id, and the event's JSON when the notice carries it. */
+export function readEventNotice(notice: string): { from: string; id: string; json?: string } | null {
   const first = notice.indexOf(' ');
   if (first < 0) return null;
   const second = notice.indexOf(' ', first + 1);
   const from = notice.slice(0, first);
   const id = second < 0 ? notice.slice(first + 1) : notice.slice(first + 1, second);
   if (!id) return null;
-  if (second < 0) return { from, id };
-  try {
-    return { from, id, event: JSON.parse(notice.slice(second + 1)) as RelayEvent };
-  } catch {
-    return { from, id };
-  }
+  return second < 0 ? { from, id } : { from, id, json: notice.slice(second + 1) };
 }
 
 /** Rows per statement: PostgreSQL takes at most 65,535 parameters, and smaller statements finish sooner. */
