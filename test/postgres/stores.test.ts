@@ -4,6 +4,7 @@ import { Database } from '../../server/store/postgres/database.ts';
 import { PostgresEventStore } from '../../server/store/postgres/event-store.ts';
 import { PostgresTable } from '../../server/store/postgres/table.ts';
 import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { eventStoreContract, newEvent, type StoreSetup } from '../store/event-store.contract.ts';
 import { type Item, tableContract } from '../store/table.contract.ts';
 
@@ -102,6 +103,28 @@ describe('PostgresEventStore specifics', { skip: skipWithoutPostgres }, () => {
     assert.equal(results.filter((r) => !r.duplicate).length, 50);
     assert.equal(await events.count(), 50);
     assert.ok(inserts < 50 && inserts >= 1, `${inserts} INSERT statements for 50 events`);
+  });
+
+  it('announces a new event by id alone while no other instance is live, and carries it when one is', async (t) => {
+    const schema = newSchema();
+    schemas.push(schema);
+    const db = database(schema);
+    const events = new PostgresEventStore({ db, retention: DEFAULT_RETENTION });
+    await events.open();
+    const notices: string[] = [];
+    const listener = db.client();
+    await listener.connect();
+    t.after(() => listener.end());
+    listener.on('notification', (message) => notices.push(message.payload ?? ''));
+    await listener.query(`LISTEN "${db.channel}"`);
+    db.otherInstances = 0;
+    const alone = await events.append(newEvent());
+    db.otherInstances = 1;
+    const shared = await events.append(newEvent());
+    await waitFor('both notices', () => notices.length === 2);
+    assert.equal(notices[0], `${events.instance} ${alone.event.id}`);
+    assert.ok(notices[1].startsWith(`${events.instance} ${shared.event.id} `), notices[1]);
+    assert.deepEqual(JSON.parse(notices[1].slice(notices[1].indexOf('{'))), await events.get(shared.event.id));
   });
 
   it('treats % and _ in a type glob as characters, not LIKE wildcards', async () => {

@@ -27,6 +27,12 @@ export class Database {
   readonly instance: string;
   /** The cluster channel (table row changes, messages between instances); connected on first use. */
   readonly signals: Signals;
+  /**
+   * Other live instances on this schema, as of this instance's last heartbeat (unknown until then):
+   * with none, a new event's notice names it without carrying it (an instance that starts meanwhile
+   * reads the row, as for an event too large to carry).
+   */
+  otherInstances = Number.POSITIVE_INFINITY;
   readonly #url: string;
   #ready: Promise<void> | null = null;
   #closed = false;

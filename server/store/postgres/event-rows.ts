@@ -41,11 +41,12 @@ const MAX_NOTIFY_BYTES = 7900;
 
 /**
  * One statement for several events: insert each unless its (source, provider_id) exists (also earlier
- * in the same statement), and announce each new one to other instances. NOTIFY inside the statement is
+ * in the same statement), and announce each new one to other instances (`carryEvents`: with the event
+ * itself when it fits, for when other instances read the notices). NOTIFY inside the statement is
  * sent on commit, so listeners never see an uncommitted id. JSON columns get their text explicitly
  * (node-postgres would turn a JS array into a PostgreSQL array).
  */
-export function insertStatement(rows: readonly NewRow[], channel: string, instance: string) {
+export function insertStatement(rows: readonly NewRow[], channel: string, instance: string, carryEvents = true) {
   const values: unknown[] = [channel, instance, [], []];
   const ids: string[] = [];
   const notices: string[] = [];
@@ -72,7 +73,7 @@ export function insertStatement(rows: readonly NewRow[], channel: string, instan
       input.client_ip ?? null,
     );
     ids.push(event.id);
-    notices.push(newEventNotice(instance, event, columns));
+    notices.push(carryEvents ? newEventNotice(instance, event, columns) : `${instance} ${event.id}`);
     const p = (n: number) => `$${at + n}`;
     return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}::json, ${p(7)}::json, ${p(8)}::json, ${p(9)}, ${p(10)}, ${p(11)}, $2)`;
   });

@@ -36,7 +36,7 @@ export class InsertBatcher {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, MAX_ROWS_PER_INSERT);
       try {
-        const { text, values } = insertStatement(batch, this.#db.channel, this.#instance);
+        const { text, values } = insertStatement(batch, this.#db.channel, this.#instance, this.#db.otherInstances > 0);
         const { rows } = await this.#db.query<{ id: string }>(text, values);
         const inserted = new Set(rows.map((r) => r.id));
         for (const waiting of batch) waiting.resolve(inserted.has(waiting.event.id));
