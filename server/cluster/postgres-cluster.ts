@@ -90,8 +90,7 @@ export class PostgresCluster implements Cluster {
 
   async claim(keys: readonly string[]): Promise<string[]> {
     if (keys.length === 0) return [];
-    const { rows } = await this.#db.prepared<{ key: string }>(
-      'hookrelay_claim',
+    const { rows } = await this.#db.query<{ key: string }>(
       // Keys in one order for every claimant, so that two claims of overlapping sets cannot deadlock.
       `INSERT INTO relay_claims (key, owner) SELECT k, $2 FROM (SELECT DISTINCT unnest($1::text[]) AS k) AS s ORDER BY k
        ON CONFLICT (key) DO UPDATE SET owner = EXCLUDED.owner, claimed_at = now()
@@ -106,10 +105,7 @@ export class PostgresCluster implements Cluster {
 
   async release(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.#db.prepared('hookrelay_release', 'DELETE FROM relay_claims WHERE key = ANY($1) AND owner = $2', [
-      keys,
-      this.instanceId,
-    ]);
+    await this.#db.query('DELETE FROM relay_claims WHERE key = ANY($1) AND owner = $2', [keys, this.instanceId]);
   }
 
   lead(role: string, handlers: LeaderHandlers): () => void {
@@ -150,10 +146,7 @@ export class PostgresCluster implements Cluster {
   async #beat(): Promise<void> {
     const sent = performance.now();
     this.#lastSent = sent;
-    const { rows } = await this.#db.prepared<{ others: number }>('hookrelay_heartbeat', HEARTBEAT, [
-      this.instanceId,
-      this.leaseMs,
-    ]);
+    const { rows } = await this.#db.query<{ others: number }>(HEARTBEAT, [this.instanceId, this.leaseMs]);
     this.#db.otherInstances = rows[0]?.others ?? Number.POSITIVE_INFINITY;
     const landed = performance.now();
     if (landed >= this.#heldUntil) this.#heldSince = landed;

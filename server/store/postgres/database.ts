@@ -87,23 +87,10 @@ export class Database {
     return this.#closed;
   }
 
-  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.#run<R>({ text, values });
-  }
-
-  /**
-   * A statement of a hot path, prepared under `name` on each connection the first time it runs there:
-   * PostgreSQL then parses and plans it once per connection, and each use sends only its values. One
-   * name always goes with one text (names are per connection, and each instance has its own pool).
-   */
-  prepared<R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.#run<R>({ name, text, values });
-  }
-
-  async #run<R extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<R>> {
+  async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
     if (this.#closed) throw new StoreUnavailableError('The store is closed.');
     try {
-      return await this.pool.query<R>(config);
+      return await this.pool.query<R>(text, values);
     } catch (error) {
       throw unavailableOr(error);
     }

@@ -98,11 +98,7 @@ export class EventFeed {
         else ids.push(notice.id);
       }
       if (ids.length > 0) {
-        const { rows } = await this.#options.db.prepared<EventRow>(
-          'hookrelay_feed_events',
-          `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1)`,
-          [ids],
-        );
+        const { rows } = await this.#options.db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1)`, [ids]);
         for (const row of rows) events.push(eventFromRow(row));
       }
       this.#publish(events.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)));

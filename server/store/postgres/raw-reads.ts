@@ -41,8 +41,7 @@ export class RawReadBatcher {
       const batch = this.#queue.splice(0, MAX_IDS_PER_READ);
       try {
         const ids = [...new Set(batch.map((w) => w.id))];
-        const { rows } = await this.#db.prepared<RawBody & { id: string }>(
-          'hookrelay_raw_bodies',
+        const { rows } = await this.#db.query<RawBody & { id: string }>(
           'SELECT id, raw, content_type, client_ip FROM events WHERE id = ANY($1::text[]) AND id >= $2',
           [ids, await this.#floor()],
         );

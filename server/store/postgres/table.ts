@@ -84,7 +84,6 @@ export class PostgresTable<T extends Row> implements Table<T> {
     const done = this.#inOrder(async () => {
       if (this.#queuedPuts?.rows === latest) this.#queuedPuts = null;
       await this.#written(
-        'hookrelay_rows_put',
         `WITH up AS (
            INSERT INTO relay_rows (table_name, id, row)
            SELECT $1, r.value->>'id', r.value FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS r(value, n) ORDER BY r.n
@@ -103,7 +102,6 @@ export class PostgresTable<T extends Row> implements Table<T> {
     return this.#inOrder(async () => {
       if (latest.size === 0) return [];
       const { rows: inserted } = await this.#written<{ id: string }>(
-        'hookrelay_rows_insert_new',
         `WITH ins AS (
            INSERT INTO relay_rows (table_name, id, row)
            SELECT $1, r.value->>'id', r.value FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS r(value, n) ORDER BY r.n
@@ -125,7 +123,6 @@ export class PostgresTable<T extends Row> implements Table<T> {
   delete(id: string): Promise<boolean> {
     return this.#inOrder(async () => {
       await this.#written(
-        'hookrelay_rows_delete',
         `WITH d AS (DELETE FROM relay_rows WHERE table_name = $1 AND id = $2)
          SELECT pg_notify($3, p) FROM unnest($4::text[]) AS p`,
         [this.name, id, this.#db.signals.channel, this.#payloads([id])],
@@ -140,9 +137,9 @@ export class PostgresTable<T extends Row> implements Table<T> {
   }
 
   /** A write the database refused (unreachable, disk full) is the store being unavailable; the cache is untouched. */
-  async #written<R extends Record<string, unknown>>(name: string, text: string, values: unknown[]): Promise<{ rows: R[] }> {
+  async #written<R extends Record<string, unknown>>(text: string, values: unknown[]): Promise<{ rows: R[] }> {
     try {
-      return await this.#db.prepared<R>(name, text, values);
+      return await this.#db.query<R>(text, values);
     } catch (error) {
       throw new StoreUnavailableError(`The ${this.name} table could not be written.`, error);
     }
@@ -179,8 +176,7 @@ export class PostgresTable<T extends Row> implements Table<T> {
 
   /** Re-reads rows into the cache; returns the ids whose row changed or went away. */
   async #reload(ids: readonly string[]): Promise<string[]> {
-    const { rows } = await this.#db.prepared<{ id: string; row: T }>(
-      'hookrelay_rows_reload',
+    const { rows } = await this.#db.query<{ id: string; row: T }>(
       'SELECT id, row FROM relay_rows WHERE table_name = $1 AND id = ANY($2)',
       [this.name, ids],
     );
