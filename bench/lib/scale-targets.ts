@@ -1,7 +1,7 @@
 // The servers bench/scale.ts compares: a bare Express baseline, one relay on lowdb, and one or three
 // relays sharing a PostgreSQL schema, each relay `hookrelay start` in its own child process.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +123,22 @@ export async function targetCpu(t: Target): Promise<number> {
 /** CPU seconds each of the target's processes used so far. */
 export async function relayCpu(t: Target): Promise<number[]> {
   return Promise.all(t.pids.map((pid) => cpuSeconds(pid)));
+}
+
+/**
+ * CPU seconds so far of every PostgreSQL server process on this machine, by pid: the relays' backends,
+ * the server's own processes (WAL writer, checkpointer, autovacuum) and any other work on the server.
+ */
+export async function postgresProcessesCpu(): Promise<Record<string, number>> {
+  const cpu: Record<string, number> = {};
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (!stat.includes('(postgres)')) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    cpu[pid] = (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return cpu;
 }
 
 /** Whole-machine CPU counters (/proc/stat): busy and total jiffies, every process included (PostgreSQL too). */
