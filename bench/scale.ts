@@ -161,7 +161,7 @@ interface PhaseQueries {
   counts: Record<string, number>;
   /** CPU seconds of the server processes serving the relays' connections (a connection closed meanwhile is missed). */
   serverCpu: number;
-  /** CPU seconds of every PostgreSQL process on the machine (a process ended meanwhile is missed). */
+  /** CPU seconds of every PostgreSQL process on the machine (one ended meanwhile is missed, one started meanwhile counted whole). */
   allServerCpu: number;
 }
 
@@ -179,7 +179,7 @@ async function counting<T>(t: Target, phase: () => Promise<T>): Promise<{ value:
   let serverCpu = 0;
   for (const [backend, seconds] of Object.entries(after.serverCpu)) serverCpu += seconds - (before.serverCpu[backend] ?? 0);
   let allServerCpu = 0;
-  for (const [pid, seconds] of Object.entries(allAfter)) allServerCpu += seconds - (allBefore[pid] ?? seconds);
+  for (const [pid, seconds] of Object.entries(allAfter)) allServerCpu += seconds - (allBefore[pid] ?? 0);
   return { value, queries: { counts, serverCpu, allServerCpu } };
 }
 

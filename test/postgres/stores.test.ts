@@ -127,6 +127,28 @@ describe('PostgresEventStore specifics', { skip: skipWithoutPostgres }, () => {
     assert.deepEqual(JSON.parse(notices[1].slice(notices[1].indexOf('{'))), await events.get(shared.event.id));
   });
 
+  it('reads the body of an event it stored a moment ago without asking the database, and the others from the table', async () => {
+    const schema = newSchema();
+    schemas.push(schema);
+    const db = database(schema);
+    const events = new PostgresEventStore({ db, retention: DEFAULT_RETENTION });
+    await events.open();
+    const { event } = await events.append(newEvent({ raw: Buffer.from('{"fresh":true}') }));
+    const reads: string[] = [];
+    const query = db.query.bind(db);
+    db.query = ((text: string, values?: unknown[]) => {
+      if (text.includes('SELECT id, raw')) reads.push(text);
+      return query(text, values);
+    }) as typeof db.query;
+    const fresh = await events.getRaw(event.id);
+    assert.equal(fresh?.raw.toString(), '{"fresh":true}');
+    assert.equal(reads.length, 0);
+    // Another instance on the same schema has not stored it: it reads the row, and finds the same body.
+    const other = new PostgresEventStore({ db: database(schema), retention: DEFAULT_RETENTION });
+    await other.open();
+    assert.deepEqual(await other.getRaw(event.id), fresh);
+  });
+
   it('treats % and _ in a type glob as characters, not LIKE wildcards', async () => {
     const events = await store();
     const literal = await events.append(newEvent({ type: 'a_b%.created' }));
