@@ -87,10 +87,16 @@ export class Database {
     return this.#closed;
   }
 
-  async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  /**
+   * `name` prepares the statement once per connection (each use then sends only its values). Only for
+   * statements whose plan cannot go wrong when reused: PostgreSQL switches a prepared statement to a
+   * generic plan after five uses, which made the table re-reads four times slower when they were
+   * prepared (docs/benchmarks-history.md). One name always goes with one text.
+   */
+  async query<R extends pg.QueryResultRow>(text: string, values?: unknown[], name?: string): Promise<pg.QueryResult<R>> {
     if (this.#closed) throw new StoreUnavailableError('The store is closed.');
     try {
-      return await this.pool.query<R>(text, values);
+      return await this.pool.query<R>(name ? { name, text, values } : { text, values });
     } catch (error) {
       throw unavailableOr(error);
     }
