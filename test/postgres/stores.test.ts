@@ -180,3 +180,38 @@ describe('PostgresEventStore specifics', { skip: skipWithoutPostgres }, () => {
     }
   });
 });
+
+describe('PostgresTable specifics', { skip: skipWithoutPostgres }, () => {
+  it('announces rows inserted together in one notice per group, ids short or long, and not those already there', async (t) => {
+    const schema = newSchema();
+    schemas.push(schema);
+    const db = database(schema);
+    const table = new PostgresTable<Item>(db, 'items');
+    await table.open();
+    const notices: string[] = [];
+    const listener = db.client();
+    await listener.connect();
+    t.after(() => listener.end());
+    listener.on('notification', (message) => notices.push(message.payload ?? ''));
+    await listener.query(`LISTEN "${db.signals.channel}"`);
+    const announced = () => notices.flatMap((notice) => (JSON.parse(notice) as { ids: string[] }).ids).sort();
+    await table.insertNew([{ id: 'already', n: 0 }]);
+    await waitFor('the first notice', () => notices.length === 1);
+    notices.length = 0;
+    const short = Array.from({ length: 50 }, (_, i) => ({ id: `row-${String(i).padStart(2, '0')}`, n: i }));
+    const inserted = await table.insertNew([...short, { id: 'already', n: 1 }]);
+    assert.equal(inserted.length, 50);
+    await waitFor('the ids of the 50 new rows announced', () => announced().length === 50);
+    assert.deepEqual(
+      announced(),
+      short.map((row) => row.id),
+    );
+    assert.equal(notices.length, 1, 'fifty short ids fit in one notice');
+    notices.length = 0;
+    // Ten ids of 2,000 characters cannot share one NOTIFY (under 8,000 bytes): several notices, none refused.
+    const long = Array.from({ length: 10 }, (_, i) => ({ id: `${i}`.padEnd(2000, 'x'), n: i }));
+    assert.equal((await table.insertNew(long)).length, 10);
+    await waitFor('the ten long ids announced', () => announced().length === 10);
+    assert.ok(notices.length > 1 && notices.every((notice) => Buffer.byteLength(notice) < 8000), `${notices.length} notices`);
+  });
+});
