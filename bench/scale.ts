@@ -12,6 +12,7 @@ import {
   baselineTarget,
   createEndpoint,
   machineCpu,
+  postgresProcessesCpu,
   relayCpu,
   relayTarget,
   type Target,
@@ -148,27 +149,49 @@ try {
   receiver.send({ op: 'exit' });
 }
 
-/** Statements a PostgreSQL target sent during a phase, and the events of the phase. */
+/** Statements a PostgreSQL target sent during a phase, the server CPU they cost, and the events of the phase. */
 interface QueryTally {
   events: number;
   byStatement: Record<string, number>;
+  serverCpu: number;
+  allServerCpu: number;
+}
+
+interface PhaseQueries {
+  counts: Record<string, number>;
+  /** CPU seconds of the server processes serving the relays' connections (a connection closed meanwhile is missed). */
+  serverCpu: number;
+  /** CPU seconds of every PostgreSQL process on the machine (one ended meanwhile is missed, one started meanwhile counted whole). */
+  allServerCpu: number;
 }
 
 /** Runs a phase; on PostgreSQL also counts the statements the relays sent meanwhile (background work included). */
-async function counting<T>(t: Target, phase: () => Promise<T>): Promise<{ value: T; queries?: Record<string, number> }> {
+async function counting<T>(t: Target, phase: () => Promise<T>): Promise<{ value: T; queries?: PhaseQueries }> {
   if (!t.queries) return { value: await phase() };
   const before = await t.queries();
+  const allBefore = await postgresProcessesCpu();
   const value = await phase();
+  const allAfter = await postgresProcessesCpu();
   const after = await t.queries();
-  const queries: Record<string, number> = {};
-  for (const [key, n] of Object.entries(after)) if (n > (before[key] ?? 0)) queries[key] = n - (before[key] ?? 0);
-  return { value, queries };
+  const counts: Record<string, number> = {};
+  for (const [key, n] of Object.entries(after.counts))
+    if (n > (before.counts[key] ?? 0)) counts[key] = n - (before.counts[key] ?? 0);
+  let serverCpu = 0;
+  for (const [backend, seconds] of Object.entries(after.serverCpu)) serverCpu += seconds - (before.serverCpu[backend] ?? 0);
+  let allServerCpu = 0;
+  for (const [pid, seconds] of Object.entries(allAfter)) allServerCpu += seconds - (allBefore[pid] ?? 0);
+  return { value, queries: { counts, serverCpu, allServerCpu } };
 }
 
-function addTally(tally: QueryTally | undefined, queries: Record<string, number>, events: number): QueryTally {
+function addTally(tally: QueryTally | undefined, queries: PhaseQueries, events: number): QueryTally {
   const byStatement = { ...(tally?.byStatement ?? {}) };
-  for (const [key, n] of Object.entries(queries)) byStatement[key] = (byStatement[key] ?? 0) + n;
-  return { events: (tally?.events ?? 0) + events, byStatement };
+  for (const [key, n] of Object.entries(queries.counts)) byStatement[key] = (byStatement[key] ?? 0) + n;
+  return {
+    events: (tally?.events ?? 0) + events,
+    byStatement,
+    serverCpu: (tally?.serverCpu ?? 0) + queries.serverCpu,
+    allServerCpu: (tally?.allServerCpu ?? 0) + queries.allServerCpu,
+  };
 }
 
 function total(tally: QueryTally): number {
@@ -183,7 +206,9 @@ function reportQueries(ingest: Map<Target, QueryTally>, e2e: Map<Target, QueryTa
   ] as const) {
     for (const [t, tally] of tallies) {
       console.log(
-        `  ${phase}, ${t.label}: ${(total(tally) / tally.events).toFixed(2)} per event (${total(tally)} for ${tally.events} events)`,
+        `  ${phase}, ${t.label}: ${(total(tally) / tally.events).toFixed(2)} per event (${total(tally)} for ${tally.events} events); ` +
+          `PostgreSQL server CPU ${((tally.serverCpu / tally.events) * 1e6).toFixed(0)} µs/event (the relays' connections), ` +
+          `${((tally.allServerCpu / tally.events) * 1e6).toFixed(0)} µs/event (every PostgreSQL process on the machine, other work included)`,
       );
       const top = Object.entries(tally.byStatement).sort((a, b) => b[1] - a[1]);
       for (const [key, n] of top.slice(0, 8)) console.log(`    ${(n / tally.events).toFixed(3).padStart(7)}  ${key}`);

@@ -1,7 +1,7 @@
 // The servers bench/scale.ts compares: a bare Express baseline, one relay on lowdb, and one or three
 // relays sharing a PostgreSQL schema, each relay `hookrelay start` in its own child process.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, unlink } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,21 +15,30 @@ export interface Target {
   urls: string[];
   pids: Array<number | undefined>;
   relay: boolean;
-  /** On PostgreSQL: the statements the relays have sent so far, summed over the relays, by statement. */
-  queries?(): Promise<Record<string, number>>;
+  /**
+   * On PostgreSQL: the statements the relays have sent so far, summed over the relays, by statement,
+   * and the CPU seconds the server processes of their connections have used so far.
+   */
+  queries?(): Promise<{ counts: Record<string, number>; serverCpu: Record<string, number> }>;
   stop(): Promise<void>;
 }
 
 const COUNT_QUERIES = fileURLToPath(new URL('./count-queries.ts', import.meta.url));
 
+interface RelayQueries {
+  counts: Record<string, number>;
+  /** PostgreSQL server process ids of the relay's connections. */
+  backends: number[];
+}
+
 /** Asks a relay started with count-queries.ts for its counts (it writes them on SIGUSR2). */
-async function queryCounts(pid: number | undefined, file: string): Promise<Record<string, number>> {
+async function queryCounts(pid: number | undefined, file: string): Promise<RelayQueries> {
   await unlink(file).catch(() => {});
   process.kill(pid as number, 'SIGUSR2');
   for (let polls = 0; polls < 500; polls++) {
     const text = await readFile(file, 'utf8').catch(() => '');
     try {
-      if (text) return JSON.parse(text) as Record<string, number>;
+      if (text) return JSON.parse(text) as RelayQueries;
     } catch {
       // written as we read: read again
     }
@@ -60,10 +69,12 @@ export async function relayTarget(label: string, driver: 'lowdb' | 'postgres', c
       dataDir,
       configYaml: relayConfig(store),
       adminToken: BENCH_TOKEN,
-      ...(driver === 'postgres' && {
-        nodeArgs: ['--import', COUNT_QUERIES],
-        env: { BENCH_QUERY_COUNT_FILE: countFile(dataDir) },
-      }),
+      ...(driver === 'postgres' && { nodeArgs: ['--import', COUNT_QUERIES] }),
+      env: {
+        ...(driver === 'postgres' && { BENCH_QUERY_COUNT_FILE: countFile(dataDir) }),
+        // e.g. `--cpu-prof --cpu-prof-dir=DIR` to profile the relays
+        ...(process.env.BENCH_RELAY_NODE_OPTIONS && { NODE_OPTIONS: process.env.BENCH_RELAY_NODE_OPTIONS }),
+      },
     });
   // The first one applies the migrations; the others start together after it.
   const first = await spawn(dirs[0]);
@@ -76,12 +87,17 @@ export async function relayTarget(label: string, driver: 'lowdb' | 'postgres', c
     relay: true,
     ...(driver === 'postgres' && {
       async queries() {
-        const sum: Record<string, number> = {};
+        const counts: Record<string, number> = {};
+        const serverCpu: Record<string, number> = {};
         for (const [i, r] of relays.entries()) {
-          for (const [key, n] of Object.entries(await queryCounts(r.child.pid, countFile(dirs[i]))))
-            sum[key] = (sum[key] ?? 0) + n;
+          const relay = await queryCounts(r.child.pid, countFile(dirs[i]));
+          for (const [key, n] of Object.entries(relay.counts)) counts[key] = (counts[key] ?? 0) + n;
+          for (const backend of relay.backends) {
+            const seconds = await cpuSeconds(backend);
+            if (Number.isFinite(seconds)) serverCpu[backend] = seconds;
+          }
         }
-        return sum;
+        return { counts, serverCpu };
       },
     }),
     async stop() {
@@ -107,6 +123,22 @@ export async function targetCpu(t: Target): Promise<number> {
 /** CPU seconds each of the target's processes used so far. */
 export async function relayCpu(t: Target): Promise<number[]> {
   return Promise.all(t.pids.map((pid) => cpuSeconds(pid)));
+}
+
+/**
+ * CPU seconds so far of every PostgreSQL server process on this machine, by pid: the relays' backends,
+ * the server's own processes (WAL writer, checkpointer, autovacuum) and any other work on the server.
+ */
+export async function postgresProcessesCpu(): Promise<Record<string, number>> {
+  const cpu: Record<string, number> = {};
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    if (!stat.includes('(postgres)')) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    cpu[pid] = (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return cpu;
 }
 
 /** Whole-machine CPU counters (/proc/stat): busy and total jiffies, every process included (PostgreSQL too). */

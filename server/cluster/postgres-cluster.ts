@@ -16,7 +16,9 @@ export interface PostgresClusterOptions {
  */
 const LEASE_MARGIN = 1 / 3;
 
-const HEARTBEAT = 'INSERT INTO relay_instances (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET seen_at = now()';
+/** Also counts the other instances alive now, which tells the event store whether anyone reads its notices. */
+const HEARTBEAT = `INSERT INTO relay_instances (id) VALUES ($1) ON CONFLICT (id) DO UPDATE SET seen_at = now()
+  RETURNING (SELECT count(*)::int FROM relay_instances WHERE id <> $1 AND seen_at > now() - $2 * interval '1 millisecond') AS others`;
 
 /** Instances silent this long are forgotten, with their claims. */
 const FORGET_AFTER = '1 hour';
@@ -144,7 +146,8 @@ export class PostgresCluster implements Cluster {
   async #beat(): Promise<void> {
     const sent = performance.now();
     this.#lastSent = sent;
-    await this.#db.query(HEARTBEAT, [this.instanceId]);
+    const { rows } = await this.#db.query<{ others: number }>(HEARTBEAT, [this.instanceId, this.leaseMs]);
+    this.#db.otherInstances = rows[0]?.others ?? Number.POSITIVE_INFINITY;
     const landed = performance.now();
     if (landed >= this.#heldUntil) this.#heldSince = landed;
     this.#heldUntil = sent + this.leaseMs * (1 - LEASE_MARGIN);

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import { PostgresCluster } from '../../server/cluster/postgres-cluster.ts';
@@ -39,6 +40,26 @@ describe('PostgresCluster heartbeats', { skip: skipWithoutPostgres }, () => {
       await blocker.end().catch(() => {});
       await cluster.stop();
       await db.close();
+      await dropSchemas([schema]);
+    }
+  });
+
+  it('tell each instance how many others are live, so it knows whether anyone reads its notices', async () => {
+    const schema = newSchema();
+    const dbs = [0, 1].map(() => new Database({ url: testDatabaseUrl ?? '', schema, maxConnections: 2 }));
+    const [a, b] = dbs.map((db) => new PostgresCluster({ db, leaseMs: 600, onError: () => {} }));
+    try {
+      await a.start();
+      assert.equal(dbs[0].otherInstances, 0);
+      await b.start();
+      assert.equal(dbs[1].otherInstances, 1);
+      await waitFor('A to count B at its next heartbeat', () => dbs[0].otherInstances === 1);
+      await b.stop();
+      await waitFor('A to count no other instance once B has left', () => dbs[0].otherInstances === 0);
+    } finally {
+      await a.stop();
+      await b.stop();
+      for (const db of dbs) await db.close();
       await dropSchemas([schema]);
     }
   });

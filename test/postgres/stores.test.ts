@@ -4,6 +4,7 @@ import { Database } from '../../server/store/postgres/database.ts';
 import { PostgresEventStore } from '../../server/store/postgres/event-store.ts';
 import { PostgresTable } from '../../server/store/postgres/table.ts';
 import { dropSchemas, newSchema, queryTestDatabase, skipWithoutPostgres, testDatabaseUrl } from '../helpers/postgres.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { eventStoreContract, newEvent, type StoreSetup } from '../store/event-store.contract.ts';
 import { type Item, tableContract } from '../store/table.contract.ts';
 
@@ -104,6 +105,50 @@ describe('PostgresEventStore specifics', { skip: skipWithoutPostgres }, () => {
     assert.ok(inserts < 50 && inserts >= 1, `${inserts} INSERT statements for 50 events`);
   });
 
+  it('announces a new event by id alone while no other instance is live, and carries it when one is', async (t) => {
+    const schema = newSchema();
+    schemas.push(schema);
+    const db = database(schema);
+    const events = new PostgresEventStore({ db, retention: DEFAULT_RETENTION });
+    await events.open();
+    const notices: string[] = [];
+    const listener = db.client();
+    await listener.connect();
+    t.after(() => listener.end());
+    listener.on('notification', (message) => notices.push(message.payload ?? ''));
+    await listener.query(`LISTEN "${db.channel}"`);
+    db.otherInstances = 0;
+    const alone = await events.append(newEvent());
+    db.otherInstances = 1;
+    const shared = await events.append(newEvent());
+    await waitFor('both notices', () => notices.length === 2);
+    assert.equal(notices[0], `${events.instance} ${alone.event.id}`);
+    assert.ok(notices[1].startsWith(`${events.instance} ${shared.event.id} `), notices[1]);
+    assert.deepEqual(JSON.parse(notices[1].slice(notices[1].indexOf('{'))), await events.get(shared.event.id));
+  });
+
+  it('reads the body of an event it stored a moment ago without asking the database, and the others from the table', async () => {
+    const schema = newSchema();
+    schemas.push(schema);
+    const db = database(schema);
+    const events = new PostgresEventStore({ db, retention: DEFAULT_RETENTION });
+    await events.open();
+    const { event } = await events.append(newEvent({ raw: Buffer.from('{"fresh":true}') }));
+    const reads: string[] = [];
+    const query = db.query.bind(db);
+    db.query = ((text: string, values?: unknown[]) => {
+      if (text.includes('SELECT id, raw')) reads.push(text);
+      return query(text, values);
+    }) as typeof db.query;
+    const fresh = await events.getRaw(event.id);
+    assert.equal(fresh?.raw.toString(), '{"fresh":true}');
+    assert.equal(reads.length, 0);
+    // Another instance on the same schema has not stored it: it reads the row, and finds the same body.
+    const other = new PostgresEventStore({ db: database(schema), retention: DEFAULT_RETENTION });
+    await other.open();
+    assert.deepEqual(await other.getRaw(event.id), fresh);
+  });
+
   it('treats % and _ in a type glob as characters, not LIKE wildcards', async () => {
     const events = await store();
     const literal = await events.append(newEvent({ type: 'a_b%.created' }));
@@ -133,5 +178,40 @@ describe('PostgresEventStore specifics', { skip: skipWithoutPostgres }, () => {
       assert.deepEqual(read?.payload, payload);
       assert.deepEqual(read?.headers, { 'x-list': '[1,2]' });
     }
+  });
+});
+
+describe('PostgresTable specifics', { skip: skipWithoutPostgres }, () => {
+  it('announces rows inserted together in one notice per group, ids short or long, and not those already there', async (t) => {
+    const schema = newSchema();
+    schemas.push(schema);
+    const db = database(schema);
+    const table = new PostgresTable<Item>(db, 'items');
+    await table.open();
+    const notices: string[] = [];
+    const listener = db.client();
+    await listener.connect();
+    t.after(() => listener.end());
+    listener.on('notification', (message) => notices.push(message.payload ?? ''));
+    await listener.query(`LISTEN "${db.signals.channel}"`);
+    const announced = () => notices.flatMap((notice) => (JSON.parse(notice) as { ids: string[] }).ids).sort();
+    await table.insertNew([{ id: 'already', n: 0 }]);
+    await waitFor('the first notice', () => notices.length === 1);
+    notices.length = 0;
+    const short = Array.from({ length: 50 }, (_, i) => ({ id: `row-${String(i).padStart(2, '0')}`, n: i }));
+    const inserted = await table.insertNew([...short, { id: 'already', n: 1 }]);
+    assert.equal(inserted.length, 50);
+    await waitFor('the ids of the 50 new rows announced', () => announced().length === 50);
+    assert.deepEqual(
+      announced(),
+      short.map((row) => row.id),
+    );
+    assert.equal(notices.length, 1, 'fifty short ids fit in one notice');
+    notices.length = 0;
+    // Ten ids of 2,000 characters cannot share one NOTIFY (under 8,000 bytes): several notices, none refused.
+    const long = Array.from({ length: 10 }, (_, i) => ({ id: `${i}`.padEnd(2000, 'x'), n: i }));
+    assert.equal((await table.insertNew(long)).length, 10);
+    await waitFor('the ten long ids announced', () => announced().length === 10);
+    assert.ok(notices.length > 1 && notices.every((notice) => Buffer.byteLength(notice) < 8000), `${notices.length} notices`);
   });
 });

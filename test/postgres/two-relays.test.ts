@@ -97,6 +97,19 @@ describe('two relay instances sharing one PostgreSQL database', { skip: skipWith
     assert.deepEqual(everyInstance, [fromA.id, fromB.id]);
   });
 
+  it('publishes on B events from A as B reads them back, whether they fit in a NOTIFY or are too large for one', async (t) => {
+    const heard: RelayEvent[] = [];
+    t.after(b.relay.ctx.bus.subscribe((event) => heard.push(event), { everyInstance: true }));
+    // A NOTIFY payload holds under 8,000 bytes: the large event is announced by id and read by B.
+    const small = await ingest(a, 'msg_notice_small', { type: 'order.noticed', note: 'é\u0000' });
+    const large = await ingest(a, 'msg_notice_large', { type: 'order.noticed', note: 'é'.repeat(6000) });
+    await waitFor('both events from A on B', () => heard.length >= 2);
+    for (const [i, { id }] of [small, large].entries()) {
+      const res = await fetch(`${b.url}/v1/events/${id}`, { headers: b.auth });
+      assert.deepEqual(heard[i], await res.json());
+    }
+  });
+
   it('re-establishes a lost LISTEN connection and publishes what other instances stored meanwhile', async (t) => {
     const heard: string[] = [];
     t.after(b.relay.ctx.bus.subscribe((event) => heard.push(event.id), { everyInstance: true }));

@@ -27,6 +27,12 @@ export class Database {
   readonly instance: string;
   /** The cluster channel (table row changes, messages between instances); connected on first use. */
   readonly signals: Signals;
+  /**
+   * Other live instances on this schema, as of this instance's last heartbeat (unknown until then):
+   * with none, a new event's notice names it without carrying it (an instance that starts meanwhile
+   * reads the row, as for an event too large to carry).
+   */
+  otherInstances = Number.POSITIVE_INFINITY;
   readonly #url: string;
   #ready: Promise<void> | null = null;
   #closed = false;
@@ -81,10 +87,16 @@ export class Database {
     return this.#closed;
   }
 
-  async query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  /**
+   * `name` prepares the statement once per connection (each use then sends only its values). Only for
+   * statements whose plan cannot go wrong when reused: PostgreSQL switches a prepared statement to a
+   * generic plan after five uses, which made the table re-reads four times slower when they were
+   * prepared (docs/benchmarks-history.md). One name always goes with one text.
+   */
+  async query<R extends pg.QueryResultRow>(text: string, values?: unknown[], name?: string): Promise<pg.QueryResult<R>> {
     if (this.#closed) throw new StoreUnavailableError('The store is closed.');
     try {
-      return await this.pool.query<R>(text, values);
+      return await this.pool.query<R>(name ? { name, text, values } : { text, values });
     } catch (error) {
       throw unavailableOr(error);
     }

@@ -1,9 +1,9 @@
 import { idFloor, idTime } from '../../ids.ts';
 import type { Database } from './database.ts';
-import { EVENT_COLUMNS, type EventRow, eventFromRow } from './event-rows.ts';
+import { EVENT_COLUMNS, type EventRow, eventFromRow, readEventNotice } from './event-rows.ts';
 import { ListenConnection } from './listen-connection.ts';
 import { RecentIds } from './recent-ids.ts';
-import type { OtherInstancesBus } from '../types.ts';
+import type { OtherInstancesBus, RelayEvent } from '../types.ts';
 
 export interface EventFeedOptions {
   db: Database;
@@ -26,15 +26,17 @@ const CATCH_UP_MARGIN_MS = 5000;
 
 /**
  * Cross-instance live fan-out: LISTEN on the events channel; each NOTIFY (sent on commit by the
- * inserting instance) names an event id; the event is loaded and published on the local bus for the
- * listeners that want every instance's events. Ids that arrive together are loaded in one query and
- * published in id order. When the LISTEN connection is lost it is re-established, and the events other
+ * inserting instance) names an event id and, when it fits, carries the event itself; an event it does
+ * not carry is loaded. Each is published on the local bus for the listeners that want every
+ * instance's events. Events whose notices arrive together are published in id order, those to load
+ * read in one query. When the LISTEN connection is lost it is re-established, and the events other
  * instances stored after the newest one seen are read from the table, so none is skipped.
  */
 export class EventFeed {
   readonly #options: EventFeedOptions;
   readonly #published = new RecentIds(10_000);
-  readonly #pending: string[] = [];
+  /** Notices waiting to be published: the id, and the event's JSON when the notice carried it. */
+  readonly #pending: Array<{ id: string; json?: string }> = [];
   readonly #connection: ListenConnection;
   #newest = '';
   #work: Promise<void> = Promise.resolve();
@@ -48,9 +50,9 @@ export class EventFeed {
       reconnectMs: options.reconnectMs,
       onError: options.onError,
       onNotification: (payload) => {
-        const [from, id] = payload.split(' ');
-        if (!id || from === options.instance) return;
-        if (this.#pending.push(id) === 1) this.#enqueue(() => this.#loadPending());
+        const notice = readEventNotice(payload);
+        if (!notice || notice.from === options.instance) return;
+        if (this.#pending.push(notice) === 1) this.#enqueue(() => this.#loadPending());
       },
       onReconnect: () => {
         if (this.#newest) this.#enqueue(() => this.#readMissed());
@@ -72,11 +74,11 @@ export class EventFeed {
     await ended;
   }
 
-  #publish(rows: EventRow[]): void {
-    for (const row of rows) {
-      if (this.#stopped || !this.#published.add(row.id)) continue;
-      if (row.id > this.#newest) this.#newest = row.id;
-      this.#options.bus.publishFromOtherInstance(eventFromRow(row));
+  #publish(events: RelayEvent[]): void {
+    for (const event of events) {
+      if (this.#stopped || !this.#published.add(event.id)) continue;
+      if (event.id > this.#newest) this.#newest = event.id;
+      this.#options.bus.publishFromOtherInstance(event);
     }
   }
 
@@ -87,12 +89,19 @@ export class EventFeed {
 
   async #loadPending(): Promise<void> {
     while (this.#pending.length > 0 && !this.#stopped) {
-      const ids = this.#pending.splice(0, BATCH);
-      const { rows } = await this.#options.db.query<EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1) ORDER BY id`,
-        [ids],
-      );
-      this.#publish(rows);
+      const batch = this.#pending.splice(0, BATCH);
+      const events: RelayEvent[] = [];
+      const ids: string[] = [];
+      for (const notice of batch) {
+        const event = notice.json === undefined ? undefined : parseEvent(notice.json);
+        if (event) events.push(event);
+        else ids.push(notice.id);
+      }
+      if (ids.length > 0) {
+        const { rows } = await this.#options.db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ANY($1)`, [ids]);
+        for (const row of rows) events.push(eventFromRow(row));
+      }
+      this.#publish(events.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0)));
     }
   }
 
@@ -103,9 +112,18 @@ export class EventFeed {
         `SELECT ${EVENT_COLUMNS} FROM events WHERE id > $1 AND stored_by <> $2 ORDER BY id LIMIT ${BATCH}`,
         [after, this.#options.instance],
       );
-      this.#publish(rows);
+      this.#publish(rows.map(eventFromRow));
       if (rows.length < BATCH) return;
       after = rows[rows.length - 1].id;
     }
+  }
+}
+
+/** The event a notice carries; one that does not parse is read from its row instead. */
+function parseEvent(json: string): RelayEvent | undefined {
+  try {
+    return JSON.parse(json) as RelayEvent;
+  } catch {
+    return undefined;
   }
 }

@@ -36,41 +36,90 @@ export interface NewRow {
 
 const COLUMNS_PER_ROW = 11;
 
+/** NOTIFY payloads must stay under 8,000 bytes; an event whose payload would not fit is announced by id. */
+const MAX_NOTIFY_BYTES = 7900;
+
 /**
  * One statement for several events: insert each unless its (source, provider_id) exists (also earlier
- * in the same statement), and announce each new id to other instances. NOTIFY inside the statement is
+ * in the same statement), and announce each new one to other instances (`carryEvents`: with the event
+ * itself when it fits, for when other instances read the notices). NOTIFY inside the statement is
  * sent on commit, so listeners never see an uncommitted id. JSON columns get their text explicitly
  * (node-postgres would turn a JS array into a PostgreSQL array).
  */
-export function insertStatement(rows: readonly NewRow[], channel: string, instance: string) {
-  const values: unknown[] = [channel, `${instance} `, instance];
+export function insertStatement(rows: readonly NewRow[], channel: string, instance: string, carryEvents = true) {
+  const values: unknown[] = [channel, instance, [], []];
+  const ids: string[] = [];
+  const notices: string[] = [];
   const tuples = rows.map(({ event, input }) => {
     const at = values.length;
+    const columns = {
+      type: textValue(event.type),
+      providerId: event.provider_id === null ? null : textValue(event.provider_id),
+      headers: JSON.stringify(event.headers),
+      payload: JSON.stringify(event.payload ?? null),
+      verified: JSON.stringify(event.verified),
+    };
     values.push(
       event.id,
       event.source,
-      textValue(event.type),
+      columns.type,
       event.received_at,
-      event.provider_id === null ? null : textValue(event.provider_id),
-      JSON.stringify(event.headers),
-      JSON.stringify(event.payload ?? null),
-      JSON.stringify(event.verified),
+      columns.providerId,
+      columns.headers,
+      columns.payload,
+      columns.verified,
       input.raw,
       input.content_type,
       input.client_ip ?? null,
     );
+    ids.push(event.id);
+    notices.push(carryEvents ? newEventNotice(instance, event, columns) : `${instance} ${event.id}`);
     const p = (n: number) => `$${at + n}`;
-    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}::json, ${p(7)}::json, ${p(8)}::json, ${p(9)}, ${p(10)}, ${p(11)}, $3)`;
+    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}::json, ${p(7)}::json, ${p(8)}::json, ${p(9)}, ${p(10)}, ${p(11)}, $2)`;
   });
+  values[2] = ids;
+  values[3] = notices;
   return {
     text: `WITH inserted AS (
         INSERT INTO events (id, source, type, received_at, provider_id, headers, payload, verified, raw, content_type, client_ip, stored_by)
         VALUES ${tuples.join(', ')}
         ON CONFLICT (source, provider_id) WHERE provider_id IS NOT NULL DO NOTHING
         RETURNING id)
-      SELECT id, pg_notify($1, $2 || id) FROM inserted`,
+      SELECT i.id, pg_notify($1, n.notice) FROM inserted i JOIN unnest($3::text[], $4::text[]) AS n(id, notice) ON n.id = i.id
+      ORDER BY i.id`,
     values,
   };
+}
+
+/**
+ * What a new event's NOTIFY says: `<instance> <id>`, then the event as it reads back from its row
+ * (the same column texts) when that fits in a NOTIFY, so other instances need not read the row.
+ * Readers that only know `<instance> <id>` read the first two words and load the row.
+ */
+function newEventNotice(
+  instance: string,
+  event: RelayEvent,
+  columns: { type: string; providerId: string | null; headers: string; payload: string; verified: string },
+): string {
+  const head = `${instance} ${event.id}`;
+  const json =
+    `{"id":${JSON.stringify(event.id)},"source":${JSON.stringify(event.source)},"type":${JSON.stringify(columns.type)},` +
+    `"received_at":${JSON.stringify(event.received_at)},"provider_id":${JSON.stringify(columns.providerId)},` +
+    `"headers":${columns.headers},"payload":${columns.payload},"verified":${columns.verified}}`;
+  const notice = `${head} ${json}`;
+  // Bytes, not characters: one character may take up to three bytes; measure only when it could matter.
+  return notice.length * 3 <= MAX_NOTIFY_BYTES || Buffer.byteLength(notice) <= MAX_NOTIFY_BYTES ? notice : head;
+}
+
+/** A new event's NOTIFY read back: who stored it, its id, and the event's JSON when the notice carries it. */
+export function readEventNotice(notice: string): { from: string; id: string; json?: string } | null {
+  const first = notice.indexOf(' ');
+  if (first < 0) return null;
+  const second = notice.indexOf(' ', first + 1);
+  const from = notice.slice(0, first);
+  const id = second < 0 ? notice.slice(first + 1) : notice.slice(first + 1, second);
+  if (!id) return null;
+  return second < 0 ? { from, id } : { from, id, json: notice.slice(second + 1) };
 }
 
 /** Rows per statement: PostgreSQL takes at most 65,535 parameters, and smaller statements finish sooner. */

@@ -17,6 +17,7 @@ import type { Database } from './database.ts';
 import { EVENT_COLUMNS, type EventRow, eventFromRow, listStatement, textValue } from './event-rows.ts';
 import { InsertBatcher } from './insert-batcher.ts';
 import { RawReadBatcher } from './raw-reads.ts';
+import { RecentBodies } from './recent-bodies.ts';
 import { ageFloor, RetentionSweeper } from './retention.ts';
 
 export interface PostgresEventStoreOptions {
@@ -47,6 +48,7 @@ export class PostgresEventStore implements EventStore {
   readonly #sweeper: RetentionSweeper;
   readonly #inserts: InsertBatcher;
   readonly #rawReads: RawReadBatcher;
+  readonly #recentBodies: RecentBodies;
   /** Sweep after this many appends: about 1% of maxEvents over the bound at most, per instance. */
   readonly #sweepEvery: number;
   #appendsSinceSweep = 0;
@@ -61,7 +63,9 @@ export class PostgresEventStore implements EventStore {
     this.#newId = options.newId ?? createIdFactory(this.#now);
     this.#maxRejections = options.maxRejections ?? 1000;
     this.instance = options.instance ?? randomBytes(6).toString('hex');
-    this.#sweeper = new RetentionSweeper(this.#db, this.#retention, this.#now);
+    // A hundredth of what retention keeps at most: a remembered body is among the newest events by far.
+    this.#recentBodies = new RecentBodies(Math.min(1000, Math.floor(this.#retention.maxEvents / 100)));
+    this.#sweeper = new RetentionSweeper(this.#db, this.#retention, this.#now, (id) => this.#recentBodies.forgetThrough(id));
     this.#inserts = new InsertBatcher(this.#db, this.instance);
     this.#rawReads = new RawReadBatcher(this.#db, () => this.#floor());
     this.#sweepEvery = Math.max(1, Math.floor(this.#retention.maxEvents / 100));
@@ -84,6 +88,13 @@ export class PostgresEventStore implements EventStore {
     this.#lastAck = inserted.catch(() => {});
     const result = await inserted;
     await before; // acknowledge (and publish) in id order, as the file store does
+    if (!result.duplicate) {
+      this.#recentBodies.remember(event.id, {
+        raw: input.raw,
+        content_type: input.content_type,
+        client_ip: input.client_ip ?? null,
+      });
+    }
     if (!result.duplicate && ++this.#appendsSinceSweep >= this.#sweepEvery) {
       this.#appendsSinceSweep = 0;
       this.#sweeper.request();
@@ -122,7 +133,11 @@ export class PostgresEventStore implements EventStore {
     return rows[0] && eventFromRow(rows[0]);
   }
 
-  getRaw(id: string): Promise<RawBody | undefined> {
+  /** A body this instance stored moments ago comes from memory (a new event's deliveries read it at once). */
+  async getRaw(id: string): Promise<RawBody | undefined> {
+    const floor = await this.#floor();
+    const recent = this.#recentBodies.get(id, this.#now());
+    if (recent) return id >= floor ? recent : undefined;
     return this.#rawReads.read(id);
   }
 

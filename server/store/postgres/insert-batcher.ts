@@ -1,6 +1,12 @@
 import type { Database } from './database.ts';
 import { insertStatement, MAX_ROWS_PER_INSERT, type NewRow } from './event-rows.ts';
 
+/**
+ * Groups of up to this many events are named statements, prepared once per connection: parsing and
+ * planning a 7-event INSERT took about a third of its server CPU, and the INSERT has no index to choose.
+ */
+const PREPARED_SIZES = 32;
+
 interface Waiting extends NewRow {
   resolve(inserted: boolean): void;
   reject(error: unknown): void;
@@ -36,8 +42,10 @@ export class InsertBatcher {
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, MAX_ROWS_PER_INSERT);
       try {
-        const { text, values } = insertStatement(batch, this.#db.channel, this.#instance);
-        const { rows } = await this.#db.query<{ id: string }>(text, values);
+        const { text, values } = insertStatement(batch, this.#db.channel, this.#instance, this.#db.otherInstances > 0);
+        // The text depends on the group's size alone; the common small sizes are parsed and planned once.
+        const name = batch.length <= PREPARED_SIZES ? `hookrelay_insert_events_${batch.length}` : undefined;
+        const { rows } = await this.#db.query<{ id: string }>(text, values, name);
         const inserted = new Set(rows.map((r) => r.id));
         for (const waiting of batch) waiting.resolve(inserted.has(waiting.event.id));
       } catch (error) {

@@ -21,13 +21,16 @@ export class RetentionSweeper {
   readonly #db: Database;
   readonly #policy: RetentionPolicy;
   readonly #now: () => number;
+  readonly #onDropping: (throughId: string) => void;
   #running: Promise<void> | null = null;
   #again = false;
 
-  constructor(db: Database, policy: RetentionPolicy, now: () => number) {
+  /** `onDropping` hears the newest id retention by count is about to delete (with every older one). */
+  constructor(db: Database, policy: RetentionPolicy, now: () => number, onDropping: (throughId: string) => void = () => {}) {
     this.#db = db;
     this.#policy = policy;
     this.#now = now;
+    this.#onDropping = onDropping;
   }
 
   request(): void {
@@ -61,7 +64,9 @@ export class RetentionSweeper {
     const { rows } = await this.#db.query<{ id: string }>('SELECT id FROM events ORDER BY id DESC OFFSET $1 LIMIT 1', [
       this.#policy.maxEvents,
     ]);
-    if (rows[0]) await this.#deleteBelow('id <= $1', [rows[0].id], budget);
+    if (!rows[0]) return;
+    this.#onDropping(rows[0].id);
+    await this.#deleteBelow('id <= $1', [rows[0].id], budget);
   }
 
   /** Deletes matching events a batch at a time; returns the batches used. */

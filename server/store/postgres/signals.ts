@@ -54,21 +54,31 @@ export class Signals {
 
   /** Payloads announcing changed rows, each under the NOTIFY size limit. */
   static rowPayloads(from: string, table: string, ids: readonly string[]): string[] {
-    const payloads: string[] = [];
-    let chunk: string[] = [];
+    const chunks: string[][] = [];
+    for (const [i, chunk] of Signals.rowChunks(table, ids).entries()) {
+      if (chunk === chunks.length) chunks.push([]);
+      chunks[chunk].push(ids[i]);
+    }
+    return chunks.map((chunk) => JSON.stringify({ k: 'rows', from, table, ids: chunk } satisfies Signal));
+  }
+
+  /**
+   * The payload each id goes in (0, 1, ...), so that every payload stays under the NOTIFY size limit;
+   * for statements that build the payloads themselves from the ids they wrote.
+   */
+  static rowChunks(table: string, ids: readonly string[]): number[] {
+    const chunks: number[] = [];
+    let chunk = 0;
     let size = 0;
-    const flush = () => {
-      if (chunk.length > 0) payloads.push(JSON.stringify({ k: 'rows', from, table, ids: chunk } satisfies Signal));
-      chunk = [];
-      size = 0;
-    };
     for (const id of ids) {
-      if (size + id.length + 3 > MAX_PAYLOAD - table.length - 100) flush();
-      chunk.push(id);
+      if (size > 0 && size + id.length + 3 > MAX_PAYLOAD - table.length - 100) {
+        chunk++;
+        size = 0;
+      }
+      chunks.push(chunk);
       size += id.length + 3;
     }
-    flush();
-    return payloads;
+    return chunks;
   }
 
   #dispatch(payload: string): void {

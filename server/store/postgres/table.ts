@@ -97,21 +97,34 @@ export class PostgresTable<T extends Row> implements Table<T> {
     return done;
   }
 
+  /** One statement, and one notice per group of inserted ids (not one per row). */
   insertNew(rows: readonly T[]): Promise<T[]> {
     const latest = new Map(rows.map((row) => [row.id, row]));
     return this.#inOrder(async () => {
       if (latest.size === 0) return [];
-      const { rows: inserted } = await this.#written<{ id: string }>(
+      const ids = [...latest.keys()];
+      const { rows: inserted } = await this.#written<{ id: string | null }>(
         `WITH ins AS (
            INSERT INTO relay_rows (table_name, id, row)
            SELECT $1, r.value->>'id', r.value FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS r(value, n) ORDER BY r.n
            ON CONFLICT (table_name, id) DO NOTHING RETURNING id)
-         SELECT id, pg_notify($3, json_build_object('k', 'rows', 'from', $4::text, 'table', $1::text, 'ids', json_build_array(id))::text)
-         FROM ins`,
-        [this.name, JSON.stringify([...latest.values()]), this.#db.signals.channel, this.#db.instance],
+         SELECT id FROM ins
+         UNION ALL
+         SELECT NULL
+         FROM (SELECT pg_notify($3, json_build_object('k', 'rows', 'from', $4::text, 'table', $1::text, 'ids', json_agg(ins.id))::text)
+               FROM ins JOIN unnest($5::text[], $6::int[]) AS c(id, chunk) ON c.id = ins.id GROUP BY c.chunk) AS notices`,
+        [
+          this.name,
+          JSON.stringify([...latest.values()]),
+          this.#db.signals.channel,
+          this.#db.instance,
+          ids,
+          Signals.rowChunks(this.name, ids),
+        ],
       );
       const fresh: T[] = [];
       for (const { id } of inserted) {
+        if (id === null) continue; // a notice's row
         const row = latest.get(id) as T;
         this.#rows.set(id, row);
         fresh.push(row);
