@@ -10,7 +10,8 @@
 //
 // Other runs: FANOUT_SECONDS, FANOUT_RATE, FANOUT_SOCKETIO, FANOUT_SSE, FANOUT_CLIENT_PROCESSES,
 // FANOUT_STORE=memory, FANOUT_MEMORY=0 (skips the third phase, the relay on the memory store);
-// RELAY_NODE_OPTIONS=--cpu-prof profiles the relay; BENCH_QUICK=1 for a smoke run.
+// RELAY_NODE_ARGS / BARE_NODE_ARGS pass Node flags to the relay / the bare pipeline (`--cpu-prof
+// --cpu-prof-dir=DIR` profiles it; NODE_OPTIONS refuses --cpu-prof); RELAY_NODE_OPTIONS sets the relay's NODE_OPTIONS; BENCH_QUICK=1 for a smoke run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -41,6 +42,9 @@ const MEMORY_PHASE = STORE !== 'memory' && process.env.FANOUT_MEMORY !== '0';
 const BIN = fileURLToPath(new URL('../bin/hookrelay.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./fanout-bare.ts', import.meta.url));
 
+/** Node flags for a server process from an environment variable (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+const nodeArgs = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
+
 interface Server {
   child: ChildProcess;
   url: string;
@@ -64,22 +68,26 @@ async function startRelay(dataDir: string, store = STORE): Promise<Server> {
     config,
     `store: { driver: ${store} }\nsources:\n  - name: bench\n    verify: { scheme: standard-webhooks, secrets: ["${options.secret}"] }\n`,
   );
-  const child = spawn(process.execPath, [BIN, 'start', '--config', config, '--port', '0', '--data-dir', dataDir], {
-    env: {
-      ...process.env,
-      HOOKRELAY_ADMIN_TOKEN: options.token,
-      HOOKRELAY_LOG_LEVEL: 'info',
-      NODE_OPTIONS: process.env.RELAY_NODE_OPTIONS ?? '',
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs('RELAY_NODE_ARGS'), BIN, 'start', '--config', config, '--port', '0', '--data-dir', dataDir],
+    {
+      env: {
+        ...process.env,
+        HOOKRELAY_ADMIN_TOKEN: options.token,
+        HOOKRELAY_LOG_LEVEL: 'info',
+        NODE_OPTIONS: process.env.RELAY_NODE_OPTIONS ?? '',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   return started(child, (line) =>
     line.includes('hookrelay is listening') ? (JSON.parse(line) as { url: string }).url : undefined,
   );
 }
 
 function startBare(): Promise<Server> {
-  const child = spawn(process.execPath, [BARE], {
+  const child = spawn(process.execPath, [...nodeArgs('BARE_NODE_ARGS'), BARE], {
     env: { ...process.env, BENCH_SECRET: options.secret, NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
