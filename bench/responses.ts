@@ -163,7 +163,12 @@ const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-ai-'));
 const relay = await spawnRelay({
   dataDir,
   adminToken: TOKEN,
-  env: process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {},
+  env: {
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+    ...(process.env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX } : {}),
+  },
+  // Node flags NODE_OPTIONS refuses (e.g. --cpu-prof, --heap-growing-percent=N).
+  nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   configYaml: `${process.env.BENCH_MEMORY ? 'store: { driver: memory }\n' : ''}ai:\n  concurrency: ${CONCURRENCY}\n  upstreams:\n    - { name: fake, baseURL: "${fake.baseURL}", models: ["fake-*"] }\n`,
 }).catch(async (error) => {
   await fake.close();
