@@ -202,10 +202,12 @@ describe('GET /v1/events/:id/activity and POST /v1/workflows/:name/dry-run', () 
 
   it('dry-runs a workflow against a stored event: pure steps run, side effects do not, nothing is stored', async () => {
     const eventId = await ingest(relay, { type: 'order.created', amount: 7 });
-    await waitFor(
-      'the triggered tag run',
-      async () => (await api<Activity>(relay, `/v1/events/${eventId}/activity`)).body.runs.length === 1,
-    );
+    // The event's own delivery (the order.* endpoint of the first test) must have arrived before the
+    // receiver is counted, or it lands during the dry run and looks like a request the dry run made.
+    await waitFor('the triggered tag run and the endpoint delivery', async () => {
+      const activity = (await api<Activity>(relay, `/v1/events/${eventId}/activity`)).body;
+      return activity.runs.length === 1 && activity.deliveries.length === 1 && activity.deliveries[0].status === 'succeeded';
+    });
     const before = receiver.received.length;
     const runsBefore = (await api<{ data: unknown[] }>(relay, '/v1/runs?workflow=notify')).body.data.length;
 
