@@ -7,12 +7,14 @@ import { readFrames } from '../server/cli/sse-client.ts';
 interface Tick {
   id: string;
   received_at: string;
-  payload: { seq: number; sent_at: number };
+  payload: { seq: number; sent_at: number; warmup?: boolean };
 }
 
 interface Subscriber {
   kind: 'socketio' | 'sse';
   received: number;
+  /** Warm-up events seen (not measured). */
+  warm: number;
   lastId: string;
   outOfOrder: number;
   dropped: boolean;
@@ -28,16 +30,20 @@ const closers: Array<() => void> = [];
 
 function arrived(subscriber: Subscriber, tick: Tick): void {
   const at = now();
+  // Ids sort in store order: each subscriber must see them ascending, warm-up events included.
+  if (tick.id <= subscriber.lastId) subscriber.outOfOrder++;
+  subscriber.lastId = tick.id;
+  if (tick.payload.warmup) {
+    subscriber.warm++;
+    return;
+  }
   latencies[subscriber.kind].push(at - tick.payload.sent_at);
   fanOut[subscriber.kind].push(at - Date.parse(tick.received_at));
   subscriber.received++;
-  // Ids sort in store order: each subscriber must see them ascending.
-  if (tick.id <= subscriber.lastId) subscriber.outOfOrder++;
-  subscriber.lastId = tick.id;
 }
 
 async function openSocketIo(): Promise<void> {
-  const subscriber: Subscriber = { kind: 'socketio', received: 0, lastId: '', outOfOrder: 0, dropped: false };
+  const subscriber: Subscriber = { kind: 'socketio', received: 0, warm: 0, lastId: '', outOfOrder: 0, dropped: false };
   subscribers.push(subscriber);
   const socket: Socket = io(url, { path: '/socket.io', auth: { token }, transports: ['websocket'], reconnection: false });
   socket.on('event', (event: Tick) => arrived(subscriber, event));
@@ -53,7 +59,7 @@ async function openSocketIo(): Promise<void> {
 }
 
 async function openSse(): Promise<void> {
-  const subscriber: Subscriber = { kind: 'sse', received: 0, lastId: '', outOfOrder: 0, dropped: false };
+  const subscriber: Subscriber = { kind: 'sse', received: 0, warm: 0, lastId: '', outOfOrder: 0, dropped: false };
   subscribers.push(subscriber);
   const abort = new AbortController();
   closers.push(() => abort.abort());
@@ -92,7 +98,16 @@ for (let i = 0; i < Number(sseCount); i += 25) {
 }
 process.send?.({ ready: true });
 
-process.on('message', (message: { expect?: number; report?: boolean }) => {
+process.on('message', (message: { warmup?: number; expect?: number; report?: boolean }) => {
+  if (message.warmup !== undefined) {
+    const expect = message.warmup;
+    const check = setInterval(() => {
+      if (subscribers.every((s) => s.dropped || s.warm >= expect)) {
+        clearInterval(check);
+        process.send?.({ warmedUp: true });
+      }
+    }, 50);
+  }
   if (message.expect !== undefined) {
     const expect = message.expect;
     const check = setInterval(() => {

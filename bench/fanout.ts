@@ -9,8 +9,10 @@
 // both and the ratios against issue 21's goals. 127.0.0.1 only; bounded in count and time.
 //
 // Other runs: FANOUT_SECONDS, FANOUT_RATE, FANOUT_SOCKETIO, FANOUT_SSE, FANOUT_CLIENT_PROCESSES,
-// FANOUT_STORE=memory, FANOUT_MEMORY=0 (skips the third phase, the relay on the memory store);
-// RELAY_NODE_OPTIONS=--cpu-prof profiles the relay; BENCH_QUICK=1 for a smoke run.
+// FANOUT_STORE=memory, FANOUT_MEMORY=0 (skips the third phase, the relay on the memory store),
+// FANOUT_ORDER=relay-first (the relay's phase before the bare pipeline's);
+// RELAY_NODE_ARGS / BARE_NODE_ARGS pass Node flags to the relay / the bare pipeline (`--cpu-prof
+// --cpu-prof-dir=DIR` profiles it; NODE_OPTIONS refuses --cpu-prof); RELAY_NODE_OPTIONS sets the relay's NODE_OPTIONS; BENCH_QUICK=1 for a smoke run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -41,6 +43,9 @@ const MEMORY_PHASE = STORE !== 'memory' && process.env.FANOUT_MEMORY !== '0';
 const BIN = fileURLToPath(new URL('../bin/hookrelay.js', import.meta.url));
 const BARE = fileURLToPath(new URL('./fanout-bare.ts', import.meta.url));
 
+/** Node flags for a server process from an environment variable (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+const nodeArgs = (name: string) => (process.env[name] ?? '').split(' ').filter(Boolean);
+
 interface Server {
   child: ChildProcess;
   url: string;
@@ -64,22 +69,26 @@ async function startRelay(dataDir: string, store = STORE): Promise<Server> {
     config,
     `store: { driver: ${store} }\nsources:\n  - name: bench\n    verify: { scheme: standard-webhooks, secrets: ["${options.secret}"] }\n`,
   );
-  const child = spawn(process.execPath, [BIN, 'start', '--config', config, '--port', '0', '--data-dir', dataDir], {
-    env: {
-      ...process.env,
-      HOOKRELAY_ADMIN_TOKEN: options.token,
-      HOOKRELAY_LOG_LEVEL: 'info',
-      NODE_OPTIONS: process.env.RELAY_NODE_OPTIONS ?? '',
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs('RELAY_NODE_ARGS'), BIN, 'start', '--config', config, '--port', '0', '--data-dir', dataDir],
+    {
+      env: {
+        ...process.env,
+        HOOKRELAY_ADMIN_TOKEN: options.token,
+        HOOKRELAY_LOG_LEVEL: 'info',
+        NODE_OPTIONS: process.env.RELAY_NODE_OPTIONS ?? '',
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  );
   return started(child, (line) =>
     line.includes('hookrelay is listening') ? (JSON.parse(line) as { url: string }).url : undefined,
   );
 }
 
 function startBare(): Promise<Server> {
-  const child = spawn(process.execPath, [BARE], {
+  const child = spawn(process.execPath, [...nodeArgs('BARE_NODE_ARGS'), BARE], {
     env: { ...process.env, BENCH_SECRET: options.secret, NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -134,8 +143,12 @@ try {
   // The first phase of a run was at times measured much slower than the next (with either order: the
   // sender and client processes still warming up), so a short whole phase runs first and is not counted.
   await phase('warm-up, not measured', startBare, sized(5, 2));
-  const bare = await phase('bare Express + Socket.IO + SSE', startBare);
+  // FANOUT_ORDER=relay-first measures the relay before the bare pipeline: if a ratio moves with the
+  // order, the phases were not measured alike.
+  const bareFirst = process.env.FANOUT_ORDER !== 'relay-first';
+  const bareBefore = bareFirst ? await phase('bare Express + Socket.IO + SSE', startBare) : null;
   const relay = await phase('relay', () => startRelay(dataDir));
+  const bare = bareBefore ?? (await phase('bare Express + Socket.IO + SSE', startBare));
   const floorSeconds = sized(10, 3);
   if (STORE !== 'memory')
     process.stderr.write(`durable write alone: the store's appender, ${options.rate}/s for ${floorSeconds} s\n`);

@@ -1,7 +1,8 @@
 // npm run bench:responses: 1,000 concurrent background responses (stream: true) through the relay
 // against the fake upstream streaming 200 tokens each with no delay, compared with the same load
 // sent to the fake upstream directly in the same run; then the same again with a function tool, each
-// answer ending in a streamed tool call (`function_call` items through the relay). Each token carries the time it was written,
+// answer ending in a streamed tool call (`function_call` items through the relay). Before each comparison both
+// sides run BENCH_WARM_UP responses (100; 20 quick), not measured. Each token carries the time it was written,
 // so every reader measures token latency; the relay runs in a child process so its peak RSS is its own.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,8 @@ const TOKEN = 'bench-admin-token';
 /** ai.concurrency for the relay: upstream requests it runs at once (the rest wait in its queue). */
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const STREAM_EVERY = Number(process.env.BENCH_STREAM_EVERY ?? 20);
+/** Responses sent each way before each comparison, not measured (0 skips the warm-up). */
+const WARM_UP = Number(process.env.BENCH_WARM_UP ?? sized(100, 20));
 
 const nowUs = () => (performance.timeOrigin + performance.now()) * 1000;
 /** Each token is its write time in µs plus a space, so a reader can tell how long it travelled. */
@@ -54,14 +57,14 @@ const CHAT_TOOLS = [{ type: 'function' as const, function: { name: 'lookup', par
 /** A tool call's arguments, streamed by the fake upstream in two pieces after the text. */
 const TOOL_ARGUMENTS = JSON.stringify({ query: 'x'.repeat(200) });
 
-async function direct(baseURL: string, tools: boolean): Promise<RunResult> {
+async function direct(baseURL: string, tools: boolean, count = RESPONSES): Promise<RunResult> {
   // Without re-chunking the SDK's SSE reader copies quadratically on fast streams and the direct
   // baseline would look slower than it has to be (the relay reads streams with its own reader).
   const client = new OpenAI({ apiKey: 'x', baseURL, maxRetries: 2, fetch: eventChunkingFetch(fetch) });
   const c = collector();
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: RESPONSES }, async (_, i) => {
+    Array.from({ length: count }, async (_, i) => {
       const stream = await client.chat.completions.create({
         model: 'fake-bench',
         messages: [{ role: 'user', content: `r${i}` }],
@@ -112,16 +115,16 @@ async function watchTerminal(relayUrl: string, expected: number): Promise<{ done
  * All responses are background; a sample of them is also streamed (stream: true) to measure token
  * latency, the rest are only created: the relay reads the upstream for them, which is the point.
  */
-async function throughRelay(relayUrl: string, tools: boolean): Promise<RunResult> {
+async function throughRelay(relayUrl: string, tools: boolean, count = RESPONSES, label = 'bench'): Promise<RunResult> {
   // A create cut by a reset connection is retried safely: the Idempotency-Key makes it the same response.
   const client = new OpenAI({ apiKey: TOKEN, baseURL: `${relayUrl}/v1`, maxRetries: 2, timeout: 300_000 });
   const c = collector();
-  const watcher = await watchTerminal(relayUrl, RESPONSES);
+  const watcher = await watchTerminal(relayUrl, count);
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: RESPONSES }, async (_, i) => {
+    Array.from({ length: count }, async (_, i) => {
       const streamed = i % STREAM_EVERY === 0;
-      const headers = { 'Idempotency-Key': `bench-${tools ? 'tools' : 'text'}-${i}` };
+      const headers = { 'Idempotency-Key': `${label}-${tools ? 'tools' : 'text'}-${i}` };
       const body = { model: 'fake-bench', input: `r${i}`, background: true, ...(tools && { tools: TOOLS }) };
       if (!streamed) return client.responses.create(body, { headers });
       const stream = await client.responses.create({ ...body, stream: true }, { headers });
@@ -160,13 +163,24 @@ const dataDir = await mkdtemp(join(tmpdir(), 'hookrelay-bench-ai-'));
 const relay = await spawnRelay({
   dataDir,
   adminToken: TOKEN,
-  env: process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {},
+  env: {
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+    ...(process.env.BENCH_MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX } : {}),
+  },
+  // Node flags NODE_OPTIONS refuses (e.g. --cpu-prof, --heap-growing-percent=N).
+  nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   configYaml: `${process.env.BENCH_MEMORY ? 'store: { driver: memory }\n' : ''}ai:\n  concurrency: ${CONCURRENCY}\n  upstreams:\n    - { name: fake, baseURL: "${fake.baseURL}", models: ["fake-*"] }\n`,
 }).catch(async (error) => {
   await fake.close();
   throw error;
 });
 async function compare(tools: boolean): Promise<void> {
+  // Both sides warm up first, unmeasured, as bench:fanout does: otherwise the first comparison of a run
+  // (text) measures code paths running for the first time in both processes.
+  if (WARM_UP > 0) {
+    await direct(fake.baseURL, tools, WARM_UP);
+    await throughRelay(relay.url, tools, WARM_UP, 'warm-up');
+  }
   const d = await direct(fake.baseURL, tools);
   const cpuBefore = await cpuMs(relay.child.pid as number);
   const r = await throughRelay(relay.url, tools);

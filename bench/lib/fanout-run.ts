@@ -14,7 +14,10 @@ export interface FanoutOptions {
   clientProcesses: number;
   secret: string;
   token: string;
-  /** Webhooks sent before the subscribers connect, so neither the sender nor the server is measured cold. */
+  /**
+   * Webhooks sent, not measured, once the subscribers are connected and before the measured ones, so
+   * neither the sender, the server's fan-out nor the subscribers are measured cold.
+   */
   warmUpSeconds: number;
   /** How long subscribers may take to catch up after the last webhook before what is missing counts as lost. */
   catchUpMs: number;
@@ -88,8 +91,11 @@ function waitMessage<T>(child: ChildProcess, key: string): Promise<T> {
 /** Splits `total` as evenly as possible over `parts`. */
 const share = (total: number, parts: number, index: number) => Math.floor(total / parts) + (index < total % parts ? 1 : 0);
 
-/** Sends `rate` signed webhooks a second on an absolute schedule; the payload carries its send time. */
-async function ingest(url: string, options: FanoutOptions) {
+/**
+ * Sends `rate` signed webhooks a second on an absolute schedule; the payload carries its send time, and
+ * `warmup: true` for the warm-up's, which subscribers do not measure.
+ */
+async function ingest(url: string, options: FanoutOptions, warmup = false) {
   const total = options.seconds * options.rate;
   const start = now();
   let accepted = 0;
@@ -103,7 +109,7 @@ async function ingest(url: string, options: FanoutOptions) {
     const wait = due - now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const sentAt = now();
-    const body = JSON.stringify({ type: 'bench.tick', seq, sent_at: sentAt });
+    const body = JSON.stringify({ type: 'bench.tick', seq, sent_at: sentAt, ...(warmup && { warmup: true }) });
     const headers = {
       'content-type': 'application/json',
       ...signHeaders({ verify: { scheme: 'standard-webhooks' }, secret: options.secret, body }),
@@ -148,7 +154,6 @@ function merge(parts: Observed[], expected: number): KindResult {
 }
 
 export async function runFanout(url: string, serverPid: number, options: FanoutOptions): Promise<PhaseResult> {
-  await ingest(url, { ...options, seconds: options.warmUpSeconds });
   const processes = Array.from({ length: options.clientProcesses }, (_, i) =>
     fork(
       CLIENTS,
@@ -163,6 +168,13 @@ export async function runFanout(url: string, serverPid: number, options: FanoutO
   );
   try {
     await Promise.all(processes.map((child) => waitMessage(child, 'ready')));
+    // The warm-up goes through the whole pipeline, subscribers included; measuring starts once every
+    // subscriber has seen it (or after catchUpMs: a subscriber that has not counts as lost below).
+    const warm = await ingest(url, { ...options, seconds: options.warmUpSeconds }, true);
+    for (const child of processes) child.send({ warmup: warm.accepted });
+    const warmedUp = Promise.all(processes.map((child) => waitMessage(child, 'warmedUp')));
+    warmedUp.catch(() => {});
+    await Promise.race([warmedUp, new Promise((resolve) => setTimeout(resolve, options.catchUpMs))]);
     const rss: number[] = [];
     const sampler = setInterval(() => void rssMiB(serverPid).then((mib) => rss.push(mib)), 250);
     const clientCpu = () => Promise.all(processes.map((c) => cpuSeconds(c.pid as number)));

@@ -61,6 +61,9 @@ export abstract class IndexedEventStore implements EventStore {
   protected abstract persistRejection(rejection: Rejection): Promise<void>;
   abstract writable(): Promise<boolean>;
 
+  /** The last append, settled either way: the next one settles after it (see append). */
+  #previous: Promise<unknown> = Promise.resolve();
+
   async append(input: NewEvent): Promise<AppendResult> {
     const key = EventIndex.dedupeKey(input.source, input.provider_id);
     if (key) {
@@ -77,18 +80,27 @@ export abstract class IndexedEventStore implements EventStore {
       { raw: input.raw, content_type: input.content_type, client_ip: input.client_ip },
       input.payload_json,
     );
-    const appended = this.persist(stored).then(
-      () => {
-        if (key) this.#inflight.delete(key);
-        this.index.add(stored, key);
-        this.retain();
-        return { event, duplicate: false };
-      },
-      (error: unknown) => {
-        if (key) this.#inflight.delete(key);
-        throw error;
-      },
-    );
+    const persisted = this.persist(stored);
+    persisted.catch(() => {}); // its outcome is the append's, below; meanwhile it is not unhandled
+    // Appends settle in id order even when their writes become durable together (one group commit)
+    // but reach here through different numbers of promise steps (a write queued behind a segment roll
+    // next to one that was not): whoever publishes after an append then publishes in id order, as
+    // live subscribers and their cursors require (a cursor past an event not yet sent would skip it).
+    const appended = this.#previous
+      .then(() => persisted)
+      .then(
+        () => {
+          if (key) this.#inflight.delete(key);
+          this.index.add(stored, key);
+          this.retain();
+          return { event, duplicate: false };
+        },
+        (error: unknown) => {
+          if (key) this.#inflight.delete(key);
+          throw error;
+        },
+      );
+    this.#previous = appended.catch(() => {});
     if (key) this.#inflight.set(key, appended);
     return appended;
   }

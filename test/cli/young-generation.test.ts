@@ -13,6 +13,12 @@ async function commandLine(pid: number): Promise<string[]> {
   return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').filter(Boolean);
 }
 
+/** The environment the kernel started this pid with (after the launcher's execve). */
+async function environment(pid: number): Promise<Map<string, string>> {
+  const entries = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0').filter(Boolean);
+  return new Map(entries.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+}
+
 /** V8's new space (both semi-spaces) as prom-client reports it on /metrics. */
 async function newSpaceBytes(relay: ChildRelay): Promise<number> {
   const text = await (await fetch(`${relay.url}/metrics`)).text();
@@ -32,6 +38,7 @@ describe('hookrelay start sizes the young generation for a server', { skip: proc
     dir = await mkdtemp(join(tmpdir(), 'hookrelay-young-'));
     await mkdir(join(dir, 'default'));
     await mkdir(join(dir, 'chosen'));
+    await mkdir(join(dir, 'arenas'));
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
@@ -43,6 +50,7 @@ describe('hookrelay start sizes the young generation for a server', { skip: proc
       assert.ok(args.includes(GROWTH), args.join(' '));
       assert.ok(args.includes('start'), args.join(' '));
       assert.ok((await newSpaceBytes(relay)) <= 2 * 8 * 1024 * 1024);
+      assert.equal((await environment(relay.child.pid as number)).get('MALLOC_ARENA_MAX'), '2');
     } finally {
       await stop(relay);
     }
@@ -59,6 +67,21 @@ describe('hookrelay start sizes the young generation for a server', { skip: proc
       assert.ok(!args.some((a) => a.startsWith('--max-semi-space-size')), args.join(' '));
       assert.ok(args.includes(GROWTH), 'only the value the operator set is left to them');
       assert.ok(args.includes('start'), args.join(' '));
+    } finally {
+      await stop(relay);
+    }
+  });
+
+  it('keeps the malloc arena count the operator chose', async () => {
+    const relay = await spawnRelay({
+      dataDir: join(dir, 'arenas'),
+      configYaml: 'sources: []\n',
+      env: { MALLOC_ARENA_MAX: '4' },
+    });
+    try {
+      const args = await commandLine(relay.child.pid as number);
+      assert.ok(args.includes(FLAG), 'the heap flags still apply');
+      assert.equal((await environment(relay.child.pid as number)).get('MALLOC_ARENA_MAX'), '4');
     } finally {
       await stop(relay);
     }
