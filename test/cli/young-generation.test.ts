@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -36,54 +36,46 @@ describe('hookrelay start sizes the young generation for a server', { skip: proc
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'hookrelay-young-'));
-    await mkdir(join(dir, 'default'));
-    await mkdir(join(dir, 'chosen'));
-    await mkdir(join(dir, 'arenas'));
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('runs itself with 8 MB semi-spaces and a growth factor of 2, in the same process (no supervising parent)', async () => {
-    const relay = await spawnRelay({ dataDir: join(dir, 'default'), configYaml: 'sources: []\n' });
+  /** Starts `hookrelay start` with this environment, hands it to `check` with its command line and environment, stops it. */
+  async function started(
+    env: Record<string, string>,
+    check: (relay: ChildRelay, args: string[], environ: Map<string, string>) => Promise<void>,
+  ): Promise<void> {
+    const dataDir = await mkdtemp(join(dir, 'relay-'));
+    const relay = await spawnRelay({ dataDir, configYaml: 'sources: []\n', env });
     try {
-      const args = await commandLine(relay.child.pid as number);
+      const pid = relay.child.pid as number;
+      await check(relay, await commandLine(pid), await environment(pid));
+    } finally {
+      await stop(relay);
+    }
+  }
+
+  it('runs itself with 8 MB semi-spaces and a growth factor of 2, in the same process (no supervising parent)', async () => {
+    await started({}, async (relay, args, environ) => {
       assert.ok(args.includes(FLAG), args.join(' '));
       assert.ok(args.includes(GROWTH), args.join(' '));
       assert.ok(args.includes('start'), args.join(' '));
       assert.ok((await newSpaceBytes(relay)) <= 2 * 8 * 1024 * 1024);
-      assert.equal((await environment(relay.child.pid as number)).get('MALLOC_ARENA_MAX'), '2');
-    } finally {
-      await stop(relay);
-    }
+      assert.equal(environ.get('MALLOC_ARENA_MAX'), '2');
+    });
   });
 
   it('leaves the size to the operator when NODE_OPTIONS sets one (0 = V8 decides)', async () => {
-    const relay = await spawnRelay({
-      dataDir: join(dir, 'chosen'),
-      configYaml: 'sources: []\n',
-      env: { NODE_OPTIONS: '--max-semi-space-size=0' },
-    });
-    try {
-      const args = await commandLine(relay.child.pid as number);
+    await started({ NODE_OPTIONS: '--max-semi-space-size=0' }, async (_relay, args) => {
       assert.ok(!args.some((a) => a.startsWith('--max-semi-space-size')), args.join(' '));
       assert.ok(args.includes(GROWTH), 'only the value the operator set is left to them');
       assert.ok(args.includes('start'), args.join(' '));
-    } finally {
-      await stop(relay);
-    }
+    });
   });
 
   it('keeps the malloc arena count the operator chose', async () => {
-    const relay = await spawnRelay({
-      dataDir: join(dir, 'arenas'),
-      configYaml: 'sources: []\n',
-      env: { MALLOC_ARENA_MAX: '4' },
-    });
-    try {
-      const args = await commandLine(relay.child.pid as number);
+    await started({ MALLOC_ARENA_MAX: '4' }, async (_relay, args, environ) => {
       assert.ok(args.includes(FLAG), 'the heap flags still apply');
-      assert.equal((await environment(relay.child.pid as number)).get('MALLOC_ARENA_MAX'), '4');
-    } finally {
-      await stop(relay);
-    }
+      assert.equal(environ.get('MALLOC_ARENA_MAX'), '4');
+    });
   });
 });
