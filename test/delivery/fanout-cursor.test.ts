@@ -1,22 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TableCursorStore } from '../../server/delivery/endpoint-store.ts';
-import { FanOut } from '../../server/delivery/fanout.ts';
-import { createIdFactory } from '../../server/ids.ts';
 import { memoryTables } from '../../server/store/memory-table.ts';
 import type { EventQuery, RelayEvent } from '../../server/store/types.ts';
-import { FakeClock } from '../helpers/fake-clock.ts';
 import { nextEvent } from '../helpers/relay-event.ts';
-import { deliveryRig, endpointRow } from './rig.ts';
+import { endpointRow, fanOutRig } from './rig.ts';
 
 describe('the fan-out cursor', () => {
   it('stays put while there is no endpoint, and recovery still reaches events after the first endpoint', async () => {
-    const clock = new FakeClock();
-    const newId = createIdFactory(() => clock.now());
-    const { logger, store, endpoints, engine, coordination } = deliveryRig(clock, 'ins_cursor', {
-      getRaw: async () => undefined,
-    });
-    await engine.stop(); // only creation is under test: nothing is sent
+    const rig = await fanOutRig('ins_cursor');
+    const { clock, newId, store, endpoints } = rig;
     const events: RelayEvent[] = [];
     const stored = (): RelayEvent => {
       const event = nextEvent(clock, newId);
@@ -28,18 +21,7 @@ describe('the fan-out cursor', () => {
       return { data, has_more: false, last_id: data.at(-1)?.id ?? null };
     };
     const cursor = new TableCursorStore(memoryTables);
-    const fanOut = () =>
-      new FanOut({
-        clock,
-        newId,
-        logger,
-        store,
-        endpoints,
-        cursor,
-        events: { list },
-        attempts: () => 8,
-        create: (rows) => coordination.create(rows),
-      });
+    const fanOut = () => rig.fanOut(cursor, { list });
 
     const live = fanOut();
     for (let i = 0; i < 5; i++) live.onEvent(stored());

@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TableCursorStore } from '../../server/delivery/endpoint-store.ts';
-import { eventDeliveryId, FanOut } from '../../server/delivery/fanout.ts';
-import { createIdFactory } from '../../server/ids.ts';
+import { eventDeliveryId } from '../../server/delivery/fanout.ts';
 import { memoryTables } from '../../server/store/memory-table.ts';
 import type { EventQuery, RelayEvent } from '../../server/store/types.ts';
-import { FakeClock } from '../helpers/fake-clock.ts';
 import { nextEvent } from '../helpers/relay-event.ts';
-import { deliveryRig, endpointRow } from './rig.ts';
+import { endpointRow, fanOutRig } from './rig.ts';
 
 describe('fan-out that runs twice over the same events', () => {
   it('gives each (endpoint, event) one id, different per endpoint', () => {
@@ -18,12 +16,8 @@ describe('fan-out that runs twice over the same events', () => {
   });
 
   it('stores each delivery once when two leaders overlap (a takeover) and the live path repeats an event', async () => {
-    const clock = new FakeClock();
-    const newId = createIdFactory(() => clock.now());
-    const { logger, store, endpoints, engine, coordination } = deliveryRig(clock, 'ins_overlap', {
-      getRaw: async () => undefined,
-    });
-    await engine.stop(); // only creation is under test: nothing is sent
+    const rig = await fanOutRig('ins_overlap');
+    const { clock, newId, store, endpoints } = rig;
     await endpoints.save(endpointRow('ep_one', 'http://127.0.0.1:9/never', clock.now() - 1000));
     await endpoints.save(endpointRow('ep_two', 'http://127.0.0.1:9/never', clock.now() - 1000));
     const events: RelayEvent[] = [];
@@ -36,18 +30,7 @@ describe('fan-out that runs twice over the same events', () => {
       const last = data.at(-1)?.id ?? null;
       return { data, has_more: last !== null && last !== events.at(-1)?.id, last_id: last };
     };
-    const fanOut = () =>
-      new FanOut({
-        clock,
-        newId,
-        logger,
-        store,
-        endpoints,
-        cursor: new TableCursorStore(memoryTables),
-        events: { list },
-        attempts: () => 8,
-        create: (rows) => coordination.create(rows),
-      });
+    const fanOut = () => rig.fanOut(new TableCursorStore(memoryTables), { list });
 
     const [first, second] = await Promise.all([fanOut().recover(), fanOut().recover()]);
     assert.equal(first + second, 80, 'both ran over every event, and together created each delivery once');
